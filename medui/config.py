@@ -1,0 +1,47 @@
+"""Settings (environment prefix MEDUI_): database URL, data and model folders, device, dtype."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DATA_DIR = REPO_ROOT / "assets" / "data"
+
+
+class Settings(BaseSettings):
+    """Embedded defaults: SQLite under db/, the bundled model, CPU unless CUDA is present."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDUI_")
+
+    home: Path = REPO_ROOT / "db"
+    database_url: str | None = None
+    model: str = "gemma-3-270m"
+    device: str = "auto"  # auto | cpu | cuda
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'medui.sqlite'}"
+
+    @property
+    def models_dir(self) -> Path:
+        """Converted model folders (safetensors), made once from the bundled GGUF files."""
+        return self.home / "models"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.home / "adapters"
+
+    @property
+    def user_data_dir(self) -> Path:
+        """Gold data a user imported, laid out like assets/data."""
+        return self.home / "data"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,122 @@
+"""The contract every task kind (family) module fulfils.
+
+A kind turns a TaskSpec into: the pydantic output model the model must write (it drives constrained decoding
+and validates stored predictions and corrections), the prompt input of a record, the target of a gold record
+(few-shot examples and fine-tuning answers), the prediction record built from a model output, and the metric
+used to score it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from medui.tasks.spec import TaskSpec
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    """Base of every output model: no extra keys (llguidance/xgrammar would accept them otherwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Kind:
+    """A task family; subclasses fill in the family-specific parts."""
+
+    family: ClassVar[str]
+    metric: ClassVar[str] = ""  # key of medui.tasks.metrics.METRICS
+
+    def metric_name(self, spec: TaskSpec) -> str:
+        return self.metric
+
+    def output_model(self, spec: TaskSpec) -> type[BaseModel]:
+        raise NotImplementedError
+
+    def render_input(self, spec: TaskSpec, record: dict) -> str:
+        """The record's input as the prompt shows it."""
+        raise NotImplementedError
+
+    def target(self, spec: TaskSpec, record: dict) -> dict:
+        """The answer the model should write for a gold record."""
+        raise NotImplementedError
+
+    def to_record(self, spec: TaskSpec, record: dict, output: dict) -> dict:
+        """A prediction record in the gold format from a validated model output."""
+        raise NotImplementedError
+
+    def empty_record(self, spec: TaskSpec, record: dict) -> dict:
+        """The prediction record of an output that could not be read."""
+        raise NotImplementedError
+
+    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+        """Problems with a gold, predicted or corrected record; empty when it fits the task."""
+        raise NotImplementedError
+
+    def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:
+        """Arguments of the metric's per-record counts function."""
+        return gold, pred
+
+    # shared -----------------------------------------------------------------------------------------------
+    def render_target(self, spec: TaskSpec, record: dict) -> str:
+        return json.dumps(self.target(spec, record), ensure_ascii=False)
+
+    def parse_output(self, spec: TaskSpec, raw: str) -> tuple[dict | None, str | None]:
+        """Read a model output leniently: the first JSON object in it, validated; (output, error)."""
+        obj, error = first_json_object(raw)
+        if obj is None:
+            return None, error
+        try:
+            return self.output_model(spec).model_validate(obj).model_dump(), None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return None, f"output does not fit the schema: {where}: {first['msg']}"
+
+    def prediction(self, spec: TaskSpec, record: dict, raw: str) -> dict:
+        """Raw model text to a prediction record; never raises on bad output."""
+        output, error = self.parse_output(spec, raw)
+        if output is None:
+            return {**self.empty_record(spec, record), "valid": False, "error": error}
+        return {**self.to_record(spec, record, output), "valid": True}
+
+
+def first_json_object(raw: str) -> tuple[dict | None, str | None]:
+    """The first complete JSON object in a text, or why there is none."""
+    start = raw.find("{")
+    if start < 0:
+        return None, "no JSON object in the output"
+    decoder = json.JSONDecoder()
+    while start >= 0:
+        try:
+            obj, _ = decoder.raw_decode(raw, start)
+        except json.JSONDecodeError:
+            start = raw.find("{", start + 1)
+            continue
+        if isinstance(obj, dict):
+            return obj, None
+        start = raw.find("{", start + 1)
+    return None, "the JSON object in the output is incomplete or malformed"
+
+
+def per_spec(fn: Callable[[TaskSpec], T]) -> Callable[[TaskSpec], T]:
+    """Cache a function of a spec by the spec's content (specs hold dicts, so they are not hashable)."""
+    cache: dict[str, T] = {}
+
+    @functools.wraps(fn)
+    def wrapper(spec: TaskSpec) -> T:
+        key = spec.model_dump_json()
+        if key not in cache:
+            cache[key] = fn(spec)
+        return cache[key]
+
+    return wrapper
+
+
+def record_id(record: dict) -> str:
+    return str(record.get("id", ""))

@@ -1,0 +1,84 @@
+"""Case report form filling: the model writes every form item; the spec says each item's type and values."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, create_model
+
+from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.spec import PRESENCE_VALUES, FormField, TaskSpec
+
+
+def field_type(item: FormField) -> tuple[Any, Any]:
+    """The pydantic annotation and default of one form item; None means not mentioned."""
+    if item.type == "presence":
+        return Literal[PRESENCE_VALUES], ...  # type: ignore[valid-type]
+    if item.type == "enum":
+        return Literal[item.values] | None, ...  # type: ignore[valid-type]
+    if item.type == "integer":
+        return int | None, ...
+    if item.type == "number":
+        return float | None, ...
+    if item.type == "string":
+        return str | None, ...
+    return list[str] | None, ...  # list
+
+
+@per_spec
+def form_output_model(spec: TaskSpec) -> type[BaseModel]:
+    return create_model("Form", __base__=Strict, **{item.name: field_type(item) for item in spec.fields})
+
+
+def empty_value(item: FormField) -> Any:
+    return "non_menzionato" if item.type == "presence" else None
+
+
+class CrfKind(Kind):
+    family = "crf"
+    metric = "form"
+
+    def output_model(self, spec: TaskSpec) -> type[BaseModel]:
+        return form_output_model(spec)
+
+    def render_input(self, spec: TaskSpec, record: dict) -> str:
+        return record["text"]
+
+    def target(self, spec: TaskSpec, record: dict) -> dict:
+        fields = record.get("fields", {})
+        return {item.name: fields.get(item.name, empty_value(item)) for item in spec.fields}
+
+    def to_record(self, spec: TaskSpec, record: dict, output: dict) -> dict:
+        return {"id": record_id(record), "text": record["text"], "fields": dict(output)}
+
+    def empty_record(self, spec: TaskSpec, record: dict) -> dict:
+        return {
+            "id": record_id(record),
+            "text": record["text"],
+            "fields": {item.name: empty_value(item) for item in spec.fields},
+        }
+
+    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+        if not isinstance(record.get("text"), str):
+            return ["the record has no text"]
+        fields = record.get("fields")
+        if not isinstance(fields, dict):
+            return ["fields must be an object"]
+        unknown = sorted(set(fields) - {item.name for item in spec.fields})
+        problems = [f"unknown form item {name!r}" for name in unknown]
+        filled = {item.name: fields.get(item.name, empty_value(item)) for item in spec.fields}
+        problems += _schema_problems(form_output_model(spec), filled)
+        return problems
+
+    def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:
+        return gold.get("fields", {}), pred.get("fields", {}), [item.name for item in spec.fields]
+
+
+def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    return []

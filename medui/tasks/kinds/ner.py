@@ -1,0 +1,117 @@
+"""Named entity recognition: the model lists mentions (text, label); they are aligned to offsets in the text."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from medui.tasks.align import Aligner
+from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.spec import TaskSpec
+
+
+@per_spec
+def mention_model(spec: TaskSpec) -> type[BaseModel]:
+    label = Literal[tuple(spec.labels)]  # type: ignore[valid-type]
+    return create_model(
+        "Mention",
+        __base__=Strict,
+        text=(str, Field(min_length=1)),
+        label=(label, ...),
+    )
+
+
+@per_spec
+def span_output_model(spec: TaskSpec) -> type[BaseModel]:
+    mention = mention_model(spec)
+    return create_model(
+        "SpanOutput",
+        __base__=Strict,
+        entities=(list[mention], ...),  # type: ignore[valid-type]
+    )
+
+
+def align_mentions(text: str, mentions: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Mentions to entities with offsets; those not found in the text are returned apart, with the reason."""
+    aligner = Aligner(text)
+    entities: list[dict] = []
+    dropped: list[dict] = []
+    seen: set[tuple[int, int, str]] = set()
+    for mention in mentions:
+        span = aligner.align(mention["text"], mention["label"])
+        if span is None:
+            dropped.append({**mention, "reason": "not found in the text"})
+            continue
+        key = (span.start, span.end, mention["label"])
+        if key in seen:
+            dropped.append({**mention, "reason": "repeated mention"})
+            continue
+        seen.add(key)
+        entities.append(
+            {
+                "start": span.start,
+                "end": span.end,
+                "label": mention["label"],
+                "text": text[span.start : span.end],
+            }
+        )
+    entities.sort(key=lambda e: (e["start"], e["end"], e["label"]))
+    return entities, dropped
+
+
+def span_problems(spec: TaskSpec, text: str, entities: list, where: str = "entities") -> list[str]:
+    problems = []
+    for i, ent in enumerate(entities):
+        if not isinstance(ent, dict):
+            problems.append(f"{where}[{i}] is not an object")
+            continue
+        start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            problems.append(f"{where}[{i}]: offsets {start}..{end} outside the text (length {len(text)})")
+            continue
+        if label not in spec.labels:
+            problems.append(f"{where}[{i}]: label {label!r} is not one of {', '.join(spec.labels)}")
+        if "text" in ent and ent["text"] != text[start:end]:
+            problems.append(f"{where}[{i}]: text {ent['text']!r} differs from the text at {start}..{end}")
+    return problems
+
+
+class NerKind(Kind):
+    family = "ner"
+    metric = "span"
+
+    def output_model(self, spec: TaskSpec) -> type[BaseModel]:
+        return span_output_model(spec)
+
+    def render_input(self, spec: TaskSpec, record: dict) -> str:
+        return record["text"]
+
+    def target(self, spec: TaskSpec, record: dict) -> dict:
+        ents = sorted(record.get("entities", []), key=lambda e: (e["start"], e["end"]))
+        return {"entities": [{"text": e["text"], "label": e["label"]} for e in ents][: spec.max_items]}
+
+    def to_record(self, spec: TaskSpec, record: dict, output: dict) -> dict:
+        entities, dropped = align_mentions(record["text"], output["entities"])
+        out = {"id": record_id(record), "text": record["text"], "entities": entities}
+        if dropped:
+            out["dropped"] = dropped
+        return out
+
+    def empty_record(self, spec: TaskSpec, record: dict) -> dict:
+        return {"id": record_id(record), "text": record["text"], "entities": []}
+
+    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+        text = record.get("text")
+        if not isinstance(text, str):
+            return ["the record has no text"]
+        entities = record.get("entities")
+        if not isinstance(entities, list):
+            return ["entities must be a list"]
+        return span_problems(spec, text, entities)
+
+
+class AmKind(NerKind):
+    """Argument mining: argument components (Claim, Premise) are spans, scored like entities."""
+
+    family = "am"

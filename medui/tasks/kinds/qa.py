@@ -1,0 +1,73 @@
+"""Question answering: multiple choice (a letter) or extractive (a short answer copied from the context)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.spec import TaskSpec
+
+
+@per_spec
+def answer_model(spec: TaskSpec) -> type[BaseModel]:
+    if spec.answer_format == "multiple_choice":
+        return create_model("Choice", __base__=Strict, answer=(Literal[spec.options], ...))  # type: ignore[valid-type]
+    return create_model("Answer", __base__=Strict, answer=(str, Field(min_length=1)))
+
+
+def _base(record: dict) -> dict:
+    out = {"id": record_id(record), "question": record.get("question", "")}
+    for key in ("options", "context"):
+        if key in record:
+            out[key] = record[key]
+    return out
+
+
+class QaKind(Kind):
+    family = "qa"
+
+    def metric_name(self, spec: TaskSpec) -> str:
+        return "choice" if spec.answer_format == "multiple_choice" else "extractive"
+
+    def output_model(self, spec: TaskSpec) -> type[BaseModel]:
+        return answer_model(spec)
+
+    def render_input(self, spec: TaskSpec, record: dict) -> str:
+        parts = []
+        if record.get("context"):
+            parts.append(f"Contesto: {record['context']}")
+        parts.append(f"Domanda: {record['question']}")
+        for letter, option in (record.get("options") or {}).items():
+            parts.append(f"{letter}) {option}")
+        return "\n".join(parts)
+
+    def target(self, spec: TaskSpec, record: dict) -> dict:
+        return {"answer": record["answer"]}
+
+    def to_record(self, spec: TaskSpec, record: dict, output: dict) -> dict:
+        return {**_base(record), "answer": output["answer"]}
+
+    def empty_record(self, spec: TaskSpec, record: dict) -> dict:
+        return {**_base(record), "answer": None}
+
+    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+        if not isinstance(record.get("question"), str) or not record["question"].strip():
+            return ["the record has no question"]
+        answer = record.get("answer")
+        if spec.answer_format == "multiple_choice":
+            options = record.get("options")
+            if not isinstance(options, dict) or set(options) != set(spec.options):
+                return [f"options must be the letters {', '.join(spec.options)}"]
+            if answer not in spec.options:
+                return [f"answer {answer!r} is not one of {', '.join(spec.options)}"]
+            return []
+        if not isinstance(record.get("context"), str):
+            return ["an extractive question needs a context"]
+        if not isinstance(answer, str) or not answer.strip():
+            return ["the answer must be a non-empty text"]
+        return []
+
+    def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:
+        return gold.get("answer"), pred.get("answer")

@@ -1,0 +1,145 @@
+"""Relation extraction: the model lists entities (id, text, label) and relations between their ids."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from medui.tasks.align import Aligner
+from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.ner import span_problems
+from medui.tasks.spec import TaskSpec
+
+ENTITY_ID = r"^T[1-9][0-9]{0,2}$"
+
+
+@per_spec
+def relation_output_model(spec: TaskSpec) -> type[BaseModel]:
+    entity = create_model(
+        "Entity",
+        __base__=Strict,
+        id=(str, Field(pattern=ENTITY_ID)),
+        text=(str, Field(min_length=1)),
+        label=(Literal[tuple(spec.labels)], ...),  # type: ignore[valid-type]
+    )
+    relation = create_model(
+        "Relation",
+        __base__=Strict,
+        head=(str, Field(pattern=ENTITY_ID)),
+        tail=(str, Field(pattern=ENTITY_ID)),
+        label=(Literal[tuple(spec.relation_labels)], ...),  # type: ignore[valid-type]
+    )
+    return create_model(
+        "RelationOutput",
+        __base__=Strict,
+        entities=(list[entity], ...),  # type: ignore[valid-type]
+        relations=(list[relation], ...),  # type: ignore[valid-type]
+    )
+
+
+def _numbered(entities: list[dict]) -> tuple[list[dict], dict[str, str]]:
+    """Entities in text order with ids T1..; and the map from every id they had (several may merge)."""
+    ordered = sorted(entities, key=lambda e: (e["start"], e["end"], e["label"]))
+    renamed: dict[str, str] = {}
+    out = []
+    for i, ent in enumerate(ordered, start=1):
+        new_id = f"T{i}"
+        for old in ent.get("ids", [ent.get("id")]):
+            if old is not None:
+                renamed[old] = new_id
+        out.append({k: ent[k] for k in ("start", "end", "label", "text")} | {"id": new_id})
+    return out, renamed
+
+
+def _align_entities(text: str, entities: list[dict]) -> tuple[dict[tuple, dict], list[dict]]:
+    """Model entities to spans keyed by (start, end, label); ids naming the same span are merged."""
+    aligner = Aligner(text)
+    spans: dict[tuple, dict] = {}
+    dropped: list[dict] = []
+    for ent in entities:
+        span = aligner.align(ent["text"], ent["label"])
+        if span is None:
+            dropped.append({**ent, "reason": "not found in the text"})
+            continue
+        key = (span.start, span.end, ent["label"])
+        found = spans.setdefault(
+            key,
+            {
+                "start": span.start,
+                "end": span.end,
+                "label": ent["label"],
+                "text": text[span.start : span.end],
+                "ids": [],
+            },
+        )
+        found["ids"].append(ent["id"])
+    return spans, dropped
+
+
+class ReKind(Kind):
+    family = "re"
+    metric = "relation"
+
+    def output_model(self, spec: TaskSpec) -> type[BaseModel]:
+        return relation_output_model(spec)
+
+    def render_input(self, spec: TaskSpec, record: dict) -> str:
+        return record["text"]
+
+    def target(self, spec: TaskSpec, record: dict) -> dict:
+        entities, renamed = _numbered(record.get("entities", []))
+        entities = entities[: spec.max_items]
+        kept = {e["id"] for e in entities}
+        relations = [
+            {"head": renamed[r["head"]], "tail": renamed[r["tail"]], "label": r["label"]}
+            for r in record.get("relations", [])
+            if renamed.get(r["head"]) in kept and renamed.get(r["tail"]) in kept
+        ]
+        return {
+            "entities": [{"id": e["id"], "text": e["text"], "label": e["label"]} for e in entities],
+            "relations": relations[: spec.max_items],
+        }
+
+    def to_record(self, spec: TaskSpec, record: dict, output: dict) -> dict:
+        text = record["text"]
+        spans, dropped = _align_entities(text, output["entities"])
+        entities, renamed = _numbered(list(spans.values()))
+        relations, seen = [], set()
+        for rel in output["relations"]:
+            head, tail = renamed.get(rel["head"]), renamed.get(rel["tail"])
+            if head is None or tail is None:
+                dropped.append({**rel, "reason": "points at an entity that is not in the text"})
+            elif (head, tail, rel["label"]) not in seen:
+                seen.add((head, tail, rel["label"]))
+                relations.append({"head": head, "tail": tail, "label": rel["label"]})
+        out = {"id": record_id(record), "text": text, "entities": entities, "relations": relations}
+        if dropped:
+            out["dropped"] = dropped
+        return out
+
+    def empty_record(self, spec: TaskSpec, record: dict) -> dict:
+        return {"id": record_id(record), "text": record["text"], "entities": [], "relations": []}
+
+    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+        text, entities, relations = record.get("text"), record.get("entities"), record.get("relations")
+        if not isinstance(text, str):
+            return ["the record has no text"]
+        if not isinstance(entities, list) or not isinstance(relations, list):
+            return ["entities and relations must be lists"]
+        problems = span_problems(spec, text, entities)
+        ids = [e.get("id") for e in entities if isinstance(e, dict)]
+        if len(ids) != len(set(ids)) or None in ids:
+            problems.append("every entity needs its own id")
+        for i, rel in enumerate(relations):
+            if not isinstance(rel, dict):
+                problems.append(f"relations[{i}] is not an object")
+                continue
+            if rel.get("head") not in ids or rel.get("tail") not in ids:
+                problems.append(f"relations[{i}]: head and tail must be ids of entities of the record")
+            if rel.get("label") not in spec.relation_labels:
+                problems.append(
+                    f"relations[{i}]: label {rel.get('label')!r} is not one of "
+                    f"{', '.join(spec.relation_labels)}"
+                )
+        return problems

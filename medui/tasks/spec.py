@@ -1,0 +1,111 @@
+"""TaskSpec: the schema of a task file (medui/tasks/specs/<id>.yaml).
+
+A task instance is data: its id, family, Italian instruction, labels (or form fields, or answer format), the
+prompt template it renders with and the gold data it reads. The family's kind module (medui/tasks/kinds/) turns a
+spec into an output schema, targets, records and metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Family = Literal["ner", "re", "crf", "qa", "am"]
+FieldType = Literal["presence", "enum", "integer", "number", "string", "list"]
+
+PRESENCE_VALUES = ("presente", "assente", "non_menzionato")
+
+
+class FormField(BaseModel):
+    """One item of a case report form (crf family)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: FieldType
+    description: str
+    values: tuple[str, ...] = ()  # allowed values for `enum`
+    max_items: int = 8  # for `list`
+    max_length: int = 80  # for `string` and list items
+
+    @model_validator(mode="after")
+    def _enum_has_values(self) -> FormField:
+        if self.type == "enum" and not self.values:
+            raise ValueError(f"enum field {self.name!r} needs values")
+        return self
+
+
+class TaskSpec(BaseModel):
+    """A task: everything about it that is not code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: int = Field(ge=1)
+    family: Family
+    name: str
+    description: str
+    instruction: str  # Italian instruction shown to the model
+    prompt: str = Field(pattern=r"^[a-z_]+\.v\d+$")  # template in medui/tasks/prompts/<prompt>.jinja
+    labels: dict[str, str] = {}  # entity label -> Italian definition (ner, am, re)
+    relation_labels: dict[str, str] = {}  # relation label -> Italian definition (re)
+    relation_heads: tuple[str, ...] = ()  # entity labels allowed as head (re); empty = any
+    relation_tails: tuple[str, ...] = ()  # entity labels allowed as tail (re); empty = any
+    fields: tuple[FormField, ...] = ()  # crf
+    answer_format: Literal["multiple_choice", "extractive"] | None = None  # qa
+    options: tuple[str, ...] = ()  # qa multiple choice letters
+    data: str | None = None  # folder under assets/data; default: the task id
+    fewshot_split: str = "train"
+    fewshot_task: str | None = None  # draw examples (and training data) from another task's data
+    eval_split: str = "test"
+    default_shots: int = Field(default=3, ge=0, le=16)
+    max_items: int = Field(default=40, ge=1)  # bound on entities/relations the model may write
+    max_mention_chars: int = Field(default=200, ge=1)
+    max_new_tokens: int = Field(default=384, ge=8)
+
+    @field_validator("fields")
+    @classmethod
+    def _unique_fields(cls, fields: tuple[FormField, ...]) -> tuple[FormField, ...]:
+        names = [f.name for f in fields]
+        if len(names) != len(set(names)):
+            raise ValueError("duplicate form field names")
+        return fields
+
+    @model_validator(mode="after")
+    def _family_needs(self) -> TaskSpec:
+        needs = {
+            "ner": bool(self.labels),
+            "am": bool(self.labels),
+            "re": bool(self.labels) and bool(self.relation_labels),
+            "crf": bool(self.fields),
+            "qa": self.answer_format is not None,
+        }
+        if not needs[self.family]:
+            raise ValueError(f"a {self.family} task misses its labels, relations, fields or answer_format")
+        if self.answer_format == "multiple_choice" and not self.options:
+            raise ValueError("a multiple-choice task needs options")
+        return self
+
+    @property
+    def data_dir(self) -> str:
+        return self.data or self.id
+
+    @property
+    def label_names(self) -> list[str]:
+        if self.family == "crf":
+            return [f.name for f in self.fields]
+        if self.family == "qa":
+            return list(self.options)
+        return list(self.labels)
+
+
+def load_spec(path: Path) -> TaskSpec:
+    """Read and validate one YAML task file."""
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a task file must be a YAML mapping")
+    return TaskSpec.model_validate(raw)
