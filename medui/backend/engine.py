@@ -1,0 +1,182 @@
+"""Runs a task over many records: prompts, batched (constrained) generation, prediction records.
+
+The fast path of the product. An Engine is built for (loaded model, task, strategy, seed): its few-shot examples
+and compiled constraint are fixed once, then `predict` batches records through the decoder. Texts longer than
+the input budget are split into sentence windows and their predictions merged with offsets remapped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from medui.backend import decoding, gold
+from medui.backend.models import LoadedModel
+from medui.tasks.align import sentence_windows
+from medui.tasks.kinds import kind_for
+from medui.tasks.prompts import prompt_hash, render_prompt
+from medui.tasks.registry import pick_examples
+from medui.tasks.spec import TaskSpec
+
+STRATEGIES = ("zero-shot", "few-shot", "cd", "few-shot+cd")
+SPAN_FAMILIES = ("ner", "am", "re")
+
+
+class StrategyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    shots: int
+    constrained: bool
+
+
+def parse_strategy(name: str, spec: TaskSpec, shots: int | None = None) -> Strategy:
+    if name not in STRATEGIES:
+        raise StrategyError(f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}")
+    few = name.startswith("few-shot")
+    k = (spec.default_shots if shots is None else shots) if few else 0
+    if k < 0:
+        raise StrategyError("--shots must be 0 or more")
+    return Strategy(name, k, name.endswith("cd"))
+
+
+@dataclass
+class Prediction:
+    """A prediction record with what audit and scoring need: raw output, hashes, timing, confidence."""
+
+    record: dict
+    raw: str
+    prompt_hash: str
+    doc_hash: str
+    latency: float
+    prompt_tokens: int
+    output_tokens: int
+    confidence: float | None
+
+
+def doc_hash(record: dict) -> str:
+    key = record.get("text") or f"{record.get('context', '')}\n{record.get('question', '')}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+class Engine:
+    """A model, a task and a strategy, ready to predict records in batches."""
+
+    def __init__(
+        self,
+        lm: LoadedModel,
+        spec: TaskSpec,
+        strategy: Strategy,
+        seed: int = 0,
+        batch_size: int | None = None,
+        max_input_tokens: int = 1024,
+    ):
+        self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
+        self.kind = kind_for(spec)
+        self.batch_size = batch_size or (16 if lm.device == "cuda" else 4)
+        self.max_input_tokens = max_input_tokens
+        self.pool = gold.fewshot_pool(spec) if strategy.shots else []
+        self.constraint = (
+            decoding.compile_constraint(lm, self.kind.output_model(spec).model_json_schema())
+            if strategy.constrained
+            else None
+        )
+
+    def examples_for(self, record: dict) -> list[dict]:
+        chosen = pick_examples(self.pool, self.strategy.shots, self.seed, exclude_id=str(record.get("id")))
+        return [
+            {"input": self.kind.render_input(self.spec, ex), "answer": self.kind.render_target(self.spec, ex)}
+            for ex in chosen
+        ]
+
+    def prompt_for(self, record: dict) -> str:
+        return render_prompt(self.spec, self.kind.render_input(self.spec, record), self.examples_for(record))
+
+    def predict(
+        self, records: list[dict], progress: Callable[[int, int], None] | None = None
+    ) -> list[Prediction]:
+        """Predictions for records, in their order; progress(done, total) after each batch."""
+        units = [(i, part) for i, rec in enumerate(records) for part in self._windows(rec)]
+        order = sorted(range(len(units)), key=lambda u: len(self.kind.render_input(self.spec, units[u][1])))
+        outputs: dict[int, tuple[str, dict, decoding.Generation, float]] = {}
+        for b in range(0, len(order), self.batch_size):
+            batch = order[b : b + self.batch_size]
+            prompts = [self.prompt_for(units[u][1]) for u in batch]
+            gens = decoding.generate(self.lm, prompts, self.constraint, self.spec.max_new_tokens)
+            for u, prompt, gen in zip(batch, prompts, gens, strict=True):
+                outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch))
+            if progress:
+                progress(len({units[u][0] for u in outputs}), len(records))
+        by_record: dict[int, list] = {}
+        for u, (i, _part) in enumerate(units):
+            by_record.setdefault(i, []).append(outputs[u])
+        return [self._merge(records[i], by_record[i]) for i in range(len(records))]
+
+    def _windows(self, record: dict) -> list[dict]:
+        """The record itself, or sentence windows of its text (with their offset) when it is too long."""
+        if self.spec.family not in SPAN_FAMILIES:
+            return [record]
+        text = record["text"]
+        n_tokens = len(self.lm.tokenizer(text, add_special_tokens=False)["input_ids"])
+        if n_tokens <= self.max_input_tokens:
+            return [record]
+        max_chars = max(200, int(len(text) * self.max_input_tokens / n_tokens * 0.9))
+        return [
+            {"id": f"{record.get('id')}@{s}", "text": text[s:e], "_offset": s}
+            for s, e in sentence_windows(text, max_chars)
+        ]
+
+    def _merge(self, record: dict, parts: list[tuple[str, dict, decoding.Generation, float]]) -> Prediction:
+        preds = [self.kind.prediction(self.spec, part, gen.text) for _, part, gen, _ in parts]
+        merged = preds[0] if len(parts) == 1 else merge_windows(record, [p[1] for p in parts], preds)
+        merged["id"] = record.get("id", merged.get("id"))
+        gens = [p[2] for p in parts]
+        logprobs = [lp for g in gens for lp in g.logprobs]
+        confidence = decoding.Generation("", logprobs=logprobs).confidence
+        return Prediction(
+            record=merged,
+            raw="\n".join(g.text for g in gens),
+            prompt_hash=prompt_hash("\n".join(p[0] for p in parts)),
+            doc_hash=doc_hash(record),
+            latency=sum(p[3] for p in parts),
+            prompt_tokens=sum(g.prompt_tokens for g in gens),
+            output_tokens=sum(len(g.token_ids) for g in gens),
+            confidence=confidence,
+        )
+
+
+def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:
+    """Window predictions back into one record: offsets shifted, entity ids renumbered, errors joined."""
+    entities, relations, dropped, errors = [], [], [], []
+    for part, pred in zip(parts, preds, strict=True):
+        shift, prefix = part["_offset"], f"W{part['_offset']}:"
+        for ent in pred.get("entities", []):
+            moved = {**ent, "start": ent["start"] + shift, "end": ent["end"] + shift}
+            if "id" in ent:
+                moved["id"] = prefix + ent["id"]
+            entities.append(moved)
+        relations += [
+            {**r, "head": prefix + r["head"], "tail": prefix + r["tail"]} for r in pred.get("relations", [])
+        ]
+        dropped += pred.get("dropped", [])
+        if pred.get("error"):
+            errors.append(pred["error"])
+    out = {"id": record.get("id"), "text": record["text"], "entities": sorted(entities, key=_span_key)}
+    if "relations" in preds[0]:
+        renamed = {e["id"]: f"T{i}" for i, e in enumerate(out["entities"], start=1)}
+        out["entities"] = [{**e, "id": renamed[e["id"]]} for e in out["entities"]]
+        out["relations"] = [{**r, "head": renamed[r["head"]], "tail": renamed[r["tail"]]} for r in relations]
+    if dropped:
+        out["dropped"] = dropped
+    out["valid"] = not errors
+    if errors:
+        out["error"] = "; ".join(errors)
+    return out
+
+
+def _span_key(ent: dict) -> tuple:
+    return ent["start"], ent["end"], ent["label"]

