@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+    models_cache: Path | None = None  # converted bundled models; default <home>/models
 
     @property
     def db_url(self) -> str:
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         """Converted model folders (safetensors), made once from the bundled GGUF files."""
-        return self.home / "models"
+        return self.models_cache or self.home / "models"
 
     @property
     def adapters_dir(self) -> Path:

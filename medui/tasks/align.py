@@ -20,35 +20,33 @@ def _loose_pattern(mention: str) -> re.Pattern[str] | None:
 
 
 def find_all(text: str, mention: str) -> list[Span]:
-    """Every occurrence of the mention: exact first; else ignoring case and runs of whitespace."""
+    """Every occurrence of the mention: exact ones first, then those ignoring case and runs of whitespace."""
     spans = []
     start = text.find(mention) if mention else -1
     while start >= 0:
         spans.append(Span(start, start + len(mention)))
         start = text.find(mention, start + 1)
-    if spans:
-        return spans
     pattern = _loose_pattern(mention)
-    if pattern is None:
-        return []
-    return [Span(m.start(), m.end()) for m in pattern.finditer(text)]
+    if pattern is not None:
+        spans += [s for m in pattern.finditer(text) if (s := Span(m.start(), m.end())) not in spans]
+    return spans
 
 
 class Aligner:
-    """Gives each mention an occurrence in the text; the k-th repeat of a mention gets its k-th occurrence."""
+    """Gives each mention the first occurrence in the text not yet taken by an earlier mention of its label."""
 
     def __init__(self, text: str):
         self.text = text
-        self._used: dict[tuple[str, str], int] = {}
+        self._taken: set[tuple[Span, str]] = set()
 
     def align(self, mention: str, label: str) -> Span | None:
         occurrences = find_all(self.text, mention)
         if not occurrences:
             return None
-        key = (mention.casefold(), label)
-        k = self._used.get(key, 0)
-        self._used[key] = k + 1
-        return occurrences[min(k, len(occurrences) - 1)]
+        free = [s for s in occurrences if (s, label) not in self._taken]
+        span = free[0] if free else occurrences[0]
+        self._taken.add((span, label))
+        return span
 
 
 def sentence_windows(text: str, max_chars: int) -> list[tuple[int, int]]:

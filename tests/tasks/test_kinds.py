@@ -1,0 +1,108 @@
+"""Kinds: lenient parsing, alignment to offsets, dropped mentions, relation ids, forms, answers, windows."""
+
+from __future__ import annotations
+
+from medui.backend.engine import merge_windows
+from medui.tasks.align import Aligner, sentence_windows
+from medui.tasks.kinds import kind_for
+from medui.tasks.registry import get_spec
+
+TEXT = "Febbre alta e tosse. Poi febbre di nuovo, senza dispnea."
+
+
+def test_ner_output_is_aligned_and_repeats_take_the_next_occurrence():
+    spec = get_spec("e3c_clinical_entities")
+    raw = ' {"entities": [{"text": "febbre", "label": "CLINENTITY"}, {"text": "febbre", "label": "CLINENTITY"},' \
+          ' {"text": "tosse", "label": "CLINENTITY"}, {"text": "nausea", "label": "CLINENTITY"}]}'
+    pred = kind_for(spec).prediction(spec, {"id": "r1", "text": TEXT}, raw)
+    assert pred["valid"] is True
+    spans = [(e["start"], e["end"], e["text"]) for e in pred["entities"]]
+    assert spans == [(0, 6, "Febbre"), (14, 19, "tosse"), (25, 31, "febbre")]
+    assert pred["dropped"] == [{"text": "nausea", "label": "CLINENTITY", "reason": "not found in the text"}]
+    for ent in pred["entities"]:
+        assert TEXT[ent["start"]:ent["end"]] == ent["text"]
+
+
+def test_unreadable_output_is_an_invalid_record_not_a_crash():
+    spec = get_spec("e3c_clinical_entities")
+    kind = kind_for(spec)
+    for raw, fragment in [("nessuna entità", "no JSON object"), ('{"entities": [{"text": ', "incomplete"),
+                          ('{"entities": [{"text": "tosse", "label": "XYZ"}]}', "schema")]:
+        pred = kind.prediction(spec, {"id": "r", "text": TEXT}, raw)
+        assert pred["valid"] is False and fragment in pred["error"]
+        assert pred["entities"] == []
+
+
+def test_lenient_parse_reads_json_inside_chatter():
+    spec = get_spec("e3c_clinical_entities")
+    raw = 'Ecco: {"entities": [{"text": "tosse", "label": "CLINENTITY"}]} fine'
+    pred = kind_for(spec).prediction(spec, {"id": "r", "text": TEXT}, raw)
+    assert pred["valid"] and pred["entities"][0]["start"] == 14
+
+
+def test_alignment_ignores_case_and_whitespace_runs_when_exact_fails():
+    aligner = Aligner("Dolore  toracico\nIrradiato")
+    span = aligner.align("dolore toracico irradiato", "X")
+    assert (span.start, span.end) == (0, 26)
+
+
+def test_relation_output_maps_model_ids_to_aligned_entities():
+    spec = get_spec("e3c_measurement_links")
+    text = "La temperatura era 38 gradi; emocromo normale."
+    raw = ('{"entities": [{"id": "T1", "text": "38 gradi", "label": "RML"}, {"id": "T2", "text": "temperatura",'
+           ' "label": "EVENT"}, {"id": "T3", "text": "glicemia", "label": "EVENT"}], "relations": [{"head": "T1",'
+           ' "tail": "T2", "label": "PERTAINS"}, {"head": "T1", "tail": "T3", "label": "PERTAINS"}]}')
+    pred = kind_for(spec).prediction(spec, {"id": "r", "text": text}, raw)
+    assert [(e["id"], e["text"]) for e in pred["entities"]] == [("T1", "temperatura"), ("T2", "38 gradi")]
+    assert pred["relations"] == [{"head": "T2", "tail": "T1", "label": "PERTAINS"}]
+    reasons = sorted(d["reason"] for d in pred["dropped"])
+    assert reasons == ["not found in the text", "points at an entity that is not in the text"]
+    assert kind_for(spec).validate_record(spec, pred) == []
+
+
+def test_relation_target_renumbers_gold_ids_in_text_order():
+    spec = get_spec("e3c_measurement_links")
+    gold = {"id": "g", "text": "febbre 39", "entities": [
+        {"id": "T7", "start": 7, "end": 9, "label": "RML", "text": "39"},
+        {"id": "T3", "start": 0, "end": 6, "label": "EVENT", "text": "febbre"}],
+        "relations": [{"head": "T7", "tail": "T3", "label": "PERTAINS"}]}
+    target = kind_for(spec).target(spec, gold)
+    assert target["entities"][0] == {"id": "T1", "text": "febbre", "label": "EVENT"}
+    assert target["relations"] == [{"head": "T2", "tail": "T1", "label": "PERTAINS"}]
+
+
+def test_form_validation_names_bad_values():
+    spec = get_spec("ed_dyspnea_crf")
+    kind = kind_for(spec)
+    record = kind.empty_record(spec, {"id": "x", "text": "nota"})
+    assert kind.validate_record(spec, record) == []
+    record["fields"]["febbre"] = "forse"
+    record["fields"]["colore"] = "blu"
+    problems = kind.validate_record(spec, record)
+    assert problems[0] == "unknown form item 'colore'" and any("febbre" in p for p in problems)
+
+
+def test_choice_answers_are_limited_to_the_options():
+    spec = get_spec("medmcqa_it")
+    kind = kind_for(spec)
+    rec = {"id": "q", "question": "?", "options": {"A": "a", "B": "b", "C": "c", "D": "d"}}
+    assert kind.prediction(spec, rec, ' {"answer": "C"}')["answer"] == "C"
+    assert kind.prediction(spec, rec, ' {"answer": "E"}')["valid"] is False
+
+
+def test_sentence_windows_cover_the_text_and_respect_the_budget():
+    text = " ".join(f"Frase numero {i} del testo clinico." for i in range(40))
+    windows = sentence_windows(text, 200)
+    assert windows[0][0] == 0 and windows[-1][1] == len(text)
+    assert all(b[0] == a[1] for a, b in zip(windows, windows[1:], strict=False))
+    assert all(e - s <= 200 for s, e in windows)
+
+
+def test_window_predictions_merge_with_offsets_shifted():
+    text = "Febbre alta. Tosse secca."
+    parts = [{"id": "r@0", "text": text[:13], "_offset": 0}, {"id": "r@13", "text": text[13:], "_offset": 13}]
+    preds = [{"entities": [{"start": 0, "end": 6, "label": "CLINENTITY", "text": "Febbre"}], "valid": True},
+             {"entities": [{"start": 0, "end": 5, "label": "CLINENTITY", "text": "Tosse"}], "valid": True}]
+    merged = merge_windows({"id": "r", "text": text}, parts, preds)
+    assert [(e["start"], e["end"]) for e in merged["entities"]] == [(0, 6), (13, 18)]
+    assert merged["valid"] is True

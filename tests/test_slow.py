@@ -1,0 +1,50 @@
+"""On the real bundled Gemma-3-270M (marker slow; CI runs them): constrained output is valid, and not empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from medui.backend import models
+from medui.backend.engine import Engine, parse_strategy
+from medui.backend.evaluation import evaluate, load_eval_records
+from medui.tasks.registry import get_spec
+
+pytestmark = pytest.mark.slow
+
+ONE_TASK_PER_FAMILY = [
+    "e3c_clinical_entities", "e3c_measurement_links", "ed_dyspnea_crf", "medmcqa_it", "casimedicos_arg_components",
+]
+
+
+@pytest.fixture(scope="module")
+def gemma():
+    return models.load("gemma-3-270m")
+
+
+@pytest.mark.parametrize("task_id", ONE_TASK_PER_FAMILY)
+def test_few_shot_cd_on_three_test_records_is_always_valid(gemma, task_id):
+    spec = get_spec(task_id)
+    engine = Engine(gemma, spec, parse_strategy("few-shot+cd", spec, shots=2))
+    result = evaluate(engine, load_eval_records(spec, "test", 3))
+    assert result.metrics["n"] == 3
+    assert result.metrics["valid_rate"] == 1.0, [p.record.get("error") for p in result.predictions]
+
+
+def test_constrained_gemma_output_is_not_empty(gemma):
+    """Guards outlines' Gemma tokenizer bug (tokens with a double space never match: output came back empty)."""
+    spec = get_spec("e3c_clinical_entities")
+    engine = Engine(gemma, spec, parse_strategy("few-shot+cd", spec, shots=3))
+    text = open("assets/samples/caso_clinico.txt", encoding="utf-8").read()
+    prediction = engine.predict([{"id": "sample", "text": text}])[0]
+    assert prediction.record["valid"] is True
+    assert prediction.record["entities"], prediction.raw
+    assert prediction.confidence is not None and 0 < prediction.confidence <= 1
+
+
+def test_gemma_vocabulary_has_one_space_before_word_tokens(gemma):
+    from medui.backend.decoding import token_string
+
+    tok = gemma.tokenizer
+    piece = tok.convert_ids_to_tokens(tok(" febbre", add_special_tokens=False)["input_ids"])[0]
+    assert piece.startswith("\u2581")
+    assert token_string(tok, piece).startswith(" ") and not token_string(tok, piece).startswith("  ")
