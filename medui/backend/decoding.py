@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -131,8 +132,12 @@ def generate(
     prompts: list[str],
     constraint=None,
     max_new_tokens: int = 256,
+    on_text: Callable[[int, str], None] | None = None,
 ) -> list[Generation]:
-    """Greedy-decode a batch of prompts; with a constraint every output matches its schema's regex."""
+    """Greedy-decode a batch of prompts; with a constraint every output matches its schema's regex.
+
+    on_text(row, text_so_far) is called after every step of every running row (for streaming to a page).
+    """
     from outlines_core import Guide
 
     start = time.perf_counter()
@@ -158,6 +163,8 @@ def generate(
             if row.stopped is None:
                 _advance(lm, row, token_id, float(logprobs[i, token_id]), stop_ids)
             next_ids.append(token_id if row.stopped is None else pad_id)
+            if on_text is not None and row.ids and row.stopped in (None, "schema"):
+                on_text(i, lm.tokenizer.decode(row.ids, skip_special_tokens=True))
         if all(row.stopped for row in rows):
             break
         attention = torch.cat([attention, attention.new_ones((len(rows), 1))], dim=-1)

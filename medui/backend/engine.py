@@ -97,16 +97,22 @@ class Engine:
         return render_prompt(self.spec, self.kind.render_input(self.spec, record), self.examples_for(record))
 
     def predict(
-        self, records: list[dict], progress: Callable[[int, int], None] | None = None
+        self,
+        records: list[dict],
+        progress: Callable[[int, int], None] | None = None,
+        on_text: Callable[[int, str], None] | None = None,
     ) -> list[Prediction]:
-        """Predictions for records, in their order; progress(done, total) after each batch."""
+        """Predictions for records, in their order; progress(done, total) after each batch.
+
+        on_text(unit, text_so_far) streams the raw output while it is decoded (unit: position in the batch).
+        """
         units = [(i, part) for i, rec in enumerate(records) for part in self._windows(rec)]
         order = sorted(range(len(units)), key=lambda u: len(self.kind.render_input(self.spec, units[u][1])))
         outputs: dict[int, tuple[str, dict, decoding.Generation, float]] = {}
         for b in range(0, len(order), self.batch_size):
             batch = order[b : b + self.batch_size]
             prompts = [self.prompt_for(units[u][1]) for u in batch]
-            gens = decoding.generate(self.lm, prompts, self.constraint, self.spec.max_new_tokens)
+            gens = decoding.generate(self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text)
             for u, prompt, gen in zip(batch, prompts, gens, strict=True):
                 outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch))
             if progress:
