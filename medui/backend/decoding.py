@@ -1,13 +1,19 @@
 """Greedy generation, batched, optionally constrained by a JSON schema through outlines_core.
 
-The constraint is an outlines_core Index compiled from the task's output schema (built once per model and
-schema, then cached on the loaded model). Each step the guide writes the allowed-token bitmask, the logits
-outside it are masked, and the chosen token advances the guide. Token log-probabilities (under the constraint)
-are kept, so every output carries a confidence.
+The fast path of the engine:
+- the constraint is an outlines_core Index compiled from the task's output schema, built once per model and
+  schema (cached on the loaded model) together with a table of its small states (few allowed tokens);
+- where the schema forces the next characters (JSON keys, punctuation, the only possible label), they are
+  appended in the same forward pass as the sampled token (jump-forward), so rows grow by ragged chunks;
+- where every row of the batch is in a small state, logits are computed only for the allowed tokens;
+- the KV cache of the prompt prefix shared by all records (instruction, few-shot examples) is computed once.
+Token log-probabilities (under the constraint) are kept for the sampled tokens, so every output carries a
+confidence.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -18,13 +24,15 @@ import torch
 
 from medui.backend.models import LoadedModel
 
-WHITESPACE = r"[ ]?"  # compact JSON: at most one space between tokens (saves decoding steps)
+WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
 SPIECE_UNDERLINE = "\u2581"
+SMALL_STATE = 512  # a state allowing at most this many tokens is "small": sparse logits, forced characters
+PREFIX_CACHE_SIZE = 4
 
 
 @dataclass
 class Generation:
-    """One decoded output: its text, tokens, their log-probabilities and timing."""
+    """One decoded output: its text, tokens, the sampled tokens' log-probabilities and timing."""
 
     text: str
     token_ids: list[int] = field(default_factory=list)
@@ -32,10 +40,11 @@ class Generation:
     stopped: str = "length"  # eos | newline | schema | length
     seconds: float = 0.0
     prompt_tokens: int = 0
+    steps: int = 0  # forward passes that produced this output
 
     @property
     def confidence(self) -> float | None:
-        """Geometric mean of the chosen tokens' probabilities."""
+        """Geometric mean of the sampled tokens' probabilities (forced tokens have probability 1)."""
         if not self.logprobs:
             return None
         return math.exp(sum(self.logprobs) / len(self.logprobs))
@@ -49,20 +58,27 @@ def token_string(tokenizer, token: str) -> str:
     return text
 
 
+def token_strings(lm: LoadedModel) -> dict[int, str]:
+    """token id -> the text it adds, for every non-special token (about 1 s for Gemma's 262k), built once."""
+    if "token_strings" not in lm.caches:
+        tok = lm.tokenizer
+        special = set(tok.all_special_ids)
+        lm.caches["token_strings"] = {
+            token_id: text
+            for token, token_id in tok.get_vocab().items()
+            if token_id not in special and (text := token_string(tok, token))
+        }
+    return lm.caches["token_strings"]
+
+
 def vocabulary(lm: LoadedModel):
-    """The outlines_core Vocabulary of a tokenizer (about 1.4 s for Gemma's 262k tokens), built once."""
+    """The outlines_core Vocabulary of the model's tokenizer, built once."""
     if "vocabulary" not in lm.caches:
         from outlines_core import Vocabulary
 
-        tok = lm.tokenizer
-        special = set(tok.all_special_ids)
         entries: dict[str, list[int]] = {}
-        for token, token_id in tok.get_vocab().items():
-            if token_id in special:
-                continue
-            text = token_string(tok, token)
-            if text:
-                entries.setdefault(text, []).append(token_id)
+        for token_id, text in token_strings(lm).items():
+            entries.setdefault(text, []).append(token_id)
         lm.caches["vocabulary"] = Vocabulary(eos_ids(lm)[0], entries)
     return lm.caches["vocabulary"]
 
@@ -78,21 +94,191 @@ def eos_ids(lm: LoadedModel) -> list[int]:
 
 
 def schema_regex(json_schema: dict) -> str:
-    """The regex of an answer: one space (the prompt ends at 'Risposta:'), then the JSON object."""
+    """The regex of an answer: one space (the prompt ends at 'Risposta:'), then the compact JSON object."""
     from outlines_core.json_schema import build_regex_from_schema
 
     return " " + build_regex_from_schema(json.dumps(json_schema), WHITESPACE)
 
 
-def compile_constraint(lm: LoadedModel, json_schema: dict):
-    """The outlines_core Index for a schema on this model's vocabulary; cached by the schema."""
+@dataclass
+class Constraint:
+    """A compiled schema: the Index, the transitions of its small states, and the characters they force."""
+
+    index: object
+    small: dict[int, dict[int, int]]  # state -> {token id: next state}, for states with few allowed tokens
+    forced: dict[
+        int, tuple[str, int]
+    ]  # state -> (the one character every continuation starts with, next state)
+    char_ids: dict[
+        str, int
+    ]  # single-character tokens, to spell forced text the tokenizer would split otherwise
+
+    def forced_text(self, state: int) -> tuple[str, int]:
+        """The characters forced from a state on, and the state after them."""
+        chars = []
+        while state in self.forced and len(chars) < 256:
+            ch, state = self.forced[state]
+            chars.append(ch)
+        return "".join(chars), state
+
+
+def compile_constraint(lm: LoadedModel, json_schema: dict) -> Constraint:
+    """The Constraint of a schema on this model's vocabulary; cached by the schema's regex."""
     regex = schema_regex(json_schema)
-    key = ("index", regex)
+    key = ("constraint", regex)
     if key not in lm.caches:
         from outlines_core import Index
 
-        lm.caches[key] = Index(regex, vocabulary(lm))
+        index = Index(regex, vocabulary(lm))
+        lm.caches[key] = _with_tables(lm, index)
     return lm.caches[key]
+
+
+def _with_tables(lm: LoadedModel, index) -> Constraint:
+    strings = token_strings(lm)
+    single_char = {text: tid for tid, text in strings.items() if len(text) == 1}
+    small = {s: t for s, t in index.get_transitions().items() if len(t) <= SMALL_STATE}
+    forced = {}
+    for state, trans in small.items():
+        if index.is_final_state(state):
+            continue
+        firsts = {strings[tid][0] for tid in trans if tid in strings}
+        if len(firsts) == 1:
+            ch = firsts.pop()
+            tid = single_char.get(ch)
+            if tid in trans:
+                forced[state] = (ch, trans[tid])
+    return Constraint(index, small, forced, single_char)
+
+
+# the model -------------------------------------------------------------------------------------------------
+def _parts(lm: LoadedModel):
+    """The decoder (returns hidden states), the output embedding and the final logit softcap, if any."""
+    model = lm.model.get_base_model() if hasattr(lm.model, "get_base_model") else lm.model
+    decoder = getattr(model, model.base_model_prefix)
+    softcap = getattr(model.config, "final_logit_softcapping", None)
+    return decoder, model.get_output_embeddings().weight, softcap
+
+
+def _logits(hidden: torch.Tensor, weight: torch.Tensor, softcap: float | None, ids: torch.Tensor | None):
+    """Logits of the last hidden states, for every token or only for `ids`."""
+    w = weight if ids is None else weight.index_select(0, ids)
+    logits = (hidden @ w.T).float()
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    return logits
+
+
+class _Batch:
+    """The KV cache, attention mask and positions of a batch of rows that grow by ragged chunks."""
+
+    def __init__(self, lm: LoadedModel, cache, mask: torch.Tensor, positions: torch.Tensor):
+        self.lm, self.cache, self.mask, self.positions = lm, cache, mask, positions
+        self.decoder, self.weight, self.softcap = _parts(lm)
+
+    def extend(self, chunks: list[list[int]]) -> torch.Tensor:
+        """Feed each row its chunk (right-padded, padding masked out); return each row's last hidden state."""
+        width = max(len(c) for c in chunks)
+        pad = self.lm.tokenizer.pad_token_id
+        ids = torch.tensor([c + [pad] * (width - len(c)) for c in chunks], device=self.lm.device)
+        real = torch.tensor([[1] * len(c) + [0] * (width - len(c)) for c in chunks], device=self.lm.device)
+        positions = self.positions.unsqueeze(-1) + torch.arange(width, device=self.lm.device)
+        self.mask = torch.cat([self.mask, real], dim=-1)
+        out = self.decoder(
+            input_ids=ids, attention_mask=self.mask, position_ids=positions, cache=self.cache, use_cache=True
+        )
+        self.cache = out.cache
+        lengths = real.sum(-1)
+        self.positions = self.positions + lengths
+        return out.last_hidden_state[torch.arange(len(chunks)), lengths - 1]
+
+    def select(self, keep: list[int]) -> None:
+        """Keep only these rows (the others have finished)."""
+        index = torch.tensor(keep, device=self.mask.device)
+        self.cache.batch_select_indices(index)
+        self.mask = self.mask.index_select(0, index)
+        self.positions = self.positions.index_select(0, index)
+
+
+def _prefix_cache(lm: LoadedModel, prefix: tuple[int, ...]):
+    """The KV cache of a shared prompt prefix (batch of one), computed once and kept for the next batches."""
+    key = ("prefix", prefix)
+    if key not in lm.caches:
+        stored = [k for k in lm.caches if isinstance(k, tuple) and k[0] == "prefix"]
+        for old in stored[: max(0, len(stored) - PREFIX_CACHE_SIZE + 1)]:
+            del lm.caches[old]
+        decoder, _, _ = _parts(lm)
+        ids = torch.tensor([prefix], device=lm.device)
+        lm.caches[key] = decoder(input_ids=ids, use_cache=True).cache
+    return lm.caches[key]
+
+
+def _start(lm: LoadedModel, prompt_ids: list[list[int]], prefix: tuple[int, ...] | None):
+    """A batch positioned after the shared prefix (from cache) with each row's rest of the prompt fed."""
+    n = len(prompt_ids)
+    if prefix and all(tuple(ids[: len(prefix)]) == prefix and len(ids) > len(prefix) for ids in prompt_ids):
+        cache = copy.deepcopy(_prefix_cache(lm, prefix))
+        cache.batch_repeat_interleave(n)
+        rest = [ids[len(prefix) :] for ids in prompt_ids]
+        mask = torch.ones((n, len(prefix)), dtype=torch.long, device=lm.device)
+        positions = torch.full((n,), len(prefix), device=lm.device)
+    else:
+        from transformers import DynamicCache
+
+        cache, rest = DynamicCache(config=lm.model.config), prompt_ids
+        mask = torch.zeros((n, 0), dtype=torch.long, device=lm.device)
+        positions = torch.zeros((n,), dtype=torch.long, device=lm.device)
+    batch = _Batch(lm, cache, mask, positions)
+    return batch, batch.extend(rest)
+
+
+def common_prefix(prompt_ids: list[list[int]]) -> tuple[int, ...]:
+    """The longest token prefix shared by all prompts (each keeps at least one token of its own)."""
+    shortest = min(len(ids) for ids in prompt_ids) - 1
+    n = 0
+    while n < shortest and all(ids[n] == prompt_ids[0][n] for ids in prompt_ids):
+        n += 1
+    return tuple(prompt_ids[0][:n])
+
+
+# the loop --------------------------------------------------------------------------------------------------
+class _Row:
+    """Decoding state of one sequence."""
+
+    def __init__(self, guide):
+        self.guide = guide
+        self.ids: list[int] = []
+        self.logprobs: list[float] = []
+        self.stopped: str | None = None
+        self.text = ""
+        self.steps = 0
+
+
+def _choose(batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None):
+    """Next token and its log-probability for each row: sparse logits when every row has few choices."""
+    allowed = None
+    if constraint is not None:
+        allowed = [constraint.small.get(r.guide.get_state()) for r in rows]
+    if allowed is not None and all(a is not None for a in allowed):
+        union = sorted(set().union(*allowed))
+        column = {tid: j for j, tid in enumerate(union)}
+        logits = _logits(hidden, batch.weight, batch.softcap, torch.tensor(union, device=hidden.device)).cpu()
+        keep = torch.zeros_like(logits, dtype=torch.bool)
+        for i, a in enumerate(allowed):
+            keep[i, [column[t] for t in a]] = True
+        logits.masked_fill_(~keep, -math.inf)
+        logprobs = torch.log_softmax(logits, dim=-1)
+        best = logprobs.argmax(dim=-1)
+        return [union[int(j)] for j in best], [float(logprobs[i, j]) for i, j in enumerate(best)]
+    logits = _logits(hidden, batch.weight, batch.softcap, None).cpu()
+    if constraint is not None:
+        bitmask = torch.zeros((len(rows), (logits.shape[-1] + 31) // 32), dtype=torch.int32)
+        for i, row in enumerate(rows):
+            row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
+        _apply_bitmask(logits, bitmask)
+    logprobs = torch.log_softmax(logits, dim=-1)
+    best = logprobs.argmax(dim=-1)
+    return [int(j) for j in best], [float(logprobs[i, j]) for i, j in enumerate(best)]
 
 
 def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor) -> None:
@@ -104,79 +290,83 @@ def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor) -> None:
     logits[:, :width].masked_fill_(~allowed[:, :width], -math.inf)
 
 
-class _Row:
-    """Decoding state of one sequence of the batch."""
+def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[int]:
+    """Tokens for the characters the schema forces next (jump-forward), accepted by the guide."""
+    text, _ = constraint.forced_text(row.guide.get_state())
+    if not text:
+        return []
+    ids = lm.tokenizer.encode(text, add_special_tokens=False)
+    if not row.guide.accepts_tokens(ids):
+        ids = [constraint.char_ids[ch] for ch in text]
+    for token_id in ids:
+        row.guide.advance(token_id=token_id, return_tokens=False)
+    return ids
 
-    def __init__(self, guide):
-        self.guide = guide
-        self.ids: list[int] = []
-        self.logprobs: list[float] = []
-        self.stopped: str | None = None
-        self.text_so_far = ""
 
-
-def _encode(lm: LoadedModel, prompts: list[str]) -> dict:
-    tok = lm.tokenizer
-    enc = tok(prompts, return_tensors="pt", padding=True, padding_side="left")
-    mask = enc["attention_mask"]
-    return {
-        "input_ids": enc["input_ids"].to(lm.device),
-        "attention_mask": mask.to(lm.device),
-        "position_ids": (mask.cumsum(-1) - 1).clamp(min=0).to(lm.device),
-    }
+def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], constraint, limit: int):
+    """Apply one sampled token to a row; return the chunk to feed next (token plus forced tokens)."""
+    row.steps += 1
+    if token_id in stop_ids:
+        row.stopped = "eos"
+        return []
+    row.ids.append(token_id)
+    row.logprobs.append(logprob)
+    chunk = [token_id]
+    if row.guide is not None:
+        row.guide.advance(token_id=token_id, return_tokens=False)
+        if not row.guide.is_finished():
+            forced = _forced_tokens(lm, row, constraint)
+            row.ids += forced
+            chunk += forced
+        if row.guide.is_finished():
+            row.stopped = "schema"
+    else:
+        piece = lm.tokenizer.decode([token_id])
+        if "\n" in piece and row.text.strip():
+            row.stopped = "newline"
+        row.text += piece
+    if row.stopped is None and len(row.ids) >= limit:
+        row.stopped = "length"
+    return chunk
 
 
 @torch.inference_mode()
 def generate(
     lm: LoadedModel,
     prompts: list[str],
-    constraint=None,
+    constraint: Constraint | None = None,
     max_new_tokens: int = 256,
     on_text: Callable[[int, str], None] | None = None,
+    prefix: tuple[int, ...] | None = None,
 ) -> list[Generation]:
     """Greedy-decode a batch of prompts; with a constraint every output matches its schema's regex.
 
+    prefix: token ids every prompt starts with, whose KV cache is kept between calls (few-shot prompts).
     on_text(row, text_so_far) is called after every step of every running row (for streaming to a page).
     """
     from outlines_core import Guide
 
     start = time.perf_counter()
-    inputs = _encode(lm, prompts)
-    prompt_tokens = inputs["attention_mask"].sum(-1).tolist()
-    rows = [_Row(Guide(constraint) if constraint is not None else None) for _ in prompts]
+    prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
+    batch, hidden = _start(lm, prompt_ids, prefix)
+    rows = [_Row(Guide(constraint.index) if constraint is not None else None) for _ in prompts]
     stop_ids = set(eos_ids(lm))
-    pad_id = lm.tokenizer.pad_token_id
-    out = lm.model(**inputs, use_cache=True, logits_to_keep=1)
-    attention, positions = inputs["attention_mask"], inputs["position_ids"][:, -1:]
-    bitmask = torch.zeros((len(rows), (out.logits.shape[-1] + 31) // 32), dtype=torch.int32)
-    for _ in range(max_new_tokens):
-        logits = out.logits[:, -1, :].float().cpu()
-        if constraint is not None:
-            for i, row in enumerate(rows):
-                row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
-            _apply_bitmask(logits, bitmask)
-        logprobs = torch.log_softmax(logits, dim=-1)
-        chosen = logprobs.argmax(dim=-1)
-        next_ids = []
-        for i, row in enumerate(rows):
-            token_id = int(chosen[i])
-            if row.stopped is None:
-                _advance(lm, row, token_id, float(logprobs[i, token_id]), stop_ids)
-            next_ids.append(token_id if row.stopped is None else pad_id)
-            if on_text is not None and row.ids and row.stopped in (None, "schema"):
-                on_text(i, lm.tokenizer.decode(row.ids, skip_special_tokens=True))
-        if all(row.stopped for row in rows):
+    active = list(range(len(rows)))
+    while active:
+        tokens, logprobs = _choose(batch, hidden, [rows[i] for i in active], constraint)
+        chunks = []
+        for i, token_id, logprob in zip(active, tokens, logprobs, strict=True):
+            chunks.append(_step_row(lm, rows[i], token_id, logprob, stop_ids, constraint, max_new_tokens))
+            if on_text is not None and rows[i].ids:
+                on_text(i, lm.tokenizer.decode(rows[i].ids, skip_special_tokens=True))
+        still = [k for k, i in enumerate(active) if rows[i].stopped is None]
+        if not still:
             break
-        attention = torch.cat([attention, attention.new_ones((len(rows), 1))], dim=-1)
-        positions = positions + 1
-        out = lm.model(
-            input_ids=torch.tensor(next_ids, device=lm.device).unsqueeze(-1),
-            attention_mask=attention,
-            position_ids=positions,
-            cache=out.cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
+        if len(still) < len(active):
+            batch.select(still)
+            chunks = [chunks[k] for k in still]
+            active = [active[k] for k in still]
+        hidden = batch.extend(chunks)
     seconds = time.perf_counter() - start
     return [
         Generation(
@@ -185,24 +375,8 @@ def generate(
             logprobs=row.logprobs,
             stopped=row.stopped or "length",
             seconds=seconds,
-            prompt_tokens=int(n),
+            prompt_tokens=len(ids),
+            steps=row.steps,
         )
-        for row, n in zip(rows, prompt_tokens, strict=True)
+        for row, ids in zip(rows, prompt_ids, strict=True)
     ]
-
-
-def _advance(lm: LoadedModel, row: _Row, token_id: int, logprob: float, stop_ids: set[int]) -> None:
-    if token_id in stop_ids:
-        row.stopped = "eos"
-        return
-    row.ids.append(token_id)
-    row.logprobs.append(logprob)
-    if row.guide is not None:
-        row.guide.advance(token_id=token_id, return_tokens=False)
-        if row.guide.is_finished():
-            row.stopped = "schema"
-        return
-    piece = lm.tokenizer.decode([token_id])
-    if "\n" in piece and row.text_so_far.strip():
-        row.stopped = "newline"
-    row.text_so_far += piece

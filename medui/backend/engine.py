@@ -7,6 +7,7 @@ the input budget are split into sentence windows and their predictions merged wi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,13 @@ class Engine:
             else None
         )
 
+    @functools.cached_property
+    def prefix(self) -> tuple[int, ...]:
+        """Token ids every prompt of this engine starts with (instruction, labels, examples): cached KV."""
+        prompts = [self.prompt_for(_placeholder(self.spec, ch)) for ch in "ab"]
+        ids = [self.lm.tokenizer(p)["input_ids"] for p in prompts]
+        return decoding.common_prefix(ids)
+
     def examples_for(self, record: dict) -> list[dict]:
         chosen = pick_examples(self.pool, self.strategy.shots, self.seed, exclude_id=str(record.get("id")))
         return [
@@ -112,7 +120,9 @@ class Engine:
         for b in range(0, len(order), self.batch_size):
             batch = order[b : b + self.batch_size]
             prompts = [self.prompt_for(units[u][1]) for u in batch]
-            gens = decoding.generate(self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text)
+            gens = decoding.generate(
+                self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text, self.prefix
+            )
             for u, prompt, gen in zip(batch, prompts, gens, strict=True):
                 outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch))
             if progress:
@@ -153,6 +163,17 @@ class Engine:
             output_tokens=sum(len(g.token_ids) for g in gens),
             confidence=confidence,
         )
+
+
+def _placeholder(spec: TaskSpec, filler: str) -> dict:
+    """A record whose input is only `filler`, to find where the record-specific part of a prompt starts."""
+    return {
+        "id": f"__{filler}__",
+        "text": filler,
+        "question": filler,
+        "context": filler if spec.answer_format == "extractive" else None,
+        "options": {o: filler for o in spec.options},
+    }
 
 
 def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:

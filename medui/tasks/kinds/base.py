@@ -64,7 +64,7 @@ class Kind:
 
     # shared -----------------------------------------------------------------------------------------------
     def render_target(self, spec: TaskSpec, record: dict) -> str:
-        return json.dumps(self.target(spec, record), ensure_ascii=False)
+        return json.dumps(self.target(spec, record), ensure_ascii=False, separators=(",", ":"))
 
     def parse_output(self, spec: TaskSpec, raw: str) -> tuple[dict | None, str | None]:
         """Read a model output leniently: the first JSON object in it, validated; (output, error)."""
