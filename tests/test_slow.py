@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from medui.backend import models
@@ -12,7 +14,11 @@ from medui.tasks.registry import get_spec
 pytestmark = pytest.mark.slow
 
 ONE_TASK_PER_FAMILY = [
-    "e3c_clinical_entities", "e3c_measurement_links", "ed_dyspnea_crf", "medmcqa_it", "casimedicos_arg_components",
+    "e3c_clinical_entities",
+    "e3c_measurement_links",
+    "ed_dyspnea_crf",
+    "medmcqa_it",
+    "casimedicos_arg_components",
 ]
 
 
@@ -37,7 +43,10 @@ def test_constrained_gemma_output_is_not_empty(gemma):
     text = open("assets/samples/caso_clinico.txt", encoding="utf-8").read()
     prediction = engine.predict([{"id": "sample", "text": text}])[0]
     assert prediction.record["valid"] is True
-    assert prediction.record["entities"], prediction.raw
+    assert json.loads(prediction.raw)["entities"], prediction.raw  # the bug gave {"entities": []}
+    for ent in prediction.record["entities"]:
+        assert text[ent["start"] : ent["end"]] == ent["text"]
+    assert "dropped" not in prediction.record  # mentions are copied from the text
     assert prediction.confidence is not None and 0 < prediction.confidence <= 1
 
 

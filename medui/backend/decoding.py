@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from medui.backend.copying import COPY_KEYS, SourceCopy, copy_tables
 from medui.backend.models import LoadedModel
 
 WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
@@ -241,12 +242,24 @@ def common_prefix(prompt_ids: list[list[int]]) -> tuple[int, ...]:
     return tuple(prompt_ids[0][:n])
 
 
+def _source_copy(lm: LoadedModel, source: str | None) -> SourceCopy | None:
+    if not source:
+        return None
+    if "copy_tables" not in lm.caches:
+        lm.caches["copy_tables"] = copy_tables(token_strings(lm))
+    by_text, closers = lm.caches["copy_tables"]
+    return SourceCopy(source, by_text, closers)
+
+
 # the loop --------------------------------------------------------------------------------------------------
 class _Row:
     """Decoding state of one sequence."""
 
-    def __init__(self, guide):
+    def __init__(self, guide, copy: SourceCopy | None = None):
         self.guide = guide
+        self.copy = copy
+        self.out = ""  # the output so far, for constrained rows (token strings)
+        self.written: str | None = None  # inside a copied string value: what is written of it
         self.ids: list[int] = []
         self.logprobs: list[float] = []
         self.stopped: str | None = None
@@ -254,12 +267,19 @@ class _Row:
         self.steps = 0
 
 
+def _allowed(row: _Row, constraint: Constraint | None) -> set[int] | dict | None:
+    """The row's allowed tokens when they are few (copy mode, small state); None: use the guide's bitmask."""
+    if constraint is None:
+        return None
+    if row.written is not None and row.copy is not None:
+        return row.copy.allowed(row.written, row.guide)
+    return constraint.small.get(row.guide.get_state())
+
+
 def _choose(batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None):
     """Next token and its log-probability for each row: sparse logits when every row has few choices."""
-    allowed = None
-    if constraint is not None:
-        allowed = [constraint.small.get(r.guide.get_state()) for r in rows]
-    if allowed is not None and all(a is not None for a in allowed):
+    allowed = [_allowed(r, constraint) for r in rows]
+    if constraint is not None and all(a is not None for a in allowed):
         union = sorted(set().union(*allowed))
         column = {tid: j for j, tid in enumerate(union)}
         logits = _logits(hidden, batch.weight, batch.softcap, torch.tensor(union, device=hidden.device)).cpu()
@@ -267,27 +287,36 @@ def _choose(batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: C
         for i, a in enumerate(allowed):
             keep[i, [column[t] for t in a]] = True
         logits.masked_fill_(~keep, -math.inf)
-        logprobs = torch.log_softmax(logits, dim=-1)
-        best = logprobs.argmax(dim=-1)
-        return [union[int(j)] for j in best], [float(logprobs[i, j]) for i, j in enumerate(best)]
+        return _best(logits, lambda j: union[j])
     logits = _logits(hidden, batch.weight, batch.softcap, None).cpu()
     if constraint is not None:
         bitmask = torch.zeros((len(rows), (logits.shape[-1] + 31) // 32), dtype=torch.int32)
         for i, row in enumerate(rows):
-            row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
-        _apply_bitmask(logits, bitmask)
+            if allowed[i] is None:
+                row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
+        _apply_bitmask(logits, bitmask, [a is None for a in allowed])
+        for i, a in enumerate(allowed):
+            if a is not None:
+                keep = torch.zeros(logits.shape[-1], dtype=torch.bool)
+                keep[list(a)] = True
+                logits[i].masked_fill_(~keep, -math.inf)
+    return _best(logits, lambda j: j)
+
+
+def _best(logits: torch.Tensor, token_of) -> tuple[list[int], list[float]]:
     logprobs = torch.log_softmax(logits, dim=-1)
     best = logprobs.argmax(dim=-1)
-    return [int(j) for j in best], [float(logprobs[i, j]) for i, j in enumerate(best)]
+    return [token_of(int(j)) for j in best], [float(logprobs[i, j]) for i, j in enumerate(best)]
 
 
-def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor) -> None:
-    """Set to -inf every logit whose bit is 0 (bit i of word j is token 32*j+i)."""
+def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[bool] | None = None) -> None:
+    """Set to -inf every logit whose bit is 0 (bit i of word j is token 32*j+i), in the rows selected."""
     shifts = torch.arange(32, dtype=torch.int32)
     allowed = ((bitmask.unsqueeze(-1) >> shifts) & 1).bool().view(bitmask.shape[0], -1)
     width = min(allowed.shape[1], logits.shape[1])
-    logits[:, width:] = -math.inf
-    logits[:, :width].masked_fill_(~allowed[:, :width], -math.inf)
+    selected = torch.tensor(rows if rows is not None else [True] * logits.shape[0])
+    logits[selected, width:] = -math.inf
+    logits[:, :width].masked_fill_(~allowed[:, :width] & selected.unsqueeze(-1), -math.inf)
 
 
 def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[int]:
@@ -303,6 +332,20 @@ def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[i
     return ids
 
 
+def _track_copy(row: _Row, added: str) -> None:
+    """Follow whether the row is inside a string value that must copy the source, and what it holds so far."""
+    if row.copy is None or not added:
+        return
+    if row.written is not None:
+        if '"' not in added:
+            row.written += added
+            return
+        row.written = None
+    row.out += added
+    if row.out.endswith(COPY_KEYS):
+        row.written = ""
+
+
 def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], constraint, limit: int):
     """Apply one sampled token to a row; return the chunk to feed next (token plus forced tokens)."""
     row.steps += 1
@@ -314,10 +357,12 @@ def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], 
     chunk = [token_id]
     if row.guide is not None:
         row.guide.advance(token_id=token_id, return_tokens=False)
+        _track_copy(row, token_strings(lm).get(token_id, ""))
         if not row.guide.is_finished():
             forced = _forced_tokens(lm, row, constraint)
             row.ids += forced
             chunk += forced
+            _track_copy(row, "".join(token_strings(lm).get(t, "") for t in forced))
         if row.guide.is_finished():
             row.stopped = "schema"
     else:
@@ -338,10 +383,12 @@ def generate(
     max_new_tokens: int = 256,
     on_text: Callable[[int, str], None] | None = None,
     prefix: tuple[int, ...] | None = None,
+    sources: list[str] | None = None,
 ) -> list[Generation]:
     """Greedy-decode a batch of prompts; with a constraint every output matches its schema's regex.
 
     prefix: token ids every prompt starts with, whose KV cache is kept between calls (few-shot prompts).
+    sources: per prompt, the input text that mentions and extractive answers must be copied from.
     on_text(row, text_so_far) is called after every step of every running row (for streaming to a page).
     """
     from outlines_core import Guide
@@ -349,7 +396,10 @@ def generate(
     start = time.perf_counter()
     prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
     batch, hidden = _start(lm, prompt_ids, prefix)
-    rows = [_Row(Guide(constraint.index) if constraint is not None else None) for _ in prompts]
+    rows = [
+        _Row(Guide(constraint.index), _source_copy(lm, src)) if constraint is not None else _Row(None)
+        for src in (sources or [None] * len(prompts))
+    ]
     stop_ids = set(eos_ids(lm))
     active = list(range(len(rows)))
     while active:

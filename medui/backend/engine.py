@@ -94,6 +94,14 @@ class Engine:
         ids = [self.lm.tokenizer(p)["input_ids"] for p in prompts]
         return decoding.common_prefix(ids)
 
+    def copy_source(self, record: dict) -> str | None:
+        """The text mentions (or an extractive answer) must be copied from, under constrained decoding."""
+        if self.spec.family in SPAN_FAMILIES:
+            return record.get("text")
+        if self.spec.answer_format == "extractive":
+            return record.get("context")
+        return None
+
     def examples_for(self, record: dict) -> list[dict]:
         chosen = pick_examples(self.pool, self.strategy.shots, self.seed, exclude_id=str(record.get("id")))
         return [
@@ -120,8 +128,9 @@ class Engine:
         for b in range(0, len(order), self.batch_size):
             batch = order[b : b + self.batch_size]
             prompts = [self.prompt_for(units[u][1]) for u in batch]
+            sources = [self.copy_source(units[u][1]) for u in batch]
             gens = decoding.generate(
-                self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text, self.prefix
+                self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text, self.prefix, sources
             )
             for u, prompt, gen in zip(batch, prompts, gens, strict=True):
                 outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch))
