@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_constrained_gemma_output_is_not_empty(gemma):
     """Guards outlines' Gemma tokenizer bug (tokens with a double space never match: output came back empty)."""
     spec = get_spec("e3c_clinical_entities")
     engine = Engine(gemma, spec, parse_strategy("few-shot+cd", spec, shots=3))
-    text = open("assets/samples/caso_clinico.txt", encoding="utf-8").read()
+    text = Path("assets/samples/caso_clinico.txt").read_text(encoding="utf-8")
     prediction = engine.predict([{"id": "sample", "text": text}])[0]
     assert prediction.record["valid"] is True
     assert json.loads(prediction.raw)["entities"], prediction.raw  # the bug gave {"entities": []}
