@@ -1,0 +1,67 @@
+"""Model variants: what a name resolves to, and the clear errors when it cannot be used."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from medui.backend import models
+
+
+def test_bundled_names_resolve_without_loading(medui_home):
+    variant = models.resolve("gemma-3-270m")
+    assert variant.kind == "bundled" and variant.name == "gemma-3-270m"
+    names = {row["name"] for row in models.list_variants()}
+    assert {"gemma-3-270m", "smollm2-135m-instruct"} <= names
+
+
+def test_a_local_folder_loads_once_and_is_cached(tiny_model_dir, medui_home):
+    variant = models.resolve(str(tiny_model_dir))
+    assert variant.kind == "local"
+    first = models.load(str(tiny_model_dir), device="cpu", dtype="float32")
+    assert models.load(str(tiny_model_dir), device="cpu", dtype="float32") is first
+    assert first.dtype == "float32" and first.device == "cpu"
+    assert models.unload(str(tiny_model_dir)) == 1
+
+
+def test_a_hub_id_missing_from_the_cache_is_a_clear_error(medui_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(models.ModelError, match="not in the local Hugging Face cache"):
+        models.resolve("Qwen/Qwen3-0.6B")
+
+
+@pytest.mark.parametrize("name", ["nope", "", "../../etc"])
+def test_unknown_names_are_refused(medui_home, name):
+    with pytest.raises(models.ModelError):
+        models.resolve(name)
+
+
+def test_a_folder_that_is_no_model_is_refused(medui_home, tmp_path):
+    (tmp_path / "junk").mkdir()
+    with pytest.raises(models.ModelError, match="neither a model folder"):
+        models.resolve(str(tmp_path / "junk"))
+
+
+def test_an_adapter_folder_resolves_to_its_base(medui_home, tiny_model_dir):
+    from peft import LoraConfig, get_peft_model
+
+    base = models.load(str(tiny_model_dir), device="cpu", dtype="float32")
+    peft_model = get_peft_model(base.model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    folder = models.get_settings().adapters_dir / "mine"
+    peft_model.save_pretrained(folder)
+    (folder / "medui.json").write_text(json.dumps({"base": str(tiny_model_dir)}), encoding="utf-8")
+    models.unload()
+    variant = models.resolve("mine")
+    assert variant.kind == "adapter" and variant.base.kind == "local"
+    loaded = models.load("mine", device="cpu", dtype="float32")
+    assert loaded.variant.kind == "adapter"
+    assert any(row["name"] == "mine" and row["kind"] == "adapter" for row in models.list_variants())
+    models.unload()
+
+
+def test_bad_device_and_dtype_are_refused():
+    with pytest.raises(models.ModelError):
+        models.pick_device("tpu")
+    with pytest.raises(models.ModelError):
+        models.pick_dtype("cpu", "int3")
