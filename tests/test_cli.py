@@ -41,21 +41,35 @@ def test_data_stats_counts_records_and_labels(capsys):
 @pytest.mark.parametrize("strategy", ["zero-shot", "few-shot", "cd", "few-shot+cd"])
 def test_run_gives_a_record_in_the_gold_format(capsys, tiny, strategy):
     text = "Paziente con febbre e tosse."
-    code, out, err = run_cli(capsys, "run", "--task", "drug_leaflet_entities", "--model", tiny,
-                             "--strategy", strategy, "--shots", "1", "--text", text, "--json")
+    code, out, err = run_cli(
+        capsys,
+        "run",
+        "--task",
+        "drug_leaflet_entities",
+        "--model",
+        tiny,
+        "--strategy",
+        strategy,
+        "--shots",
+        "1",
+        "--text",
+        text,
+        "--json",
+    )
     assert code == 0, err
     record = json.loads(out)
     assert record["text"] == text and isinstance(record["entities"], list)
     for ent in record["entities"]:
-        assert text[ent["start"]:ent["end"]] == ent["text"]
+        assert text[ent["start"] : ent["end"]] == ent["text"]
     if record["valid"] is False:
         assert record["error"]
 
 
 def test_constrained_outputs_always_fit_the_schema(capsys, tiny):
     """A random model under the constraint still writes schema-valid JSON for a bounded choice task."""
-    code, out, err = run_cli(capsys, "eval", "--task", "medmcqa_it", "--model", tiny, "--strategy", "cd",
-                             "--limit", "4", "--json")
+    code, out, err = run_cli(
+        capsys, "eval", "--task", "medmcqa_it", "--model", tiny, "--strategy", "cd", "--limit", "4", "--json"
+    )
     assert code == 0, err
     metrics = json.loads(out)
     assert metrics["valid_rate"] == 1.0 and metrics["n"] == 4
@@ -64,8 +78,23 @@ def test_constrained_outputs_always_fit_the_schema(capsys, tiny):
 
 def test_eval_writes_predictions_and_score_reproduces_its_metrics(capsys, tiny, tmp_path):
     pred = tmp_path / "pred.jsonl"
-    code, out, err = run_cli(capsys, "eval", "--task", "ed_syncope_crf", "--model", tiny, "--strategy",
-                             "few-shot+cd", "--shots", "1", "--limit", "2", "--out", str(pred), "--json")
+    code, out, err = run_cli(
+        capsys,
+        "eval",
+        "--task",
+        "ed_syncope_crf",
+        "--model",
+        tiny,
+        "--strategy",
+        "few-shot+cd",
+        "--shots",
+        "1",
+        "--limit",
+        "2",
+        "--out",
+        str(pred),
+        "--json",
+    )
     assert code == 0, err
     metrics = json.loads(out)
     for key in ("primary", "macro_f1", "n", "valid_rate", "seconds", "output_tokens_per_s"):
@@ -76,16 +105,31 @@ def test_eval_writes_predictions_and_score_reproduces_its_metrics(capsys, tiny, 
 
     records = gold_data.load_split(get_spec("ed_syncope_crf"), "test")[:2]
     gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
-    code, out, err = run_cli(capsys, "score", "--task", "ed_syncope_crf", "--gold", str(gold),
-                             "--pred", str(pred), "--json")
+    code, out, err = run_cli(
+        capsys, "score", "--task", "ed_syncope_crf", "--gold", str(gold), "--pred", str(pred), "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["macro_f1"] == metrics["macro_f1"]
 
 
 def test_study_writes_csv_and_markdown(capsys, tiny, tmp_path):
     out_dir = tmp_path / "study"
-    code, out, err = run_cli(capsys, "study", "--tasks", "medmcqa_it,medqa_it", "--models", tiny,
-                             "--strategies", "cd,few-shot+cd", "--shots", "1", "--limit", "2", "--out", str(out_dir))
+    code, out, err = run_cli(
+        capsys,
+        "study",
+        "--tasks",
+        "medmcqa_it,medqa_it",
+        "--models",
+        tiny,
+        "--strategies",
+        "cd,few-shot+cd",
+        "--shots",
+        "1",
+        "--limit",
+        "2",
+        "--out",
+        str(out_dir),
+    )
     assert code == 0, err
     csv = (out_dir / "study.csv").read_text().splitlines()
     assert csv[0] == "model,strategy,medmcqa_it,medqa_it,average"
@@ -132,11 +176,19 @@ def test_utf16_file_with_bom_is_read(tmp_path):
 
 def test_data_import_adds_a_users_file_and_skips_what_does_not_fit(capsys, medui_home, tmp_path):
     src = tmp_path / "mine.jsonl"
-    rows = [{"id": "u1", "question": "Quale?", "options": {"A": "a", "B": "b", "C": "c", "D": "d"}, "answer": "B"},
-            {"id": "u2", "question": "Quale?", "options": {"A": "a", "B": "b"}, "answer": "B"}]
+    rows = [
+        {
+            "id": "u1",
+            "question": "Quale?",
+            "options": {"A": "a", "B": "b", "C": "c", "D": "d"},
+            "answer": "B",
+        },
+        {"id": "u2", "question": "Quale?", "options": {"A": "a", "B": "b"}, "answer": "B"},
+    ]
     src.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    code, out, err = run_cli(capsys, "data", "import", "jsonl", str(src), "--task", "medmcqa_it",
-                             "--split", "mine", "--json")
+    code, out, err = run_cli(
+        capsys, "data", "import", "jsonl", str(src), "--task", "medmcqa_it", "--split", "mine", "--json"
+    )
     assert code == 0, err
     result = json.loads(out)
     assert result["splits"] == {"mine": 1} and sum(result["skipped"].values()) == 1

@@ -12,22 +12,27 @@ TEXT = "Febbre alta e tosse. Poi febbre di nuovo, senza dispnea."
 
 def test_ner_output_is_aligned_and_repeats_take_the_next_occurrence():
     spec = get_spec("e3c_clinical_entities")
-    raw = ' {"entities": [{"text": "febbre", "label": "CLINENTITY"}, {"text": "febbre", "label": "CLINENTITY"},' \
-          ' {"text": "tosse", "label": "CLINENTITY"}, {"text": "nausea", "label": "CLINENTITY"}]}'
+    raw = (
+        ' {"entities": [{"text": "febbre", "label": "CLINENTITY"}, {"text": "febbre", "label": "CLINENTITY"},'
+        ' {"text": "tosse", "label": "CLINENTITY"}, {"text": "nausea", "label": "CLINENTITY"}]}'
+    )
     pred = kind_for(spec).prediction(spec, {"id": "r1", "text": TEXT}, raw)
     assert pred["valid"] is True
     spans = [(e["start"], e["end"], e["text"]) for e in pred["entities"]]
     assert spans == [(0, 6, "Febbre"), (14, 19, "tosse"), (25, 31, "febbre")]
     assert pred["dropped"] == [{"text": "nausea", "label": "CLINENTITY", "reason": "not found in the text"}]
     for ent in pred["entities"]:
-        assert TEXT[ent["start"]:ent["end"]] == ent["text"]
+        assert TEXT[ent["start"] : ent["end"]] == ent["text"]
 
 
 def test_unreadable_output_is_an_invalid_record_not_a_crash():
     spec = get_spec("e3c_clinical_entities")
     kind = kind_for(spec)
-    for raw, fragment in [("nessuna entità", "no JSON object"), ('{"entities": [{"text": ', "incomplete"),
-                          ('{"entities": [{"text": "tosse", "label": "XYZ"}]}', "schema")]:
+    for raw, fragment in [
+        ("nessuna entità", "no JSON object"),
+        ('{"entities": [{"text": ', "incomplete"),
+        ('{"entities": [{"text": "tosse", "label": "XYZ"}]}', "schema"),
+    ]:
         pred = kind.prediction(spec, {"id": "r", "text": TEXT}, raw)
         assert pred["valid"] is False and fragment in pred["error"]
         assert pred["entities"] == []
@@ -49,9 +54,11 @@ def test_alignment_ignores_case_and_whitespace_runs_when_exact_fails():
 def test_relation_output_maps_model_ids_to_aligned_entities():
     spec = get_spec("e3c_measurement_links")
     text = "La temperatura era 38 gradi; emocromo normale."
-    raw = ('{"entities": [{"id": "T1", "text": "38 gradi", "label": "RML"}, {"id": "T2", "text": "temperatura",'
-           ' "label": "EVENT"}, {"id": "T3", "text": "glicemia", "label": "EVENT"}], "relations": [{"head": "T1",'
-           ' "tail": "T2", "label": "PERTAINS"}, {"head": "T1", "tail": "T3", "label": "PERTAINS"}]}')
+    raw = (
+        '{"entities": [{"id": "T1", "text": "38 gradi", "label": "RML"}, {"id": "T2", "text": "temperatura",'
+        ' "label": "EVENT"}, {"id": "T3", "text": "glicemia", "label": "EVENT"}], "relations": [{"head": "T1",'
+        ' "tail": "T2", "label": "PERTAINS"}, {"head": "T1", "tail": "T3", "label": "PERTAINS"}]}'
+    )
     pred = kind_for(spec).prediction(spec, {"id": "r", "text": text}, raw)
     assert [(e["id"], e["text"]) for e in pred["entities"]] == [("T1", "temperatura"), ("T2", "38 gradi")]
     assert pred["relations"] == [{"head": "T2", "tail": "T1", "label": "PERTAINS"}]
@@ -62,10 +69,15 @@ def test_relation_output_maps_model_ids_to_aligned_entities():
 
 def test_relation_target_renumbers_gold_ids_in_text_order():
     spec = get_spec("e3c_measurement_links")
-    gold = {"id": "g", "text": "febbre 39", "entities": [
-        {"id": "T7", "start": 7, "end": 9, "label": "RML", "text": "39"},
-        {"id": "T3", "start": 0, "end": 6, "label": "EVENT", "text": "febbre"}],
-        "relations": [{"head": "T7", "tail": "T3", "label": "PERTAINS"}]}
+    gold = {
+        "id": "g",
+        "text": "febbre 39",
+        "entities": [
+            {"id": "T7", "start": 7, "end": 9, "label": "RML", "text": "39"},
+            {"id": "T3", "start": 0, "end": 6, "label": "EVENT", "text": "febbre"},
+        ],
+        "relations": [{"head": "T7", "tail": "T3", "label": "PERTAINS"}],
+    }
     target = kind_for(spec).target(spec, gold)
     assert target["entities"][0] == {"id": "T1", "text": "febbre", "label": "EVENT"}
     assert target["relations"] == [{"head": "T2", "tail": "T1", "label": "PERTAINS"}]
@@ -101,8 +113,10 @@ def test_sentence_windows_cover_the_text_and_respect_the_budget():
 def test_window_predictions_merge_with_offsets_shifted():
     text = "Febbre alta. Tosse secca."
     parts = [{"id": "r@0", "text": text[:13], "_offset": 0}, {"id": "r@13", "text": text[13:], "_offset": 13}]
-    preds = [{"entities": [{"start": 0, "end": 6, "label": "CLINENTITY", "text": "Febbre"}], "valid": True},
-             {"entities": [{"start": 0, "end": 5, "label": "CLINENTITY", "text": "Tosse"}], "valid": True}]
+    preds = [
+        {"entities": [{"start": 0, "end": 6, "label": "CLINENTITY", "text": "Febbre"}], "valid": True},
+        {"entities": [{"start": 0, "end": 5, "label": "CLINENTITY", "text": "Tosse"}], "valid": True},
+    ]
     merged = merge_windows({"id": "r", "text": text}, parts, preds)
     assert [(e["start"], e["end"]) for e in merged["entities"]] == [(0, 6), (13, 18)]
     assert merged["valid"] is True

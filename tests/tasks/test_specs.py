@@ -13,11 +13,26 @@ from medui.tasks.prompts import render_prompt
 from medui.tasks.registry import all_specs, pick_examples
 
 TASK_IDS = [
-    "e3c_clinical_entities", "e3c_events", "e3c_time_expressions", "e3c_body_parts", "e3c_actors",
-    "e3c_measurements", "drug_leaflet_entities", "e3c_measurement_links", "e3c_temporal_links",
-    "clinical_case_crf", "ed_dyspnea_crf", "ed_syncope_crf", "medqa_it", "medmcqa_it", "specialty_exam_mcqa",
-    "drug_leaflet_qa", "casimedicos_arg_components", "abstrct_neoplasm_components",
-    "abstrct_glaucoma_components", "abstrct_mixed_components",
+    "e3c_clinical_entities",
+    "e3c_events",
+    "e3c_time_expressions",
+    "e3c_body_parts",
+    "e3c_actors",
+    "e3c_measurements",
+    "drug_leaflet_entities",
+    "e3c_measurement_links",
+    "e3c_temporal_links",
+    "clinical_case_crf",
+    "ed_dyspnea_crf",
+    "ed_syncope_crf",
+    "medqa_it",
+    "medmcqa_it",
+    "specialty_exam_mcqa",
+    "drug_leaflet_qa",
+    "casimedicos_arg_components",
+    "abstrct_neoplasm_components",
+    "abstrct_glaucoma_components",
+    "abstrct_mixed_components",
 ]
 FAMILIES = {"ner": 7, "re": 2, "crf": 3, "qa": 4, "am": 4}
 
@@ -41,8 +56,10 @@ def test_spec(task_id):
     pool = gold.fewshot_pool(spec)
     assert len(pool) >= 15
 
-    examples = [{"input": kind.render_input(spec, r), "answer": kind.render_target(spec, r)}
-                for r in pick_examples(pool, 2, seed=0)]
+    examples = [
+        {"input": kind.render_input(spec, r), "answer": kind.render_target(spec, r)}
+        for r in pick_examples(pool, 2, seed=0)
+    ]
     record = gold.load_split(spec, spec.eval_split)[0]
     prompt = render_prompt(spec, kind.render_input(spec, record), examples)
     assert prompt.endswith("Risposta:")
