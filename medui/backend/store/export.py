@@ -1,0 +1,195 @@
+"""Export the corrected data of a task (jsonl, conll, brat, hf) and import the same formats back.
+
+Exported records are each document's correction in force; with `with_gold`, documents without a correction
+add their gold record. Records keep the gold format, so export then import gives the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from medui.backend.data.common import DataError, ImportReport, read_jsonl, write_jsonl
+from medui.backend.store import formats
+from medui.backend.store.corrections import latest_corrections
+from medui.backend.store.repo import StoreError
+from medui.backend.store.tables import Document
+from medui.tasks.kinds import kind_for
+from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
+
+EXPORT_FORMATS = ("jsonl", "conll", "brat", "hf")
+FORMAT_FAMILIES = {"conll": ("ner", "am"), "brat": ("ner", "am", "re")}
+HF_JSON_COLUMNS = {"crf": ("fields",)}  # values arrow cannot type across records: stored as JSON text
+HF_OPTIONAL = ("context", "options")
+
+
+class ExportError(StoreError):
+    """An export or import that cannot be done as asked (format, task, nothing to export)."""
+
+
+def check_format(fmt: str, spec: TaskSpec) -> None:
+    """Refuse an unknown format, or one that cannot hold the task's records."""
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    families = FORMAT_FAMILIES.get(fmt)
+    if families and spec.family not in families:
+        raise ExportError(
+            f"format {fmt} holds {'/'.join(families)} records, but {spec.id} is a {spec.family} task: "
+            "use jsonl or hf"
+        )
+
+
+def export_records(
+    task: str, *, session: Session, with_gold: bool = False, split: str | None = None
+) -> tuple[list[dict], int]:
+    """Records to export in document order, and how many of them are corrections."""
+    corrections = {c.document_id: c for c in latest_corrections(task, session=session, split=split)}
+    query = select(Document).where(Document.task == task)
+    if split is not None:
+        query = query.where(Document.split == split)
+    if not with_gold:
+        query = query.where(col(Document.id).in_(list(corrections)))
+    records = []
+    for doc in session.exec(query.order_by(Document.id)):
+        source = corrections[doc.id].record if doc.id in corrections else doc.gold
+        if source is not None:
+            records.append({**source, "id": doc.record_id})
+    return records, len(corrections)
+
+
+def export(
+    task: str,
+    fmt: str,
+    out: str | Path,
+    *,
+    session: Session,
+    with_gold: bool = False,
+    split: str | None = None,
+) -> dict:
+    """Write a task's corrected records (and gold, with `with_gold`) in a format; a summary of what was written."""
+    spec = get_spec(task)
+    check_format(fmt, spec)
+    records, corrected = export_records(task, session=session, with_gold=with_gold, split=split)
+    if not records:
+        hint = "" if with_gold else " (--with-gold adds the gold records)"
+        raise ExportError(f"nothing to export for {task}: no corrected records{hint}")
+    out = Path(out)
+    dropped = write_records(spec, fmt, records, out)
+    summary = {"task": task, "format": fmt, "out": str(out), "records": len(records)}
+    summary |= {"corrected": corrected, "gold": len(records) - corrected}
+    if dropped:
+        summary["overlapping_entities_left_out"] = dropped
+    return summary
+
+
+def write_records(spec: TaskSpec, fmt: str, records: list[dict], out: Path) -> int:
+    """Write records in a format (a file for jsonl and conll, a folder otherwise); entities left out."""
+    check_format(fmt, spec)
+    if fmt in ("jsonl", "conll"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "jsonl":
+            write_jsonl(out, records)
+            return 0
+        return formats.write_conll(records, out)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out}: exists and is not a folder")
+    if fmt == "brat":
+        formats.write_brat(records, out, brat_conf(spec))
+    else:
+        _write_hf(spec, records, out)
+    return 0
+
+
+def brat_conf(spec: TaskSpec) -> str:
+    """brat's annotation.conf for a task."""
+    heads = "|".join(spec.relation_heads) or "<ENTITY>"
+    tails = "|".join(spec.relation_tails) or "<ENTITY>"
+    return formats.annotation_conf(list(spec.labels), dict.fromkeys(spec.relation_labels, (heads, tails)))
+
+
+def _write_hf(spec: TaskSpec, records: list[dict], out: Path) -> None:
+    """A `datasets` folder (save_to_disk) of gold-format rows; see HF_JSON_COLUMNS."""
+    import datasets
+
+    encoded = HF_JSON_COLUMNS.get(spec.family, ())
+    rows = [
+        {k: json.dumps(v, ensure_ascii=False) if k in encoded else v for k, v in r.items()} for r in records
+    ]
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+
+
+def _read_hf(spec: TaskSpec, path: Path) -> list[dict]:
+    """Gold-format records from a `datasets` folder written by export."""
+    import datasets
+
+    try:
+        dataset = datasets.load_from_disk(str(path))
+    except (FileNotFoundError, ValueError) as exc:
+        raise DataError(f"{path}: not a datasets folder ({exc})") from exc
+    if isinstance(dataset, datasets.DatasetDict):
+        dataset = datasets.concatenate_datasets(list(dataset.values()))
+    encoded = HF_JSON_COLUMNS.get(spec.family, ())
+    return [_hf_record(row, encoded) for row in dataset]
+
+
+def _hf_record(row: dict, encoded: tuple[str, ...]) -> dict:
+    """A row back to a record: JSON columns decoded, the nulls arrow added to rows and items dropped."""
+    record = {}
+    for key, value in row.items():
+        if key in encoded and isinstance(value, str):
+            value = json.loads(value)
+        if value is None and key in HF_OPTIONAL:
+            continue
+        if key in ("entities", "relations") and isinstance(value, list):
+            value = [{k: v for k, v in item.items() if v is not None} for item in value]
+        record[key] = value
+    return record
+
+
+def import_export(fmt: str, path: str | Path, task: str) -> list[dict]:
+    """Records read from a file or folder in one of the export formats (not yet validated)."""
+    spec = get_spec(task)
+    check_format(fmt, spec)
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "conll":
+        return formats.read_conll(path)
+    if fmt == "brat":
+        return formats.read_brat(path, with_relations=spec.family == "re")
+    return _read_hf(spec, path)
+
+
+def import_report(fmt: str, path: str | Path, task: str, split: str = "user") -> ImportReport:
+    """An ImportReport (as `medui data import` wants) of the records that fit the task; the others skipped."""
+    spec, report = get_spec(task), ImportReport()
+    kind = kind_for(spec)
+    for record in import_export(fmt, path, task):
+        problems = kind.validate_record(spec, record)
+        if problems:
+            report.skip(f"does not fit the task: {problems[0]}")
+        else:
+            report.add(split, record)
+    return report
+
+
+def import_conll(path: Path, task: str, split: str = "user") -> ImportReport:
+    return import_report("conll", path, task, split)
+
+
+def import_brat(path: Path, task: str, split: str = "user") -> ImportReport:
+    return import_report("brat", path, task, split)
+
+
+def import_hf(path: Path, task: str, split: str = "user") -> ImportReport:
+    return import_report("hf", path, task, split)

@@ -1,0 +1,257 @@
+"""Store functions over an explicit session: users, documents, runs, predictions (corrections: corrections.py).
+
+Every function takes `*, session` and flushes (so new rows have ids) but never commits: the caller's
+`session_scope` does. User errors raise StoreError (a ValueError) with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from medui.backend.store.db import StoreError
+from medui.backend.store.tables import USER_ROLES, Document, Prediction, Run, User, utcnow
+from medui.tasks import metrics
+from medui.tasks.kinds import kind_for
+from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from medui.backend import engine
+
+INPUT_KEYS = ("id", "text", "context", "question", "options")
+
+
+class NotFound(StoreError):
+    """A row named by id that does not exist."""
+
+
+# users ------------------------------------------------------------------------------------------------
+def get_or_create_user(name: str, role: str = "annotator", *, session: Session) -> User:
+    """The user of that name, created with the role when new (an existing user keeps its role)."""
+    name = (name or "").strip()
+    if not name:
+        raise StoreError("a user needs a name")
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is not None:
+        return user
+    if role not in USER_ROLES:
+        raise StoreError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
+    user = User(name=name, role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+# documents --------------------------------------------------------------------------------------------
+def document_text(spec: TaskSpec, record: dict) -> str:
+    """The text a document shows: the record's text, or a QA record's input (context, question, options)."""
+    if isinstance(record.get("text"), str):
+        return record["text"]
+    return kind_for(spec).render_input(spec, record)
+
+
+def input_record(record: dict) -> dict:
+    """What the model reads of a record: its id and inputs, without annotations."""
+    return {k: record[k] for k in INPUT_KEYS if k in record}
+
+
+def record_key(record: dict) -> str:
+    """A record's id as stored; a record without one is refused."""
+    rid = record.get("id")
+    if rid is None or str(rid) == "":
+        raise StoreError("a record without an id cannot be stored")
+    return str(rid)
+
+
+def ensure_documents(
+    task: str,
+    split: str,
+    records: Sequence[dict],
+    *,
+    session: Session,
+    source: str = "",
+    gold: bool = True,
+) -> list[Document]:
+    """The documents of records (by task, split and id), created when missing, in the records' order.
+
+    With `gold`, the records are gold records: stored as the documents' gold (updated when it changed).
+    A stored document whose text changed is refused: its predictions and corrections point into that text.
+    """
+    spec = get_spec(task)
+    keys = [record_key(r) for r in records]
+    query = select(Document).where(Document.task == task, Document.split == split)
+    by_key = {d.record_id: d for d in session.exec(query.where(col(Document.record_id).in_(keys)))}
+    out = []
+    for key, record in zip(keys, records, strict=True):
+        doc = by_key.get(key)
+        clean = clean_record(record) if gold else None
+        if doc is None:
+            doc = by_key[key] = new_document(spec, split, record, source=source, gold=clean)
+            session.add(doc)
+        elif doc.hash != record_hash(record):
+            raise StoreError(
+                f"record {key!r} of {task}/{split} changed its text since it was stored as document {doc.id}; "
+                "give the changed record a new id"
+            )
+        elif gold and doc.gold != clean:
+            doc.gold = clean
+        out.append(doc)
+    session.flush()
+    return out
+
+
+def record_hash(record: dict) -> str:
+    """The document hash of a record, as the engine computes it for predictions."""
+    from medui.backend.engine import doc_hash
+
+    return doc_hash(record)
+
+
+def new_document(spec: TaskSpec, split: str, record: dict, *, source: str, gold: dict | None) -> Document:
+    """A document row for a record (not added to a session)."""
+    return Document(
+        task=spec.id,
+        split=split,
+        record_id=record_key(record),
+        source=source,
+        text=document_text(spec, record),
+        hash=record_hash(record),
+        input=input_record(record),
+        gold=gold,
+    )
+
+
+def get_document(document_id: int, *, session: Session) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"document {document_id} does not exist")
+    return doc
+
+
+def clean_record(record: dict) -> dict:
+    """A record without the prediction-only keys (valid, error, dropped)."""
+    return {k: v for k, v in record.items() if k not in ("valid", "error", "dropped")}
+
+
+# runs and predictions ---------------------------------------------------------------------------------
+def save_run(
+    spec: TaskSpec,
+    *,
+    session: Session,
+    model: str,
+    strategy: str,
+    shots: int = 0,
+    seed: int = 0,
+    split: str | None = None,
+    adapter: str | None = None,
+    parameters: dict | None = None,
+    metrics: dict | None = None,
+    started_at: datetime | None = None,
+    seconds: float | None = None,
+    status: str = "succeeded",
+) -> Run:
+    """A run row for a model, a task (its spec and prompt versions) and a strategy."""
+    run = Run(
+        task=spec.id,
+        split=split,
+        model=model,
+        adapter=adapter,
+        strategy=strategy,
+        shots=shots,
+        seed=seed,
+        spec_version=spec.version,
+        prompt_version=spec.prompt,
+        parameters=dict(parameters or {}),
+        metrics=dict(metrics or {}),
+        started_at=started_at or utcnow(),
+        seconds=seconds,
+        status=status,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def score_record(spec: TaskSpec, gold: dict | None, pred: dict) -> tuple[dict | None, float | None]:
+    """Per-record counts and primary score of a prediction against a gold (or corrected) record."""
+    if gold is None:
+        return None, None
+    from medui.backend.evaluation import record_counts
+
+    counts = record_counts(spec, gold, pred)
+    return counts, metrics.record_score(kind_for(spec).metric_name(spec), counts)
+
+
+def save_predictions(
+    run: Run,
+    predictions: Sequence[engine.Prediction],
+    golds: Sequence[dict | None],
+    *,
+    session: Session,
+    source: str = "",
+) -> list[Prediction]:
+    """Store a run's predictions with their documents; each one scored against its gold record (if any)."""
+    if len(predictions) != len(golds):
+        raise StoreError(f"{len(predictions)} predictions but {len(golds)} gold records")
+    spec = get_spec(run.task)
+    split = run.split or "predict"
+    docs = _documents_for(spec, split, predictions, golds, session=session, source=source)
+    rows = []
+    for pred, gold, doc in zip(predictions, golds, docs, strict=True):
+        counts, score = score_record(spec, clean_record(gold) if gold else None, pred.record)
+        rows.append(
+            Prediction(
+                run_id=run.id,
+                document_id=doc.id,
+                record=pred.record,
+                raw_output=pred.raw,
+                valid=bool(pred.record.get("valid", True)),
+                error=pred.record.get("error"),
+                prompt_hash=pred.prompt_hash,
+                latency=pred.latency,
+                prompt_tokens=pred.prompt_tokens,
+                output_tokens=pred.output_tokens,
+                confidence=pred.confidence,
+                counts=counts,
+                score=score,
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _documents_for(
+    spec: TaskSpec,
+    split: str,
+    predictions: Sequence[engine.Prediction],
+    golds: Sequence[dict | None],
+    *,
+    session: Session,
+    source: str,
+) -> list[Document]:
+    """Documents of gold records, or of the predictions' inputs where there is no gold."""
+    with_gold = [i for i, g in enumerate(golds) if g is not None]
+    without = [i for i, g in enumerate(golds) if g is None]
+    docs: dict[int, Document] = {}
+    for indices, gold in ((with_gold, True), (without, False)):
+        records = [(golds[i] or {}) if gold else predictions[i].record for i in indices]
+        found = ensure_documents(spec.id, split, records, session=session, source=source, gold=gold)
+        docs.update(zip(indices, found, strict=True))
+    return [docs[i] for i in range(len(golds))]
+
+
+def get_prediction(prediction_id: int, *, session: Session) -> Prediction:
+    row = session.get(Prediction, prediction_id)
+    if row is None:
+        raise NotFound(f"prediction {prediction_id} does not exist")
+    return row
+
+
+def run_predictions(run_id: int, *, session: Session) -> list[Prediction]:
+    """A run's predictions in the order they were stored."""
+    return list(session.exec(select(Prediction).where(Prediction.run_id == run_id).order_by(Prediction.id)))

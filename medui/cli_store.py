@@ -1,0 +1,287 @@
+"""Store subcommands of `medui`: export, corrections (list, add), queue, db; and `save_eval` for `eval --save`.
+
+User errors raise StoreError subclasses (ValueError) with a one-line message; the CLI maps them to exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medui.backend.data.common import DataError
+from medui.backend.store.export import EXPORT_FORMATS
+from medui.backend.store.repo import StoreError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from medui.backend.evaluation import EvalResult
+    from medui.backend.store.tables import Correction, Prediction, Run
+    from medui.tasks.spec import TaskSpec
+
+COMMANDS = ("export", "corrections", "queue", "db")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the store subcommands to the `medui` parser's subparsers."""
+    p = sub.add_parser("export", help="write a task's corrected records (jsonl, conll, brat, hf)")
+    p.add_argument("--task", required=True)
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--out", required=True, help="a file (jsonl, conll) or a folder (brat, hf)")
+    p.add_argument("--with-gold", action="store_true", help="add gold records where there is no correction")
+    p.add_argument("--split", default=None, help="only documents of this split")
+    p.add_argument("--json", action="store_true")
+
+    corrections = sub.add_parser("corrections", help="list or add corrections").add_subparsers(
+        dest="corrections_command", required=True
+    )
+    p = corrections.add_parser("list", help="the correction in force of each corrected document")
+    p.add_argument("--task", required=True)
+    p.add_argument("--all", action="store_true", help="superseded corrections too")
+    p.add_argument("--json", action="store_true")
+    p = corrections.add_parser("add", help="correct (or accept) a prediction, or correct a document")
+    p.add_argument("--task", required=True)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--prediction", type=int)
+    target.add_argument("--document", type=int)
+    p.add_argument("--file", help="the corrected record (JSON, gold format)")
+    p.add_argument("--accept", action="store_true", help="accept the prediction as it is (no --file)")
+    p.add_argument("--annotator", required=True)
+    p.add_argument("--note", default=None)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("queue", help="predictions to correct next: least confident first, then oldest")
+    p.add_argument("--task", required=True)
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--run", type=int, default=None, help="only this run's predictions")
+    p.add_argument("--json", action="store_true")
+
+    db = sub.add_parser("db", help="the database: upgrade its schema, show its revision").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="migrate the database to the newest schema")
+    db.add_parser("status", help="the database URL and its schema revision")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run a store subcommand."""
+    from medui.backend.store.db import session_scope
+
+    if args.command == "db":
+        return cmd_db(args)
+    with session_scope() as session:
+        handler = {"export": cmd_export, "queue": cmd_queue}.get(args.command)
+        if handler is None:
+            handler = cmd_corrections_list if args.corrections_command == "list" else cmd_corrections_add
+        return handler(args, session)
+
+
+def _print(args: argparse.Namespace, obj, human: str) -> int:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str) if args.json else human)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, session: Session) -> int:
+    from medui.backend.store.export import export
+
+    summary = export(
+        args.task, args.format, args.out, session=session, with_gold=args.with_gold, split=args.split
+    )
+    human = f"{summary['records']} records ({summary['corrected']} corrected) -> {summary['out']}"
+    if summary.get("overlapping_entities_left_out"):
+        human += (
+            f"; {summary['overlapping_entities_left_out']} overlapping entities left out (BIO holds none)"
+        )
+    return _print(args, summary, human)
+
+
+def correction_row(corr: Correction) -> dict:
+    """A correction as plain data."""
+    return {
+        "id": corr.id,
+        "task": corr.task,
+        "document_id": corr.document_id,
+        "record_id": corr.record.get("id"),
+        "prediction_id": corr.prediction_id,
+        "kind": corr.kind,
+        "annotator": corr.annotator,
+        "note": corr.note,
+        "created_at": corr.created_at.isoformat(timespec="seconds"),
+        "supersedes_id": corr.supersedes_id,
+        "score": corr.score,
+        "record": corr.record,
+    }
+
+
+def _correction_line(row: dict) -> str:
+    pred = f"pred {row['prediction_id']}" if row["prediction_id"] else "by hand"
+    note = f"  # {row['note']}" if row["note"] else ""
+    return (
+        f"#{row['id']:<5} doc {row['document_id']:<5} {row['record_id']!s:<24} {row['kind']:<6} "
+        f"{row['annotator']:<12} {row['created_at']} {pred}{note}"
+    )
+
+
+def cmd_corrections_list(args: argparse.Namespace, session: Session) -> int:
+    from sqlmodel import select
+
+    from medui.backend.store.corrections import latest_corrections
+    from medui.backend.store.tables import Correction
+    from medui.tasks.registry import get_spec
+
+    get_spec(args.task)
+    if args.all:
+        rows = session.exec(select(Correction).where(Correction.task == args.task).order_by(Correction.id))
+    else:
+        rows = latest_corrections(args.task, session=session)
+    data = [correction_row(c) for c in rows]
+    human = "\n".join(_correction_line(r) for r in data) or f"no corrections for {args.task}"
+    return _print(args, data, human)
+
+
+def read_record_file(path: str) -> dict:
+    """A corrected record from a JSON file."""
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    if not isinstance(record, dict):
+        raise DataError(f"{path}: a record is a JSON object")
+    return record
+
+
+def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
+    from medui.backend.store.corrections import add_correction
+    from medui.backend.store.repo import get_document, get_prediction
+
+    if args.accept == bool(args.file):
+        raise StoreError("give the corrected record with --file, or --accept the prediction as it is")
+    doc_id = (
+        get_prediction(args.prediction, session=session).document_id if args.prediction else args.document
+    )
+    doc = get_document(doc_id, session=session)
+    if doc.task != args.task:
+        raise StoreError(f"document {doc.id} belongs to task {doc.task}, not {args.task}")
+    record = read_record_file(args.file) if args.file else None
+    corr = add_correction(
+        record, args.annotator, session=session, prediction_id=args.prediction, document_id=args.document,
+        note=args.note, kind="accept" if args.accept else "edit",
+    )  # fmt: skip
+    row = correction_row(corr)
+    superseded = f", supersedes #{corr.supersedes_id}" if corr.supersedes_id else ""
+    return _print(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
+
+
+def queue_row(pred: Prediction, record_id: str) -> dict:
+    return {
+        "prediction_id": pred.id,
+        "run_id": pred.run_id,
+        "document_id": pred.document_id,
+        "record_id": record_id,
+        "confidence": pred.confidence,
+        "score": pred.score,
+        "valid": pred.valid,
+        "created_at": pred.created_at.isoformat(timespec="seconds"),
+    }
+
+
+def cmd_queue(args: argparse.Namespace, session: Session) -> int:
+    from medui.backend.store.corrections import correction_queue
+    from medui.backend.store.repo import get_document
+    from medui.tasks.registry import get_spec
+
+    get_spec(args.task)
+    if args.limit is not None and args.limit < 1:
+        raise StoreError("--limit must be 1 or more")
+    preds = correction_queue(args.task, args.limit, session=session, run_id=args.run)
+    rows = [queue_row(p, get_document(p.document_id, session=session).record_id) for p in preds]
+    lines = [
+        f"pred {r['prediction_id']:<6} doc {r['document_id']:<5} {r['record_id']:<24} "
+        f"confidence={_fmt(r['confidence'])} score={_fmt(r['score'])}"
+        for r in rows
+    ]
+    return _print(args, rows, "\n".join(lines) or f"nothing to correct for {args.task}")
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from medui.backend.store import db
+    from medui.config import get_settings
+
+    url = get_settings().db_url
+    engine = db.init_db(url) if args.db_command == "upgrade" else db.make_engine(url)
+    try:
+        current, head = db.current_revision(engine), db.head_revision()
+    finally:
+        engine.dispose()
+    print(f"{db.safe_url(engine)}: revision {current or 'none (empty database)'}; newest {head}")
+    return 0
+
+
+def save_eval(
+    result: EvalResult,
+    spec: TaskSpec,
+    split: str,
+    *,
+    session: Session | None = None,
+    records: list[dict] | None = None,
+    parameters: dict | None = None,
+) -> Run:
+    """Store an evaluation: its run and every prediction, scored against the gold records it ran on.
+
+    `records` are the gold records in the order of the predictions (default: the split's records by id).
+    Without a session, one is opened and committed.
+    """
+    if session is None:
+        from medui.backend.store.db import session_scope
+
+        with session_scope() as own:
+            return save_eval(result, spec, split, session=own, records=records, parameters=parameters)
+    from medui.backend.store.repo import save_predictions, save_run
+    from medui.backend.store.tables import utcnow
+
+    golds = _golds_for(result, spec, split, records)
+    m = result.metrics
+    model, adapter = _model_and_adapter(m.get("model", "?"))
+    seconds = m.get("seconds")
+    started = utcnow() - timedelta(seconds=seconds or 0.0)
+    run = save_run(
+        spec, session=session, model=model, adapter=adapter, strategy=m.get("strategy", "?"),
+        shots=m.get("shots", 0), seed=m.get("seed", 0), split=split, parameters=parameters, metrics=m,
+        started_at=started, seconds=seconds,
+    )  # fmt: skip
+    save_predictions(run, result.predictions, golds, session=session)
+    return run
+
+
+def _golds_for(
+    result: EvalResult, spec: TaskSpec, split: str, records: list[dict] | None
+) -> list[dict | None]:
+    """The gold record of each prediction: the given records in order, or the split's by id."""
+    if records is not None:
+        if len(records) != len(result.predictions):
+            raise StoreError(f"{len(result.predictions)} predictions but {len(records)} gold records")
+        return list(records)
+    from medui.backend.gold import load_split
+
+    by_id = {str(r.get("id")): r for r in load_split(spec, split)}
+    return [by_id.get(str(p.record.get("id"))) for p in result.predictions]
+
+
+def _model_and_adapter(name: str) -> tuple[str, str | None]:
+    """(base model, adapter) of a model name: an adapter is stored with its base."""
+    from medui.backend.models import ModelError, resolve
+
+    try:
+        variant = resolve(name)
+    except ModelError:
+        return name, None
+    if variant.kind == "adapter" and variant.base is not None:
+        return variant.base.name, name
+    return name, None

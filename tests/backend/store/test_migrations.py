@@ -1,0 +1,80 @@
+"""Migrations: an older database upgrades in place and keeps its rows; the head matches the tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel, select
+
+from medui.backend.store import db
+from medui.backend.store.tables import Document, Prediction, Run
+
+FIRST = "0001_initial"
+
+
+def _insert_v1_rows(engine) -> None:
+    """Rows written by the first schema (no prediction confidence), in plain SQL."""
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO documents (task, split, record_id, source, text, hash, gold, created_at) "
+                "VALUES ('e3c_events', 'test', 'r1', '', 'Febbre.', 'h1', :gold, :now)"
+            ),
+            {"gold": '{"id": "r1", "text": "Febbre.", "entities": []}', "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (task, split, model, strategy, shots, seed, spec_version, prompt_version, "
+                "parameters, metrics, started_at, status) VALUES ('e3c_events', 'test', 'gemma-3-270m', "
+                "'cd', 0, 0, 1, 'ner.v1', '{}', '{\"f1\": 0.5}', :now, 'succeeded')"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO predictions (run_id, document_id, record, raw_output, valid, prompt_hash, "
+                "created_at) VALUES (1, 1, '{\"id\": \"r1\", \"entities\": []}', '{}', :valid, 'p', :now)"
+            ),
+            {"valid": True, "now": now},
+        )
+
+
+def test_old_database_upgrades_in_place_and_keeps_its_rows(db_url):
+    engine = db.make_engine(db_url)
+    db.upgrade(engine, FIRST)
+    assert db.current_revision(engine) == FIRST
+    assert "confidence" not in {c["name"] for c in inspect(engine).get_columns("predictions")}
+    _insert_v1_rows(engine)
+    engine.dispose()
+
+    engine = db.init_db(db_url)
+    assert db.current_revision(engine) == db.head_revision() != FIRST
+    with Session(engine) as session:
+        prediction = session.exec(select(Prediction)).one()
+        assert prediction.confidence is None and prediction.record == {"id": "r1", "entities": []}
+        assert session.exec(select(Run)).one().metrics == {"f1": 0.5}
+        assert session.exec(select(Document)).one().gold["text"] == "Febbre."
+        prediction.confidence = 0.25
+        session.commit()
+    engine.dispose()
+
+
+def test_head_schema_matches_the_tables(engine):
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_downgrade_to_first_and_back(db_url):
+    from alembic import command
+
+    engine = db.init_db(db_url)
+    command.downgrade(db.alembic_config(engine=engine), FIRST)
+    assert "confidence" not in {c["name"] for c in inspect(engine).get_columns("predictions")}
+    db.upgrade(engine)
+    assert "confidence" in {c["name"] for c in inspect(engine).get_columns("predictions")}
+    engine.dispose()
