@@ -1,0 +1,94 @@
+"""Training recipes: flat YAML files of hyperparameters (recipes/*.yaml), read into a TrainConfig."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import yaml
+
+from medui.backend.inputs import InputError
+
+RECIPES_DIR = Path(__file__).parent / "recipes"
+OBJECTIVES = ("sft", "cpt")
+PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of one LoRA run; defaults are the CPU recipe's."""
+
+    objective: str = "sft"
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    target_modules: list[str] = field(default_factory=lambda: list(PROJECTIONS))
+    learning_rate: float = 2e-4
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.05
+    lr_schedule: str = "cosine"  # cosine | linear | constant (after warmup)
+    batch_size: int = 4
+    grad_accum: int = 1
+    max_length: int = 512
+    epochs: float = 1
+    max_steps: int | None = None
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    bf16: str | bool = "auto"  # auto: when the CPU (AVX512-BF16/AMX) or the GPU supports it
+    probe_rows: int = 8  # rows whose loss is measured before and after training
+
+    def __post_init__(self) -> None:
+        problems = [
+            self.objective not in OBJECTIVES and f"objective must be one of {', '.join(OBJECTIVES)}",
+            self.lora_r < 1 and "lora_r must be at least 1",
+            self.learning_rate <= 0 and "learning rate must be positive",
+            self.batch_size < 1 and "batch size must be at least 1",
+            self.grad_accum < 1 and "grad_accum must be at least 1",
+            self.max_length < 16 and "max_length must be at least 16",
+            self.epochs <= 0 and not self.max_steps and "epochs must be positive",
+            self.max_steps is not None and self.max_steps < 1 and "max steps must be at least 1",
+            self.lr_schedule not in ("cosine", "linear", "constant")
+            and "lr_schedule: cosine|linear|constant",
+        ]
+        first = next((p for p in problems if p), None)
+        if first:
+            raise InputError(f"training parameters: {first}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_overrides(self, **overrides) -> TrainConfig:
+        """A copy with the given values (None means: keep the recipe's)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def recipe_path(name: str) -> Path:
+    """A recipe by name (recipes/<name>.yaml) or by path."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return path
+    path = RECIPES_DIR / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")))
+        raise InputError(f"unknown recipe {name!r}: use one of {known}, or a YAML file path")
+    return path
+
+
+def load_recipe(name: str) -> TrainConfig:
+    """Read a flat YAML recipe; an unknown key is an error (a typo would silently fall back to a default)."""
+    path = recipe_path(name)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: a recipe must be a flat YAML mapping")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InputError(f"{path}: unknown recipe keys {', '.join(unknown)}")
+    return TrainConfig(**raw)
+
+
+def default_recipe(objective: str, device: str) -> str:
+    """The recipe for an objective on this machine: <objective>_lora_<cpu|gpu>."""
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}: use one of {', '.join(OBJECTIVES)}")
+    return f"{objective}_lora_{'gpu' if device == 'cuda' else 'cpu'}"

@@ -1,0 +1,198 @@
+"""The process that runs one training job: `python -m medui.backend.finetune.worker JOB_ID`.
+
+It claims the queued job, builds the data (SFT pairs or CPT chunks), trains, installs and registers the adapter,
+then evaluates it next to its base on each task's evaluation split and stores both scores on the variant:
+the adapter with "cd" (zero-shot constrained, the prompt it was trained on), the base with "cd" too (the same
+prompt: the gain of training) and, unless the job says otherwise, with "few-shot+cd" (the best the base does
+without training). `eval_limit` records per task keep that affordable on a CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+
+os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from medui.backend.finetune import store_access as sa_jobs  # noqa: E402
+from medui.backend.finetune.train import TrainingCancelled  # noqa: E402
+from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
+
+TRAIN_SHARE = 0.9  # of the progress bar, when evaluation follows
+
+
+class JobReporter:
+    """Writes a job's progress, loss curve, heartbeat and log to its row, and reads its cancel flag."""
+
+    def __init__(self, job: TrainingJob, session, train_share: float):
+        self.job_id, self.session, self.train_share = job.id, session, train_share
+        self.curve: list[list[float]] = []
+        self.pending: list[str] = []
+
+    def log(self, line: str) -> None:
+        stamped = f"{time.strftime('%H:%M:%S')} {line}"
+        print(stamped, flush=True)
+        self.pending.append(stamped)
+        self.flush()
+
+    def flush(self) -> None:
+        sa_jobs.append_log(self.job_id, self.pending, session=self.session)
+        self.pending = []
+
+    def on_step(self, step: int, total: int, loss: float, lr: float) -> None:
+        self.curve.append([step, round(loss, 5)])
+        values = {"progress": self.train_share * step / total, "loss_curve": list(self.curve)}
+        sa_jobs.update_job(self.job_id, session=self.session, heartbeat_at=utcnow(), **values)
+        if step == 1 or step == total or step % 10 == 0:
+            self.log(f"step {step}/{total} loss {loss:.4f} lr {lr:.2e}")
+
+    def progress(self, fraction: float) -> None:
+        share = self.train_share + (1 - self.train_share) * fraction
+        sa_jobs.update_job(self.job_id, session=self.session, progress=share, heartbeat_at=utcnow())
+
+    def should_stop(self) -> bool:
+        return sa_jobs.cancel_requested(self.job_id, session=self.session)
+
+
+def build_data(job: TrainingJob, tokenizer, config, session):
+    from medui.backend.finetune import dataset
+
+    if job.objective == "cpt":
+        return dataset.cpt_dataset(job.params["corpus"], tokenizer, config.max_length)
+    return dataset.sft_dataset(
+        list(job.tasks), job.data_source, tokenizer, config.max_length, session=session
+    )
+
+
+def run_job(job: TrainingJob, session) -> None:
+    """Train, install, register and evaluate; raises TrainingCancelled or any error."""
+    from medui.backend.finetune.recipe import TrainConfig
+    from medui.backend.finetune.train import Callbacks, load_tokenizer, train
+
+    evaluate_after = bool(job.tasks) and job.params.get("eval_limit") != 0
+    report = JobReporter(job, session, TRAIN_SHARE if evaluate_after else 1.0)
+    config = TrainConfig(**job.params["config"])
+    report.log(
+        f"job {job.id}: {job.objective} of {job.model} as {job.name!r} on {', '.join(job.tasks) or '-'}"
+    )
+    data = build_data(job, load_tokenizer(job.model), config, session)
+    report.log(f"data {data.snapshot}: {data.stats}")
+    meta = {"tasks": list(job.tasks), "job_id": job.id, "data": {"source": job.data_source}}
+    callbacks = Callbacks(on_step=report.on_step, log=report.log, should_stop=report.should_stop)
+    result = train(
+        job.model,
+        data,
+        config,
+        name=job.name,
+        meta=meta,
+        callbacks=callbacks,
+        device=job.params.get("device"),
+    )
+    report.log(
+        f"trained {result.steps} steps in {result.seconds:.0f}s; probe loss {result.loss_before} -> {result.loss_after}"
+    )
+    variant = sa_jobs.register_adapter(
+        job.id, job.name, str(result.adapter_dir), result.meta, session=session
+    )
+    report.log(f"registered model variant {variant.name!r} (id {variant.id})")
+    if evaluate_after:
+        scores = evaluate_against_base(job, result.meta["base"], report)
+        sa_jobs.set_scores(variant.id, scores, session=session)
+
+
+def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> dict:
+    """Scores of the adapter and its base on each task's evaluation split (limited), as stored on the variant."""
+    from medui.backend import models
+
+    limit = job.params.get("eval_limit")
+    runs = [("adapter", job.name, "cd"), ("base", base, "cd")]
+    if job.params.get("base_fewshot", True):
+        runs.append(("base", base, "few-shot+cd"))
+    scores: dict = {"limit": limit, "tasks": {}}
+    plan = [(task, run) for task in job.tasks for run in runs]
+    for i, (task, (who, model_name, strategy)) in enumerate(plan):
+        if report.should_stop():
+            report.log("cancel requested after registration: remaining evaluation skipped, adapter kept")
+            break
+        try:
+            metrics = evaluate_one(task, model_name, strategy, limit)
+        except Exception as exc:  # one failed evaluation must not lose the others or the adapter
+            metrics = {"error": f"{type(exc).__name__}: {exc}"}
+        scores["tasks"].setdefault(task, {}).setdefault(who, {})[strategy] = metrics
+        primary = metrics.get("primary")
+        report.log(f"eval {task} {who} {strategy}: {primary}={metrics.get(primary, metrics.get('error'))}")
+        report.progress((i + 1) / len(plan))
+        if i + 1 == len(plan) or plan[i + 1][1][1] != model_name:
+            models.unload(model_name)
+    return scores
+
+
+def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -> dict:
+    """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none."""
+    from medui.backend import models
+    from medui.backend.engine import Engine, parse_strategy
+    from medui.backend.evaluation import evaluate, load_eval_records
+    from medui.backend.gold import UnknownSplit
+    from medui.tasks.registry import get_spec
+
+    spec = get_spec(task)
+    try:
+        records = load_eval_records(spec, spec.eval_split, limit)
+    except UnknownSplit as exc:
+        return {"error": str(exc)}
+    if not records:
+        return {"error": f"task {task}: the {spec.eval_split} split has no records"}
+    engine = Engine(models.load(model_name), spec, parse_strategy(strategy, spec))
+    metrics = evaluate(engine, records).metrics
+    metrics["split"] = spec.eval_split
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one job to its end; the exit code is 0 unless the job could not even be claimed or failed."""
+    from medui.backend.finetune.jobs import cleanup
+    from medui.backend.store.db import session_scope
+
+    argv = sys.argv[1:] if argv is None else argv
+    job_id = int(argv[0])
+    signal.signal(signal.SIGTERM, _terminate)
+    with session_scope() as session:
+        claimed = sa_jobs.update_job(
+            job_id,
+            session=session,
+            when_status=("queued",),
+            status="running",
+            started_at=utcnow(),
+            pid=os.getpid(),
+        )
+        job = sa_jobs.get_job(job_id, session=session)
+        if not claimed or job is None or job.cancel_requested:
+            return 1
+        try:
+            run_job(job, session)
+            sa_jobs.finish_job(job_id, "succeeded", session=session)
+            return 0
+        except TrainingCancelled as exc:
+            session.rollback()
+            sa_jobs.finish_job(job_id, "cancelled", session=session, error=str(exc))
+            return 0
+        except BaseException as exc:
+            traceback.print_exc()
+            session.rollback()
+            sa_jobs.finish_job(job_id, "failed", session=session, error=f"{type(exc).__name__}: {exc}")
+            return 1
+        finally:
+            cleanup(job, session=session)
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(f"terminated by signal {signum}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

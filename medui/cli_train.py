@@ -1,0 +1,173 @@
+"""The training commands: `medui train ...` starts a background job; `medui jobs` lists, shows and cancels.
+
+Wired into medui/cli.py with `register(sub)` in build_parser and `dispatch(args)` for the commands in COMMANDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+COMMANDS = ("train", "jobs")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `train` and `jobs` subcommands."""
+    p = sub.add_parser("train", help="fine-tune (LoRA) or continue pre-training a model as a background job")
+    p.add_argument("--tasks", default="", help="comma-separated task ids (sft: the data; both: evaluated)")
+    p.add_argument("--model", default=None, help="base: bundled name, folder, or an adapter to train further")
+    p.add_argument("--data", default="corrections", help="corrections | gold | both (sft)")
+    p.add_argument("--name", required=True, help="name of the new adapter (then --model NAME anywhere)")
+    p.add_argument("--objective", default="sft", help="sft (answers) | cpt (language modelling on --corpus)")
+    p.add_argument("--corpus", default=None, help='JSONL of {"text": ...} for cpt')
+    p.add_argument("--epochs", type=float, default=None)
+    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--lora-r", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--max-length", type=int, default=None)
+    p.add_argument("--recipe", default=None, help="recipe name or YAML path (default: this machine's)")
+    p.add_argument(
+        "--eval-limit", type=int, default=20, help="records per task for the evaluation; 0 skips it"
+    )
+    p.add_argument("--no-base-fewshot", action="store_true", help="do not also score the base few-shot+cd")
+    p.add_argument("--device", default=None, help="auto (default), cpu or cuda")
+    p.add_argument("--wait", action="store_true", help="follow the job until it ends (Ctrl-C cancels it)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("jobs", help="training jobs: list; `jobs show ID`; `jobs cancel ID`")
+    p.add_argument("--json", action="store_true")
+    actions = p.add_subparsers(dest="jobs_command")
+    for action in ("show", "cancel"):
+        q = actions.add_parser(action)
+        q.add_argument("id", type=int)
+        q.add_argument("--json", action="store_true")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run a training command; user errors propagate to medui.cli.main (exit 2, one line)."""
+    from medui.backend.store.db import session_scope
+
+    with session_scope() as session:
+        if args.command == "train":
+            return cmd_train(args, session)
+        if getattr(args, "jobs_command", None) == "cancel":
+            return cmd_jobs_cancel(args, session)
+        if getattr(args, "jobs_command", None) == "show":
+            return cmd_jobs_show(args, session)
+        return cmd_jobs(args, session)
+
+
+def _emit(args: argparse.Namespace, obj, human: str) -> int:
+    print(json.dumps(obj, ensure_ascii=False, indent=2) if args.json else human)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace, session) -> int:
+    from medui.backend.finetune import jobs
+
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    job = jobs.submit(
+        session=session,
+        tasks=tasks,
+        name=args.name,
+        model=args.model,
+        data=args.data,
+        objective=args.objective,
+        corpus=args.corpus,
+        recipe=args.recipe,
+        eval_limit=args.eval_limit,
+        base_fewshot=not args.no_base_fewshot,
+        device=args.device,
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        lora_r=args.lora_r,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+    )
+    if not args.wait:
+        return _emit(
+            args,
+            job_summary(job),
+            f"job {job.id} queued: {job.name} (follow with `medui jobs show {job.id}`)",
+        )
+    return follow(args, job.id, session)
+
+
+def follow(args: argparse.Namespace, job_id: int, session) -> int:
+    """Print progress until the job ends; Ctrl-C cancels it. Exit 0 if it succeeded, 1 otherwise."""
+    from medui.backend.finetune import jobs
+
+    printed = {"log": 0}
+
+    def show(job) -> None:
+        if args.json:
+            return
+        log = job.log or ""
+        new, printed["log"] = log[printed["log"] :], len(log)
+        for line in new.splitlines():
+            print(line, file=sys.stderr)
+
+    try:
+        job = jobs.wait(job_id, session=session, on_update=show)
+    except KeyboardInterrupt:
+        print(f"medui: interrupted: cancelling job {job_id}", file=sys.stderr)
+        job = jobs.cancel(job_id, session=session)
+    summary = job_summary(job, session)
+    _emit(args, summary, _human_result(summary))
+    return 0 if job.status == "succeeded" else 1
+
+
+def job_summary(job, session=None) -> dict:
+    """A job row, with its variant's scores once it has one."""
+    from medui.backend.finetune.store_access import job_row
+    from medui.backend.store.tables import ModelVariant
+
+    row = job_row(job)
+    if session is not None and job.adapter_variant_id is not None:
+        variant = session.get(ModelVariant, job.adapter_variant_id)
+        row["scores"] = variant.scores if variant else None
+    return row
+
+
+def _human_result(row: dict) -> str:
+    lines = [
+        f"job {row['id']} {row['name']}: {row['status']}" + (f" ({row['error']})" if row["error"] else "")
+    ]
+    for task, runs in ((row.get("scores") or {}).get("tasks") or {}).items():
+        for who, by_strategy in runs.items():
+            for strategy, m in by_strategy.items():
+                value = m.get(m["primary"]) if "primary" in m else m.get("error")
+                lines.append(
+                    f"  {task} {who:<7} {strategy:<12} {m.get('primary', '')}={value} n={m.get('n', '-')}"
+                )
+    return "\n".join(lines)
+
+
+def cmd_jobs(args: argparse.Namespace, session) -> int:
+    from medui.backend.finetune import jobs
+
+    rows = [job_summary(j) for j in jobs.list_all(session=session)]
+    human = "\n".join(
+        f"{r['id']:>4} {r['name']:<24} {r['objective']:<4} {r['status']:<10} {100 * r['progress']:5.1f}% "
+        f"loss={r['last_loss'] if r['last_loss'] is not None else '-'} {','.join(r['tasks'])}"
+        for r in rows
+    )
+    return _emit(args, rows, human or "no training jobs")
+
+
+def cmd_jobs_show(args: argparse.Namespace, session) -> int:
+    from medui.backend.finetune import jobs
+
+    job = jobs.get(args.id, session=session)
+    row = {**job_summary(job, session), "loss_curve": job.loss_curve, "log": job.log, "params": job.params}
+    return _emit(args, row, _human_result(row) + "\n" + (job.log or "").rstrip())
+
+
+def cmd_jobs_cancel(args: argparse.Namespace, session) -> int:
+    from medui.backend.finetune import jobs
+
+    job = jobs.cancel(args.id, session=session)
+    return _emit(args, job_summary(job, session), f"job {job.id} {job.name}: {job.status}")

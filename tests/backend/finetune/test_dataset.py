@@ -1,0 +1,118 @@
+"""SFT rows use the inference prompt and the constrained answer, with loss on the answer only; CPT chunks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from medui.backend import gold
+from medui.backend.data.common import DataError
+from medui.backend.finetune import dataset
+from medui.backend.finetune.dataset import IGNORE
+from medui.tasks.kinds import kind_for
+from medui.tasks.registry import get_spec
+
+TASK = "drug_leaflet_entities"
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_llama):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_llama)
+
+
+def test_prompt_is_the_inference_prompt_of_cd_and_zero_shot(tiny_llama, home):
+    from medui.backend import models
+    from medui.backend.engine import Engine, parse_strategy
+
+    spec = get_spec(TASK)
+    record = gold.load_split(spec, "train")[0]
+    lm = models.load(str(tiny_llama), "cpu", "float32")
+    for strategy in ("cd", "zero-shot"):
+        engine = Engine(lm, spec, parse_strategy(strategy, spec))
+        assert dataset.inference_prompt(spec, record) == engine.prompt_for(record)
+
+
+def test_labels_mask_the_prompt_and_keep_the_answer(tokenizer):
+    spec = get_spec(TASK)
+    record = gold.load_split(spec, "train")[0]
+    prompt, answer = dataset.inference_prompt(spec, record), dataset.answer_text(spec, record)
+    row = dataset.encode_pair(tokenizer, prompt, answer)
+    n_prompt = len(tokenizer(prompt)["input_ids"])
+    assert row.labels[:n_prompt] == [IGNORE] * n_prompt
+    assert row.labels[n_prompt:] == row.input_ids[n_prompt:]
+    assert tokenizer.decode(row.labels[n_prompt:]) == answer
+    assert answer == " " + kind_for(spec).render_target(spec, record) + "\n"
+    assert json.loads(answer) == kind_for(spec).target(spec, record)
+
+
+def test_long_records_are_split_into_windows_with_their_entities(tokenizer):
+    spec = get_spec(TASK)
+    record = max(gold.load_split(spec, "train"), key=lambda r: len(r["text"]))
+    rows = dataset.sft_rows(spec, record, tokenizer, max_length=450)
+    assert len(rows) > 1 and all(len(r.input_ids) <= 450 for r in rows)
+    window = dataset.window_record(spec, record, 100, len(record["text"]))
+    for ent in window["entities"]:
+        assert window["text"][ent["start"] : ent["end"]] == ent["text"]
+    inside = [e for e in record["entities"] if e["start"] >= 100]
+    assert len(window["entities"]) == len(inside)
+
+
+def test_sft_dataset_counts_and_snapshot(tokenizer, home):
+    data = dataset.sft_dataset([TASK], "gold", tokenizer, max_length=512)
+    stats = data.stats["tasks"][TASK]
+    assert stats["gold"] == 21 and stats["excluded_eval_overlap"] == 0
+    assert data.stats["rows"] == len(data.rows) >= 21
+    again = dataset.sft_dataset([TASK], "gold", tokenizer, max_length=512)
+    assert again.snapshot == data.snapshot
+    assert dataset.sft_dataset(["medqa_it"], "gold", tokenizer).snapshot != data.snapshot
+
+
+def test_corrections_replace_gold_and_test_documents_are_held_out(tokenizer, session):
+    from medui.backend.store.corrections import add_correction
+    from medui.backend.store.repo import ensure_documents
+
+    spec = get_spec(TASK)
+    train, test = gold.load_split(spec, "train"), gold.load_split(spec, "test")
+    doc_train, doc_test = ensure_documents(TASK, "train", train[:1], session=session) + ensure_documents(
+        TASK, "test", test[:1], session=session
+    )
+    fixed = {**train[0], "entities": train[0]["entities"][:1]}
+    add_correction(fixed, "anna", session=session, document_id=doc_train.id)
+    add_correction(test[0], "anna", session=session, document_id=doc_test.id)
+    session.commit()
+
+    records, counts = dataset.task_records(spec, "corrections", session)
+    assert [r["id"] for r in records] == [train[0]["id"]] and counts["excluded_eval_overlap"] == 1
+    records, counts = dataset.task_records(spec, "both", session)
+    assert len(records) == 21 and counts["gold"] == 21 and counts["corrections"] == 2
+    assert next(r for r in records if r["id"] == train[0]["id"])["entities"] == fixed["entities"]
+
+
+def test_no_corrections_is_a_clear_error(tokenizer, session):
+    with pytest.raises(DataError, match="no training data"):
+        dataset.sft_dataset([TASK], "corrections", tokenizer, session=session)
+    with pytest.raises(DataError, match="unknown data source"):
+        dataset.sft_dataset([TASK], "silver", tokenizer, session=session)
+
+
+def test_cpt_chunks_carry_labels_on_every_token(tokenizer, tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    texts = ["Il paziente presenta febbre e tosse da tre giorni. " * 8, "Esame obiettivo nella norma. " * 5]
+    corpus.write_text("\n".join(json.dumps({"text": t}) for t in texts) + "\n", encoding="utf-8")
+    data = dataset.cpt_dataset(corpus, tokenizer, max_length=64)
+    assert data.rows and all(len(r.input_ids) <= 64 and r.labels == r.input_ids for r in data.rows)
+    assert data.stats["documents"] == 2
+    corpus.write_text('{"text": ""}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="record 1"):
+        dataset.cpt_dataset(corpus, tokenizer)
+
+
+def test_shipped_corpus_has_text_and_licence():
+    from medui.config import REPO_ROOT
+
+    path = REPO_ROOT / "assets/corpora/e3c_layer3_sample.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 1200 and all(r["text"].strip() and r["licence"] for r in rows)

@@ -1,0 +1,101 @@
+"""Training jobs end to end on a tiny model, each in its own worker process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from medui.backend import models
+from medui.backend.finetune import jobs
+from medui.backend.finetune.store_access import variant_named
+from medui.backend.inputs import InputError
+from medui.config import get_settings
+
+TASK = "medqa_it"
+
+
+def submit(session, tiny_llama, name, **kw):
+    values = {"max_steps": 3, "batch_size": 2, "eval_limit": 2, "base_fewshot": False, **kw}
+    return jobs.submit(session=session, tasks=[TASK], name=name, model=str(tiny_llama), data="gold", **values)
+
+
+def wait_for_steps(session, job_id, n=1, timeout_s=600):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = jobs.get(job_id, session=session)
+        if len(job.loss_curve or []) >= n or job.status in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} made no step in {timeout_s}s: {job.status} {job.log}")
+
+
+def nothing_left(name: str) -> bool:
+    staging = list((get_settings().home / "training").glob(f"{name}.*"))
+    return not (get_settings().adapters_dir / name).exists() and not staging
+
+
+def test_a_job_trains_registers_and_evaluates(tiny_llama, session):
+    job = submit(session, tiny_llama, "tiny-job")
+    job = jobs.wait(job.id, session=session, poll_s=0.5, timeout_s=600)
+    assert job.status == "succeeded", job.error or job.log
+    assert job.progress == pytest.approx(1.0) and [s for s, _ in job.loss_curve] == [1, 2, 3]
+    variant = variant_named("tiny-job", session=session)
+    assert variant is not None and job.adapter_variant_id == variant.id
+    assert variant.base == str(tiny_llama) and variant.tasks == [TASK]
+    assert variant.lineage["data"]["snapshot"] and variant.lineage["hyperparameters"]["max_steps"] == 3
+    scores = variant.scores["tasks"][TASK]
+    assert scores["adapter"]["cd"]["n"] == 2 and scores["base"]["cd"]["n"] == 2
+    assert "accuracy" in scores["adapter"]["cd"]
+    assert models.resolve("tiny-job").kind == "adapter"
+
+
+def test_a_cancelled_job_leaves_nothing_registered(tiny_llama, session):
+    job = submit(session, tiny_llama, "tiny-cancel", max_steps=2_000)
+    wait_for_steps(session, job.id)
+    job = jobs.cancel(job.id, session=session)
+    assert job.status == "cancelled"
+    assert not jobs.worker_alive(job.pid, job.id)
+    assert variant_named("tiny-cancel", session=session) is None and nothing_left("tiny-cancel")
+    with pytest.raises(InputError, match="nothing to cancel"):
+        jobs.cancel(job.id, session=session)
+
+
+def test_a_killed_worker_shows_failed_and_leaves_nothing(tiny_llama, session):
+    job = submit(session, tiny_llama, "tiny-killed", max_steps=2_000)
+    job = wait_for_steps(session, job.id)
+    staging = get_settings().home / "training" / f"tiny-killed.{job.pid}"
+    staging.mkdir(parents=True, exist_ok=True)  # as if it died while saving
+    os.kill(job.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while jobs.get(job.id, session=session).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    job = jobs.get(job.id, session=session)
+    assert job.status == "failed" and "ended without finishing" in job.error
+    assert variant_named("tiny-killed", session=session) is None and nothing_left("tiny-killed")
+
+
+def test_bad_requests_fail_before_any_process(tiny_llama, session):
+    from medui.backend.data.common import DataError
+    from medui.backend.models import ModelError
+    from medui.tasks.registry import UnknownTask
+
+    with pytest.raises(UnknownTask):
+        jobs.submit(session=session, tasks=["nope"], name="x", model=str(tiny_llama), data="gold")
+    with pytest.raises(ModelError):
+        jobs.submit(session=session, tasks=[TASK], name="x", model="no-such-model", data="gold")
+    with pytest.raises(DataError, match="no training data"):
+        jobs.submit(session=session, tasks=[TASK], name="x", model=str(tiny_llama), data="corrections")
+    with pytest.raises(InputError, match="needs --corpus"):
+        jobs.submit(session=session, tasks=[], name="x", model=str(tiny_llama), objective="cpt")
+    with pytest.raises(InputError, match="bundled model name"):
+        jobs.submit(session=session, tasks=[TASK], name="gemma-3-270m", model=str(tiny_llama), data="gold")
+    assert jobs.list_all(session=session) == []
+
+
+def test_a_queued_job_is_cancelled_at_once(tiny_llama, session):
+    job = submit(session, tiny_llama, "tiny-queued", start=False)
+    assert job.status == "queued"
+    assert jobs.cancel(job.id, session=session).status == "cancelled"
