@@ -15,15 +15,16 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")  # outlines_core's torch kerne
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui import commands  # noqa: E402
+from medui import cli_store, cli_train, commands  # noqa: E402
 from medui.backend.data.common import DataError  # noqa: E402
 from medui.backend.engine import STRATEGIES, StrategyError  # noqa: E402
 from medui.backend.gold import UnknownSplit  # noqa: E402
 from medui.backend.inputs import InputError  # noqa: E402
 from medui.backend.models import ModelError  # noqa: E402
+from medui.backend.store.db import StoreError  # noqa: E402
 from medui.tasks.registry import UnknownTask  # noqa: E402
 
-USER_ERRORS = (UnknownTask, UnknownSplit, ModelError, StrategyError, InputError, DataError)
+USER_ERRORS = (UnknownTask, UnknownSplit, ModelError, StrategyError, InputError, DataError, StoreError)
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default=None, help="default: the task's evaluation split (test)")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--out", default=None, help="write the predictions as JSONL")
+    p.add_argument("--save", action="store_true", help="store the run and its predictions in the database")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("score", help="score a prediction file against gold")
@@ -101,12 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None)
     p.add_argument("--dtype", default=None)
     p.add_argument("--out", required=True)
+    cli_store.register(sub)
+    cli_train.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in cli_store.COMMANDS:
+            return cli_store.dispatch(args)
+        if args.command in cli_train.COMMANDS:
+            return cli_train.dispatch(args)
         return commands.dispatch(args)
     except USER_ERRORS as exc:
         print(f"medui: error: {exc}", file=sys.stderr)

@@ -25,6 +25,9 @@ IMPORT_FORMATS = {
     "medmcqa-parquet": "medui.backend.data.mcqa:import_medmcqa_parquet",
     "imb-mcqa-json": "medui.backend.data.mcqa:import_imb_mcqa_json",
     "dimmi": "medui.backend.data.dimmi:import_dimmi",
+    "conll": "medui.backend.store.export:import_conll",
+    "brat": "medui.backend.store.export:import_brat",
+    "hf": "medui.backend.store.export:import_hf",
 }
 
 
@@ -201,10 +204,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from medui.backend.evaluation import evaluate, load_eval_records
 
     spec = get_spec(args.task)
-    records = load_eval_records(spec, args.split or spec.eval_split, args.limit)
+    split = args.split or spec.eval_split
+    records = load_eval_records(spec, split, args.limit)
     if not records:
         raise InputError(f"task {spec.id}: the split has no records")
     result = evaluate(_engine(args, spec), records)
+    if args.save:
+        from medui.cli_store import save_eval
+
+        parameters = {"limit": args.limit, "batch_size": args.batch_size, "device": args.device, "dtype": args.dtype}
+        run = save_eval(result, spec, split, records=records, parameters=parameters)
+        result.metrics["run_id"] = run.id
     if args.out:
         write_jsonl(args.out, [p.record for p in result.predictions])
     m = result.metrics
