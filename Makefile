@@ -3,7 +3,6 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
-TASK   ?= e3c_clinical_entities
 
 .PHONY: setup run test test-fast lint bench clean
 
@@ -19,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(VENV)/bin/medui run --task $(TASK) --file assets/samples/caso_clinico.txt
+	$(VENV)/bin/medui serve
 
 test: setup
 	$(PY) -m pytest -m "not gpu" --durations=15

@@ -15,7 +15,7 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")  # outlines_core's torch kerne
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui import cli_store, cli_train, commands  # noqa: E402
+from medui import cli_app, cli_store, cli_train, commands  # noqa: E402
 from medui.backend.data.common import DataError  # noqa: E402
 from medui.backend.engine import STRATEGIES, StrategyError  # noqa: E402
 from medui.backend.gold import UnknownSplit  # noqa: E402
@@ -105,12 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     cli_store.register(sub)
     cli_train.register(sub)
+    cli_app.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in cli_app.COMMANDS:
+            return cli_app.dispatch(args)
         if args.command in cli_store.COMMANDS:
             return cli_store.dispatch(args)
         if args.command in cli_train.COMMANDS:

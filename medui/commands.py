@@ -212,7 +212,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.save:
         from medui.cli_store import save_eval
 
-        parameters = {"limit": args.limit, "batch_size": args.batch_size, "device": args.device, "dtype": args.dtype}
+        parameters = {
+            "limit": args.limit,
+            "batch_size": args.batch_size,
+            "device": args.device,
+            "dtype": args.dtype,
+        }
         run = save_eval(result, spec, split, records=records, parameters=parameters)
         result.metrics["run_id"] = run.id
     if args.out:

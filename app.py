@@ -1,0 +1,34 @@
+"""The medui app: the pages mounted on one gr.Blocks, and its queue. Start it with `medui serve`."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from medui.pages import addestra, confronta, correggi, modelli, prova, studio
+
+PAGES = (
+    ("Prova", "prova", prova.build),
+    ("Confronta", "confronta", confronta.build),
+    ("Correggi", "correggi", correggi.build),
+    ("Addestra", "addestra", addestra.build),
+    ("Studio", "studio", studio.build),
+)
+
+
+def build_demo() -> gr.Blocks:
+    """The Blocks with every page: Modelli at the root, the others at their paths."""
+    with gr.Blocks(title="medui", analytics_enabled=False) as demo:
+        gr.Navbar(main_page_name="Modelli")
+        modelli.build(demo)
+    for name, path, build in PAGES:
+        with demo.route(name, f"/{path}"):
+            gr.Navbar(main_page_name="Modelli")  # each page carries the navbar it shows
+            build(demo)
+    demo.queue(default_concurrency_limit=1)
+    return demo
+
+
+if __name__ == "__main__":
+    from medui.cli_app import launch
+
+    launch(build_demo())

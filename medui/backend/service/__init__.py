@@ -1,0 +1,59 @@
+"""The plain functions the app's pages and its named API endpoints call (see the submodules).
+
+Every action takes the requesting user's name (None when the app runs without accounts) and checks its role on
+the server, so a call through the API gets the same checks as a click in a page.
+"""
+
+from __future__ import annotations
+
+from medui.backend.service.catalog import load_model, model_rows, process_memory, unload_model
+from medui.backend.service.core import (
+    MODEL_LOCK,
+    add_user,
+    allowed,
+    default_model,
+    identity,
+    login,
+    model_choices,
+    pick_model,
+    strategy_choices,
+    task_choices,
+    task_family,
+    task_splits,
+    users_configured,
+)
+from medui.backend.service.corrections import (
+    correction_item,
+    correction_queue,
+    parse_record,
+    recent_corrections,
+    save_correction,
+)
+from medui.backend.service.evaluations import (
+    compare_runs,
+    get_run,
+    list_runs,
+    run_metrics,
+    run_records,
+    start_evaluation,
+    study_table,
+)
+from medui.backend.service.running import RunUpdate, input_record, run_stream, run_task, send_to_queue
+from medui.backend.service.training import (
+    DATA_SOURCES,
+    before_after,
+    cancel_training,
+    job_status,
+    list_jobs,
+    start_training,
+)
+
+__all__ = [
+    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "allowed", "before_after", "cancel_training",
+    "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
+    "input_record", "job_status", "list_jobs", "list_runs", "load_model", "login", "model_choices",
+    "model_rows", "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics",
+    "run_records", "run_stream", "run_task", "save_correction", "send_to_queue", "start_evaluation",
+    "start_training", "strategy_choices", "study_table", "task_choices", "task_family", "task_splits",
+    "unload_model", "users_configured",
+]  # fmt: skip

@@ -1,0 +1,125 @@
+"""The model variants the app shows (bundled, local, adapters with lineage and scores), and loading them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from medui.backend import models
+from medui.backend.service.core import MODEL_LOCK, allowed, default_model
+from medui.backend.service.running import drop_engines
+from medui.backend.service.training import before_after
+from medui.backend.store.db import session_scope
+
+
+def folder_bytes(path: Path | None) -> int | None:
+    """Bytes of the files in a folder (weights, tokenizer), or None without a folder."""
+    if path is None or not path.is_dir():
+        return None
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _human(n: float | None, unit: str = "B") -> str:
+    if n is None:
+        return "-"
+    for prefix in ("", "K", "M", "G"):
+        if abs(n) < 1024 or prefix == "G":
+            return f"{n:.0f} {prefix}{unit}" if prefix == "" else f"{n:.1f} {prefix}{unit}"
+        n /= 1024
+    return "-"
+
+
+def loaded_info(lm: models.LoadedModel) -> dict:
+    """Parameters and memory of a loaded model."""
+    params = list(lm.model.parameters())
+    return {
+        "parameters": sum(p.numel() for p in params),
+        "memory": sum(p.numel() * p.element_size() for p in params),
+        "device": lm.device,
+        "dtype": lm.dtype,
+    }
+
+
+def _variant_folder(name: str) -> Path | None:
+    try:
+        variant = models.resolve(name)
+    except models.ModelError:
+        return None
+    return variant.path
+
+
+def _registered() -> dict[str, dict]:
+    """Adapters registered in the database: lineage and before/after scores, by name."""
+    from sqlmodel import select
+
+    from medui.backend.store.tables import ModelVariant
+
+    with session_scope() as session:
+        return {
+            v.name: {"base": v.base, "tasks": list(v.tasks or []), "lineage": dict(v.lineage or {}),
+                     "scores": dict(v.scores or {}), "description": v.description}
+            for v in session.exec(select(ModelVariant))
+        }  # fmt: skip
+
+
+def model_rows() -> list[dict]:
+    """Every variant: kind, size on disk, whether and where it is loaded, and for adapters lineage and scores."""
+    loaded = {lm.name: lm for lm in models.loaded()}
+    registered = _registered()
+    names = [v["name"] for v in models.list_variants()]
+    rows = []
+    for name in dict.fromkeys([default_model(), *names, *registered, *loaded]):
+        rows.append(model_row(name, loaded.get(name), registered.get(name, {})))
+    return rows
+
+
+def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dict:
+    """One variant as plain data for the Modelli page."""
+    listed = next((v for v in models.list_variants() if v["name"] == name), {})
+    try:
+        kind = models.resolve(name).kind
+    except models.ModelError as exc:
+        kind = f"non disponibile ({exc})"
+    info = loaded_info(lm) if lm is not None else {}
+    lineage = registered.get("lineage") or {}
+    return {
+        "name": name, "kind": kind, "default": name == default_model(),
+        "description": listed.get("description") or registered.get("description") or "",
+        "params": listed.get("params") or _human(info.get("parameters"), ""),
+        "disk": _human(folder_bytes(_variant_folder(name))), "loaded": lm is not None,
+        "device": info.get("device", "-"), "dtype": info.get("dtype", "-"), "memory": _human(info.get("memory")),
+        "base": registered.get("base") or listed.get("base"), "tasks": registered.get("tasks") or [],
+        "lineage": lineage, "scores": before_after(registered.get("scores")),
+    }  # fmt: skip
+
+
+def process_memory() -> str:
+    """This process's resident memory, and the GPU memory in use when there is a GPU."""
+    rss = None
+    status = Path(f"/proc/{os.getpid()}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+    text = f"memoria del processo: {_human(rss)}"
+    if any(lm.device == "cuda" for lm in models.loaded()):
+        import torch
+
+        text += f"; GPU: {_human(torch.cuda.memory_allocated())} in uso"
+    return text
+
+
+def load_model(name: str, username: str | None = None) -> dict:
+    """Load a variant (researchers only); returns its row."""
+    allowed(username, "models")
+    with MODEL_LOCK:
+        lm = models.load(name)
+    return model_row(lm.name, lm, _registered().get(lm.name, {}))
+
+
+def unload_model(name: str | None, username: str | None = None) -> int:
+    """Unload a variant (or all of them); returns how many were unloaded."""
+    allowed(username, "models")
+    with MODEL_LOCK:
+        drop_engines(name or None)
+        return models.unload(name or None)

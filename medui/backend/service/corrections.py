@@ -1,0 +1,98 @@
+"""The correction queue and corrections from the app: read the queue and an item, save, accept, history."""
+
+from __future__ import annotations
+
+import json
+
+from medui.backend.inputs import InputError
+from medui.backend.service.core import allowed, identity
+from medui.backend.store.db import session_scope
+from medui.tasks.registry import get_spec
+
+
+def parse_record(record_json: str | dict) -> dict:
+    """A record from JSON text (or a dict already)."""
+    if isinstance(record_json, dict):
+        return record_json
+    try:
+        record = json.loads(record_json or "")
+    except json.JSONDecodeError as exc:
+        raise InputError(f"il record non è JSON valido ({exc.msg}, riga {exc.lineno})") from exc
+    if not isinstance(record, dict):
+        raise InputError("il record deve essere un oggetto JSON")
+    return record
+
+
+def save_correction(
+    prediction_id: int,
+    record_json: str | dict | None,
+    username: str | None = None,
+    note: str | None = None,
+    accept: bool = False,
+) -> dict:
+    """Append a correction of a prediction (validated against the task), or accept the prediction as it is."""
+    who = allowed(username, "correct")
+    from medui.backend.store.corrections import add_correction
+    from medui.cli_store import correction_row
+
+    record = None if accept and not record_json else parse_record(record_json or "")
+    with session_scope() as session:
+        corr = add_correction(
+            record, who.name, session=session, prediction_id=int(prediction_id), note=note,
+            kind="accept" if accept else "edit",
+        )  # fmt: skip
+        return correction_row(corr)
+
+
+def correction_queue(task_id: str, limit: int = 20, username: str | None = None) -> list[dict]:
+    """Predictions of a task to correct next: least confident first, then oldest."""
+    identity(username)
+    from medui.backend.store.corrections import correction_queue as queue_of
+    from medui.backend.store.tables import Document
+    from medui.cli_store import queue_row
+
+    spec = get_spec(task_id)
+    if limit < 1:
+        raise InputError("il limite deve essere almeno 1")
+    with session_scope() as session:
+        rows = []
+        for pred in queue_of(spec.id, limit, session=session):
+            doc = session.get(Document, pred.document_id)
+            rows.append({**queue_row(pred, doc.record_id), "split": doc.split, "preview": _preview(doc.text)})
+        return rows
+
+
+def _preview(text: str, chars: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[: chars - 1] + "…"
+
+
+def correction_item(prediction_id: int, username: str | None = None) -> dict:
+    """What the correction page edits: the task, the document, the prediction and the document's history."""
+    identity(username)
+    from medui.backend.store.corrections import correction_history
+    from medui.backend.store.repo import get_document, get_prediction
+    from medui.cli_store import correction_row
+
+    with session_scope() as session:
+        pred = get_prediction(int(prediction_id), session=session)
+        doc = get_document(pred.document_id, session=session)
+        history = [correction_row(c) for c in correction_history(doc.id, session=session)]
+        return {
+            "prediction_id": pred.id, "task": doc.task, "document_id": doc.id, "record_id": doc.record_id,
+            "split": doc.split, "text": doc.text, "input": doc.input or {}, "prediction": dict(pred.record),
+            "confidence": pred.confidence, "gold": doc.gold, "history": history,
+        }  # fmt: skip
+
+
+def recent_corrections(task_id: str, limit: int = 50) -> list[dict]:
+    """The latest corrections of a task, newest first: who corrected what, and when."""
+    from sqlmodel import col, select
+
+    from medui.backend.store.tables import Correction
+    from medui.cli_store import correction_row
+
+    query = select(Correction).where(Correction.task == get_spec(task_id).id)
+    with session_scope() as session:
+        rows = session.exec(query.order_by(col(Correction.id).desc()).limit(limit))
+        return [correction_row(c) for c in rows]

@@ -1,0 +1,246 @@
+"""Dataset evaluations as background jobs, stored runs record by record, two runs compared, the study table.
+
+An evaluation is a run row (status "running", progress in `parameters["progress"]`) and a thread of the server
+process that predicts the split in batches (holding MODEL_LOCK one batch at a time, so that page runs interleave)
+and stores every prediction at the end. Closing the browser tab loses nothing; a server that stops mid-run
+leaves the run marked failed the next time runs are listed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from medui.backend.evaluation import load_eval_records, score
+from medui.backend.inputs import InputError
+from medui.backend.service.core import MODEL_LOCK, allowed, identity
+from medui.backend.service.running import engine_for, model_and_adapter
+from medui.backend.store.db import session_scope
+from medui.tasks.registry import all_specs, get_spec
+
+MAX_EVAL_RECORDS = 2000
+_LIVE: set[int] = set()  # runs whose evaluation thread runs in this process
+_LIVE_LOCK = threading.Lock()
+
+
+def start_evaluation(
+    task_id: str, split: str, model: str, strategy: str, limit: int | None = None, username: str | None = None
+) -> dict:
+    """Start evaluating a model on a task split in the background; returns the run (status running)."""
+    who = allowed(username, "compare")
+    from medui.backend.store import repo
+
+    spec = get_spec(task_id)
+    records = load_eval_records(spec, split, limit or None)
+    if not records:
+        raise InputError(f"{spec.id}/{split}: nessun record da valutare")
+    if len(records) > MAX_EVAL_RECORDS:
+        raise InputError(
+            f"{len(records)} record: imposta un limite (al massimo {MAX_EVAL_RECORDS} per volta)"
+        )
+    engine = engine_for(model, spec.id, strategy)  # a bad model or strategy fails here, not in the thread
+    base, adapter = model_and_adapter(engine.lm.name)
+    params = {"source": "app", "user": who.name, "limit": limit or None, "pid": os.getpid()}
+    params["progress"] = [0, len(records)]
+    with session_scope() as session:
+        run = repo.save_run(
+            spec, session=session, model=base, adapter=adapter, strategy=engine.strategy.name,
+            shots=engine.strategy.shots, seed=engine.seed, split=split, parameters=params, status="running",
+        )  # fmt: skip
+        run_id = run.id
+    with _LIVE_LOCK:
+        _LIVE.add(run_id)
+    threading.Thread(
+        target=_evaluate, args=(run_id, engine, records), name=f"medui-eval-{run_id}", daemon=True
+    ).start()
+    return run_row(run)
+
+
+def _evaluate(run_id: int, engine, records: list[dict]) -> None:
+    """The thread: predict in batches, record progress, then store predictions and metrics (or the error)."""
+    try:
+        start, predictions = time.perf_counter(), []
+        for b in range(0, len(records), engine.batch_size):
+            with MODEL_LOCK:
+                predictions += engine.predict(records[b : b + engine.batch_size])
+            _set_progress(run_id, len(predictions), len(records))
+        _finish(run_id, engine, records, predictions, time.perf_counter() - start)
+    except Exception as exc:  # stored on the run: the page shows it
+        _fail(run_id, f"{type(exc).__name__}: {exc}")
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(run_id)
+
+
+def _set_progress(run_id: int, done: int, total: int) -> None:
+    from medui.backend.store.tables import Run
+
+    with session_scope() as session:
+        run = session.get(Run, run_id)
+        run.parameters = {**run.parameters, "progress": [done, total]}
+
+
+def _finish(run_id: int, engine, records: list[dict], predictions: list, seconds: float) -> None:
+    from medui.backend.store import repo
+    from medui.backend.store.tables import Run
+
+    metrics = score(engine.spec, records, [p.record for p in predictions])
+    out_tokens = sum(p.output_tokens for p in predictions)
+    metrics.update(
+        task=engine.spec.id, model=engine.lm.name, strategy=engine.strategy.name, shots=engine.strategy.shots,
+        seed=engine.seed, seconds=round(seconds, 3), output_tokens=out_tokens,
+        output_tokens_per_s=round(out_tokens / seconds, 2) if seconds else 0.0,
+    )  # fmt: skip
+    with session_scope() as session:
+        run = session.get(Run, run_id)
+        repo.save_predictions(run, predictions, records, session=session, source="app")
+        run.metrics, run.seconds, run.status = metrics, round(seconds, 3), "succeeded"
+
+
+def _fail(run_id: int, error: str) -> None:
+    from medui.backend.store.tables import Run
+
+    with session_scope() as session:
+        run = session.get(Run, run_id)
+        if run is not None:
+            run.status, run.metrics = "failed", {"error": error}
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _orphaned(run) -> bool:
+    """A running run that no thread will finish: its server stopped, or this server lost its thread."""
+    pid = (run.parameters or {}).get("pid")
+    if pid == os.getpid():
+        with _LIVE_LOCK:
+            return run.id not in _LIVE
+    return not _pid_alive(pid)
+
+
+def run_row(run) -> dict:
+    """A run as plain data: what, how far, and its primary score."""
+    m = run.metrics or {}
+    done, total = (run.parameters or {}).get("progress") or [None, None]
+    primary = m.get("primary")
+    return {
+        "id": run.id, "task": run.task, "split": run.split, "model": run.adapter or run.model,
+        "strategy": run.strategy, "status": run.status, "done": done, "total": total,
+        "primary": primary, "score": None if primary is None else round(100 * m[primary], 1),
+        "n": m.get("n"), "seconds": run.seconds, "error": m.get("error"),
+        "started_at": run.started_at.isoformat(timespec="seconds") if run.started_at else None,
+    }  # fmt: skip
+
+
+def list_runs(task_id: str | None = None, limit: int = 100, run_id: int | None = None) -> list[dict]:
+    """Evaluation runs (the app's "prova" runs left out), newest first; orphaned running ones marked failed."""
+    from sqlmodel import col, select
+
+    from medui.backend.store.tables import Run
+
+    query = select(Run).where(Run.split != "prova").order_by(col(Run.id).desc()).limit(limit)
+    if task_id:
+        query = query.where(Run.task == task_id)
+    if run_id is not None:
+        query = query.where(Run.id == int(run_id))
+    with session_scope() as session:
+        runs = list(session.exec(query.execution_options(populate_existing=True)))
+        for run in runs:
+            if run.status == "running" and _orphaned(run):
+                run.status, run.metrics = "failed", {"error": "interrotta: il server si è fermato"}
+        return [run_row(r) for r in runs]
+
+
+def get_run(run_id: int) -> dict:
+    """One evaluation run as `list_runs` shows it."""
+    rows = list_runs(run_id=run_id)
+    if not rows:
+        raise InputError(f"la valutazione {run_id} non esiste")
+    return rows[0]
+
+
+def run_metrics(run_id: int) -> dict:
+    """The stored metrics of a run."""
+    from medui.backend.store.tables import Run
+
+    with session_scope() as session:
+        run = session.get(Run, int(run_id))
+        if run is None:
+            raise InputError(f"la valutazione {run_id} non esiste")
+        return dict(run.metrics or {})
+
+
+def run_records(run_id: int, username: str | None = None) -> list[dict]:
+    """A run's predictions with their gold records and per-record counts and score, in stored order."""
+    identity(username)
+    from medui.backend.store.repo import run_predictions
+    from medui.backend.store.tables import Document
+
+    with session_scope() as session:
+        out = []
+        for pred in run_predictions(int(run_id), session=session):
+            doc = session.get(Document, pred.document_id)
+            out.append(
+                {"prediction_id": pred.id, "record_id": doc.record_id, "text": doc.text, "gold": doc.gold,
+                 "prediction": dict(pred.record), "counts": pred.counts, "score": pred.score,
+                 "confidence": pred.confidence}
+            )  # fmt: skip
+        return out
+
+
+def compare_runs(run_a: int, run_b: int) -> dict:
+    """Two runs side by side: their metrics, and per record (by record id) the two scores and the difference."""
+    a, b = run_metrics(run_a), run_metrics(run_b)
+    keys = [k for k in dict.fromkeys([*a, *b]) if isinstance(a.get(k, b.get(k)), int | float | str)]
+    metrics = [{"metrica": k, f"#{run_a}": a.get(k), f"#{run_b}": b.get(k)} for k in keys]
+    scores_a = {r["record_id"]: r["score"] for r in run_records(run_a)}
+    scores_b = {r["record_id"]: r["score"] for r in run_records(run_b)}
+    records = []
+    for rid in dict.fromkeys([*scores_a, *scores_b]):
+        sa, sb = scores_a.get(rid), scores_b.get(rid)
+        diff = None if sa is None or sb is None else round(100 * (sb - sa), 1)
+        records.append({"record": rid, f"#{run_a}": _pct(sa), f"#{run_b}": _pct(sb), "differenza": diff})
+    return {"metrics": metrics, "records": records}
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def study_table(split: str | None = None):
+    """The study table (model x strategy x task, primary metric x100) of the latest succeeded run of each.
+
+    `split`: only runs on that split; default: each task's evaluation split.
+    """
+    from sqlmodel import select
+
+    from medui.backend.store.tables import Run
+    from medui.backend.study import build_table
+
+    latest: dict[tuple, dict] = {}
+    known = set(all_specs())
+    with session_scope() as session:
+        for run in session.exec(select(Run).where(Run.status == "succeeded").order_by(Run.id)):
+            if run.task not in known:
+                continue
+            if run.split != (split or get_spec(run.task).eval_split) or "primary" not in (run.metrics or {}):
+                continue
+            model = run.adapter or run.model
+            latest[(model, run.strategy, run.task)] = {
+                **run.metrics,
+                "model": model,
+                "strategy": run.strategy,
+                "task": run.task,
+            }
+    tasks = sorted({key[2] for key in latest})
+    return build_table(tasks, list(latest.values()))

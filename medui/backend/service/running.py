@@ -1,0 +1,208 @@
+"""Running a task on one input from the app: streamed output, and "correct this" (store it for the queue).
+
+A run's result is kept in memory under a `result_id` until the user sends it to the correction queue: only then
+are the text and the prediction stored (a run, a document of split "prova", a prediction).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from medui.backend import auth, models
+from medui.backend.engine import STRATEGIES, Engine, Prediction, doc_hash, parse_strategy
+from medui.backend.inputs import InputError, record_from_input
+from medui.backend.service.core import MODEL_LOCK, allowed
+from medui.backend.store.db import session_scope
+from medui.tasks.registry import get_spec
+
+PROVA_SPLIT = "prova"
+MAX_PENDING = 500
+MAX_ENGINES = 8
+STREAM_EVERY_S = 0.15
+_STATE_LOCK = threading.Lock()
+
+
+@dataclass
+class PendingResult:
+    """A run's prediction kept until the user sends it to the queue (or it falls out of the cache)."""
+
+    task: str
+    model: str
+    strategy: str
+    shots: int
+    seed: int
+    prediction: Prediction
+    user: str
+
+
+@dataclass
+class RunUpdate:
+    """A step of a streamed run: the output decoded so far, and the result once it is done."""
+
+    raw: str
+    result: dict | None = None
+
+
+_PENDING: OrderedDict[str, PendingResult] = OrderedDict()
+_ENGINES: OrderedDict[tuple, Engine] = OrderedDict()
+
+
+# engines --------------------------------------------------------------------------------------------------
+def engine_for(model: str, task_id: str, strategy: str, shots: int | None = None, seed: int = 0) -> Engine:
+    """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused."""
+    spec = get_spec(task_id)
+    parsed = parse_strategy(strategy, spec, shots)
+    lm = models.load(model)
+    key = (lm.key, spec.id, spec.version, parsed, seed)
+    with _STATE_LOCK:
+        if key in _ENGINES:
+            _ENGINES.move_to_end(key)
+            return _ENGINES[key]
+    built = Engine(lm, spec, parsed, seed=seed)
+    with _STATE_LOCK:
+        _ENGINES[key] = built
+        while len(_ENGINES) > MAX_ENGINES:
+            _ENGINES.popitem(last=False)
+    return built
+
+
+def input_record(task_id: str, text: str) -> dict:
+    """A record from the user's input, with an id made from its content (the same text, the same document)."""
+    spec = get_spec(task_id)
+    record = record_from_input(spec, text or "")
+    record["id"] = f"{PROVA_SPLIT}-{doc_hash(record)}"
+    return record
+
+
+def run_stream(
+    task_id: str, model: str, strategy: str, text: str, username: str | None = None
+) -> Iterator[RunUpdate]:
+    """Run a task on one input, yielding the output as it is decoded, then the result (see `result_of`)."""
+    who = allowed(username, "run")
+    if strategy not in STRATEGIES:
+        raise InputError(f"strategia sconosciuta {strategy!r}: usa una tra {', '.join(STRATEGIES)}")
+    record = input_record(task_id, text)
+    engine = engine_for(model, task_id, strategy)
+    prediction: Prediction | None = None
+    for raw, done in _predict_streaming(engine, record):
+        if done is None:
+            yield RunUpdate(raw)
+        else:
+            prediction = done
+    assert prediction is not None
+    yield RunUpdate(prediction.raw, _remember(engine, prediction, who))
+
+
+def run_task(task_id: str, model: str, strategy: str, text: str, username: str | None = None) -> dict:
+    """Run a task on one input and return the prediction record with its timing and `result_id`."""
+    result = None
+    for update in run_stream(task_id, model, strategy, text, username):
+        result = update.result or result
+    assert result is not None
+    return result
+
+
+def _predict_streaming(engine: Engine, record: dict) -> Iterator[tuple[str, Prediction | None]]:
+    """(text so far, None) while decoding in a thread, then (raw, prediction)."""
+    updates: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        try:
+            with MODEL_LOCK:
+                found = engine.predict([record], on_text=lambda _unit, text: updates.put(("text", text)))
+            updates.put(("done", found[0]))
+        except BaseException as exc:  # handed to the caller's thread
+            updates.put(("error", exc))
+
+    threading.Thread(target=work, name="medui-run", daemon=True).start()
+    last_sent, latest = 0.0, ""
+    while True:
+        kind, value = updates.get()
+        if kind == "error":
+            raise value
+        if kind == "done":
+            yield value.raw, value
+            return
+        latest = value
+        if time.monotonic() - last_sent >= STREAM_EVERY_S:
+            last_sent = time.monotonic()
+            yield latest, None
+
+
+def _remember(engine: Engine, prediction: Prediction, who: auth.Identity) -> dict:
+    """Keep a prediction for "correct this" and return its result dict."""
+    result_id = uuid.uuid4().hex
+    pending = PendingResult(
+        engine.spec.id,
+        engine.lm.name,
+        engine.strategy.name,
+        engine.strategy.shots,
+        engine.seed,
+        prediction,
+        who.name,
+    )
+    with _STATE_LOCK:
+        _PENDING[result_id] = pending
+        while len(_PENDING) > MAX_PENDING:
+            _PENDING.popitem(last=False)
+    return result_of(pending, result_id)
+
+
+def result_of(pending: PendingResult, result_id: str) -> dict:
+    """The record plus what the page shows of a run: model, strategy, time, tokens/s, confidence."""
+    p = pending.prediction
+    return {
+        **p.record,
+        "task": pending.task,
+        "model": pending.model,
+        "strategy": pending.strategy,
+        "seconds": round(p.latency, 3),
+        "prompt_tokens": p.prompt_tokens,
+        "output_tokens": p.output_tokens,
+        "tokens_per_s": round(p.output_tokens / p.latency, 1) if p.latency else None,
+        "confidence": None if p.confidence is None else round(p.confidence, 4),
+        "result_id": result_id,
+    }
+
+
+def send_to_queue(result_id: str, username: str | None = None) -> dict:
+    """Store a run's prediction (its run, document and prediction rows) so that it enters the correction queue."""
+    who = allowed(username, "run")
+    with _STATE_LOCK:
+        pending = _PENDING.get((result_id or "").strip())
+    if pending is None:
+        raise InputError("risultato non trovato (l'app è stata riavviata?): esegui di nuovo il compito")
+    if pending.user != who.name:
+        raise auth.AuthError("questo risultato appartiene a un altro utente")
+    from medui.backend.store import repo
+
+    spec = get_spec(pending.task)
+    base, adapter = model_and_adapter(pending.model)
+    with session_scope() as session:
+        run = repo.save_run(
+            spec, session=session, model=base, adapter=adapter, strategy=pending.strategy,
+            shots=pending.shots, seed=pending.seed, split=PROVA_SPLIT, seconds=pending.prediction.latency,
+            parameters={"source": "app", "user": who.name},
+        )  # fmt: skip
+        row = repo.save_predictions(run, [pending.prediction], [None], session=session, source="app")[0]
+        return {"prediction_id": row.id, "run_id": run.id, "document_id": row.document_id, "task": spec.id}
+
+
+def model_and_adapter(name: str) -> tuple[str, str | None]:
+    """(base model, adapter) of a model name, as runs store them."""
+    from medui.cli_store import _model_and_adapter
+
+    return _model_and_adapter(name)
+
+
+def drop_engines(model: str | None = None) -> None:
+    """Forget the kept engines (of one model, or all), before the model is unloaded."""
+    with _STATE_LOCK:
+        for key in [k for k in _ENGINES if model is None or k[0].split("|")[0] == model]:
+            del _ENGINES[key]

@@ -1,0 +1,91 @@
+"""Training from the app: start a LoRA job (a background worker process), follow it, cancel it, list jobs."""
+
+from __future__ import annotations
+
+from medui.backend.inputs import InputError
+from medui.backend.service.core import allowed, identity
+from medui.backend.store.db import session_scope
+
+DATA_SOURCES = ("corrections", "gold", "both")
+HYPERPARAMETERS = ("epochs", "max_steps", "lora_r", "learning_rate", "batch_size", "max_length")
+
+
+def task_list(tasks: list[str] | str) -> list[str]:
+    """Task ids from a list or a comma-separated text."""
+    items = tasks.split(",") if isinstance(tasks, str) else list(tasks or [])
+    return [t.strip() for t in items if t and t.strip()]
+
+
+def start_training(
+    tasks: list[str] | str,
+    data: str,
+    name: str,
+    username: str | None = None,
+    model: str | None = None,
+    eval_limit: int | None = 20,
+    **hyperparameters,
+) -> dict:
+    """Start a supervised LoRA job on the tasks' data; returns the job (its worker runs in the background)."""
+    allowed(username, "train")
+    from medui.backend.finetune import jobs
+    from medui.cli_train import job_summary
+
+    if data not in DATA_SOURCES:
+        raise InputError(f"dati sconosciuti {data!r}: usa uno tra {', '.join(DATA_SOURCES)}")
+    unknown = sorted(set(hyperparameters) - set(HYPERPARAMETERS))
+    if unknown:
+        raise InputError(f"iperparametri sconosciuti: {', '.join(unknown)}")
+    overrides = {k: v for k, v in hyperparameters.items() if v not in (None, 0, "")}
+    with session_scope() as session:
+        job = jobs.submit(
+            session=session, tasks=task_list(tasks), name=(name or "").strip(), model=model or None,
+            data=data, eval_limit=eval_limit, **overrides,
+        )  # fmt: skip
+        return job_summary(job, session)
+
+
+def job_status(job_id: int, username: str | None = None) -> dict:
+    """A job now: status, progress, loss curve, the end of its log and, when done, before/after scores."""
+    identity(username)
+    from medui.backend.finetune import jobs
+    from medui.cli_train import job_summary
+
+    with session_scope() as session:
+        job = jobs.get(int(job_id), session=session)
+        row = job_summary(job, session)
+        row["loss_curve"] = [list(point) for point in job.loss_curve or []]
+        row["log"] = (job.log or "")[-4000:]
+        row["params"] = dict(job.params or {})
+        return row
+
+
+def list_jobs(limit: int = 50) -> list[dict]:
+    """The latest training jobs, newest first."""
+    from medui.backend.finetune import jobs
+    from medui.cli_train import job_summary
+
+    with session_scope() as session:
+        return [job_summary(j) for j in jobs.list_all(session=session, limit=limit)]
+
+
+def cancel_training(job_id: int, username: str | None = None) -> dict:
+    """Ask a job to stop (a running one is killed if it does not stop within a few seconds)."""
+    allowed(username, "train")
+    from medui.backend.finetune import jobs
+    from medui.cli_train import job_summary
+
+    with session_scope() as session:
+        return job_summary(jobs.cancel(int(job_id), session=session, grace_s=10.0), session)
+
+
+def before_after(scores: dict | None) -> list[dict]:
+    """Rows task x (base cd, base few-shot+cd, adapter cd) of a variant's scores (primary metric x100)."""
+    rows = []
+    for task, runs in ((scores or {}).get("tasks") or {}).items():
+        row: dict = {"task": task}
+        for who in ("base", "adapter"):
+            for strategy, m in (runs.get(who) or {}).items():
+                value = m.get(m["primary"]) if "primary" in m else None
+                row[f"{who} {strategy}"] = None if value is None else round(100 * value, 1)
+        rows.append(row)
+    return rows

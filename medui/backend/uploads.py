@@ -1,0 +1,138 @@
+"""Files uploaded in the app: plain text (.txt, .md), documents (.docx, .pdf) and tables (.csv, .jsonl).
+
+A text or document gives one input; a table gives one input per row (a text, or for question answering a JSON
+object). Size limits and unreadable files end with InputError and one clear line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes
+from medui.tasks.spec import TaskSpec
+
+TEXT_SUFFIXES = (".txt", ".md")
+DOCUMENT_SUFFIXES = (".docx", ".pdf")
+TABLE_SUFFIXES = (".csv", ".jsonl")
+SUFFIXES = TEXT_SUFFIXES + DOCUMENT_SUFFIXES + TABLE_SUFFIXES
+MAX_UPLOAD_BYTES = 10_000_000  # documents: .docx and .pdf carry markup and fonts besides the text
+MAX_TABLE_ROWS = 200
+TEXT_COLUMNS = ("text", "testo")
+QA_COLUMNS = ("question", "context", "options")
+
+
+def read_upload(path: str | Path, spec: TaskSpec) -> list[str]:
+    """The inputs of an uploaded file, each as `record_from_input` takes it."""
+    path = Path(path)
+    name, suffix = path.name, path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{name}: formato non supportato; usa uno tra {', '.join(SUFFIXES)}")
+    size = path.stat().st_size
+    limit = MAX_UPLOAD_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_TEXT_BYTES
+    if size > limit:
+        raise InputError(f"{name}: {size:,} byte, oltre il limite di {limit:,} byte".replace(",", "."))
+    if suffix == ".docx":
+        return [_checked(docx_text(path), name)]
+    if suffix == ".pdf":
+        return [_checked(pdf_text(path), name)]
+    text = decode_bytes(path.read_bytes(), name)
+    if suffix in TEXT_SUFFIXES:
+        return [_checked(text, name)]
+    rows = csv_inputs(text, spec, name) if suffix == ".csv" else jsonl_inputs(text, spec, name)
+    if not rows:
+        raise InputError(f"{name}: nessuna riga da elaborare")
+    if len(rows) > MAX_TABLE_ROWS:
+        raise InputError(f"{name}: {len(rows)} righe, oltre il limite di {MAX_TABLE_ROWS} per volta")
+    return rows
+
+
+def _checked(text: str, name: str) -> str:
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise InputError(f"{name}: il testo estratto supera il limite di {MAX_TEXT_BYTES:,} byte")
+    if not text.strip():
+        raise InputError(f"{name}: nessun testo nel file")
+    return text
+
+
+def docx_text(path: Path) -> str:
+    """The paragraphs of a Word document, one a line (python-docx)."""
+    try:
+        import docx
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise InputError("file .docx non supportati: manca il pacchetto python-docx") from exc
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors: not a valid .docx
+        raise InputError(f"{path.name}: non è un documento .docx leggibile") from exc
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer of a PDF, page by page (pypdf); a scanned PDF has none."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise InputError("file .pdf non supportati: manca il pacchetto pypdf") from exc
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise InputError(f"{path.name}: non è un PDF leggibile") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise InputError(f"{path.name}: il PDF non ha testo (forse è una scansione: serve l'OCR)")
+    return text
+
+
+def csv_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
+    """Rows of a CSV with a header: the `text` (or `testo`) column; for QA, question/context/option columns."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"{name}: CSV non leggibile ({exc})") from exc
+    if not rows:
+        return []
+    columns = [c.strip().lower() for c in rows[0] if c is not None]
+    if spec.family == "qa":
+        return [json.dumps(_qa_row(row, spec), ensure_ascii=False) for row in rows]
+    column = next((c for c in rows[0] if c and c.strip().lower() in TEXT_COLUMNS), None)
+    if column is None:
+        raise InputError(
+            f"{name}: serve una colonna 'text' (o 'testo'); colonne trovate: {', '.join(columns)}"
+        )
+    return [row[column] or "" for row in rows if (row.get(column) or "").strip()]
+
+
+def _qa_row(row: dict, spec: TaskSpec) -> dict:
+    clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+    out: dict = {"question": clean.get("question") or clean.get("domanda", "")}
+    if clean.get("context") or clean.get("contesto"):
+        out["context"] = clean.get("context") or clean.get("contesto")
+    if spec.options:
+        out["options"] = {letter: clean.get(letter.lower(), "") for letter in spec.options}
+    return out
+
+
+def jsonl_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
+    """Lines of a JSONL file: objects with a `text` (or, for QA, a question), or plain JSON strings."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name}: riga {number}: JSON non valido ({exc.msg})") from exc
+        if isinstance(obj, str):
+            out.append(obj)
+        elif isinstance(obj, dict) and spec.family == "qa":
+            out.append(json.dumps({k: v for k, v in obj.items() if k != "answer"}, ensure_ascii=False))
+        elif isinstance(obj, dict) and isinstance(obj.get("text"), str):
+            out.append(obj["text"])
+        else:
+            raise InputError(f"{name}: riga {number}: serve un oggetto con 'text' o una stringa JSON")
+    return out

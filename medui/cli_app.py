@@ -1,0 +1,101 @@
+"""The app's commands: `medui serve [--host 127.0.0.1] [--port 7860]` and `medui users add NAME --role R`.
+
+Wired into medui/cli.py with `register(sub)` in build_parser and `dispatch(args)` for the commands in COMMANDS.
+The app is built by app.py at the repository root (the project runs from its checkout, as `make run` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from medui.backend.inputs import InputError
+from medui.config import REPO_ROOT
+
+COMMANDS = ("serve", "users")
+APP_FILE = REPO_ROOT / "app.py"
+CSS_FILE = REPO_ROOT / "assets" / "css" / "medui.css"
+ROLES = ("clinician", "annotator", "researcher")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `serve` and `users` subcommands."""
+    p = sub.add_parser("serve", help="start the app (Gradio) on this machine")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument("--port", type=int, default=7860)
+    users = sub.add_parser(
+        "users", help="app users: `users add NAME --role R` (password from stdin or prompt)"
+    )
+    actions = users.add_subparsers(dest="users_command", required=True)
+    p = actions.add_parser("add", help="add a user, or set the role and password of an existing one")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=ROLES)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run an app command; user errors propagate to medui.cli.main (exit 2, one line)."""
+    if args.command == "serve":
+        launch(host=args.host, port=args.port)
+        return 0
+    return cmd_users_add(args)
+
+
+def read_password(stdin=None) -> str:
+    """The password: typed twice at a prompt, or the first line of standard input when it is not a terminal."""
+    stdin = stdin or sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("ripeti la password: ") != first:
+        raise InputError("the two passwords differ")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from medui.backend import service
+    from medui.backend.auth import AuthError
+
+    try:
+        user = service.add_user(args.name, args.role, read_password())
+    except AuthError as exc:
+        raise InputError(str(exc)) from None
+    print(f"user {user['name']} ({user['role']}) saved; the app asks for a login from its next start")
+    return 0
+
+
+def load_app_module(path: Path = APP_FILE) -> ModuleType:
+    """app.py as a module (it lives at the repository root, outside the package)."""
+    if not path.exists():
+        raise InputError(f"{path}: the app file is missing (run medui from its checkout)")
+    spec = importlib.util.spec_from_file_location("medui_app", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    """Start the app: with a login when users with a password exist, else for the one local user."""
+    from medui.backend import service
+
+    demo = demo or load_app_module().build_demo()
+    auth = service.login if service.users_configured() else None
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="medui: accedi con il tuo nome utente e la password.",
+        css_paths=[CSS_FILE] if CSS_FILE.exists() else None,
+        show_error=False,
+        max_file_size="20mb",
+        prevent_thread_lock=not block,
+        footer_links=["api"],
+        inbrowser=False,
+        quiet=False,
+    )

@@ -1,0 +1,259 @@
+"""What every page shares: the notice, error handling, the model picker, and rendering records for components.
+
+Handlers are wrapped (`guarded`, `guarded_stream`): a user error becomes a gr.Error with its message, anything
+else a short "errore interno" (logged with its traceback on the server), never a traceback in the page. Text
+that comes from users or models is escaped wherever it goes into HTML (toasts render HTML).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+
+import gradio as gr
+
+from medui.backend import service
+from medui.backend.auth import AuthError
+from medui.backend.data.common import DataError
+from medui.backend.engine import StrategyError
+from medui.backend.gold import UnknownSplit
+from medui.backend.inputs import InputError
+from medui.backend.models import ModelError
+from medui.backend.store.db import StoreError
+from medui.tasks.registry import UnknownTask
+
+log = logging.getLogger("medui.app")
+
+NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
+USER_ERRORS = (
+    AuthError,
+    InputError,
+    ModelError,
+    StrategyError,
+    UnknownTask,
+    UnknownSplit,
+    DataError,
+    StoreError,
+)
+MODEL_QUEUE = "modello"  # the concurrency_id of every event that runs the model
+STATUS_COLORS = {"corretto": "#2e7d32", "falso positivo": "#c62828", "mancato": "#ef6c00"}
+
+
+def notice() -> gr.HTML:
+    """The notice shown on every page."""
+    return gr.HTML(
+        f'<div class="medui-notice" role="note">{html.escape(NOTICE)}</div>', elem_id="medui-notice"
+    )
+
+
+def header(title: str, subtitle: str) -> None:
+    """A page's title, subtitle and the notice."""
+    gr.Markdown(f"## {title}\n{subtitle}")
+    notice()
+
+
+def user_of(request: gr.Request | None) -> str | None:
+    """The logged-in user's name (None when the app runs without accounts)."""
+    return getattr(request, "username", None) or None
+
+
+def message_of(exc: BaseException) -> str:
+    """The one-line message of an error, escaped for the toast."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, KeyError) and text.startswith("'") and not isinstance(exc, UnknownTask | UnknownSplit):
+        text = text.strip("'")
+    return html.escape(text.splitlines()[0], quote=False)
+
+
+def _to_gradio(exc: BaseException) -> gr.Error:
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, USER_ERRORS):
+        return gr.Error(message_of(exc), print_exception=False)
+    log.exception("unexpected error in a page handler")
+    return gr.Error(
+        f"Errore interno ({html.escape(type(exc).__name__)}): vedi il log del server.", print_exception=False
+    )
+
+
+def guarded(fn: Callable) -> Callable:
+    """A handler whose errors reach the page as one clear message (generators too)."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def stream(*args, **kwargs) -> Iterator:
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as exc:
+                raise _to_gradio(exc) from None
+
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise _to_gradio(exc) from None
+
+    return call
+
+
+def warn(text: str) -> None:
+    gr.Warning(html.escape(text))
+
+
+def info(text: str) -> None:
+    gr.Info(html.escape(text))
+
+
+# pickers --------------------------------------------------------------------------------------------------
+def task_dropdown(label: str = "Compito", families: tuple[str, ...] | None = None, **kw) -> gr.Dropdown:
+    choices = service.task_choices(families)
+    return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label=label, **kw)
+
+
+def model_picker(label: str = "Modello") -> tuple[gr.Dropdown, gr.Textbox]:
+    """A dropdown of the known variants and a free field for a model folder (it wins when filled in)."""
+    with gr.Row():
+        choice = gr.Dropdown(
+            choices=[service.default_model()],
+            value=service.default_model(),
+            label=label,
+            scale=2,
+            allow_custom_value=True,
+        )
+        path = gr.Textbox(label="oppure cartella del modello", placeholder="/percorso/al/modello", scale=2)
+    return choice, path
+
+
+def refresh_models() -> dict:
+    """An update of a model dropdown with the current variants."""
+    return gr.update(choices=service.model_choices())
+
+
+# rendering ------------------------------------------------------------------------------------------------
+def non_overlapping(entities: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Entities that can be shown together (longest first at each start) and those hidden by an overlap."""
+    shown, hidden, end = [], [], -1
+    for ent in sorted(entities, key=lambda e: (e["start"], -e["end"])):
+        (shown if ent["start"] >= end else hidden).append(ent)
+        end = max(end, ent["end"]) if ent["start"] >= end else end
+    return shown, hidden
+
+
+def highlight_value(text: str, entities: list[dict], label_of: Callable[[dict], str] | None = None) -> dict:
+    """A gr.HighlightedText value: the text with its (non-overlapping) entities."""
+    shown, _ = non_overlapping(entities)
+    label_of = label_of or (lambda e: e["label"])
+    return {
+        "text": text,
+        "entities": [{"entity": label_of(e), "start": e["start"], "end": e["end"]} for e in shown],
+    }
+
+
+def spans_from_highlight(text: str, value: list | None) -> list[dict]:
+    """Entities (offsets, label, text) from an edited gr.HighlightedText value: (substring, label) pieces."""
+    entities, pos = [], 0
+    for piece in value or []:
+        token, label = (
+            (piece.get("token"), piece.get("class_or_confidence")) if isinstance(piece, dict) else piece
+        )
+        token = token or ""
+        found = text.find(token, pos) if token else pos
+        start = pos if text.startswith(token, pos) else found
+        if start < 0:
+            raise InputError(
+                f"il testo evidenziato non corrisponde più al documento (vicino a {token[:30]!r})"
+            )
+        end = start + len(token)
+        if label not in (None, "") and token.strip():
+            lead, trail = len(token) - len(token.lstrip()), len(token) - len(token.rstrip())
+            s, e = start + lead, end - trail
+            entities.append({"start": s, "end": e, "label": str(label).strip(), "text": text[s:e]})
+        pos = end
+    return entities
+
+
+def entity_rows(entities: list[dict]) -> list[list]:
+    """Rows id, start, end, label, text of entities."""
+    return [[e.get("id", ""), e["start"], e["end"], e["label"], e.get("text", "")] for e in entities]
+
+
+def relation_rows(record: dict) -> list[list]:
+    """Rows head, label, tail (each entity as 'T1: text') of a record's relations."""
+    names = {e.get("id"): f"{e.get('id')}: {e.get('text', '')}" for e in record.get("entities", [])}
+    return [
+        [names.get(r["head"], r["head"]), r["label"], names.get(r["tail"], r["tail"])]
+        for r in record.get("relations", [])
+    ]
+
+
+def form_rows(fields: dict) -> list[list]:
+    """Rows item, value of a filled form (lists joined by ' | ', nothing as an empty cell)."""
+    return [[name, format_value(value)] for name, value in (fields or {}).items()]
+
+
+def format_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    return str(value)
+
+
+def answer_text(record: dict) -> str:
+    """A QA prediction as a line: the letter and its option, or the extracted answer."""
+    answer = record.get("answer")
+    if answer is None:
+        return "(nessuna risposta valida)"
+    option = (record.get("options") or {}).get(answer)
+    return f"{answer}) {option}" if option else str(answer)
+
+
+def span_status(gold: list[dict], pred: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Gold entities marked corretto/mancato and predicted ones corretto/falso positivo (exact match)."""
+    key = lambda e: (e["start"], e["end"], e["label"])  # noqa: E731
+    gold_keys, pred_keys = {key(e) for e in gold}, {key(e) for e in pred}
+    marked_gold = [{**e, "status": "corretto" if key(e) in pred_keys else "mancato"} for e in gold]
+    marked_pred = [{**e, "status": "corretto" if key(e) in gold_keys else "falso positivo"} for e in pred]
+    return marked_gold, marked_pred
+
+
+def marked_html(text: str, entities: list[dict]) -> str:
+    """Text with entities coloured by status (escaped HTML); overlapping ones are listed under it."""
+    shown, hidden = non_overlapping(entities)
+    parts, pos = [], 0
+    for e in shown:
+        parts.append(html.escape(text[pos : e["start"]]))
+        cls = {"corretto": "tp", "falso positivo": "fp", "mancato": "fn"}[e["status"]]
+        parts.append(
+            f'<mark class="medui-{cls}" title="{html.escape(e["status"])}">{html.escape(text[e["start"] : e["end"]])}'
+            f'<span class="medui-tag">{html.escape(e["label"])}</span></mark>'
+        )
+        pos = e["end"]
+    parts.append(html.escape(text[pos:]))
+    extra = "".join(
+        f"<li>{html.escape(e['status'])}: {html.escape(e['label'])} «{html.escape(text[e['start'] : e['end']])}»</li>"
+        for e in hidden
+    )
+    more = f'<ul class="medui-hidden">{extra}</ul>' if extra else ""
+    return f'<div class="medui-marked">{"".join(parts)}</div>{more}'
+
+
+def legend_html() -> str:
+    items = "".join(
+        f'<span class="medui-legend-item"><mark class="medui-{c}">{html.escape(n)}</mark></span>'
+        for n, c in (("corretto", "tp"), ("falso positivo", "fp"), ("mancato", "fn"))
+    )
+    return f'<div class="medui-legend">{items}</div>'
+
+
+def progress_html(done: float | None, total: float | None, label: str = "") -> str:
+    """A progress bar (escaped label)."""
+    value = 0.0 if not total else max(0.0, min(1.0, (done or 0) / total))
+    text = html.escape(label or f"{100 * value:.0f}%")
+    return f'<div class="medui-progress"><progress max="1" value="{value:.3f}"></progress> <span>{text}</span></div>'

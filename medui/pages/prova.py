@@ -1,0 +1,229 @@
+"""Prova: run a task on a pasted text or an uploaded file; the output streams as it is decoded, then renders.
+
+A table file (.csv, .jsonl) runs record by record; clicking a row of the results shows that record. "Correggi
+questo" stores the shown prediction and sends it to the annotators' queue.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+
+import gradio as gr
+
+from medui.backend import service
+from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, read_upload
+from medui.pages import common
+from medui.pages.common import guarded, user_of
+from medui.tasks.registry import get_spec
+
+SPAN_FAMILIES = ("ner", "am", "re")
+QA_HINT = (
+    '{"question": "...", "options": {"A": "...", "B": "..."}}  oppure  {"context": "...", "question": "..."}'
+)
+
+
+class ProvaPage:
+    """The components of the page, built inside the page's route."""
+
+    def __init__(self) -> None:
+        common.header("Prova", "Esegui un compito su un testo incollato o su un file caricato.")
+        with gr.Row():
+            self.task = common.task_dropdown(scale=3)
+            self.strategy = gr.Dropdown(
+                service.strategy_choices(), value="few-shot+cd", label="Strategia", scale=1
+            )
+        self.model, self.model_path = common.model_picker()
+        self.text = gr.Textbox(
+            label="Testo", lines=8, placeholder="Incolla qui il testo (niente dati identificativi)."
+        )
+        self.upload = gr.File(
+            label=f"oppure carica un file ({', '.join(SUFFIXES)}; tabelle fino a {MAX_TABLE_ROWS} righe)",
+            file_types=list(SUFFIXES), type="filepath",
+        )  # fmt: skip
+        self.run = gr.Button("Esegui", variant="primary", elem_id="prova-esegui")
+        self.raw = gr.Textbox(
+            label="Output in decodifica", lines=3, max_lines=12, interactive=False, elem_id="prova-raw"
+        )
+        self.stats = gr.Markdown(elem_id="prova-stats")
+        self.spans = gr.HighlightedText(label="Menzioni", show_legend=True, elem_id="prova-spans")
+        self.relations = gr.Dataframe(
+            headers=["testa", "relazione", "coda"], label="Relazioni", interactive=False, visible=False
+        )
+        self.form = gr.Dataframe(
+            headers=["voce", "valore"], label="Modulo compilato", interactive=False, visible=False
+        )
+        self.answer = gr.Textbox(label="Risposta", interactive=False, visible=False, elem_id="prova-answer")
+        self.table = gr.Dataframe(
+            headers=["#", "record", "esito"], label="Risultati per record (clic su una riga per vederla)",
+            interactive=False, visible=False,
+        )  # fmt: skip
+        with gr.Accordion("JSON grezzo", open=False):
+            self.json = gr.JSON(label="record")
+        with gr.Row():
+            self.correct = gr.Button("Correggi questo", interactive=False, elem_id="prova-correggi")
+            self.queued = gr.Markdown(elem_id="prova-queued")
+        self.current = gr.State(None)
+        self.results = gr.State([])
+
+    def outputs(self) -> list:
+        return [
+            self.raw,
+            self.stats,
+            self.spans,
+            self.relations,
+            self.form,
+            self.answer,
+            self.json,
+            self.correct,
+            self.current,
+        ]
+
+
+def family_updates(task_id: str) -> tuple:
+    """Which result components a task's family shows, and the text box hint."""
+    family = service.task_family(task_id)
+    hint = QA_HINT if family == "qa" else "Incolla qui il testo (niente dati identificativi)."
+    return (
+        gr.update(visible=family in SPAN_FAMILIES, value=None),
+        gr.update(visible=family == "re", value=None),
+        gr.update(visible=family == "crf", value=None),
+        gr.update(visible=family == "qa", value=None),
+        gr.update(placeholder=hint),
+    )
+
+
+def render(page: ProvaPage, result: dict) -> dict:
+    """The components' values for a finished result."""
+    spec = get_spec(result["task"])
+    values: dict = {
+        page.raw: gr.update(),
+        page.json: result,
+        page.current: result,
+        page.correct: gr.update(interactive=True),
+    }
+    values[page.stats] = stats_markdown(result)
+    if spec.family in SPAN_FAMILIES:
+        values[page.spans] = common.highlight_value(result["text"], result.get("entities", []))
+    if spec.family == "re":
+        values[page.relations] = common.relation_rows(result)
+    if spec.family == "crf":
+        values[page.form] = common.form_rows(result.get("fields", {}))
+    if spec.family == "qa":
+        values[page.answer] = common.answer_text(result)
+    return values
+
+
+def stats_markdown(result: dict) -> str:
+    """Time, tokens/s, confidence and validity of a result (numbers and escaped text only)."""
+    parts = [
+        f"**{result['seconds']:.2f} s**", f"{result['output_tokens']} token generati",
+        f"{result['tokens_per_s'] or 0:.1f} token/s",
+        f"confidenza {result['confidence']:.3f}" if result.get("confidence") is not None else "confidenza -",
+    ]  # fmt: skip
+    if result.get("valid") is False:
+        parts.append(f"output non valido: {html.escape(str(result.get('error')))}")
+    if result.get("dropped"):
+        parts.append(f"{len(result['dropped'])} menzioni non trovate nel testo")
+    return " · ".join(parts)
+
+
+def outcome(result: dict) -> str:
+    """A one-line summary of a result for the results table."""
+    if result.get("valid") is False:
+        return f"non valido: {result.get('error')}"
+    if "entities" in result:
+        extra = f", {len(result['relations'])} relazioni" if "relations" in result else ""
+        return f"{len(result['entities'])} menzioni{extra}"
+    if "fields" in result:
+        return (
+            f"{sum(v not in (None, 'non_menzionato', []) for v in result['fields'].values())} voci compilate"
+        )
+    return f"risposta: {common.answer_text(result)}"
+
+
+def build(demo: gr.Blocks) -> None:
+    """Build the page and wire its events."""
+    page = ProvaPage()
+    visibility = [page.spans, page.relations, page.form, page.answer, page.text]
+    page.task.change(guarded(family_updates), page.task, visibility, api_name="prova_compito", queue=False)
+
+    @guarded
+    def run(task_id, strategy, model, model_path, text, upload, request: gr.Request) -> Iterator[dict]:
+        """Run the task on the text or on each record of the uploaded file, streaming the output."""
+        user = user_of(request)
+        inputs = read_upload(upload, get_spec(task_id)) if upload else [text]
+        name = service.pick_model(model, model_path)
+        results: list[dict] = []
+        table_update = gr.update(visible=len(inputs) > 1, value=[])
+        yield {
+            page.correct: gr.update(interactive=False),
+            page.queued: "",
+            page.table: table_update,
+            page.json: None,
+        }
+        for i, item in enumerate(inputs, start=1):
+            prefix = f"[record {i}/{len(inputs)}] " if len(inputs) > 1 else ""
+            for update in service.run_stream(task_id, name, strategy, item, user):
+                if update.result is None:
+                    yield {page.raw: prefix + update.raw}
+                    continue
+                results.append(update.result)
+                values = render(page, update.result)
+                values[page.raw] = prefix + update.raw
+                if len(inputs) > 1:
+                    values[page.table] = [[n, r["id"], outcome(r)] for n, r in enumerate(results, start=1)]
+                values[page.results] = results
+                yield values
+
+    outputs = [
+        *page.outputs(),
+        page.spans,
+        page.relations,
+        page.form,
+        page.answer,
+        page.table,
+        page.results,
+        page.queued,
+    ]
+    inputs = [page.task, page.strategy, page.model, page.model_path, page.text, page.upload]
+    page.run.click(
+        run, inputs, list(dict.fromkeys(outputs)), api_name="prova_esegui", concurrency_id=common.MODEL_QUEUE
+    )
+
+    @guarded
+    def show_row(results: list[dict], evt: gr.SelectData) -> dict:
+        """Show the result of the clicked row of the results table."""
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        return render(page, results[int(row)])
+
+    page.table.select(show_row, page.results, page.outputs(), api_name="prova_mostra_record", queue=False)
+
+    @guarded
+    def correct_this(current: dict | None, request: gr.Request) -> tuple:
+        """Store the shown prediction and send it to the correction queue."""
+        if not current:
+            raise gr.Error("Prima esegui un compito.")
+        stored = service.send_to_queue(current["result_id"], user_of(request))
+        link = f"/correggi?predizione={int(stored['prediction_id'])}"
+        common.info(f"Predizione {stored['prediction_id']} in coda di correzione.")
+        return (
+            f"In coda come predizione **{int(stored['prediction_id'])}**: [apri in Correggi]({link})",
+            gr.update(interactive=False),
+        )
+
+    page.correct.click(
+        correct_this, page.current, [page.queued, page.correct], api_name="prova_correggi_questo"
+    )
+    gr.on([page.model.focus], common.refresh_models, None, page.model, api_name="prova_modelli", queue=False)
+
+    def run_task(task_id: str, model: str, strategy: str, text: str, request: gr.Request) -> dict:
+        """Run a task on a text; the prediction record with model, strategy, seconds, tokens/s and result_id."""
+        return service.run_task(task_id, service.pick_model(model), strategy, text, user_of(request))
+
+    def send_to_queue(result_id: str, request: gr.Request) -> dict:
+        """Store a run_task result and put it in the correction queue; its prediction_id."""
+        return service.send_to_queue(result_id, user_of(request))
+
+    gr.api(guarded(run_task), api_name="run_task", concurrency_id=common.MODEL_QUEUE)
+    gr.api(guarded(send_to_queue), api_name="send_to_queue")

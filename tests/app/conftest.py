@@ -1,0 +1,123 @@
+"""App fixtures: a tiny model that writes entities, and the app launched once on it, with three users."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from medui.config import REPO_ROOT, get_settings
+from tests.app.tiny_ner import make_tiny_ner_model
+
+USERS = {  # name -> (role, password)
+    "ricerca": ("researcher", "password-ricerca"),
+    "anna": ("annotator", "password-anna"),
+    "clara": ("clinician", "password-clara"),
+}
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+START_TIMEOUT_S = 120
+SERVE = """
+import sys
+from medui.backend import service
+from medui.cli_app import launch
+for name, role, password in {users!r}:
+    service.add_user(name, role, password)
+launch(host="127.0.0.1", port=int(sys.argv[1]))
+"""
+
+
+@dataclass
+class AppServer:
+    url: str
+    home: Path
+    model: Path
+
+    @property
+    def database(self) -> Path:
+        return self.home / "medui.sqlite"
+
+    def auth(self, name: str) -> tuple[str, str]:
+        return name, USERS[name][1]
+
+
+@pytest.fixture(scope="session")
+def tiny_ner_dir(tiny_model_dir, tmp_path_factory) -> Path:
+    """The tiny random model rewired to write one entity per text (see tiny_ner.py)."""
+    return make_tiny_ner_model(tiny_model_dir, tmp_path_factory.mktemp("tiny-ner"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/config", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (401 before login)
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the app did not start in {START_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(tiny_ner_dir, tmp_path_factory):
+    """The app (`medui serve`'s launch) on a fresh home, the tiny model as default, with USERS configured."""
+    home = tmp_path_factory.mktemp("app-home")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "MEDUI_DATABASE_URL"}
+    env.update(
+        MEDUI_HOME=str(home), MEDUI_MODEL=str(tiny_ner_dir), MEDUI_MODELS_CACHE=str(get_settings().models_dir),
+        TORCHDYNAMO_DISABLE="1", HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", OMP_NUM_THREADS="1",
+        TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(REPO_ROOT),
+    )  # fmt: skip
+    users = [(name, role, password) for name, (role, password) in USERS.items()]
+    log = home / "app.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE.format(users=users), str(port)],
+            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, proc, log)
+        yield AppServer(url, home, tiny_ner_dir)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        _stop_workers(home)
+
+
+def _stop_workers(home: Path) -> None:
+    """Kill training workers the app started that are still running (a failed test must not leave them)."""
+    import sqlite3
+
+    database = home / "medui.sqlite"
+    if not database.exists():
+        return
+    with sqlite3.connect(database) as conn:
+        pids = conn.execute("select pid from training_jobs where status in ('queued', 'running')").fetchall()
+    for (pid,) in pids:
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

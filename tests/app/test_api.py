@@ -1,0 +1,113 @@
+"""End to end through gradio_client against the launched app: run, queue, correct, train; roles on the server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+TASK = "e3c_clinical_entities"
+TEXT = "Il paziente presenta febbre, tosse e dispnea."
+
+
+@pytest.fixture(scope="module")
+def clients(app_server):
+    """One logged-in client per user."""
+    return {
+        name: Client(app_server.url, auth=app_server.auth(name), verbose=False)
+        for name in ("ricerca", "anna", "clara")
+    }
+
+
+def test_a_task_runs_then_its_prediction_is_queued_and_corrected(app_server, clients):
+    client = clients["anna"]
+    record = client.predict(TASK, "", "cd", TEXT, api_name="/run_task")
+    assert record["text"] == TEXT and record["valid"] and record["entities"], record
+    assert record["model"] == str(app_server.model) and record["seconds"] > 0 and record["result_id"]
+
+    stored = client.predict(record["result_id"], api_name="/send_to_queue")
+    queue = client.predict(TASK, 10, api_name="/correction_queue")
+    assert stored["prediction_id"] in [row["prediction_id"] for row in queue]
+
+    wrong = {"entities": [{"start": 21, "end": 27, "label": "<b>NON_ESISTE</b>"}]}
+    with pytest.raises(Exception, match="is not one of CLINENTITY"):
+        client.predict(stored["prediction_id"], json.dumps(wrong), "", api_name="/save_correction")
+
+    fixed = {"entities": [{"start": 21, "end": 27, "label": "CLINENTITY"}]}
+    saved = client.predict(stored["prediction_id"], json.dumps(fixed), "febbre", api_name="/save_correction")
+    assert saved["annotator"] == "anna" and saved["record"]["entities"][0]["text"] == "febbre"
+    queue = client.predict(TASK, 10, api_name="/correction_queue")
+    assert stored["prediction_id"] not in [row["prediction_id"] for row in queue]
+    with sqlite3.connect(app_server.database) as conn:
+        rows = conn.execute(
+            "select annotator, record from corrections where prediction_id = ?", (stored["prediction_id"],)
+        )
+        ((annotator, stored_record),) = rows.fetchall()
+    assert annotator == "anna" and json.loads(stored_record)["entities"][0]["label"] == "CLINENTITY"
+
+
+def test_roles_are_checked_on_the_server(clients):
+    clinician, annotator = clients["clara"], clients["anna"]
+    record = clinician.predict(TASK, "", "cd", "Dolore toracico.", api_name="/run_task")
+    stored = clinician.predict(record["result_id"], api_name="/send_to_queue")
+    with pytest.raises(Exception, match="permesso negato"):
+        clinician.predict(
+            stored["prediction_id"], json.dumps({"entities": []}), "", api_name="/save_correction"
+        )
+    with pytest.raises(Exception, match="permesso negato"):
+        annotator.predict([TASK], "gold", "non-mio", api_name="/start_training")
+    with pytest.raises(Exception, match="un altro utente"):
+        annotator.predict(record["result_id"], api_name="/send_to_queue")
+
+
+def test_without_a_login_nothing_is_served(app_server):
+    with pytest.raises(Exception):  # noqa: B017 - gradio_client raises a bare Exception on 401
+        Client(app_server.url, verbose=False).predict(TASK, "", "cd", TEXT, api_name="/run_task")
+
+
+def test_bad_input_gets_one_clear_message(clients):
+    client = clients["anna"]
+    with pytest.raises(Exception, match="the text is empty"):
+        client.predict(TASK, "", "cd", "   ", api_name="/run_task")
+    with pytest.raises(Exception, match="strategia sconosciuta"):
+        client.predict(TASK, "", "magia", TEXT, api_name="/run_task")
+    with pytest.raises(Exception, match="unknown task"):
+        client.predict("nessuno", "", "cd", TEXT, api_name="/run_task")
+
+
+def test_a_tiny_training_job_runs_to_the_end_and_its_adapter_is_listed(clients):
+    client = clients["ricerca"]
+    job = client.predict(
+        [TASK], "gold", "tiny-app", "", 2, 0, 1, 2, api_name="/start_training"
+    )  # model (default), max_steps, epochs, eval_limit, batch_size
+    assert job["status"] in ("queued", "running")
+    deadline = time.monotonic() + 300
+    while True:
+        status = client.predict(job["id"], api_name="/job_status")
+        if status["status"] in ("succeeded", "failed", "cancelled") or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert status["status"] == "succeeded", status["error"] or status["log"]
+    assert status["loss_curve"] and status["progress"] == 1.0 and status["adapter_variant_id"]
+    assert TASK in status["scores"]["tasks"]
+    table, *_ = client.predict(api_name="/modelli_elenco")
+    assert "tiny-app" in [row[0] for row in table["data"]]
+
+
+def test_an_evaluation_runs_in_the_background_and_fills_the_study(clients):
+    client = clients["clara"]
+    client.predict(TASK, "test", "", "", "cd", 2, api_name="/confronta_avvia")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        runs, _bars = client.predict(TASK, api_name="/confronta_avanzamento")
+        if runs["data"] and runs["data"][0][4] != "running":
+            break
+        time.sleep(1)
+    assert runs["data"][0][4] == "succeeded", runs["data"][0]
+    table, _plot, csv_file, _note = client.predict("", api_name="/studio_carica")
+    assert TASK in table["headers"]
+    assert TASK in Path(csv_file).read_text(encoding="utf-8")

@@ -1,0 +1,167 @@
+"""The app's backend pieces without a server: passwords and roles, uploads, span rebuilding, form parsing."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from medui.backend import auth
+from medui.backend.inputs import InputError
+from medui.backend.uploads import read_upload
+from medui.pages import common, editing
+from medui.tasks.registry import get_spec
+
+NER = get_spec("e3c_clinical_entities")
+
+
+@pytest.fixture
+def session(medui_home):
+    from medui.backend.store.db import dispose_engines, session_scope
+
+    with session_scope() as s:
+        yield s
+    dispose_engines()
+
+
+def test_passwords_use_the_standard_scheme_and_check():
+    stored = auth.hash_password("segreta-123", iterations=1000)
+    scheme, iterations, salt, digest = stored.split("$")
+    assert (scheme, iterations) == ("pbkdf2_sha256", "1000") and salt and digest
+    assert auth.check_password("segreta-123", stored)
+    assert not auth.check_password("segreta-124", stored)
+    assert not auth.check_password("x", "md5$1$a$b") and not auth.check_password("x", None)
+
+
+def test_without_users_one_local_user_may_do_everything(session):
+    who = auth.identity(None, session=session)
+    assert who.local and all(who.can(action) for action in auth.ACTIONS)
+
+
+def test_roles_grow_and_are_read_from_the_database(session):
+    auth.add_user("clara", "clinician", "password-clara", session=session)
+    assert auth.users_configured(session=session)
+    assert auth.verify_login("clara", "password-clara", session=session)
+    assert not auth.verify_login("clara", "sbagliata", session=session)
+    assert not auth.verify_login("nessuno", "password-clara", session=session)
+    clara = auth.identity("clara", session=session)
+    assert clara.can("run") and clara.can("compare") and not clara.can("correct")
+    with pytest.raises(auth.AuthError, match="permesso negato"):
+        auth.require(clara, "train")
+    with pytest.raises(auth.AuthError, match="accedi"):
+        auth.identity(None, session=session)  # accounts exist: no anonymous local user any more
+    auth.add_user("clara", "researcher", "password-nuova", session=session)
+    assert auth.identity("clara", session=session).can("train")
+
+
+def test_bad_users_are_refused(session):
+    with pytest.raises(auth.AuthError, match="ruolo"):
+        auth.add_user("x", "admin", "password-lunga", session=session)
+    with pytest.raises(auth.AuthError, match="almeno"):
+        auth.add_user("x", "annotator", "corta", session=session)
+
+
+def test_users_add_reads_the_password_from_stdin(medui_home, monkeypatch, capsys):
+    import argparse
+
+    from medui import cli_app
+
+    parser = argparse.ArgumentParser()
+    cli_app.register(parser.add_subparsers(dest="command"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("password-anna\n"))
+    args = parser.parse_args(["users", "add", "anna", "--role", "annotator"])
+    assert cli_app.dispatch(args) == 0 and "anna (annotator)" in capsys.readouterr().out
+    assert parser.parse_args(["serve"]).host == "127.0.0.1"
+
+
+def test_uploads_give_one_input_or_one_per_row(tmp_path):
+    (tmp_path / "a.txt").write_text("Febbre alta.", encoding="utf-8")
+    (tmp_path / "b.csv").write_text('id,testo\n1,"Tosse, febbre."\n2,Dispnea.\n', encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text('{"text": "Uno."}\n"Due."\n', encoding="utf-8")
+    assert read_upload(tmp_path / "a.txt", NER) == ["Febbre alta."]
+    assert read_upload(tmp_path / "b.csv", NER) == ["Tosse, febbre.", "Dispnea."]
+    assert read_upload(tmp_path / "c.jsonl", NER) == ["Uno.", "Due."]
+    qa = get_spec("medqa_it")
+    (tmp_path / "q.csv").write_text(
+        "question," + ",".join(qa.options) + "\nChe cosa?" + ",x" * len(qa.options) + "\n"
+    )
+    question = json.loads(read_upload(tmp_path / "q.csv", qa)[0])
+    assert question["question"] == "Che cosa?" and set(question["options"]) == set(qa.options)
+
+
+def test_documents_are_read_and_bad_files_get_a_clear_message(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Paziente con febbre.")
+    document.save(tmp_path / "d.docx")
+    assert read_upload(tmp_path / "d.docx", NER) == ["Paziente con febbre."]
+    (tmp_path / "e.pdf").write_bytes(b"not a pdf")
+    with pytest.raises(InputError, match="non è un PDF leggibile"):
+        read_upload(tmp_path / "e.pdf", NER)
+    (tmp_path / "f.exe").write_bytes(b"MZ")
+    with pytest.raises(InputError, match="formato non supportato"):
+        read_upload(tmp_path / "f.exe", NER)
+    (tmp_path / "g.txt").write_bytes(b"x" * 2_000_001)
+    with pytest.raises(InputError, match="oltre il limite"):
+        read_upload(tmp_path / "g.txt", NER)
+    (tmp_path / "h.csv").write_text("colonna\nvalore\n")
+    with pytest.raises(InputError, match="colonna 'text'"):
+        read_upload(tmp_path / "h.csv", NER)
+
+
+def test_edited_highlights_give_back_offsets():
+    text = "Il paziente presenta febbre, tosse e dispnea."
+    entities = [
+        {"start": 21, "end": 27, "label": "CLINENTITY"},
+        {"start": 29, "end": 34, "label": "CLINENTITY"},
+    ]
+    value = common.highlight_value(text, entities)
+    pieces = [
+        {"token": text[e["start"] : e["end"]], "class_or_confidence": e["entity"]} for e in value["entities"]
+    ]
+    flat = [
+        ("Il paziente presenta ", None),
+        (pieces[0]["token"], "CLINENTITY"),
+        (", ", None),
+        ("tosse", "CLINENTITY"),
+    ]
+    flat.append((" e dispnea.", None))
+    rebuilt = common.spans_from_highlight(text, flat)
+    assert [(e["start"], e["end"], e["text"]) for e in rebuilt] == [(21, 27, "febbre"), (29, 34, "tosse")]
+    dicts = [{"token": t, "class_or_confidence": label} for t, label in flat]
+    assert common.spans_from_highlight(text, dicts) == rebuilt
+    with pytest.raises(InputError):
+        common.spans_from_highlight(text, [("testo diverso", "X")])
+
+
+def test_overlapping_spans_are_shown_apart_and_html_is_escaped():
+    text = "<b>febbre</b> alta"
+    shown, hidden = common.non_overlapping(
+        [{"start": 0, "end": 13, "label": "A"}, {"start": 3, "end": 9, "label": "B"}]
+    )
+    assert [e["label"] for e in shown] == ["A"] and [e["label"] for e in hidden] == ["B"]
+    gold, pred = common.span_status(
+        [{"start": 3, "end": 9, "label": "<i>X</i>"}], [{"start": 14, "end": 18, "label": "Y"}]
+    )
+    html = common.marked_html(text, gold + pred)
+    assert "<b>" not in html and "&lt;b&gt;" in html and "&lt;i&gt;X&lt;/i&gt;" in html
+    assert 'class="medui-fn"' in html and 'class="medui-fp"' in html
+    assert common.message_of(ValueError("<script>x</script>")) == "&lt;script&gt;x&lt;/script&gt;"
+
+
+def test_form_and_relation_editors():
+    crf = get_spec("clinical_case_crf")
+    rows = editing.form_editor_rows(crf, {})
+    fields = editing.parse_form(crf, rows)
+    assert set(fields) == {item.name for item in crf.fields}
+    number = next((i for i in crf.fields if i.type in ("integer", "number")), None)
+    if number is not None:
+        bad = [r if r[0] != number.name else [*r[:3], "molti"] for r in rows]
+        with pytest.raises(InputError, match=number.name):
+            editing.parse_form(crf, bad)
+    old = [{"id": "T1", "start": 0, "end": 2}, {"id": "T2", "start": 5, "end": 9}]
+    new = editing.numbered([{"start": 5, "end": 9, "label": "A"}, {"start": 12, "end": 14, "label": "A"}])
+    rows, dropped = editing.remap_relations(old, new, [["T1", "R", "T2"], ["T2: testo", "R", "T2"]])
+    assert rows == [["T1", "R", "T1"]] and dropped == 1
