@@ -4,46 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from medui.config import REPO_ROOT, get_settings
-
-SMOLLM2 = "smollm2-135m-instruct"
-
-
-def smollm2_folder():
-    """The converted SmolLM2 folder (its tokenizer is what the tiny model uses); converted once if absent."""
-    folder = REPO_ROOT / "db" / "models" / SMOLLM2
-    if (folder / "tokenizer.json").exists():
-        return folder
-    from medui.backend.models import convert_bundled
-
-    return convert_bundled(SMOLLM2)
+from medui.config import get_settings
 
 
 @pytest.fixture(scope="session")
-def tiny_llama(tmp_path_factory):
-    """A 2-layer, hidden-size-16 Llama with random weights and the real SmolLM2 tokenizer (about 1M params)."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(smollm2_folder())
-    config = AutoConfig.for_model(
-        "llama",
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        vocab_size=len(tokenizer),
-        max_position_embeddings=4096,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(config)
-    folder = tmp_path_factory.mktemp("tiny-llama")
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+def tiny_llama(tiny_model_dir):
+    """The shared tiny random Llama with the SmolLM2 tokenizer (tests/conftest.py), under the name these tests use."""
+    return tiny_model_dir
 
 
 @pytest.fixture
