@@ -193,11 +193,11 @@ def constraint_cost(lm, engine, work: dict, raws: list[str], steps: int = 16) ->
     from outlines_core import Guide, Index
     from outlines_core.kernels.torch import apply_token_bitmask_inplace
 
-    from medui.backend import decoding
+    from medui.backend import constraint
 
     index = getattr(engine.constraint, "index", None)
     if index is None:
-        index = Index(decoding.schema_regex(work["schema"]), decoding.vocabulary(lm))
+        index = Index(constraint.schema_regex(work["schema"]), constraint.vocabulary(lm))
     vocab_size = lm.model.get_output_embeddings().weight.shape[0]
     logits = torch.zeros((1, vocab_size), dtype=torch.float32)
     bitmask = torch.zeros((1, (vocab_size + 31) // 32), dtype=torch.int32)

@@ -3,9 +3,16 @@
 Inside the JSON string that follows one of COPY_KEYS, the allowed tokens are those that extend the text written
 so far to a substring of the source, and (once something is written) the tokens that close the string. Fewer
 invented mentions, fewer dropped spans and fewer decoding steps.
+
+A small model decoding greedily tends to repeat one mention until its token budget runs out. A mention written
+more often than the source holds it cannot be aligned anyway, so it ends the list it is in (the decoding loop
+then allows only the tokens that close that list).
 """
 
 from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
 
 COPY_KEYS = ('"text":"', '"answer":"')
 UNSAFE = set('"\\') | {chr(c) for c in range(32)}  # characters a JSON string cannot hold unescaped
@@ -22,6 +29,12 @@ class SourceCopy:
         self._at: dict[int, frozenset[int]] = {}
         self._start: frozenset[int] | None = None
         self._closing: dict[int, list[int]] = {}
+        self.used: Counter[str] = Counter()
+
+    def close(self, written: str) -> bool:
+        """Record a finished copy; True when it was written more often than the source holds it."""
+        self.used[written] += 1
+        return self.used[written] > self.source.count(written)
 
     def tokens_at(self, position: int) -> frozenset[int]:
         """Tokens whose text is a prefix of source[position:] (and holds no character JSON must escape)."""
@@ -58,10 +71,29 @@ class SourceCopy:
         return self._closing[state]
 
 
-def copy_tables(strings: dict[int, str]) -> tuple[dict[str, list[int]], list[int]]:
-    """Text -> token ids, and the tokens that start with a quote, from a model's token strings."""
+@dataclass(frozen=True)
+class CopyTables:
+    """Per-model token tables of the copy constraint."""
+
+    by_text: dict[str, list[int]]  # token text -> token ids
+    closers: list[int]  # tokens that start with a quote
+    next_item: frozenset[int]  # tokens that open another object in a list: they contain "},"
+    comma: frozenset[int]  # tokens that start with a comma (another item, after a "}")
+
+
+def copy_tables(strings: dict[int, str]) -> CopyTables:
+    """The copy constraint's tables, from a model's token strings."""
     by_text: dict[str, list[int]] = {}
     for token_id, text in strings.items():
         by_text.setdefault(text, []).append(token_id)
-    closers = [t for t, text in strings.items() if text.startswith('"')]
-    return by_text, closers
+    return CopyTables(
+        by_text,
+        closers=[t for t, text in strings.items() if text.startswith('"')],
+        next_item=frozenset(t for t, text in strings.items() if "}," in text),
+        comma=frozenset(t for t, text in strings.items() if text.startswith(",")),
+    )
+
+
+def list_continuers(tables: CopyTables, out: str) -> frozenset[int]:
+    """The tokens that would add another item to the list being written after `out`."""
+    return tables.next_item | tables.comma if out.endswith("}") else tables.next_item

@@ -14,7 +14,6 @@ confidence.
 from __future__ import annotations
 
 import copy
-import json
 import math
 import time
 from collections.abc import Callable
@@ -22,12 +21,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from medui.backend.copying import COPY_KEYS, SourceCopy, copy_tables
+from medui.backend.constraint import Constraint, compile_constraint, eos_ids, token_strings
+from medui.backend.copying import COPY_KEYS, CopyTables, SourceCopy, copy_tables, list_continuers
 from medui.backend.models import LoadedModel
 
-WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
-SPIECE_UNDERLINE = "\u2581"
-SMALL_STATE = 512  # a state allowing at most this many tokens is "small": sparse logits, forced characters
+__all__ = ["Constraint", "Generation", "common_prefix", "compile_constraint", "generate"]
 PREFIX_CACHE_SIZE = 4
 
 
@@ -49,107 +47,6 @@ class Generation:
         if not self.logprobs:
             return None
         return math.exp(sum(self.logprobs) / len(self.logprobs))
-
-
-def token_string(tokenizer, token: str) -> str:
-    """A vocabulary entry as the text it adds; fixes outlines' double space with Gemma under transformers 5."""
-    text = tokenizer.convert_tokens_to_string([token])
-    if (token.startswith(SPIECE_UNDERLINE) or token == "<0x20>") and not text.startswith(" "):
-        text = " " + text
-    return text
-
-
-def token_strings(lm: LoadedModel) -> dict[int, str]:
-    """token id -> the text it adds, for every non-special token (about 1 s for Gemma's 262k), built once."""
-    if "token_strings" not in lm.caches:
-        tok = lm.tokenizer
-        special = set(tok.all_special_ids)
-        lm.caches["token_strings"] = {
-            token_id: text
-            for token, token_id in tok.get_vocab().items()
-            if token_id not in special and (text := token_string(tok, token))
-        }
-    return lm.caches["token_strings"]
-
-
-def vocabulary(lm: LoadedModel):
-    """The outlines_core Vocabulary of the model's tokenizer, built once."""
-    if "vocabulary" not in lm.caches:
-        from outlines_core import Vocabulary
-
-        entries: dict[str, list[int]] = {}
-        for token_id, text in token_strings(lm).items():
-            entries.setdefault(text, []).append(token_id)
-        lm.caches["vocabulary"] = Vocabulary(eos_ids(lm)[0], entries)
-    return lm.caches["vocabulary"]
-
-
-def eos_ids(lm: LoadedModel) -> list[int]:
-    ids = []
-    configured = getattr(lm.model.generation_config, "eos_token_id", None)
-    for value in (lm.tokenizer.eos_token_id, configured):
-        for token_id in value if isinstance(value, list) else [value]:
-            if token_id is not None and token_id not in ids:
-                ids.append(token_id)
-    return ids
-
-
-def schema_regex(json_schema: dict) -> str:
-    """The regex of an answer: one space (the prompt ends at 'Risposta:'), then the compact JSON object."""
-    from outlines_core.json_schema import build_regex_from_schema
-
-    return " " + build_regex_from_schema(json.dumps(json_schema), WHITESPACE)
-
-
-@dataclass
-class Constraint:
-    """A compiled schema: the Index, the transitions of its small states, and the characters they force."""
-
-    index: object
-    small: dict[int, dict[int, int]]  # state -> {token id: next state}, for states with few allowed tokens
-    forced: dict[
-        int, tuple[str, int]
-    ]  # state -> (the one character every continuation starts with, next state)
-    char_ids: dict[
-        str, int
-    ]  # single-character tokens, to spell forced text the tokenizer would split otherwise
-
-    def forced_text(self, state: int) -> tuple[str, int]:
-        """The characters forced from a state on, and the state after them."""
-        chars = []
-        while state in self.forced and len(chars) < 256:
-            ch, state = self.forced[state]
-            chars.append(ch)
-        return "".join(chars), state
-
-
-def compile_constraint(lm: LoadedModel, json_schema: dict) -> Constraint:
-    """The Constraint of a schema on this model's vocabulary; cached by the schema's regex."""
-    regex = schema_regex(json_schema)
-    key = ("constraint", regex)
-    if key not in lm.caches:
-        from outlines_core import Index
-
-        index = Index(regex, vocabulary(lm))
-        lm.caches[key] = _with_tables(lm, index)
-    return lm.caches[key]
-
-
-def _with_tables(lm: LoadedModel, index) -> Constraint:
-    strings = token_strings(lm)
-    single_char = {text: tid for tid, text in strings.items() if len(text) == 1}
-    small = {s: t for s, t in index.get_transitions().items() if len(t) <= SMALL_STATE}
-    forced = {}
-    for state, trans in small.items():
-        if index.is_final_state(state):
-            continue
-        firsts = {strings[tid][0] for tid in trans if tid in strings}
-        if len(firsts) == 1:
-            ch = firsts.pop()
-            tid = single_char.get(ch)
-            if tid in trans:
-                forced[state] = (ch, trans[tid])
-    return Constraint(index, small, forced, single_char)
 
 
 # the model -------------------------------------------------------------------------------------------------
@@ -245,10 +142,14 @@ def common_prefix(prompt_ids: list[list[int]]) -> tuple[int, ...]:
 def _source_copy(lm: LoadedModel, source: str | None) -> SourceCopy | None:
     if not source:
         return None
+    tables = _copy_tables(lm)
+    return SourceCopy(source, tables.by_text, tables.closers)
+
+
+def _copy_tables(lm: LoadedModel) -> CopyTables:
     if "copy_tables" not in lm.caches:
         lm.caches["copy_tables"] = copy_tables(token_strings(lm))
-    by_text, closers = lm.caches["copy_tables"]
-    return SourceCopy(source, by_text, closers)
+    return lm.caches["copy_tables"]
 
 
 # the loop --------------------------------------------------------------------------------------------------
@@ -260,6 +161,7 @@ class _Row:
         self.copy = copy
         self.out = ""  # the output so far, for constrained rows (token strings)
         self.written: str | None = None  # inside a copied string value: what is written of it
+        self.ending = False  # a mention was repeated: the list it is in must close
         self.ids: list[int] = []
         self.logprobs: list[float] = []
         self.stopped: str | None = None
@@ -276,10 +178,14 @@ def _allowed(row: _Row, constraint: Constraint | None) -> set[int] | dict | None
     return constraint.small.get(row.guide.get_state())
 
 
-def _choose(batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None):
+def _choose(
+    lm: LoadedModel, batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None
+):
     """Next token and its log-probability for each row: sparse logits when every row has few choices."""
     allowed = [_allowed(r, constraint) for r in rows]
+    banned = [list_continuers(_copy_tables(lm), r.out) if r.ending else frozenset() for r in rows]
     if constraint is not None and all(a is not None for a in allowed):
+        allowed = [(set(a) - b) or set(a) for a, b in zip(allowed, banned, strict=True)]
         union = sorted(set().union(*allowed))
         column = {tid: j for j, tid in enumerate(union)}
         logits = _logits(hidden, batch.weight, batch.softcap, torch.tensor(union, device=hidden.device)).cpu()
@@ -290,17 +196,27 @@ def _choose(batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: C
         return _best(logits, lambda j: union[j])
     logits = _logits(hidden, batch.weight, batch.softcap, None).cpu()
     if constraint is not None:
-        bitmask = torch.zeros((len(rows), (logits.shape[-1] + 31) // 32), dtype=torch.int32)
-        for i, row in enumerate(rows):
-            if allowed[i] is None:
-                row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
-        _apply_bitmask(logits, bitmask, [a is None for a in allowed])
-        for i, a in enumerate(allowed):
-            if a is not None:
-                keep = torch.zeros(logits.shape[-1], dtype=torch.bool)
-                keep[list(a)] = True
-                logits[i].masked_fill_(~keep, -math.inf)
+        _mask(logits, rows, allowed, banned)
     return _best(logits, lambda j: j)
+
+
+def _mask(logits: torch.Tensor, rows: list[_Row], allowed: list, banned: list[frozenset[int]]) -> None:
+    """Mask each row's logits: the guide's bitmask, or its small allowed set; then its banned tokens."""
+    bitmask = torch.zeros((len(rows), (logits.shape[-1] + 31) // 32), dtype=torch.int32)
+    for i, row in enumerate(rows):
+        if allowed[i] is None:
+            row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
+    _apply_bitmask(logits, bitmask, [a is None for a in allowed])
+    for i, a in enumerate(allowed):
+        if a is not None:
+            keep = torch.zeros(logits.shape[-1], dtype=torch.bool)
+            keep[list(a)] = True
+            logits[i].masked_fill_(~keep, -math.inf)
+        if banned[i]:
+            saved = logits[i].clone()
+            logits[i, list(banned[i])] = -math.inf
+            if torch.isinf(logits[i]).all():  # nothing else allowed: keep the list open
+                logits[i] = saved
 
 
 def _best(logits: torch.Tensor, token_of) -> tuple[list[int], list[float]]:
@@ -320,28 +236,29 @@ def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[bool]
 
 
 def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[int]:
-    """Tokens for the characters the schema forces next (jump-forward), accepted by the guide."""
-    text, _ = constraint.forced_text(row.guide.get_state())
-    if not text:
-        return []
-    ids = lm.tokenizer.encode(text, add_special_tokens=False)
-    if not row.guide.accepts_tokens(ids):
-        ids = [constraint.char_ids[ch] for ch in text]
+    """Tokens for the characters the schema forces next (jump-forward), advanced in the row's guide."""
+    encode = lm.caches.setdefault("encode", lambda text: lm.tokenizer.encode(text, add_special_tokens=False))
+    ids = constraint.forced_tokens(row.guide.get_state(), encode)
     for token_id in ids:
         row.guide.advance(token_id=token_id, return_tokens=False)
-    return ids
+    return list(ids)
 
 
 def _track_copy(row: _Row, added: str) -> None:
     """Follow whether the row is inside a string value that must copy the source, and what it holds so far."""
     if row.copy is None or not added:
         return
+    repeated = False
     if row.written is not None:
         if '"' not in added:
             row.written += added
             return
+        repeated = row.copy.close(row.written + added.split('"', 1)[0])
         row.written = None
     row.out += added
+    if "]" in added:
+        row.ending = False
+    row.ending = row.ending or repeated
     if row.out.endswith(COPY_KEYS):
         row.written = ""
 
@@ -403,7 +320,7 @@ def generate(
     stop_ids = set(eos_ids(lm))
     active = list(range(len(rows)))
     while active:
-        tokens, logprobs = _choose(batch, hidden, [rows[i] for i in active], constraint)
+        tokens, logprobs = _choose(lm, batch, hidden, [rows[i] for i in active], constraint)
         chunks = []
         for i, token_id, logprob in zip(active, tokens, logprobs, strict=True):
             chunks.append(_step_row(lm, rows[i], token_id, logprob, stop_ids, constraint, max_new_tokens))

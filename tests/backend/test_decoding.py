@@ -1,0 +1,65 @@
+"""The decoding loop's parts on a tiny random model: jump-forward follows the tokenizer, the copy constraint
+ends a list when a mention repeats, and a truncated constrained output still yields its complete items."""
+
+from __future__ import annotations
+
+import pytest
+
+from medui.backend import decoding, models
+from medui.backend.constraint import compile_constraint
+from medui.backend.copying import SourceCopy, copy_tables, list_continuers
+from medui.backend.engine import Engine, parse_strategy
+from medui.backend.gold import load_split
+from medui.tasks.kinds import kind_for
+from medui.tasks.registry import get_spec
+from tests.backend.jumpforward import forced_departures
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir):
+    return models.load(str(tiny_model_dir), dtype="float32")
+
+
+@pytest.mark.parametrize("task_id", ["e3c_clinical_entities", "e3c_measurement_links", "ed_dyspnea_crf"])
+def test_jump_forward_writes_forced_text_as_the_tokenizer_does(tiny, task_id):
+    spec = get_spec(task_id)
+    kind = kind_for(spec)
+    constraint = compile_constraint(tiny, kind.output_model(spec).model_json_schema())
+    for record in load_split(spec, "train")[:5]:
+        answer = " " + kind.render_target(spec, record)
+        assert forced_departures(tiny, constraint, answer) == []
+
+
+def test_jump_forward_still_skips_decoding_steps(tiny):
+    spec = get_spec("e3c_clinical_entities")
+    constraint = compile_constraint(tiny, kind_for(spec).output_model(spec).model_json_schema())
+    record = next(r for r in load_split(spec, "train") if len(r["entities"]) >= 2)
+    answer = " " + kind_for(spec).render_target(spec, record)
+    n_tokens = len(tiny.tokenizer.encode(answer, add_special_tokens=False))
+    engine = Engine(tiny, spec, parse_strategy("cd", spec))
+    gen = decoding.generate(tiny, [engine.prompt_for(record)], constraint, 64)[0]
+    assert gen.steps < len(gen.token_ids), "every token took a decoding step: nothing was forced"
+    assert n_tokens > 0
+
+
+def test_a_mention_repeated_beyond_its_occurrences_ends_the_list():
+    copy = SourceCopy("febbre e tosse; febbre alta", {}, [])
+    assert copy.close("febbre") is False
+    assert copy.close("febbre") is False  # the text holds it twice
+    assert copy.close("febbre") is True
+    assert copy.close("tosse") is False
+
+
+def test_list_continuers_are_the_tokens_that_open_another_item():
+    tables = copy_tables({1: '"},{"', 2: '"}]}', 3: ",", 4: ",{", 5: "]}", 6: '"}'})
+    assert list_continuers(tables, '{"entities":[{"text":"a","label":"X"') == {1}
+    assert list_continuers(tables, '{"entities":[{"text":"a","label":"X"}') == {1, 3, 4}
+
+
+def test_the_loop_closes_the_list_after_a_repeated_mention():
+    row = decoding._Row(guide=None, copy=SourceCopy("febbre", {}, []))
+    for piece in [' {"entities":[{"text":"', "feb", "bre", '","label":"X"},{"text":"', "febbre", '","']:
+        decoding._track_copy(row, piece)
+    assert row.ending, "the second 'febbre' is not in the text twice"
+    decoding._track_copy(row, 'label":"X"}]')
+    assert not row.ending, "the list is closed"
