@@ -47,14 +47,38 @@ def test_constrained_gemma_output_is_not_empty(gemma):
     assert json.loads(prediction.raw)["entities"], prediction.raw  # the bug gave {"entities": []}
     for ent in prediction.record["entities"]:
         assert text[ent["start"] : ent["end"]] == ent["text"]
-    assert "dropped" not in prediction.record  # mentions are copied from the text
+    # mentions are copied from the text: the only ones dropped are repeats (a repeat ends the list)
+    assert {d["reason"] for d in prediction.record.get("dropped", [])} <= {"repeated mention"}
     assert prediction.confidence is not None and 0 < prediction.confidence <= 1
 
 
 def test_gemma_vocabulary_has_one_space_before_word_tokens(gemma):
-    from medui.backend.decoding import token_string
+    from medui.backend.constraint import token_string
 
     tok = gemma.tokenizer
     piece = tok.convert_ids_to_tokens(tok(" febbre", add_special_tokens=False)["input_ids"])[0]
     assert piece.startswith("\u2581")
     assert token_string(tok, piece).startswith(" ") and not token_string(tok, piece).startswith("  ")
+
+
+@pytest.mark.parametrize("task_id", ONE_TASK_PER_FAMILY)
+def test_jump_forward_follows_gemma_tokenizer(gemma, task_id):
+    """Forced text split unlike the tokenizer (`"}` then `,` where Gemma writes `"},{"`) made the model close
+    every entity list after one entity."""
+    from medui.backend.constraint import compile_constraint
+    from medui.backend.gold import load_split
+    from medui.tasks.kinds import kind_for
+    from tests.backend.jumpforward import forced_departures
+
+    spec = get_spec(task_id)
+    kind = kind_for(spec)
+    constraint = compile_constraint(gemma, kind.output_model(spec).model_json_schema())
+    for record in load_split(spec, "train")[:5]:
+        assert forced_departures(gemma, constraint, " " + kind.render_target(spec, record)) == []
+
+
+def test_few_shot_cd_lists_several_entities(gemma):
+    spec = get_spec("e3c_clinical_entities")
+    engine = Engine(gemma, spec, parse_strategy("few-shot+cd", spec))
+    result = evaluate(engine, load_eval_records(spec, "test", 8))
+    assert max(len(p.record["entities"]) for p in result.predictions) >= 2

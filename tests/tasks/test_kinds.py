@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from medui.backend.engine import merge_windows
 from medui.tasks.align import Aligner, sentence_windows
 from medui.tasks.kinds import kind_for
+from medui.tasks.kinds.base import close_truncated
 from medui.tasks.registry import get_spec
 
 TEXT = "Febbre alta e tosse. Poi febbre di nuovo, senza dispnea."
@@ -120,3 +123,33 @@ def test_window_predictions_merge_with_offsets_shifted():
     merged = merge_windows({"id": "r", "text": text}, parts, preds)
     assert [(e["start"], e["end"]) for e in merged["entities"]] == [(0, 6), (13, 18)]
     assert merged["valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("raw", "closed"),
+    [
+        (' {"entities":[{"text":"a","label":"X"},{"text":"b', ' {"entities":[{"text":"a","label":"X"}]}'),
+        (' {"entities":[{"text":"pa', None),  # nothing complete: stays unreadable
+        ('{"entities":[{"text":"a\\"}[","label":"X"},{"te', '{"entities":[{"text":"a\\"}[","label":"X"}]}'),
+        (
+            '{"entities":[{"id":"T1"}],"relations":[{"head":"T1","ta',
+            '{"entities":[{"id":"T1"}],"relations":[]}',
+        ),
+        ('{"entities":[]}', None),  # complete: nothing to close
+        ('{"answer":"cut', None),  # no list: nothing complete to keep
+        ("no json", None),
+    ],
+)
+def test_close_truncated_keeps_the_complete_items(raw, closed):
+    assert close_truncated(raw) == closed
+
+
+def test_a_truncated_output_is_a_valid_prediction_marked_truncated():
+    spec = get_spec("e3c_clinical_entities")
+    kind = kind_for(spec)
+    record = {"id": "r1", "text": "febbre e tosse", "entities": []}
+    pred = kind.prediction(spec, record, ' {"entities":[{"text":"febbre","label":"CLINENTITY"},{"text":"tos')
+    assert pred["valid"] is True and pred["truncated"] is True
+    assert [e["text"] for e in pred["entities"]] == ["febbre"]
+    complete = kind.prediction(spec, record, ' {"entities":[{"text":"febbre","label":"CLINENTITY"}]}')
+    assert "truncated" not in complete

@@ -67,8 +67,12 @@ class Kind:
         return json.dumps(self.target(spec, record), ensure_ascii=False, separators=(",", ":"))
 
     def parse_output(self, spec: TaskSpec, raw: str) -> tuple[dict | None, str | None]:
-        """Read a model output leniently: the first JSON object in it, validated; (output, error)."""
-        obj, error = first_json_object(raw)
+        """Read a model output leniently: the first JSON object in it, validated; (output, error).
+
+        An object cut short by the token limit is closed after its last complete list item.
+        """
+        closed = close_truncated(raw)
+        obj, error = first_json_object(raw if closed is None else closed)
         if obj is None:
             return None, error
         try:
@@ -83,7 +87,8 @@ class Kind:
         output, error = self.parse_output(spec, raw)
         if output is None:
             return {**self.empty_record(spec, record), "valid": False, "error": error}
-        return {**self.to_record(spec, record, output), "valid": True}
+        truncated = {"truncated": True} if close_truncated(raw) is not None else {}
+        return {**self.to_record(spec, record, output), "valid": True, **truncated}
 
 
 def first_json_object(raw: str) -> tuple[dict | None, str | None]:
@@ -102,6 +107,41 @@ def first_json_object(raw: str) -> tuple[dict | None, str | None]:
             return obj, None
         start = raw.find("{", start + 1)
     return None, "the JSON object in the output is incomplete or malformed"
+
+
+def close_truncated(raw: str) -> str | None:
+    """A JSON object cut short, closed after its last complete list item (or its last opened list), or None
+    when it holds no complete item (an output cut before it said anything stays unreadable).
+
+    `{"entities":[{"text":"a","label":"X"},{"text":"b` -> `{"entities":[{"text":"a","label":"X"}]}`.
+    """
+    start = raw.find("{")
+    if start < 0:
+        return None
+    stack: list[str] = []
+    safe: tuple[int, str] | None = None  # (cut position, closers) at the last point where the JSON can end
+    items = 0
+    in_string = escaped = False
+    for i in range(start, len(raw)):
+        ch = raw[i]
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (ch == "\\", ch != '"')
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack or stack.pop() != ch:
+                return None
+            if not stack:
+                return None  # complete: nothing to close
+        if stack and stack[-1] == "]" and ch in "[}":
+            items += ch == "}"
+            safe = (i + 1, "".join(reversed(stack)))
+    if safe is None or not items:
+        return None
+    return raw[: safe[0]] + safe[1]
 
 
 def per_spec(fn: Callable[[TaskSpec], T]) -> Callable[[TaskSpec], T]:
