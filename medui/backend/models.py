@@ -7,12 +7,14 @@ the models directory, so later loads take about a second.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class ModelError(ValueError):
-    """A model name or folder that cannot be used; the message says why."""
+    """A model name or folder that cannot be used; the message says why (`italian`: the same for the app)."""
+
+    def __init__(self, message: str, italian: str | None = None):
+        super().__init__(message)
+        self.italian = italian or message
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,9 @@ def _hub_snapshot(repo_id: str) -> Path:
     except Exception as exc:  # LocalEntryNotFoundError, validation errors, ...
         raise ModelError(
             f"model {repo_id!r} is not in the local Hugging Face cache and cannot be downloaded here; "
-            "copy its folder to this machine and pass the folder path"
+            "copy its folder to this machine and pass the folder path",
+            f"il modello {repo_id!r} non è nella cache locale di Hugging Face e qui non si può scaricare: "
+            "copia la sua cartella su questa macchina e indica il percorso",
         ) from exc
 
 
@@ -156,7 +164,7 @@ def resolve(name: str) -> Variant:
     """What a model name means: bundled, registered adapter, local folder or cached hub id."""
     name = (name or "").strip()
     if not name:
-        raise ModelError("no model named")
+        raise ModelError("no model named", "nessun modello indicato")
     if name in BUNDLED:
         path = converted_dir(name)
         return Variant(name, "bundled", path if _is_model_dir(path) else None)
@@ -170,12 +178,18 @@ def resolve(name: str) -> Variant:
         if _is_model_dir(path):
             return Variant(str(path), "local", path.resolve())
         raise ModelError(
-            f"{path} is neither a model folder (config.json) nor a LoRA adapter (adapter_config.json)"
+            f"{path} is neither a model folder (config.json) nor a LoRA adapter (adapter_config.json)",
+            f"{path} non è una cartella di modello (config.json) né un adattatore LoRA (adapter_config.json)",
         )
-    if name.count("/") == 1 and not name.startswith((".", "/")):
+    if name.startswith(("/", "./", "../", "~")):
+        raise ModelError(f"model folder {path} does not exist", f"la cartella del modello {path} non esiste")
+    if name.count("/") == 1 and not name.startswith("."):
         return Variant(name, "hub", _hub_snapshot(name))
     known = ", ".join(BUNDLED)
-    raise ModelError(f"unknown model {name!r}: use one of {known}, a model folder, or a trained adapter name")
+    raise ModelError(
+        f"unknown model {name!r}: use one of {known}, a model folder, or a trained adapter name",
+        f"modello sconosciuto {name!r}: usa uno tra {known}, una cartella di modello o un adattatore addestrato",
+    )
 
 
 def pick_device(device: str | None = None) -> str:
@@ -237,19 +251,42 @@ def _load(variant: Variant, device: str, dtype: str) -> LoadedModel:
     base = variant.base if variant.kind == "adapter" else variant
     assert base is not None
     folder = _model_folder(base)
-    try:
+    with loading_errors(folder, "tokenizer"):
         tokenizer = AutoTokenizer.from_pretrained(folder)
+    with loading_errors(folder, "weights"):
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype))
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"cannot load model from {folder}: {exc}") from exc
     if variant.kind == "adapter":
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, variant.path)
+        with loading_errors(variant.path, "adapter"):
+            model = PeftModel.from_pretrained(model, variant.path)
     model.to(device).eval()
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return LoadedModel(variant.name, model, tokenizer, device, dtype, variant)
+
+
+MODEL_PARTS = {  # part -> (English, Italian), both plural
+    "tokenizer": ("tokenizer files", "i file del tokenizer"),
+    "weights": ("weights", "i pesi"),
+    "adapter": ("adapter files", "i file dell'adattatore"),
+}
+
+
+@contextlib.contextmanager
+def loading_errors(folder: Path | str | None, part: str) -> Iterator[None]:
+    """Turn what a missing or damaged model folder raises (a truncated safetensors file too) into one line."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, ValueError, KeyError, SafetensorError) as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        english, italian = MODEL_PARTS[part]
+        raise ModelError(
+            f"cannot load the model in {folder}: its {english} are missing or damaged ({detail})",
+            f"impossibile caricare il modello in {folder}: {italian} sono mancanti o danneggiati",
+        ) from exc
 
 
 def unload(name: str | None = None) -> int:

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,13 @@ class AppServer:
     url: str
     home: Path
     model: Path
+    database_url: str | None = None  # None: SQLite at `database`
+    pid: int | None = None  # the app process, leader of its own process group
+
+    def kill(self) -> None:
+        """SIGKILL the app at once (its process group), as a crash or `kill -9` would."""
+        assert self.pid is not None
+        os.killpg(self.pid, signal.SIGKILL)
 
     @property
     def database(self) -> Path:
@@ -80,15 +88,25 @@ def wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="session")
 def app_server(tiny_ner_dir, tmp_path_factory):
     """The app (`medui serve`'s launch) on a fresh home, the tiny model as default, with USERS configured."""
-    home = tmp_path_factory.mktemp("app-home")
+    users = [(name, role, password) for name, (role, password) in USERS.items()]
+    with launched_app(tmp_path_factory.mktemp("app-home"), tiny_ner_dir, users) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def launched_app(
+    home: Path, model: Path, users: list[tuple[str, str, str]], database_url: str | None = None
+) -> Iterator[AppServer]:
+    """The app in a subprocess on `home` (and `database_url`, default SQLite in home), `users` added first."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MEDUI_DATABASE_URL"}
     env.update(
-        MEDUI_HOME=str(home), MEDUI_MODEL=str(tiny_ner_dir), MEDUI_MODELS_CACHE=str(get_settings().models_dir),
+        MEDUI_HOME=str(home), MEDUI_MODEL=str(model), MEDUI_MODELS_CACHE=str(get_settings().models_dir),
         TORCHDYNAMO_DISABLE="1", HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", OMP_NUM_THREADS="1",
         TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(REPO_ROOT),
     )  # fmt: skip
-    users = [(name, role, password) for name, (role, password) in USERS.items()]
+    if database_url:
+        env["MEDUI_DATABASE_URL"] = database_url
     log = home / "app.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -98,9 +116,10 @@ def app_server(tiny_ner_dir, tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, proc, log)
-        yield AppServer(url, home, tiny_ner_dir)
+        yield AppServer(url, home, model, database_url, proc.pid)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed it already
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:

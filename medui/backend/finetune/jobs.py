@@ -3,9 +3,10 @@
 `submit` checks everything a user can get wrong (task, model, name, data, corpus) before any process starts,
 records the job and launches its worker; the worker writes status, progress, loss curve and log to the row.
 `cancel` asks the worker to stop between steps and kills it if it does not within a grace period. Every look at
-the jobs (`refresh`) turns a queued or running job whose process is gone into a failed one and removes what it
-left half-written. A job cancelled, failed or killed before its adapter was registered leaves no adapter: not
-the staging folder, and not an adapter folder renamed into place but not yet registered.
+the jobs (`refresh`; `sweep` from the app's model listings) turns a queued or running job whose process is gone
+into a failed one ("interrupted: ...") and removes what it left half-written. A job cancelled, failed or killed
+before its adapter was registered leaves no adapter: not the staging folder, and not an adapter folder renamed
+into place but not yet registered; a base with damaged weights is refused at submission (`check_weights`).
 
 Once the adapter is registered, the job evaluates it; a cancel then only skips the remaining evaluation (the
 job ends succeeded, its adapter kept).
@@ -85,7 +86,7 @@ def submit(
 ) -> TrainingJob:
     """Check a training request, record it as a queued job and start its worker process."""
     model = model or get_settings().model
-    models.resolve(model)  # an unknown model is the user's error, now rather than in the worker
+    check_weights(models.resolve(model))  # the user's error, now rather than in the worker
     device = models.pick_device(device)
     config = build_config(objective, recipe, device, **overrides)
     _check_request(tasks, objective, data, name, corpus, session)
@@ -112,6 +113,24 @@ def submit(
         sa_jobs.update_job(job.id, session=session, pid=pid)
         session.refresh(job)
     return job
+
+
+def check_weights(variant: models.Variant) -> None:
+    """Refuse a base whose folder has no weights or a damaged safetensors file (headers only: fast)."""
+    from safetensors import safe_open
+
+    base = variant.base if variant.kind == "adapter" else variant
+    if base is None or base.path is None:
+        return  # a bundled model not converted yet: its conversion checks it
+    files = sorted(base.path.glob("*.safetensors"))
+    if not files and not list(base.path.glob("*.bin")):
+        raise models.ModelError(
+            f"cannot train on {base.path}: the folder has no weights file",
+            f"impossibile addestrare su {base.path}: la cartella non ha un file di pesi",
+        )
+    for file in files:
+        with models.loading_errors(base.path, "weights"), safe_open(str(file), "pt"):
+            pass
 
 
 def worker_log_path(job_id: int) -> Path:
@@ -180,11 +199,22 @@ def refresh(*, session: Session) -> int:
     for job in sa_jobs.list_jobs(session=session, limit=500):
         if job.status not in sa_jobs.ACTIVE or job.pid is None or worker_alive(job.pid, job.id):
             continue
-        error = f"the worker process ({job.pid}) ended without finishing the job{_log_tail(job.id)}"
+        error = (
+            f"interrupted: the worker process ({job.pid}) ended without finishing the job "
+            f"(killed, or the machine stopped){_log_tail(job.id)}"
+        )
         if sa_jobs.finish_job(job.id, "failed", session=session, error=error):
             dead += 1
             cleanup(job, session=session)
     return dead
+
+
+def sweep() -> int:
+    """`refresh` in a session of its own: model listings call it, so a dead job's adapter is never offered."""
+    from medui.backend.store.db import session_scope
+
+    with session_scope() as session:
+        return refresh(session=session)
 
 
 def _log_tail(job_id: int, lines: int = 3) -> str:

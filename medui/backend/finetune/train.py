@@ -15,6 +15,7 @@ A run can start from a registered adapter (CPT then SFT): that adapter is traine
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -46,6 +47,10 @@ LOSS_CHUNK = 1024  # positions whose logits are materialised at once
 
 class TrainingCancelled(Exception):
     """The run was asked to stop between two steps."""
+
+
+class DiskFull(InputError):
+    """The adapter could not be written: no space left (nothing was installed)."""
 
 
 @dataclass
@@ -103,7 +108,9 @@ def load_tokenizer(model_name: str):
     from transformers import AutoTokenizer
 
     variant = models.resolve(model_name)
-    tokenizer = AutoTokenizer.from_pretrained(base_folder(variant.base or variant))
+    folder = base_folder(variant.base or variant)
+    with models.loading_errors(folder, "tokenizer"):
+        tokenizer = AutoTokenizer.from_pretrained(folder)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -118,9 +125,11 @@ def load_trainable(model_name: str, config: TrainConfig, device: str) -> tuple[A
     variant = models.resolve(model_name)
     base = variant.base if variant.kind == "adapter" else variant
     assert base is not None
-    model = AutoModelForCausalLM.from_pretrained(base_folder(base), dtype=torch.float32)
+    folder = base_folder(base)
+    with models.loading_errors(folder, "weights"):
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     if variant.kind == "adapter":
-        with _quiet_peft():
+        with _quiet_peft(), models.loading_errors(variant.path, "adapter"):
             model = PeftModel.from_pretrained(model, variant.path, is_trainable=True)
         parent_meta = _read_meta(variant.path)
         lineage = {"base": base.name, "parent": variant.name, "parent_lineage": parent_meta}
@@ -370,8 +379,30 @@ def save_adapter(model, name: str, meta: dict, callbacks: Callbacks | None = Non
         model.save_pretrained(staging)
         (staging / "medui.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         os.rename(staging, target)  # atomic; fails rather than replacing an existing adapter
-    except OSError as exc:
+    except Exception as exc:  # safetensors reports a full disk as SafetensorError, not OSError
         shutil.rmtree(staging, ignore_errors=True)
-        raise InputError(f"cannot install adapter {name!r}: {exc}") from exc
+        if disk_full(exc):
+            raise DiskFull(
+                f"the disk is full: adapter {name!r} not saved ({_free_mb(staging.parent)} MB free in "
+                f"{staging.parent}); free some space and train again"
+            ) from exc
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot install adapter {name!r}: {exc}") from exc
+        raise
     callbacks.log(f"adapter saved to {target}")
     return target
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk (or the user's quota) is full, as OSError or as safetensors words it."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "os error 28" in text or "Disk quota exceeded" in text
+
+
+def _free_mb(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free // 2**20
+    except OSError:
+        return 0

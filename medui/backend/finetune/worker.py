@@ -184,10 +184,22 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException as exc:
             traceback.print_exc()
             session.rollback()
-            sa_jobs.finish_job(job_id, "failed", session=session, error=f"{type(exc).__name__}: {exc}")
+            sa_jobs.finish_job(job_id, "failed", session=session, error=failure_message(exc))
             return 1
         finally:
             cleanup(job, session=session)
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line for the job's error: a user error's own message, else the error's type and first line."""
+    from medui.backend.data.common import DataError
+    from medui.backend.inputs import InputError
+    from medui.backend.models import ModelError
+
+    first = (str(exc).strip().splitlines() or [""])[0][:500]
+    if isinstance(exc, ModelError | InputError | DataError) and first:
+        return first
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _terminate(signum, frame) -> None:
