@@ -58,7 +58,6 @@ def add_correction(
     corrected = checked_record(spec, doc, record, prediction.record if prediction else None)
     user = get_or_create_user(annotator, session=session)
     counts, score = score_record(spec, corrected, prediction.record) if prediction else (None, None)
-    previous = latest_correction(doc.id, session=session)  # type: ignore[arg-type]
     correction = Correction(
         prediction_id=prediction.id if prediction else None,
         document_id=doc.id,  # type: ignore[arg-type]
@@ -70,11 +69,26 @@ def add_correction(
         kind=kind,
         counts=counts,
         score=score,
-        supersedes_id=previous.id if previous else None,
     )
+    _append(correction, session=session)
+    return correction
+
+
+def _append(correction: Correction, *, session: Session) -> None:
+    """Insert a correction superseding its document's newest one, read under a lock so that chains never fork.
+
+    Two annotators saving the same document at once would otherwise both read the same newest correction and
+    both claim to supersede it. PostgreSQL: the document row is locked (FOR NO KEY UPDATE, which lets rows that
+    only reference the document be inserted meanwhile) before the INSERT. SQLite: the INSERT computes the newest
+    id itself, under the write lock, on the latest snapshot.
+    """
+    doc_id = correction.document_id
+    session.exec(select(Document.id).where(Document.id == doc_id).with_for_update(key_share=True)).one()
+    newest = select(func.max(Correction.id)).where(Correction.document_id == doc_id).scalar_subquery()
+    correction.supersedes_id = newest  # type: ignore[assignment]
     session.add(correction)
     session.flush()
-    return correction
+    session.refresh(correction, ["supersedes_id"])
 
 
 def _target(
