@@ -6,6 +6,7 @@ Every bad input ends with exit code 2 and one line on stderr saying what is wron
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")  # outlines_core's torch kerne
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui import cli_app, cli_store, cli_train, commands  # noqa: E402
+from medui import cli_app, cli_backup, cli_store, cli_train, commands  # noqa: E402
 from medui.backend.data.common import DataError  # noqa: E402
 from medui.backend.engine import STRATEGIES, StrategyError  # noqa: E402
 from medui.backend.gold import UnknownSplit  # noqa: E402
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_store.register(sub)
     cli_train.register(sub)
     cli_app.register(sub)
+    cli_backup.register(sub)
     return parser
 
 
@@ -118,12 +120,22 @@ def main(argv: list[str] | None = None) -> int:
             return cli_store.dispatch(args)
         if args.command in cli_train.COMMANDS:
             return cli_train.dispatch(args)
+        if args.command in cli_backup.COMMANDS:
+            return cli_backup.dispatch(args)
         return commands.dispatch(args)
     except USER_ERRORS as exc:
         print(f"medui: error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"medui: error: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:  # a path the user gave
+        print(f"medui: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        print("medui: error: a file or model name is too long", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("medui: interrupted", file=sys.stderr)

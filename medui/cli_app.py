@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib.util
+import ipaddress
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -80,12 +81,27 @@ def load_app_module(path: Path = APP_FILE) -> ModuleType:
     return module
 
 
+def is_loopback(host: str) -> bool:
+    """Whether an address is this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
     """Start the app: with a login when users with a password exist, else for the one local user."""
     from medui.backend import service
 
-    demo = demo or load_app_module().build_demo()
     auth = service.login if service.users_configured() else None
+    if auth is None and not is_loopback(host):
+        raise InputError(
+            f"{host}: with no users, anyone who reaches the app would have every right; "
+            "add users first (`medui users add NAME --role R`) or serve on 127.0.0.1"
+        )
+    demo = demo or load_app_module().build_demo()
     return demo.launch(
         server_name=host,
         server_port=port,

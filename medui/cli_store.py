@@ -85,11 +85,11 @@ def _print(args: argparse.Namespace, obj, human: str) -> int:
 
 
 def cmd_export(args: argparse.Namespace, session: Session) -> int:
+    from medui.backend.inputs import export_target
     from medui.backend.store.export import export
 
-    summary = export(
-        args.task, args.format, args.out, session=session, with_gold=args.with_gold, split=args.split
-    )
+    out = export_target(args.out, args.format)  # inside the allowed folders, never over medui's own data
+    summary = export(args.task, args.format, out, session=session, with_gold=args.with_gold, split=args.split)
     human = f"{summary['records']} records ({summary['corrected']} corrected) -> {summary['out']}"
     if summary.get("overlapping_entities_left_out"):
         human += (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 from collections import Counter
@@ -123,7 +124,12 @@ def import_file(fmt: str, path: str | Path, task: str, split: str = "user") -> d
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    report: ImportReport = _importer(fmt)(path, task=task, split=split)
+    try:
+        report: ImportReport = _importer(fmt)(path, task=task, split=split)
+    except UnicodeDecodeError as exc:  # an importer that reads text without checking its encoding
+        raise InputError(f"{path}: not valid UTF-8 text (byte {exc.start})") from None
+    except RecursionError:  # JSON nested deeper than the parser goes
+        raise InputError(f"{path}: JSON nested too deeply") from None
     summary = report.summary()
     for name, records in report.records.items():
         validate_gold(spec, records, str(path))
@@ -155,7 +161,11 @@ def cmd_data_build(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from medui.backend import models
+    from medui.backend.finetune import jobs
+    from medui.backend.store.db import StoreError
 
+    with contextlib.suppress(StoreError):  # no database: the listing still works
+        jobs.sweep()  # an adapter left by a job whose worker died is removed before it could be listed
     rows = models.list_variants()
     human = "\n".join(f"{r['name']:<28} {r['kind']:<8} {r.get('description', '')}" for r in rows)
     return _print(args, rows, human)

@@ -1,7 +1,14 @@
-"""Settings (environment prefix MEDUI_): database URL, data and model folders, device, dtype."""
+"""Settings (environment prefix MEDUI_): database URL, data and model folders, device, dtype.
+
+Allowed folders: the app loads model folders only from `model_dirs` (its home, the models cache, the configured
+default model, MEDUI_ALLOWED_DIRS), and exports are written only inside `export_dirs` (its home, the current
+folder, the temporary folder, MEDUI_ALLOWED_DIRS). MEDUI_ALLOWED_DIRS lists folders separated by ':'.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +30,7 @@ class Settings(BaseSettings):
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"
     models_cache: Path | None = None  # converted bundled models; default <home>/models
+    allowed_dirs: str = ""  # more folders for model folders and exports, separated by os.pathsep
 
     @property
     def db_url(self) -> str:
@@ -41,6 +49,23 @@ class Settings(BaseSettings):
     def user_data_dir(self) -> Path:
         """Gold data a user imported, laid out like assets/data."""
         return self.home / "data"
+
+    @property
+    def extra_allowed_dirs(self) -> list[Path]:
+        """The folders of MEDUI_ALLOWED_DIRS."""
+        return [Path(p).expanduser() for p in self.allowed_dirs.split(os.pathsep) if p.strip()]
+
+    @property
+    def model_dirs(self) -> list[Path]:
+        """Folders the app may load model folders and adapters from."""
+        configured = Path(self.model).expanduser()
+        default = [configured] if configured.is_dir() else []
+        return [self.home, self.models_dir, self.adapters_dir, *default, *self.extra_allowed_dirs]
+
+    @property
+    def export_dirs(self) -> list[Path]:
+        """Folders exports may be written in."""
+        return [self.home, Path.cwd(), Path(tempfile.gettempdir()), *self.extra_allowed_dirs]
 
 
 @lru_cache(maxsize=1)

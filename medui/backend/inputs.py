@@ -10,10 +10,21 @@ from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
 MAX_TEXT_BYTES = 2_000_000
+_DROPPED = frozenset("\x7f") | frozenset(chr(c) for c in range(0xD800, 0xE000))  # DEL, lone surrogates
+FOLDER_EXPORTS = {"hf": ("dataset_info.json", "state.json"), "brat": ("annotation.conf",)}
 
 
 class InputError(ValueError):
-    """Input that cannot be used; the message says why in one line."""
+    """Input that cannot be used; the message says why in one line (`italian`: the same for the app)."""
+
+    def __init__(self, message: str, italian: str | None = None):
+        super().__init__(message)
+        self.italian = italian or message
+
+
+def dotted(n: int) -> str:
+    """A number with Italian thousands separators: 2.000.000."""
+    return f"{n:,}".replace(",", ".")
 
 
 def decode_bytes(raw: bytes, source: str) -> str:
@@ -22,17 +33,24 @@ def decode_bytes(raw: bytes, source: str) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{source}: invalid UTF-16 text") from exc
+            raise InputError(f"{source}: invalid UTF-16 text", f"{source}: testo UTF-16 non valido") from exc
     if b"\x00" in raw[:8192]:
-        raise InputError(f"{source}: binary file, expected text")
+        raise InputError(
+            f"{source}: binary file, expected text", f"{source}: file binario, serve un file di testo"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: not valid UTF-8 text (byte {exc.start})") from exc
+        raise InputError(
+            f"{source}: not valid UTF-8 text (byte {exc.start})",
+            f"{source}: testo non codificato in UTF-8 (byte {exc.start}); salvalo come UTF-8 e riprova",
+        ) from exc
 
 
 def read_text_file(path: str | Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, expected a text file")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     size = path.stat().st_size
@@ -45,9 +63,20 @@ def read_text_file(path: str | Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
     return decode_bytes(raw, str(path))
 
 
-def clean_text(text: str) -> str:
-    """Text ready for a task: control characters (but newlines and tabs) removed; empty refused."""
-    cleaned = "".join(ch for ch in text if ch in "\n\t" or ch >= " " and ch != "\x7f")
+def strip_controls(text: str) -> str:
+    """Text without control characters (but newlines and tabs), DEL and lone surrogates."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch >= " " and ch not in _DROPPED)
+
+
+def clean_text(text: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """Text ready for a task: control characters (but newlines and tabs) removed; empty and oversized refused."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise InputError(
+            f"the text is {size:,} bytes, more than the limit of {max_bytes:,}",
+            f"il testo è di {dotted(size)} byte, oltre il limite di {dotted(max_bytes)} byte",
+        )
+    cleaned = strip_controls(text)
     if not cleaned.strip():
         raise InputError("the text is empty")
     return cleaned
@@ -55,11 +84,14 @@ def clean_text(text: str) -> str:
 
 def record_from_input(spec: TaskSpec, text: str, record_id: str = "input") -> dict:
     """A task record from user input: plain text for text tasks; a JSON object for question answering."""
+    if not isinstance(text, str):
+        raise InputError(f"the input must be text, not {type(text).__name__}", "l'input deve essere un testo")
     if spec.family != "qa":
         return {"id": record_id, "text": clean_text(text)}
+    clean_text(text)  # size and emptiness
     try:
         obj = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         obj = None
     if not isinstance(obj, dict):
         hint = (
@@ -67,7 +99,10 @@ def record_from_input(spec: TaskSpec, text: str, record_id: str = "input") -> di
             if spec.answer_format == "multiple_choice"
             else '{"context": "...", "question": "..."}'
         )
-        raise InputError(f"task {spec.id} needs a JSON object like {hint}")
+        raise InputError(
+            f"task {spec.id} needs a JSON object like {hint}",
+            f"il compito {spec.id} vuole un oggetto JSON come {hint}",
+        )
     record = {"id": record_id, **obj}
     record.setdefault("answer", next(iter(spec.options), "x") if spec.options else "x")
     problems = [p for p in kind_for(spec).validate_record(spec, record) if "answer" not in p]
@@ -84,3 +119,59 @@ def validate_gold(spec: TaskSpec, records: list[dict], source: str) -> None:
         problems = kind.validate_record(spec, record)
         if problems:
             raise DataError(f"{source}: record {number} ({record.get('id')}): {problems[0]}")
+
+
+# paths ----------------------------------------------------------------------------------------------------
+def is_inside(path: str | Path, roots: list[Path]) -> bool:
+    """Whether a path, with links and '..' resolved, is one of the roots or inside one."""
+    target = Path(path).expanduser().resolve()
+    return any(target.is_relative_to(Path(root).expanduser().resolve()) for root in roots)
+
+
+def export_target(out: str | Path, fmt: str) -> Path:
+    """Where an export may be written: inside the allowed folders, never over the database or other data."""
+    from medui.config import get_settings
+
+    settings = get_settings()
+    target = Path(out).expanduser().resolve()
+    if not is_inside(target, settings.export_dirs):
+        places = ", ".join(str(d) for d in settings.export_dirs)
+        raise InputError(
+            f"{out}: outside the folders exports may be written in ({places}); add one with MEDUI_ALLOWED_DIRS"
+        )
+    for place in _protected(settings):
+        if target.is_relative_to(place) or place.is_relative_to(target) or _is_sidecar(target, place):
+            raise InputError(f"{out}: would write over medui's own data ({place}); choose another path")
+    _check_existing(target, out, fmt)
+    return target
+
+
+def _protected(settings) -> list[Path]:
+    """What an export must never overwrite: the database, adapters, converted models, imported data."""
+    places = [
+        settings.adapters_dir,
+        settings.models_dir,
+        settings.user_data_dir,
+        settings.home / "medui.sqlite",
+    ]
+    if settings.db_url.startswith("sqlite:///"):
+        places.append(Path(settings.db_url.removeprefix("sqlite:///")))
+    return [place.expanduser().resolve() for place in places]
+
+
+def _is_sidecar(target: Path, database: Path) -> bool:
+    """SQLite's own files next to a database (-wal, -shm, -journal)."""
+    return target.parent == database.parent and target.name.startswith(database.name + "-")
+
+
+def _check_existing(target: Path, out: str | Path, fmt: str) -> None:
+    """A file format needs a file path; a folder format an empty folder or an earlier export of its own."""
+    if fmt not in FOLDER_EXPORTS:
+        if target.is_dir():
+            raise InputError(f"{out}: is a folder; {fmt} is written to a file")
+        return
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; {fmt} is written to a folder")
+    earlier = any((target / marker).exists() for marker in FOLDER_EXPORTS[fmt])
+    if target.is_dir() and any(target.iterdir()) and not earlier:
+        raise InputError(f"{out}: a folder with other files in it; export {fmt} to a new or empty folder")

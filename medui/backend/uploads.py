@@ -11,7 +11,7 @@ import io
 import json
 from pathlib import Path
 
-from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes
+from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes, dotted, is_inside
 from medui.tasks.spec import TaskSpec
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -24,16 +24,24 @@ TEXT_COLUMNS = ("text", "testo")
 QA_COLUMNS = ("question", "context", "options")
 
 
-def read_upload(path: str | Path, spec: TaskSpec) -> list[str]:
-    """The inputs of an uploaded file, each as `record_from_input` takes it."""
+def read_upload(path: str | Path, spec: TaskSpec, folder: str | Path | None = None) -> list[str]:
+    """The inputs of an uploaded file, each as `record_from_input` takes it.
+
+    `folder`: where uploads land (the app's upload cache); a path elsewhere (a request naming a server file
+    instead of uploading one) is refused before anything is read.
+    """
     path = Path(path)
     name, suffix = path.name, path.suffix.lower()
+    if folder is not None and not is_inside(path, [Path(folder)]):
+        raise InputError(f"{name}: non è un file caricato; carica il file dal tuo computer")
     if suffix not in SUFFIXES:
         raise InputError(f"{name}: formato non supportato; usa uno tra {', '.join(SUFFIXES)}")
+    if not path.is_file():
+        raise InputError(f"{name}: il file caricato non si trova più sul server; caricalo di nuovo")
     size = path.stat().st_size
     limit = MAX_UPLOAD_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_TEXT_BYTES
     if size > limit:
-        raise InputError(f"{name}: {size:,} byte, oltre il limite di {limit:,} byte".replace(",", "."))
+        raise InputError(f"{name}: {dotted(size)} byte, oltre il limite di {dotted(limit)} byte")
     if suffix == ".docx":
         return [_checked(docx_text(path), name)]
     if suffix == ".pdf":
@@ -51,7 +59,7 @@ def read_upload(path: str | Path, spec: TaskSpec) -> list[str]:
 
 def _checked(text: str, name: str) -> str:
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
-        raise InputError(f"{name}: il testo estratto supera il limite di {MAX_TEXT_BYTES:,} byte")
+        raise InputError(f"{name}: il testo estratto supera il limite di {dotted(MAX_TEXT_BYTES)} byte")
     if not text.strip():
         raise InputError(f"{name}: nessun testo nel file")
     return text
@@ -90,10 +98,11 @@ def pdf_text(path: Path) -> str:
 
 def csv_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
     """Rows of a CSV with a header: the `text` (or `testo`) column; for QA, question/context/option columns."""
+    reader = csv.DictReader(io.StringIO(text), strict=True)  # bad quoting is an error, not a merged field
     try:
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = list(reader)
     except csv.Error as exc:
-        raise InputError(f"{name}: CSV non leggibile ({exc})") from exc
+        raise InputError(f"{name}: CSV non leggibile alla riga {reader.reader.line_num} ({exc})") from exc
     if not rows:
         return []
     columns = [c.strip().lower() for c in rows[0] if c is not None]
@@ -127,6 +136,8 @@ def jsonl_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{name}: riga {number}: JSON non valido ({exc.msg})") from exc
+        except RecursionError:
+            raise InputError(f"{name}: riga {number}: JSON annidato troppo in profondità") from None
         if isinstance(obj, str):
             out.append(obj)
         elif isinstance(obj, dict) and spec.family == "qa":

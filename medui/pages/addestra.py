@@ -75,11 +75,14 @@ def build(demo: gr.Blocks) -> None:
     timer = gr.Timer(2.0)
 
     @guarded
-    def refresh(selected: int | None) -> tuple:
+    def refresh(selected: int | None, request: gr.Request) -> tuple:
         rows, choices = job_rows()
         if selected is None and choices:
             selected = choices[0][1]  # the newest job
-        view = job_view(service.job_status(int(selected))) if selected is not None else ("", None, "", [])
+        user = user_of(request)
+        view = (
+            job_view(service.job_status(int(selected), user)) if selected is not None else ("", None, "", [])
+        )
         return (rows, gr.update(choices=choices, value=selected), *view)
 
     outputs = [jobs, job, progress, loss, log, scores]
@@ -115,7 +118,7 @@ def build(demo: gr.Blocks) -> None:
         return (
             rows,
             gr.update(choices=choices, value=started["id"]),
-            *job_view(service.job_status(started["id"])),
+            *job_view(service.job_status(started["id"], user_of(request))),
         )
 
     inputs = [
@@ -140,7 +143,7 @@ def build(demo: gr.Blocks) -> None:
             raise gr.Error("Scegli un lavoro.")
         stopped = service.cancel_training(int(selected), user_of(request))
         common.info(f"Lavoro {stopped['id']}: {stopped['status']}.")
-        return refresh(selected)
+        return refresh(selected, request)
 
     cancel.click(do_cancel, job, outputs, api_name="addestra_annulla")
 

@@ -61,8 +61,8 @@ def user_of(request: gr.Request | None) -> str | None:
 
 
 def message_of(exc: BaseException) -> str:
-    """The one-line message of an error, escaped for the toast."""
-    text = str(exc).strip() or type(exc).__name__
+    """The one-line message of an error (its Italian text when it has one), escaped for the toast."""
+    text = str(getattr(exc, "italian", None) or exc).strip() or type(exc).__name__
     if isinstance(exc, KeyError) and text.startswith("'") and not isinstance(exc, UnknownTask | UnknownSplit):
         text = text.strip("'")
     return html.escape(text.splitlines()[0], quote=False)

@@ -227,10 +227,10 @@ def build(demo: gr.Blocks) -> None:
     records.select(pick_record, None, index, api_name="confronta_scegli_record", queue=False)
 
     @guarded
-    def do_compare(a: int | None, b: int | None) -> tuple:
+    def do_compare(a: int | None, b: int | None, request: gr.Request) -> tuple:
         if a is None or b is None:
             raise gr.Error("Scegli due valutazioni.")
-        result = service.compare_runs(int(a), int(b))
+        result = service.compare_runs(int(a), int(b), user_of(request))
         return _frame(result["metrics"]), _frame(result["records"])
 
     compare.click(

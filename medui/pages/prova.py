@@ -10,6 +10,7 @@ import html
 from collections.abc import Iterator
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from medui.backend import service
 from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, read_upload
@@ -152,7 +153,7 @@ def build(demo: gr.Blocks) -> None:
     def run(task_id, strategy, model, model_path, text, upload, request: gr.Request) -> Iterator[dict]:
         """Run the task on the text or on each record of the uploaded file, streaming the output."""
         user = user_of(request)
-        inputs = read_upload(upload, get_spec(task_id)) if upload else [text]
+        inputs = read_upload(upload, get_spec(task_id), get_upload_folder()) if upload else [text]
         name = service.pick_model(model, model_path)
         results: list[dict] = []
         table_update = gr.update(visible=len(inputs) > 1, value=[])

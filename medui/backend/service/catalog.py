@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from medui.backend import models
-from medui.backend.service.core import MODEL_LOCK, allowed, default_model
+from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, default_model
 from medui.backend.service.running import drop_engines
 from medui.backend.service.training import before_after
 from medui.backend.store.db import session_scope
@@ -64,6 +64,9 @@ def _registered() -> dict[str, dict]:
 
 def model_rows() -> list[dict]:
     """Every variant: kind, size on disk, whether and where it is loaded, and for adapters lineage and scores."""
+    from medui.backend.finetune.jobs import sweep
+
+    sweep()  # a job killed between installing and registering its adapter must not list it
     loaded = {lm.name: lm for lm in models.loaded()}
     registered = _registered()
     names = [v["name"] for v in models.list_variants()]
@@ -79,7 +82,7 @@ def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dic
     try:
         kind = models.resolve(name).kind
     except models.ModelError as exc:
-        kind = f"non disponibile ({exc})"
+        kind = f"non disponibile ({exc.italian})"
     info = loaded_info(lm) if lm is not None else {}
     lineage = registered.get("lineage") or {}
     return {
@@ -113,7 +116,10 @@ def load_model(name: str, username: str | None = None) -> dict:
     """Load a variant (researchers only); returns its row."""
     allowed(username, "models")
     with MODEL_LOCK:
-        lm = models.load(name)
+        try:
+            lm = models.load(checked_model(name))
+        except models.ModelError as exc:
+            raise models.ModelError(exc.italian) from None  # the app speaks Italian
     return model_row(lm.name, lm, _registered().get(lm.name, {}))
 
 

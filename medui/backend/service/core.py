@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from medui.backend import auth, models
 from medui.backend.engine import STRATEGIES
+from medui.backend.inputs import InputError, is_inside
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
@@ -45,6 +47,18 @@ def add_user(name: str, role: str, password: str) -> dict:
         return {"id": user.id, "name": user.name, "role": user.role}
 
 
+def as_id(value, what: str) -> int:
+    """A row number from a request (an int, an integral float or digits), or InputError naming what it is."""
+    number = None
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 1 <= number < 2**63:
+        raise InputError(f"{what}: {str(value)[:40]!r} non è un numero valido (un intero da 1 in su)")
+    return number
+
+
 # choices --------------------------------------------------------------------------------------------------
 def task_choices(families: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     """(label, task id) of every task, for dropdowns."""
@@ -69,6 +83,9 @@ def default_model() -> str:
 
 def model_choices() -> list[str]:
     """Model names for dropdowns: the default first, then bundled models, adapters and loaded models."""
+    from medui.backend.finetune.jobs import sweep
+
+    sweep()  # a job killed between installing and registering its adapter must not offer it
     names = [
         default_model(),
         *(v["name"] for v in models.list_variants()),
@@ -80,6 +97,42 @@ def model_choices() -> list[str]:
 def pick_model(choice: str | None, path: str | None = None) -> str:
     """The model a page asks for: the free path when filled in, else the dropdown, else the default."""
     return (path or "").strip() or (choice or "").strip() or default_model()
+
+
+def checked_model(name: str | None) -> str:
+    """A model the app may load: bundled, a cached hub id, or a folder (and its base) inside the allowed ones."""
+    name = (name or "").strip() or default_model()
+    if len(name) > 1000 or any(ch < " " for ch in name):
+        raise InputError("nome del modello non valido: troppo lungo o con caratteri di controllo")
+    if _existing_path(name):
+        _allowed_folder(Path(name).expanduser(), name)  # before anything is read from it
+    try:
+        variant = models.resolve(name)
+    except models.ModelError as exc:
+        raise models.ModelError(exc.italian) from None  # the app speaks Italian
+    for part in (variant, variant.base):
+        if part is not None and part.kind in ("local", "adapter") and part.path is not None:
+            _allowed_folder(part.path, name)
+    return name
+
+
+def _existing_path(name: str) -> bool:
+    try:
+        return Path(name).expanduser().exists()
+    except OSError:
+        return False
+
+
+def _allowed_folder(path: Path, name: str) -> None:
+    try:
+        inside = is_inside(path, get_settings().model_dirs)
+    except OSError:
+        inside = False
+    if not inside:
+        raise InputError(
+            f"cartella del modello non consentita: {name!r}. L'app carica modelli solo dalla sua cartella, "
+            "dai modelli convertiti, dal modello predefinito e dalle cartelle di MEDUI_ALLOWED_DIRS"
+        )
 
 
 def task_splits(task_id: str) -> list[str]:

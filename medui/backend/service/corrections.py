@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 
-from medui.backend.inputs import InputError
-from medui.backend.service.core import allowed, identity
+from medui.backend.inputs import InputError, strip_controls
+from medui.backend.service.core import allowed, as_id, identity
 from medui.backend.store.db import session_scope
 from medui.tasks.registry import get_spec
+
+MAX_NOTE_CHARS = 2000
 
 
 def parse_record(record_json: str | dict) -> dict:
     """A record from JSON text (or a dict already)."""
     if isinstance(record_json, dict):
         return record_json
+    if not isinstance(record_json, str):
+        raise InputError("il record deve essere un oggetto JSON")
     try:
         record = json.loads(record_json or "")
     except json.JSONDecodeError as exc:
         raise InputError(f"il record non è JSON valido ({exc.msg}, riga {exc.lineno})") from exc
+    except RecursionError:
+        raise InputError("il record non è JSON valido (annidato troppo in profondità)") from None
     if not isinstance(record, dict):
         raise InputError("il record deve essere un oggetto JSON")
     return record
@@ -36,12 +42,25 @@ def save_correction(
     from medui.cli_store import correction_row
 
     record = None if accept and not record_json else parse_record(record_json or "")
+    note = clean_note(note)
     with session_scope() as session:
         corr = add_correction(
-            record, who.name, session=session, prediction_id=int(prediction_id), note=note,
+            record, who.name, session=session, prediction_id=as_id(prediction_id, "predizione"), note=note,
             kind="accept" if accept else "edit",
         )  # fmt: skip
         return correction_row(corr)
+
+
+def clean_note(note: str | None) -> str | None:
+    """A correction's note: text of at most MAX_NOTE_CHARS, control characters (but newlines and tabs) removed."""
+    if note is None:
+        return None
+    if not isinstance(note, str):
+        raise InputError("la nota deve essere un testo")
+    if len(note) > MAX_NOTE_CHARS:
+        raise InputError(f"la nota ha {len(note)} caratteri, oltre il limite di {MAX_NOTE_CHARS}")
+    cleaned = strip_controls(note)
+    return cleaned if cleaned.strip() else None
 
 
 def correction_queue(task_id: str, limit: int = 20, username: str | None = None) -> list[dict]:
@@ -75,7 +94,7 @@ def correction_item(prediction_id: int, username: str | None = None) -> dict:
     from medui.cli_store import correction_row
 
     with session_scope() as session:
-        pred = get_prediction(int(prediction_id), session=session)
+        pred = get_prediction(as_id(prediction_id, "predizione"), session=session)
         doc = get_document(pred.document_id, session=session)
         history = [correction_row(c) for c in correction_history(doc.id, session=session)]
         return {

@@ -198,13 +198,13 @@ def run_records(run_id: int, username: str | None = None) -> list[dict]:
         return out
 
 
-def compare_runs(run_a: int, run_b: int) -> dict:
+def compare_runs(run_a: int, run_b: int, username: str | None = None) -> dict:
     """Two runs side by side: their metrics, and per record (by record id) the two scores and the difference."""
     a, b = run_metrics(run_a), run_metrics(run_b)
     keys = [k for k in dict.fromkeys([*a, *b]) if isinstance(a.get(k, b.get(k)), int | float | str)]
     metrics = [{"metrica": k, f"#{run_a}": a.get(k), f"#{run_b}": b.get(k)} for k in keys]
-    scores_a = {r["record_id"]: r["score"] for r in run_records(run_a)}
-    scores_b = {r["record_id"]: r["score"] for r in run_records(run_b)}
+    scores_a = {r["record_id"]: r["score"] for r in run_records(run_a, username)}
+    scores_b = {r["record_id"]: r["score"] for r in run_records(run_b, username)}
     records = []
     for rid in dict.fromkeys([*scores_a, *scores_b]):
         sa, sb = scores_a.get(rid), scores_b.get(rid)

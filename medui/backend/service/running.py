@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from medui.backend import auth, models
 from medui.backend.engine import STRATEGIES, Engine, Prediction, doc_hash, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
-from medui.backend.service.core import MODEL_LOCK, allowed
+from medui.backend.service.core import MODEL_LOCK, allowed, checked_model
 from medui.backend.store.db import session_scope
 from medui.tasks.registry import get_spec
 
@@ -58,7 +58,10 @@ def engine_for(model: str, task_id: str, strategy: str, shots: int | None = None
     """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused."""
     spec = get_spec(task_id)
     parsed = parse_strategy(strategy, spec, shots)
-    lm = models.load(model)
+    try:
+        lm = models.load(checked_model(model))
+    except models.ModelError as exc:
+        raise models.ModelError(exc.italian) from None  # the app speaks Italian
     key = (lm.key, spec.id, spec.version, parsed, seed)
     with _STATE_LOCK:
         if key in _ENGINES:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from medui.backend.inputs import InputError
-from medui.backend.service.core import allowed, identity
+from medui.backend.service.core import allowed, as_id, checked_model, identity
 from medui.backend.store.db import session_scope
 
 DATA_SOURCES = ("corrections", "gold", "both")
@@ -36,6 +36,7 @@ def start_training(
     if unknown:
         raise InputError(f"iperparametri sconosciuti: {', '.join(unknown)}")
     overrides = {k: v for k, v in hyperparameters.items() if v not in (None, 0, "")}
+    model = checked_model(model) if model else None
     with session_scope() as session:
         job = jobs.submit(
             session=session, tasks=task_list(tasks), name=(name or "").strip(), model=model or None,
@@ -51,7 +52,7 @@ def job_status(job_id: int, username: str | None = None) -> dict:
     from medui.cli_train import job_summary
 
     with session_scope() as session:
-        job = jobs.get(int(job_id), session=session)
+        job = jobs.get(as_id(job_id, "lavoro"), session=session)
         row = job_summary(job, session)
         row["loss_curve"] = [list(point) for point in job.loss_curve or []]
         row["log"] = (job.log or "")[-4000:]
@@ -75,7 +76,7 @@ def cancel_training(job_id: int, username: str | None = None) -> dict:
     from medui.cli_train import job_summary
 
     with session_scope() as session:
-        return job_summary(jobs.cancel(int(job_id), session=session, grace_s=10.0), session)
+        return job_summary(jobs.cancel(as_id(job_id, "lavoro"), session=session, grace_s=10.0), session)
 
 
 def before_after(scores: dict | None) -> list[dict]:
