@@ -25,7 +25,11 @@ SPAN_FAMILIES = ("ner", "am", "re")
 
 
 class StrategyError(ValueError):
-    pass
+    """A strategy name or shot count that cannot be used; `italian`: the message for the app."""
+
+    def __init__(self, message: str, italian: str | None = None):
+        super().__init__(message)
+        self.italian = italian or message
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,10 @@ class Strategy:
 
 def parse_strategy(name: str, spec: TaskSpec, shots: int | None = None) -> Strategy:
     if name not in STRATEGIES:
-        raise StrategyError(f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}")
+        raise StrategyError(
+            f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}",
+            f"strategia sconosciuta {name!r}: usa una tra {', '.join(STRATEGIES)}",
+        )
     few = name.startswith("few-shot")
     k = (spec.default_shots if shots is None else shots) if few else 0
     if k < 0:

@@ -78,7 +78,7 @@ def clean_text(text: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
         )
     cleaned = strip_controls(text)
     if not cleaned.strip():
-        raise InputError("the text is empty")
+        raise InputError("the text is empty", "il testo è vuoto")
     return cleaned
 
 

@@ -20,6 +20,10 @@ class UnknownTask(KeyError):
     def __str__(self) -> str:
         return f"unknown task {self.args[0]!r}: `medui tasks` lists the {len(all_specs())} tasks"
 
+    @property
+    def italian(self) -> str:
+        return f"compito sconosciuto {self.args[0]!r}: i compiti sono {len(all_specs())}, vedi l'elenco"
+
 
 @lru_cache(maxsize=1)
 def all_specs() -> dict[str, TaskSpec]:

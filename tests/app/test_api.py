@@ -71,11 +71,11 @@ def test_without_a_login_nothing_is_served(app_server):
 
 def test_bad_input_gets_one_clear_message(clients):
     client = clients["anna"]
-    with pytest.raises(Exception, match="the text is empty"):
+    with pytest.raises(Exception, match="il testo è vuoto"):
         client.predict(TASK, "", "cd", "   ", api_name="/run_task")
     with pytest.raises(Exception, match="strategia sconosciuta"):
         client.predict(TASK, "", "magia", TEXT, api_name="/run_task")
-    with pytest.raises(Exception, match="unknown task"):
+    with pytest.raises(Exception, match="compito sconosciuto"):
         client.predict("nessuno", "", "cd", TEXT, api_name="/run_task")
 
 

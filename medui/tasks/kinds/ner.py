@@ -67,7 +67,7 @@ def span_problems(spec: TaskSpec, text: str, entities: list, where: str = "entit
             problems.append(f"{where}[{i}] is not an object")
             continue
         start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        if not (type(start) is int and type(end) is int and 0 <= start < end <= len(text)):  # bools are ints
             problems.append(f"{where}[{i}]: offsets {start}..{end} outside the text (length {len(text)})")
             continue
         if label not in spec.labels:
