@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medui.backend.data.common import DataError
+from medui.backend.models import model_and_adapter
+from medui.backend.store.corrections import correction_row, queue_row
 from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
 
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from medui.backend.evaluation import EvalResult
-    from medui.backend.store.tables import Correction, Prediction, Run
+    from medui.backend.store.tables import Run
     from medui.tasks.spec import TaskSpec
 
 COMMANDS = ("export", "corrections", "queue", "db")
@@ -98,24 +100,6 @@ def cmd_export(args: argparse.Namespace, session: Session) -> int:
     return _print(args, summary, human)
 
 
-def correction_row(corr: Correction) -> dict:
-    """A correction as plain data."""
-    return {
-        "id": corr.id,
-        "task": corr.task,
-        "document_id": corr.document_id,
-        "record_id": corr.record.get("id"),
-        "prediction_id": corr.prediction_id,
-        "kind": corr.kind,
-        "annotator": corr.annotator,
-        "note": corr.note,
-        "created_at": corr.created_at.isoformat(timespec="seconds"),
-        "supersedes_id": corr.supersedes_id,
-        "score": corr.score,
-        "record": corr.record,
-    }
-
-
 def _correction_line(row: dict) -> str:
     pred = f"pred {row['prediction_id']}" if row["prediction_id"] else "by hand"
     note = f"  # {row['note']}" if row["note"] else ""
@@ -173,19 +157,6 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
     row = correction_row(corr)
     superseded = f", supersedes #{corr.supersedes_id}" if corr.supersedes_id else ""
     return _print(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
-
-
-def queue_row(pred: Prediction, record_id: str) -> dict:
-    return {
-        "prediction_id": pred.id,
-        "run_id": pred.run_id,
-        "document_id": pred.document_id,
-        "record_id": record_id,
-        "confidence": pred.confidence,
-        "score": pred.score,
-        "valid": pred.valid,
-        "created_at": pred.created_at.isoformat(timespec="seconds"),
-    }
 
 
 def cmd_queue(args: argparse.Namespace, session: Session) -> int:
@@ -248,7 +219,7 @@ def save_eval(
 
     golds = _golds_for(result, spec, split, records)
     m = result.metrics
-    model, adapter = _model_and_adapter(m.get("model", "?"))
+    model, adapter = model_and_adapter(m.get("model", "?"))
     seconds = m.get("seconds")
     started = utcnow() - timedelta(seconds=seconds or 0.0)
     run = save_run(
@@ -272,16 +243,3 @@ def _golds_for(
 
     by_id = {str(r.get("id")): r for r in load_split(spec, split)}
     return [by_id.get(str(p.record.get("id"))) for p in result.predictions]
-
-
-def _model_and_adapter(name: str) -> tuple[str, str | None]:
-    """(base model, adapter) of a model name: an adapter is stored with its base."""
-    from medui.backend.models import ModelError, resolve
-
-    try:
-        variant = resolve(name)
-    except ModelError:
-        return name, None
-    if variant.kind == "adapter" and variant.base is not None:
-        return variant.base.name, name
-    return name, None

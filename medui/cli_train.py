@@ -9,6 +9,8 @@ import argparse
 import json
 import sys
 
+from medui.backend.finetune.store_access import job_summary
+
 COMMANDS = ("train", "jobs")
 
 
@@ -118,18 +120,6 @@ def follow(args: argparse.Namespace, job_id: int, session) -> int:
     summary = job_summary(job, session)
     _emit(args, summary, _human_result(summary))
     return 0 if job.status == "succeeded" else 1
-
-
-def job_summary(job, session=None) -> dict:
-    """A job row, with its variant's scores once it has one."""
-    from medui.backend.finetune.store_access import job_row
-    from medui.backend.store.tables import ModelVariant
-
-    row = job_row(job)
-    if session is not None and job.adapter_variant_id is not None:
-        variant = session.get(ModelVariant, job.adapter_variant_id)
-        row["scores"] = variant.scores if variant else None
-    return row
 
 
 def _human_result(row: dict) -> str:

@@ -341,3 +341,14 @@ def offline_hub() -> None:
     """Never reach a model hub at run time."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def model_and_adapter(name: str) -> tuple[str, str | None]:
+    """(base model, adapter) of a model name: an adapter is stored with its base."""
+    try:
+        variant = resolve(name)
+    except ModelError:
+        return name, None
+    if variant.kind == "adapter" and variant.base is not None:
+        return variant.base.name, name
+    return name, None

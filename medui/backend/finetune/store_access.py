@@ -170,3 +170,12 @@ def job_row(job: TrainingJob) -> dict:
         "started_at": job.started_at.isoformat(timespec="seconds") if job.started_at else None,
         "finished_at": job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
     }
+
+
+def job_summary(job, session=None) -> dict:
+    """A job row, with its variant's scores once it has one."""
+    row = job_row(job)
+    if session is not None and job.adapter_variant_id is not None:
+        variant = session.get(ModelVariant, job.adapter_variant_id)
+        row["scores"] = variant.scores if variant else None
+    return row

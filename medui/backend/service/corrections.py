@@ -38,8 +38,7 @@ def save_correction(
 ) -> dict:
     """Append a correction of a prediction (validated against the task), or accept the prediction as it is."""
     who = allowed(username, "correct")
-    from medui.backend.store.corrections import add_correction
-    from medui.cli_store import correction_row
+    from medui.backend.store.corrections import add_correction, correction_row
 
     record = None if accept and not record_json else parse_record(record_json or "")
     note = clean_note(note)
@@ -67,8 +66,8 @@ def correction_queue(task_id: str, limit: int = 20, username: str | None = None)
     """Predictions of a task to correct next: least confident first, then oldest."""
     identity(username)
     from medui.backend.store.corrections import correction_queue as queue_of
+    from medui.backend.store.corrections import queue_row
     from medui.backend.store.tables import Document
-    from medui.cli_store import queue_row
 
     spec = get_spec(task_id)
     if limit < 1:
@@ -89,9 +88,8 @@ def _preview(text: str, chars: int = 90) -> str:
 def correction_item(prediction_id: int, username: str | None = None) -> dict:
     """What the correction page edits: the task, the document, the prediction and the document's history."""
     identity(username)
-    from medui.backend.store.corrections import correction_history
+    from medui.backend.store.corrections import correction_history, correction_row
     from medui.backend.store.repo import get_document, get_prediction
-    from medui.cli_store import correction_row
 
     with session_scope() as session:
         pred = get_prediction(as_id(prediction_id, "predizione"), session=session)
@@ -108,8 +106,8 @@ def recent_corrections(task_id: str, limit: int = 50) -> list[dict]:
     """The latest corrections of a task, newest first: who corrected what, and when."""
     from sqlmodel import col, select
 
+    from medui.backend.store.corrections import correction_row
     from medui.backend.store.tables import Correction
-    from medui.cli_store import correction_row
 
     query = select(Correction).where(Correction.task == get_spec(task_id).id)
     with session_scope() as session:

@@ -199,9 +199,9 @@ def send_to_queue(result_id: str, username: str | None = None) -> dict:
 
 def model_and_adapter(name: str) -> tuple[str, str | None]:
     """(base model, adapter) of a model name, as runs store them."""
-    from medui.cli_store import _model_and_adapter
+    from medui.backend.models import model_and_adapter as resolve_pair
 
-    return _model_and_adapter(name)
+    return resolve_pair(name)
 
 
 def drop_engines(model: str | None = None) -> None:

@@ -28,7 +28,7 @@ def start_training(
     """Start a supervised LoRA job on the tasks' data; returns the job (its worker runs in the background)."""
     allowed(username, "train")
     from medui.backend.finetune import jobs
-    from medui.cli_train import job_summary
+    from medui.backend.finetune.store_access import job_summary
 
     if data not in DATA_SOURCES:
         raise InputError(f"dati sconosciuti {data!r}: usa uno tra {', '.join(DATA_SOURCES)}")
@@ -49,7 +49,7 @@ def job_status(job_id: int, username: str | None = None) -> dict:
     """A job now: status, progress, loss curve, the end of its log and, when done, before/after scores."""
     identity(username)
     from medui.backend.finetune import jobs
-    from medui.cli_train import job_summary
+    from medui.backend.finetune.store_access import job_summary
 
     with session_scope() as session:
         job = jobs.get(as_id(job_id, "lavoro"), session=session)
@@ -63,7 +63,7 @@ def job_status(job_id: int, username: str | None = None) -> dict:
 def list_jobs(limit: int = 50) -> list[dict]:
     """The latest training jobs, newest first."""
     from medui.backend.finetune import jobs
-    from medui.cli_train import job_summary
+    from medui.backend.finetune.store_access import job_summary
 
     with session_scope() as session:
         return [job_summary(j) for j in jobs.list_all(session=session, limit=limit)]
@@ -73,7 +73,7 @@ def cancel_training(job_id: int, username: str | None = None) -> dict:
     """Ask a job to stop (a running one is killed if it does not stop within a few seconds)."""
     allowed(username, "train")
     from medui.backend.finetune import jobs
-    from medui.cli_train import job_summary
+    from medui.backend.finetune.store_access import job_summary
 
     with session_scope() as session:
         return job_summary(jobs.cancel(as_id(job_id, "lavoro"), session=session, grace_s=10.0), session)

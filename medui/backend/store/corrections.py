@@ -207,3 +207,36 @@ def rescore_run(run_id: int, *, session: Session) -> dict:
         counts.append(score_record(spec, reference, row.record)[0])
     name = kind_for(spec).metric_name(spec)
     return {**metrics.aggregate(name, counts), "corrected": corrected, "run_id": run_id}
+
+
+# plain data for the CLI and the app --------------------------------------------------------------------
+def correction_row(corr: Correction) -> dict:
+    """A correction as plain data."""
+    return {
+        "id": corr.id,
+        "task": corr.task,
+        "document_id": corr.document_id,
+        "record_id": corr.record.get("id"),
+        "prediction_id": corr.prediction_id,
+        "kind": corr.kind,
+        "annotator": corr.annotator,
+        "note": corr.note,
+        "created_at": corr.created_at.isoformat(timespec="seconds"),
+        "supersedes_id": corr.supersedes_id,
+        "score": corr.score,
+        "record": corr.record,
+    }
+
+
+def queue_row(pred: Prediction, record_id: str) -> dict:
+    """A prediction in the correction queue as plain data."""
+    return {
+        "prediction_id": pred.id,
+        "run_id": pred.run_id,
+        "document_id": pred.document_id,
+        "record_id": record_id,
+        "confidence": pred.confidence,
+        "score": pred.score,
+        "valid": pred.valid,
+        "created_at": pred.created_at.isoformat(timespec="seconds"),
+    }
