@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from medui.backend.store import backup as store_backup
-from medui.backend.store.db import init_db, session_scope
+from medui.backend.store.db import head_revision, init_db, session_scope
 from medui.cli import main
 from medui.config import get_settings
 from tests.hardening import load_scenario as scenario
@@ -113,7 +113,7 @@ def test_a_backup_taken_while_corrections_are_saved_holds_every_earlier_one(back
 
     assert code == 0, err
     summary = json.loads(out)
-    assert summary["integrity"] == "ok" and summary["revision"] == "0002_prediction_confidence"
+    assert summary["integrity"] == "ok" and summary["revision"] == head_revision()
     path = Path(summary["backup"])
     rows = corrections(path)
     assert set(committed_before) <= {(r[0], r[3]) for r in rows}
@@ -191,8 +191,10 @@ def test_restore_refuses_while_an_evaluation_of_the_database_runs(backup_home, c
     from medui.tasks.registry import get_spec
 
     with session_scope(engine) as session:
-        repo.save_run(get_spec(scenario.TASK), session=session, model="m", strategy="cd", status="running",
-                      parameters={"pid": os.getpid()})  # fmt: skip
+        run = repo.save_run(
+            get_spec(scenario.TASK), session=session, model="m", strategy="cd", status="running"
+        )
+        run.pid = os.getpid()
     runs_before = _count(database(), "runs")
     assert "is running" in bad(capsys, "restore", str(saved), "--force")
     assert _count(database(), "runs") == runs_before == _count(saved, "runs") + 1  # nothing replaced

@@ -1,6 +1,6 @@
 """Dataset evaluations as background jobs, stored runs record by record, two runs compared, the study table.
 
-An evaluation is a run row (status "running", progress in `parameters["progress"]`) and a thread of the server
+An evaluation is a run row (status "running", its progress in `done`/`total`) and a thread of the server
 process that predicts the split in batches (holding MODEL_LOCK one batch at a time, so that page runs interleave)
 and stores every prediction at the end. Closing the browser tab loses nothing; a server that stops mid-run
 leaves the run marked failed the next time runs are listed.
@@ -41,13 +41,14 @@ def start_evaluation(
         )
     engine = engine_for(model, spec.id, strategy)  # a bad model or strategy fails here, not in the thread
     base, adapter = model_and_adapter(engine.lm.name)
-    params = {"source": "app", "user": who.name, "limit": limit or None, "pid": os.getpid()}
-    params["progress"] = [0, len(records)]
+    params = {"source": "app", "user": who.name, "limit": limit or None}
     with session_scope() as session:
         run = repo.save_run(
             spec, session=session, model=base, adapter=adapter, strategy=engine.strategy.name,
             shots=engine.strategy.shots, seed=engine.seed, split=split, parameters=params, status="running",
         )  # fmt: skip
+        run.done, run.total, run.pid = 0, len(records), os.getpid()
+        session.flush()
         run_id = run.id
     with _LIVE_LOCK:
         _LIVE.add(run_id)
@@ -78,7 +79,7 @@ def _set_progress(run_id: int, done: int, total: int) -> None:
 
     with session_scope() as session:
         run = session.get(Run, run_id)
-        run.parameters = {**run.parameters, "progress": [done, total]}
+        run.done, run.total = done, total
 
 
 def _finish(run_id: int, engine, records: list[dict], predictions: list, seconds: float) -> None:
@@ -104,7 +105,7 @@ def _fail(run_id: int, error: str) -> None:
     with session_scope() as session:
         run = session.get(Run, run_id)
         if run is not None:
-            run.status, run.metrics = "failed", {"error": error}
+            run.status, run.error = "failed", error
 
 
 def _pid_alive(pid: int | None) -> bool:
@@ -121,7 +122,7 @@ def _pid_alive(pid: int | None) -> bool:
 
 def _orphaned(run) -> bool:
     """A running run that no thread will finish: its server stopped, or this server lost its thread."""
-    pid = (run.parameters or {}).get("pid")
+    pid = run.pid
     if pid == os.getpid():
         with _LIVE_LOCK:
             return run.id not in _LIVE
@@ -131,13 +132,12 @@ def _orphaned(run) -> bool:
 def run_row(run) -> dict:
     """A run as plain data: what, how far, and its primary score."""
     m = run.metrics or {}
-    done, total = (run.parameters or {}).get("progress") or [None, None]
     primary = m.get("primary")
     return {
         "id": run.id, "task": run.task, "split": run.split, "model": run.adapter or run.model,
-        "strategy": run.strategy, "status": run.status, "done": done, "total": total,
+        "strategy": run.strategy, "status": run.status, "done": run.done, "total": run.total,
         "primary": primary, "score": None if primary is None else round(100 * m[primary], 1),
-        "n": m.get("n"), "seconds": run.seconds, "error": m.get("error"),
+        "n": m.get("n"), "seconds": run.seconds, "error": run.error,
         "started_at": run.started_at.isoformat(timespec="seconds") if run.started_at else None,
     }  # fmt: skip
 
@@ -157,7 +157,7 @@ def list_runs(task_id: str | None = None, limit: int = 100, run_id: int | None =
         runs = list(session.exec(query.execution_options(populate_existing=True)))
         for run in runs:
             if run.status == "running" and _orphaned(run):
-                run.status, run.metrics = "failed", {"error": "interrotta: il server si è fermato"}
+                run.status, run.error = "failed", "interrotta: il server si è fermato"
         return [run_row(r) for r in runs]
 
 

@@ -244,9 +244,9 @@ def _swap_in(target: Path, staged: Path) -> Path:
 
 def _refuse_while_jobs_run(conn: sqlite3.Connection, target: Path) -> None:
     """Refuse while an evaluation or a training job of the target runs: it would write into removed rows."""
-    runs = conn.execute(
-        "SELECT id, json_extract(parameters, '$.pid') FROM runs WHERE status = 'running'"
-    ).fetchall()
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    pid = "pid" if "pid" in columns else "json_extract(parameters, '$.pid')"  # before migration 0003
+    runs = conn.execute(f"SELECT id, {pid} FROM runs WHERE status = 'running'").fetchall()
     jobs = conn.execute("SELECT id, pid FROM training_jobs WHERE status IN ('queued', 'running')").fetchall()
     for what, rows in (("evaluation run", runs), ("training job", jobs)):
         for row_id, pid in rows:

@@ -91,6 +91,10 @@ class Run(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     seconds: float | None = None
     status: str = "succeeded"  # running | succeeded | failed
+    done: int | None = None  # records predicted so far, while running in the background
+    total: int | None = None
+    pid: int | None = None  # the server process evaluating it (a running run whose process is gone failed)
+    error: str | None = None
 
 
 class Prediction(SQLModel, table=True):

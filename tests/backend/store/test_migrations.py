@@ -78,3 +78,34 @@ def test_downgrade_to_first_and_back(db_url):
     db.upgrade(engine)
     assert "confidence" in {c["name"] for c in inspect(engine).get_columns("predictions")}
     engine.dispose()
+
+
+def test_run_progress_moves_from_parameters_to_columns(db_url):
+    engine = db.make_engine(db_url)
+    db.upgrade(engine, "0002_prediction_confidence")
+    with engine.begin() as conn:
+        for params, metrics, status in [
+            ('{"source": "app", "progress": [3, 10], "pid": 4242}', "{}", "running"),
+            ('{"source": "app", "progress": [0, 5], "pid": 1}', '{"error": "boom"}', "failed"),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO runs (task, model, strategy, shots, seed, spec_version, prompt_version, "
+                    "parameters, metrics, started_at, status) VALUES ('e3c_events', 'm', 'cd', 0, 0, 1, 'v1', "
+                    ":params, :metrics, :now, :status)"
+                ),
+                {
+                    "params": params,
+                    "metrics": metrics,
+                    "now": datetime(2024, 5, 1, tzinfo=UTC),
+                    "status": status,
+                },
+            )
+    engine.dispose()
+    engine = db.init_db(db_url)
+    with Session(engine) as session:
+        running, failed = session.exec(select(Run).order_by(Run.id)).all()
+        assert (running.done, running.total, running.pid, running.error) == (3, 10, 4242, None)
+        assert running.parameters == {"source": "app"}
+        assert (failed.error, failed.metrics, failed.parameters) == ("boom", {}, {"source": "app"})
+    engine.dispose()
