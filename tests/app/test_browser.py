@@ -94,8 +94,11 @@ def test_an_ner_run_is_highlighted_then_a_span_is_corrected_and_stored(page, app
     page.goto(app_server.url + link.get_attribute("href"))
     spans = page.locator("#correggi-menzioni")
     spans.locator(".highlighted").first.wait_for()
+    before = spans.locator(".highlighted").count()
     spans.locator(".highlighted").first.hover()
     spans.locator("button.remove-btn").first.click(force=True)  # remove the model's span
+    # the text re-renders without it: select only then (a selection made before is lost under load)
+    sync_api.expect(spans.locator(".highlighted")).to_have_count(before - 1)
     select_word(page, spans, "febbre")  # add "febbre" and label it
     spans.locator(".highlighted", has_text="febbre").click()
     spans.locator("input.label-input").first.fill("CLINENTITY")
