@@ -8,18 +8,13 @@ import json
 import os
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from medui.config import REPO_ROOT
+from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login
 from tests.app.conftest import ARTIFACTS
 
-CHROMIUM = Path(os.environ.get("MEDUI_CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 PAGES = {
     "modelli": "/",
     "prova": "/prova",
@@ -28,7 +23,6 @@ PAGES = {
     "addestra": "/addestra",
     "studio": "/studio",
 }
-NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
 TEXT = "Il paziente presenta febbre, tosse e dispnea."
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
@@ -51,13 +45,7 @@ def page(browser, app_server):
     """A page logged in as the annotator."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(app_server.url + "/")
-    name, password = app_server.auth("anna")
-    page.get_by_label(re.compile("username", re.I)).fill(name)
-    page.get_by_label(re.compile("password", re.I)).fill(password)
-    page.keyboard.press("Enter")
-    page.get_by_text(NOTICE).first.wait_for()
+    login(page, app_server.url, *app_server.auth("anna"))
     yield page
     context.close()
 
@@ -69,12 +57,6 @@ def shot(page, name: str) -> None:
         docs = REPO_ROOT / "docs" / "screenshots"
         docs.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=docs / f"{name}.png", full_page=False)
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a gr.Dropdown."""
-    page.get_by_label(label).first.click()
-    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
 
 
 def test_an_ner_run_is_highlighted_then_a_span_is_corrected_and_stored(page, app_server):

@@ -25,8 +25,8 @@ from medui.backend import auth
 from medui.backend.inputs import InputError, export_target
 from medui.cli import build_parser, main
 from medui.config import REPO_ROOT, get_settings
-from tests.app.conftest import USERS, launched_app
-from tests.app.tiny_ner import make_tiny_ner_model
+from tests.app.browsing import tiny_app
+from tests.app.conftest import USERS
 
 TASK = "e3c_clinical_entities"
 TEXT = "Il paziente presenta febbre e tosse."
@@ -59,11 +59,7 @@ def row_counts(database: Path) -> dict[str, int]:
 # the launched app ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def app(tiny_model_dir, tmp_path_factory):
-    base = tmp_path_factory.mktemp("access")
-    model = make_tiny_ner_model(tiny_model_dir, base / "ner")
-    (base / "home").mkdir()
-    users = [(name, role, password) for name, (role, password) in USERS.items()]
-    with launched_app(base / "home", model, users) as server:
+    with tiny_app(tiny_model_dir, tmp_path_factory.mktemp("access")) as server:
         yield server
 
 

@@ -4,18 +4,13 @@ shown in Correggi, in a correction's note and in an error message are shown as t
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import USERS, launched_app
-from tests.app.tiny_ner import make_tiny_ner_model
+from tests.app.browsing import ARGS, CHROMIUM, choose, login, tiny_app
+from tests.app.conftest import USERS
 
-CHROMIUM = Path(os.environ.get("MEDUI_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
 IMG = '<img src=x onerror="window.__pwned=1">'
 SCRIPT = "<script>window.__pwned=1</script>"
 PAYLOAD = f"Febbre {IMG} e tosse {SCRIPT} fine."
@@ -36,11 +31,7 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def server(tiny_model_dir, tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile-browser")
-    model = make_tiny_ner_model(tiny_model_dir, base / "ner")
-    (base / "home").mkdir()
-    users = [(name, role, password) for name, (role, password) in USERS.items()]
-    with launched_app(base / "home", model, users) as app:
+    with tiny_app(tiny_model_dir, tmp_path_factory.mktemp("hostile-browser")) as app:
         yield app
 
 
@@ -50,23 +41,13 @@ def page(server):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(60_000)
-        page.goto(server.url + "/")
-        page.get_by_label(re.compile("username", re.I)).fill("anna")
-        page.get_by_label(re.compile("password", re.I)).fill(USERS["anna"][1])
-        page.keyboard.press("Enter")
-        page.get_by_text(NOTICE).first.wait_for()
+        login(page, server.url, "anna", USERS["anna"][1])
         yield page
         browser.close()
 
 
 def assert_nothing_injected(page) -> None:
     assert page.evaluate(INJECTED) == {"pwned": "undefined", "nodes": 0, "scripts": 0}
-
-
-def choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).first.click()
-    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
 
 
 def test_tags_in_a_text_are_shown_as_text_in_prova_and_correggi(page, server):

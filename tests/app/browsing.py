@@ -1,0 +1,46 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright, a login, a dropdown choice, and the app
+launched on the tiny NER model with the three test users."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.app.conftest import USERS, AppServer, launched_app
+from tests.app.tiny_ner import make_tiny_ner_model
+
+CHROMIUM = Path(os.environ.get("MEDUI_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
+
+
+def login(page, url: str, name: str, password: str) -> None:
+    """Log in through the app's form and wait for the page (its notice) to show."""
+    page.set_default_timeout(60_000)
+    page.goto(url + "/")
+    page.get_by_label(re.compile("username", re.I)).fill(name)
+    page.get_by_label(re.compile("password", re.I)).fill(password)
+    page.keyboard.press("Enter")
+    page.get_by_text(NOTICE).first.wait_for()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a gr.Dropdown."""
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
+
+
+@contextlib.contextmanager
+def tiny_app(tiny_model_dir: Path, base: Path) -> Iterator[AppServer]:
+    """The app on a fresh home under `base`, on the tiny NER model, with the test users."""
+    model = make_tiny_ner_model(tiny_model_dir, base / "ner")
+    (base / "home").mkdir()
+    users = [(name, role, password) for name, (role, password) in USERS.items()]
+    with launched_app(base / "home", model, users) as server:
+        yield server
