@@ -22,14 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+from medui.tasks.registry import ONE_TASK_PER_FAMILY
+
 ROOT = Path(__file__).resolve().parent.parent
-TASKS = [
-    "e3c_clinical_entities",
-    "e3c_measurement_links",
-    "ed_dyspnea_crf",
-    "medmcqa_it",
-    "casimedicos_arg_components",
-]
+TASKS = list(ONE_TASK_PER_FAMILY)
 STRATEGIES = ["zero-shot", "few-shot+cd"]
 
 

@@ -31,14 +31,10 @@ from pathlib import Path
 
 from fast_systems import MODEL, SEED, STRATEGY, records_for
 
+from medui.tasks.registry import ONE_TASK_PER_FAMILY
+
 ROOT = Path(__file__).resolve().parent.parent
-TASKS = [
-    "e3c_clinical_entities",
-    "e3c_measurement_links",
-    "ed_dyspnea_crf",
-    "medmcqa_it",
-    "casimedicos_arg_components",
-]
+TASKS = list(ONE_TASK_PER_FAMILY)
 SYSTEMS = ["naive", "peer", "medui"]
 PEER_VENV = ROOT / ".venv-peer"
 

@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from medui.backend.store.db import init_db  # noqa: E402
 from tests.app.conftest import launched_app  # noqa: E402
 from tests.hardening import load_scenario as scenario  # noqa: E402
+from tests.postgres import postgres_schema  # noqa: E402
 
 POSTGRES_ENV = "MEDUI_TEST_POSTGRES_URL"
 
@@ -151,7 +152,7 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="medui-load-db-") as folder:
                 runs.append(run("sqlite", f"sqlite:///{Path(folder) / 'medui.sqlite'}", plan, args.model))
         elif os.environ.get(POSTGRES_ENV):
-            with scenario.postgres_schema(os.environ[POSTGRES_ENV]) as url:
+            with postgres_schema(os.environ[POSTGRES_ENV], "load") as url:
                 runs.append(run("postgres", url, plan, args.model))
         else:
             print(f"postgres skipped: {POSTGRES_ENV} is not set", file=sys.stderr)

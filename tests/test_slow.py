@@ -10,17 +10,9 @@ import pytest
 from medui.backend import models
 from medui.backend.engine import Engine, parse_strategy
 from medui.backend.evaluation import evaluate, load_eval_records
-from medui.tasks.registry import get_spec
+from medui.tasks.registry import ONE_TASK_PER_FAMILY, get_spec
 
 pytestmark = pytest.mark.slow
-
-ONE_TASK_PER_FAMILY = [
-    "e3c_clinical_entities",
-    "e3c_measurement_links",
-    "ed_dyspnea_crf",
-    "medmcqa_it",
-    "casimedicos_arg_components",
-]
 
 
 @pytest.fixture(scope="module")

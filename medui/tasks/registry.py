@@ -14,6 +14,14 @@ from pathlib import Path
 from medui.tasks.spec import TaskSpec, load_spec
 
 SPECS_DIR = Path(__file__).parent / "specs"
+# one task per family (ner, re, crf, qa, am): what the benchmarks and the slow tests on the real model run
+ONE_TASK_PER_FAMILY = (
+    "e3c_clinical_entities",
+    "e3c_measurement_links",
+    "ed_dyspnea_crf",
+    "medmcqa_it",
+    "casimedicos_arg_components",
+)
 
 
 class UnknownTask(KeyError):

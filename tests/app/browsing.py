@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.app.conftest import USERS, AppServer, launched_app
 from tests.app.tiny_ner import make_tiny_ner_model
 
@@ -18,6 +20,17 @@ ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
 NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
+
+
+def playwright_or_skip():
+    """Playwright's sync API, at a browser test module's top; the module is skipped without Playwright or
+    Chromium, unless MEDUI_REQUIRE_BROWSER is set (CI sets it: the browser tests must run there)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
+    if not CHROMIUM.exists():
+        if os.environ.get("MEDUI_REQUIRE_BROWSER"):
+            raise RuntimeError(f"{CHROMIUM} missing and MEDUI_REQUIRE_BROWSER is set")
+        pytest.skip(f"{CHROMIUM} missing: apt-get install chromium", allow_module_level=True)
+    return sync_api
 
 
 def login(page, url: str, name: str, password: str) -> None:

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 
 from medui.config import REPO_ROOT
-from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login
+from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login, playwright_or_skip
 from tests.app.conftest import ARTIFACTS
 
 PAGES = {
@@ -25,11 +25,7 @@ PAGES = {
 }
 TEXT = "Il paziente presenta febbre, tosse e dispnea."
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
-if not CHROMIUM.exists():
-    if os.environ.get("MEDUI_REQUIRE_BROWSER"):  # CI sets it: the browser tests must run there
-        raise RuntimeError(f"{CHROMIUM} missing and MEDUI_REQUIRE_BROWSER is set")
-    pytest.skip(f"{CHROMIUM} missing: apt-get install chromium", allow_module_level=True)
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")

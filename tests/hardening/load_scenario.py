@@ -10,18 +10,14 @@ save is matched by its returned id and its content, and the evaluation must have
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, create_engine, func
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 TASK = "e3c_clinical_entities"
@@ -80,23 +76,7 @@ class LoadResult:
     eval: dict = field(default_factory=dict)
 
 
-# the database -------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL on a new PostgreSQL schema of `base_url`'s database, dropped afterwards."""
-    schema = f"load_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
+# the database (postgres_schema: tests/postgres.py) ------------------------------------------------------
 def seed(engine: Engine, plan: Plan) -> list[tuple[int, str]]:
     """The users (annotators and a researcher) and the predictions to correct: (prediction id, text) pairs."""
     from medui.backend.auth import hash_password

@@ -3,12 +3,11 @@ shown in Correggi, in a correction's note and in an error message are shown as t
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 import pytest
 
-from tests.app.browsing import ARGS, CHROMIUM, choose, login, tiny_app
+from tests.app.browsing import ARGS, CHROMIUM, choose, login, playwright_or_skip, tiny_app
 from tests.app.conftest import USERS
 
 IMG = '<img src=x onerror="window.__pwned=1">'
@@ -22,11 +21,7 @@ INJECTED = """() => ({
 })"""
 SHOWN_TEXT = "(el) => [...el.querySelectorAll('.text')].map(n => n.textContent).join('')"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
-if not CHROMIUM.exists():
-    if os.environ.get("MEDUI_REQUIRE_BROWSER"):  # CI sets it: the browser tests must run there
-        raise RuntimeError(f"{CHROMIUM} missing and MEDUI_REQUIRE_BROWSER is set")
-    pytest.skip(f"{CHROMIUM} missing: apt-get install chromium", allow_module_level=True)
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from medui.backend.store.db import init_db, session_scope
 from tests.app.conftest import ARTIFACTS, launched_app
 from tests.app.tiny_ner import make_tiny_ner_model
 from tests.hardening import load_scenario as scenario
+from tests.postgres import postgres_schema
 
 POSTGRES_ENV = "MEDUI_TEST_POSTGRES_URL"
 
@@ -39,7 +40,7 @@ def load_database_url(request, tmp_path):
         pytest.skip(
             f'{POSTGRES_ENV} is not set: `eval "$(bash scripts/ci/postgres.sh)"` runs this on PostgreSQL'
         )
-    with scenario.postgres_schema(base) as url:
+    with postgres_schema(base, "load") as url:
         yield url
 
 

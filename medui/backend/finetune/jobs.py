@@ -33,6 +33,7 @@ from medui.backend.finetune import store_access as sa_jobs
 from medui.backend.finetune.recipe import TrainConfig, default_recipe, load_recipe
 from medui.backend.finetune.train import check_adapter_name, remove_staging
 from medui.backend.inputs import InputError
+from medui.backend.processes import pid_alive
 from medui.backend.store.tables import TrainingJob
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
@@ -176,13 +177,7 @@ def worker_alive(pid: int | None, job_id: int) -> bool:
         return (
             state not in ("Z", "X") and WORKER_MODULE.encode() in cmdline and str(job_id).encode() in cmdline
         )
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def _reap_children() -> None:

@@ -14,6 +14,7 @@ import time
 
 from medui.backend.evaluation import load_eval_records, score
 from medui.backend.inputs import InputError
+from medui.backend.processes import pid_alive
 from medui.backend.service.core import MODEL_LOCK, allowed, identity
 from medui.backend.service.running import engine_for, model_and_adapter
 from medui.backend.store.db import session_scope
@@ -108,25 +109,13 @@ def _fail(run_id: int, error: str) -> None:
             run.status, run.error = "failed", error
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _orphaned(run) -> bool:
     """A running run that no thread will finish: its server stopped, or this server lost its thread."""
     pid = run.pid
     if pid == os.getpid():
         with _LIVE_LOCK:
             return run.id not in _LIVE
-    return not _pid_alive(pid)
+    return not pid_alive(pid)
 
 
 def run_row(run) -> dict:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from medui.backend.processes import pid_alive
 from medui.backend.store.db import SQLITE_BUSY_TIMEOUT_MS, StoreError, head_revision, upgrade
 
 MAIN_TABLES = ("users", "documents", "runs", "predictions", "corrections", "training_jobs", "model_variants")
@@ -250,22 +251,10 @@ def _refuse_while_jobs_run(conn: sqlite3.Connection, target: Path) -> None:
     jobs = conn.execute("SELECT id, pid FROM training_jobs WHERE status IN ('queued', 'running')").fetchall()
     for what, rows in (("evaluation run", runs), ("training job", jobs)):
         for row_id, pid in rows:
-            if _alive(pid):
+            if pid_alive(pid):
                 raise BackupError(
                     f"{target}: {what} {row_id} is running (process {pid}); wait for it or stop the app first"
                 )
-
-
-def _alive(pid) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError, OverflowError):
-        return True
-    return True
 
 
 def _replace_rows(conn: sqlite3.Connection, target: Path, staged: Path, bak: Path) -> None:

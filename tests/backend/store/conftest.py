@@ -4,14 +4,12 @@ fresh PostgreSQL schema dropped afterwards (`eval "$(bash scripts/ci/postgres.sh
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from medui.backend.store.db import dispose_engines, init_db
+from tests.postgres import postgres_schema
 
 POSTGRES_ENV = "MEDUI_TEST_POSTGRES_URL"
 NO_POSTGRES = f'{POSTGRES_ENV} is not set: run `eval "$(bash scripts/ci/postgres.sh)"` to run the store tests on PostgreSQL'
@@ -27,18 +25,11 @@ def db_url(request, tmp_path):
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(NO_POSTGRES)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        dispose_engines()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with postgres_schema(base) as url:
+        try:
+            yield url
+        finally:
+            dispose_engines()
 
 
 @pytest.fixture
