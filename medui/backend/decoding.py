@@ -235,10 +235,16 @@ def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[bool]
     logits[:, :width].masked_fill_(~allowed[:, :width] & selected.unsqueeze(-1), -math.inf)
 
 
+def _encode_for(lm: LoadedModel) -> Callable[[str], list[int]]:
+    """The model's tokenizer as text -> ids without special tokens (built once, not at every step)."""
+    if "encode" not in lm.caches:
+        lm.caches["encode"] = lambda text: lm.tokenizer.encode(text, add_special_tokens=False)
+    return lm.caches["encode"]
+
+
 def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[int]:
     """Tokens for the characters the schema forces next (jump-forward), advanced in the row's guide."""
-    encode = lm.caches.setdefault("encode", lambda text: lm.tokenizer.encode(text, add_special_tokens=False))
-    ids = constraint.forced_tokens(row.guide.get_state(), encode)
+    ids = constraint.forced_tokens(row.guide.get_state(), _encode_for(lm))
     for token_id in ids:
         row.guide.advance(token_id=token_id, return_tokens=False)
     return list(ids)
