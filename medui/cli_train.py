@@ -9,7 +9,9 @@ import argparse
 import json
 import sys
 
+from medui.backend.finetune.recipe import load_recipe
 from medui.backend.finetune.store_access import job_summary
+from medui.tasks.registry import all_specs
 
 COMMANDS = ("train", "jobs")
 
@@ -17,9 +19,11 @@ COMMANDS = ("train", "jobs")
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `train` and `jobs` subcommands."""
     p = sub.add_parser("train", help="fine-tune (LoRA) or continue pre-training a model as a background job")
-    p.add_argument("--tasks", default="", help="comma-separated task ids (sft: the data; both: evaluated)")
+    p.add_argument(
+        "--tasks", default="", help="comma-separated task ids or 'all' (sft: the data; both: evaluated)"
+    )
     p.add_argument("--model", default=None, help="base: bundled name, folder, or an adapter to train further")
-    p.add_argument("--data", default="corrections", help="corrections | gold | both (sft)")
+    p.add_argument("--data", default=None, help="corrections (default) | gold | both (sft)")
     p.add_argument("--name", required=True, help="name of the new adapter (then --model NAME anywhere)")
     p.add_argument("--objective", default="sft", help="sft (answers) | cpt (language modelling on --corpus)")
     p.add_argument("--corpus", default=None, help='JSONL of {"text": ...} for cpt')
@@ -38,10 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait", action="store_true", help="follow the job until it ends (Ctrl-C cancels it)")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("jobs", help="training jobs: list; `jobs show ID`; `jobs cancel ID`")
+    p = sub.add_parser(
+        "jobs", help="training jobs: list; `jobs show ID`; `jobs cancel ID`; `jobs resume ID` (interrupted)"
+    )
     p.add_argument("--json", action="store_true")
     actions = p.add_subparsers(dest="jobs_command")
-    for action in ("show", "cancel"):
+    for action in ("show", "cancel", "resume"):
         q = actions.add_parser(action)
         q.add_argument("id", type=int)
         q.add_argument("--json", action="store_true")
@@ -58,6 +64,8 @@ def dispatch(args: argparse.Namespace) -> int:
             return cmd_jobs_cancel(args, session)
         if getattr(args, "jobs_command", None) == "show":
             return cmd_jobs_show(args, session)
+        if getattr(args, "jobs_command", None) == "resume":
+            return cmd_jobs_resume(args, session)
         return cmd_jobs(args, session)
 
 
@@ -69,13 +77,18 @@ def _emit(args: argparse.Namespace, obj, human: str) -> int:
 def cmd_train(args: argparse.Namespace, session) -> int:
     from medui.backend.finetune import jobs
 
+    recipe = load_recipe(args.recipe) if args.recipe else None
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if tasks == ["all"]:
+        tasks = sorted(all_specs())
+    if not tasks and recipe is not None:
+        tasks = recipe.task_ids()
     job = jobs.submit(
         session=session,
         tasks=tasks,
         name=args.name,
-        model=args.model,
-        data=args.data,
+        model=args.model or (recipe.model if recipe else None),
+        data=args.data or (recipe.data if recipe else None) or "corrections",
         objective=args.objective,
         corpus=args.corpus,
         recipe=args.recipe,
@@ -154,6 +167,17 @@ def cmd_jobs_show(args: argparse.Namespace, session) -> int:
     job = jobs.get(args.id, session=session)
     row = {**job_summary(job, session), "loss_curve": job.loss_curve, "log": job.log, "params": job.params}
     return _emit(args, row, _human_result(row) + "\n" + (job.log or "").rstrip())
+
+
+def cmd_jobs_resume(args: argparse.Namespace, session) -> int:
+    from medui.backend.finetune import jobs
+
+    job = jobs.resume(args.id, session=session)
+    return _emit(
+        args,
+        job_summary(job, session),
+        f"job {job.id} {job.name}: {job.status} (resumes from its checkpoint)",
+    )
 
 
 def cmd_jobs_cancel(args: argparse.Namespace, session) -> int:

@@ -1,5 +1,12 @@
 """Training rows: SFT pairs in the inference template, and packed text chunks for continual pre-training.
 
+Train and dev. Records whose document is in the evaluation split of ANY task are never trained on (the same
+text can carry another task's annotation). A task with a dev split is selected on it; a task without one (E3C)
+holds out `dev_fraction` of its train documents as dev, chosen by a hash of the document id (the part before
+"#"), so the same documents are held out for every task of a corpus. Tasks that borrow another task's gold data
+(AbstRCT glaucoma and mixed read neoplasm's train split) add no gold rows of their own when that task is trained
+too. Every record used is listed ({"task", "split", "id"}) for the adapter's lineage.
+
 SFT. The prompt is exactly what inference sends for a zero-shot strategy ("zero-shot" and "cd" render the same
 prompt: no examples), so an adapter is meant to be used with `--strategy cd` (or zero-shot), not few-shot. The
 answer is the task's constrained JSON target with the leading space the decoder writes after "Risposta:", then a
@@ -15,8 +22,10 @@ chunks of the maximum length; every token is a label.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +37,7 @@ from medui.backend.engine import SPAN_FAMILIES, doc_hash
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import render_prompt
-from medui.tasks.registry import get_spec
+from medui.tasks.registry import all_specs, get_spec
 from medui.tasks.spec import TaskSpec
 
 DATA_SOURCES = ("corrections", "gold", "both")
@@ -46,11 +55,12 @@ class TrainRow:
 
 @dataclass
 class TrainData:
-    """Rows plus what lineage needs: a hash of the data, and counts of what was used and dropped."""
+    """Rows plus what lineage needs: a hash of the data, counts, and the records used ({"task","split","id"})."""
 
     rows: list[TrainRow]
     snapshot: str
     stats: dict[str, Any] = field(default_factory=dict)
+    records: list[dict] = field(default_factory=list)
 
 
 def inference_prompt(spec: TaskSpec, record: dict) -> str:
@@ -77,9 +87,32 @@ def snapshot_hash(items: list) -> str:
 
 
 # where records come from --------------------------------------------------------------------------------
-def gold_records(spec: TaskSpec) -> list[dict]:
-    """The task's training records: its few-shot split (train), of the task it borrows data from if it says so."""
-    return gold.fewshot_pool(spec)
+def gold_source(spec: TaskSpec) -> str:
+    """The task whose gold data this task trains on (itself, or the task it borrows examples from)."""
+    return spec.fewshot_task or spec.id
+
+
+def gold_records(spec: TaskSpec, part: str = "train", dev_fraction: float = 0.0) -> list[dict]:
+    """The task's gold records of one part: "train" (its few-shot split less the held-out dev documents) or
+    "dev" (its own dev split if it has one, else the held-out share of its train split)."""
+    pool = gold.fewshot_pool(spec)
+    has_dev = "dev" in gold.split_counts(get_spec(gold_source(spec)))
+    if part == "train":
+        return pool if has_dev else [r for r in pool if not held_out(r, dev_fraction)]
+    if part != "dev":
+        raise DataError(f"unknown part {part!r}: train or dev")
+    if has_dev:
+        return gold.load_split(get_spec(gold_source(spec)), "dev")
+    return [r for r in pool if held_out(r, dev_fraction)]
+
+
+def held_out(record: dict, fraction: float) -> bool:
+    """Whether a record's document falls in the held-out dev share (by a hash of its document id)."""
+    if fraction <= 0:
+        return False
+    document = str(record.get("id", "")).split("#", 1)[0] or doc_hash(record)
+    bucket = int(hashlib.sha256(document.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return bucket < fraction
 
 
 def correction_records(spec: TaskSpec, session) -> list[dict]:
@@ -89,31 +122,43 @@ def correction_records(spec: TaskSpec, session) -> list[dict]:
     return corrected_records(spec.id, session=session)
 
 
-def task_records(spec: TaskSpec, data: str, session=None) -> tuple[list[dict], Counter]:
-    """Records to train on for one task and source; a correction replaces the gold record of its document."""
+def task_records(
+    spec: TaskSpec, data: str, session=None, dev_fraction: float = 0.0
+) -> tuple[list[dict], Counter]:
+    """Training records of one task and source; a correction replaces the gold record of its document.
+    Each record is marked with where it comes from (`_split`: the gold split, or "corrections")."""
     if data not in DATA_SOURCES:
         raise DataError(f"unknown data source {data!r}: use one of {', '.join(DATA_SOURCES)}")
     counts: Counter = Counter()
     merged: dict[str, dict] = {}
     if data in ("gold", "both"):
-        for rec in gold_records(spec):
-            merged[doc_hash(rec)] = rec
+        for rec in gold_records(spec, "train", dev_fraction):
+            merged[doc_hash(rec)] = {**rec, "_split": spec.fewshot_split}
             counts["gold"] += 1
     if data in ("corrections", "both"):
         for rec in correction_records(spec, session):
-            merged[doc_hash(rec)] = rec
+            merged[doc_hash(rec)] = {**rec, "_split": "corrections"}
             counts["corrections"] += 1
-    held_out = _eval_hashes(spec)
-    kept = [rec for key, rec in merged.items() if key not in held_out]
+    held = evaluation_hashes()
+    kept = [rec for key, rec in merged.items() if key not in held]
     counts["excluded_eval_overlap"] = len(merged) - len(kept)
     return kept, counts
 
 
-def _eval_hashes(spec: TaskSpec) -> set[str]:
-    try:
-        return {doc_hash(r) for r in gold.load_split(spec, spec.eval_split)}
-    except gold.UnknownSplit:
-        return set()
+@functools.lru_cache(maxsize=1)
+def _evaluation_hashes(roots: tuple[str, ...]) -> frozenset[str]:
+    hashes: set[str] = set()
+    for spec in all_specs().values():
+        try:
+            hashes |= {doc_hash(r) for r in gold.load_split(spec, spec.eval_split)}
+        except gold.UnknownSplit:
+            continue
+    return frozenset(hashes)
+
+
+def evaluation_hashes() -> frozenset[str]:
+    """Document hashes of every task's evaluation split (no task trains on another task's test text)."""
+    return _evaluation_hashes(tuple(str(p) for p in gold.data_roots()))
 
 
 # SFT ------------------------------------------------------------------------------------------------------
@@ -153,20 +198,49 @@ def sft_rows(spec: TaskSpec, record: dict, tokenizer, max_length: int) -> list[T
     return rows
 
 
-def sft_dataset(task_ids: list[str], data: str, tokenizer, max_length: int = 512, session=None) -> TrainData:
-    """SFT rows of several tasks from corrections, gold or both, with a snapshot hash and counts."""
+def shared_gold(task_ids: list[str]) -> dict[str, str]:
+    """Tasks whose gold data is another listed task's: task -> that task (their gold rows would repeat it)."""
+    listed = set(task_ids)
+    return {t: source for t in task_ids if (source := gold_source(get_spec(t))) != t and source in listed}
+
+
+def sft_dataset(
+    task_ids: list[str],
+    data: str,
+    tokenizer,
+    max_length: int = 512,
+    session=None,
+    *,
+    part: str = "train",
+    dev_fraction: float = 0.0,
+) -> TrainData:
+    """SFT rows of several tasks from corrections, gold or both (part "train"), or of their gold dev records
+    (part "dev"), with a snapshot hash, counts and the list of records used."""
     rows: list[TrainRow] = []
     used: list = []
-    stats: dict[str, Any] = {"data": data, "tasks": {}}
+    listed: list[dict] = []
+    stats: dict[str, Any] = {"data": data if part == "train" else "gold dev", "tasks": {}}
+    shared = shared_gold(task_ids) if data != "corrections" else {}
     for task_id in task_ids:
         spec = get_spec(task_id)
-        records, counts = task_records(spec, data, session)
+        if part == "dev":
+            pool = [] if task_id in shared else gold_records(spec, "dev", dev_fraction)
+            records = [{**r, "_split": "dev"} for r in pool]
+            records = [r for r in records if doc_hash(r) not in evaluation_hashes()]
+            counts: Counter = Counter(dev=len(records))
+        else:
+            records, counts = task_records(
+                spec, "corrections" if task_id in shared else data, session, dev_fraction
+            )
+        if task_id in shared:
+            counts["gold_shared_with"] = shared[task_id]  # type: ignore[assignment]
         task_rows = []
         for rec in records:
             got = sft_rows(spec, rec, tokenizer, max_length)
             counts["windowed" if len(got) > 1 else "dropped_too_long" if not got else "whole"] += 1
             task_rows += got
-        used += [[spec.id, spec.version, rec] for rec in records]
+        used += [[spec.id, spec.version, {k: v for k, v in rec.items() if k != "_split"}] for rec in records]
+        listed += [{"task": spec.id, "split": rec["_split"], "id": rec.get("id")} for rec in records]
         counts["rows"] = len(task_rows)
         counts["answer_tokens"] = sum(sum(1 for y in r.labels if y != IGNORE) for r in task_rows)
         stats["tasks"][spec.id] = dict(counts)
@@ -175,7 +249,24 @@ def sft_dataset(task_ids: list[str], data: str, tokenizer, max_length: int = 512
         raise DataError(f"no training data: {data} gives no usable record for {', '.join(task_ids)}")
     stats["rows"] = len(rows)
     stats["tokens"] = sum(len(r.input_ids) for r in rows)
-    return TrainData(rows, snapshot_hash(used), stats)
+    return TrainData(rows, snapshot_hash(used), stats, listed)
+
+
+def cap_rows(data: TrainData, per_task: int | None, seed: int = 0) -> TrainData:
+    """At most `per_task` rows of each task (a seeded sample, order kept), e.g. to bound a dev evaluation."""
+    if not per_task:
+        return data
+    rng = random.Random(seed)
+    by_task: dict[str, list[int]] = {}
+    for i, row in enumerate(data.rows):
+        by_task.setdefault(row.source, []).append(i)
+    keep: list[int] = []
+    for task in sorted(by_task):
+        ids = by_task[task]
+        keep += ids if len(ids) <= per_task else rng.sample(ids, per_task)
+    rows = [data.rows[i] for i in sorted(keep)]
+    stats = {**data.stats, "rows": len(rows), "rows_per_task": per_task}
+    return TrainData(rows, data.snapshot, stats, data.records)
 
 
 # CPT ------------------------------------------------------------------------------------------------------

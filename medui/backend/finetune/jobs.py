@@ -273,6 +273,27 @@ def cancel(job_id: int, *, session: Session, grace_s: float = 20.0) -> TrainingJ
     return get(job_id, session=session)
 
 
+def resume(job_id: int, *, session: Session) -> TrainingJob:
+    """Start again a job whose worker was killed or whose machine stopped; it continues from its checkpoint."""
+    from medui.backend.finetune.train import checkpoint_dir
+
+    job = get(job_id, session=session)  # a job whose worker is gone is marked failed here
+    if job.status in sa_jobs.ACTIVE:
+        raise InputError(f"job {job_id} is {job.status}: its worker is still running")
+    if job.status != "failed" or job.adapter_variant_id is not None:
+        raise InputError(f"job {job_id} is {job.status}: only an interrupted job can be resumed")
+    if not (checkpoint_dir(job_id) / "state.pt").exists():
+        raise InputError(f"job {job_id} has no checkpoint to resume from: train again with a new job")
+    if sa_jobs.variant_named(job.name, session=session) or sa_jobs.active_job_named(
+        job.name, session=session
+    ):
+        raise InputError(f"the name {job.name!r} is now taken by a registered variant or an active job")
+    sa_jobs.reopen_job(job_id, session=session)
+    pid = spawn_worker(job_id)
+    sa_jobs.update_job(job_id, session=session, pid=pid)
+    return get(job_id, session=session)
+
+
 def _kill(pid: int, wait_s: float = 5.0) -> None:
     """SIGTERM (the worker cleans up), then SIGKILL."""
     for sig in (signal.SIGTERM, signal.SIGKILL):

@@ -1,4 +1,9 @@
-"""Training recipes: flat YAML files of hyperparameters (recipes/*.yaml), read into a TrainConfig."""
+"""Training recipes: flat YAML files (recipes/*.yaml), read into a TrainConfig.
+
+A recipe holds hyperparameters and, optionally, what a shipped variant is trained on: `model`, `tasks` (ids, or
+"all") and `data` (gold | corrections | both), which `medui train --recipe NAME` uses unless the command line
+says otherwise.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +41,15 @@ class TrainConfig:
     seed: int = 0
     bf16: str | bool = "auto"  # auto: when the CPU (AVX512-BF16/AMX) or the GPU supports it
     probe_rows: int = 8  # rows whose loss is measured before and after training
+    checkpoint_minutes: float = 5.0  # the run's state is saved this often (a killed job resumes from it)
+    rows_per_task: int | None = (
+        None  # an epoch trains on at most this many rows of each task (a new sample each)
+    )
+    dev_rows_per_task: int | None = None  # dev rows of each task whose loss selects the epoch
+    dev_fraction: float = 0.0  # share of train documents held out as dev for tasks without a dev split
+    model: str | None = None  # the base a recipe is meant for (default of `medui train --recipe`)
+    tasks: list[str] | str | None = None  # task ids or "all" (default of --tasks)
+    data: str | None = None  # gold | corrections | both (default of --data)
 
     def __post_init__(self) -> None:
         problems = [
@@ -49,6 +63,8 @@ class TrainConfig:
             self.max_steps is not None and self.max_steps < 1 and "max steps must be at least 1",
             self.lr_schedule not in ("cosine", "linear", "constant")
             and "lr_schedule: cosine|linear|constant",
+            self.checkpoint_minutes < 0 and "checkpoint_minutes must be at least 0",
+            not 0 <= self.dev_fraction < 1 and "dev_fraction must be in [0, 1)",
         ]
         first = next((p for p in problems if p), None)
         if first:
@@ -56,6 +72,14 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def task_ids(self) -> list[str]:
+        """The recipe's tasks as ids ("all": every registered task)."""
+        from medui.tasks.registry import all_specs
+
+        if self.tasks == "all":
+            return sorted(all_specs())
+        return list(self.tasks or [])
 
     def with_overrides(self, **overrides) -> TrainConfig:
         """A copy with the given values (None means: keep the recipe's)."""

@@ -95,6 +95,16 @@ def finish_job(job_id: int, status: str, *, session: Session, error: str | None 
     return changed > 0
 
 
+def reopen_job(job_id: int, *, session: Session) -> None:
+    """Put a failed job back in the queue (resume): its error and end time are cleared, its log kept."""
+    session.execute(
+        sa.update(TrainingJob)
+        .where(TrainingJob.id == job_id, TrainingJob.status == "failed")
+        .values(status="queued", error=None, finished_at=None, cancel_requested=False, pid=None)
+    )
+    session.commit()
+
+
 def append_log(job_id: int, lines: list[str], *, session: Session) -> None:
     """Add lines to a job's log (its last LOG_MAX_CHARS characters are kept)."""
     job = session.get(TrainingJob, job_id)

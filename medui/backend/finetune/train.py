@@ -10,6 +10,13 @@ Between optimizer steps the run reports progress and loss and asks whether to st
 temporary folder beside the adapters folder and renamed into `adapters_dir/<name>` only when everything
 succeeded, with a medui.json holding its lineage; a failed, cancelled or killed run leaves nothing in place.
 A run can start from a registered adapter (CPT then SFT): that adapter is trained further and keeps its config.
+
+Resumable. Given a checkpoint folder, the run writes its state there every `checkpoint_minutes` (LoRA weights,
+optimizer state, RNG state, step, loss curves, best dev weights: one file replaced atomically) and, when the
+folder already holds a state of the same data and recipe, continues from it. The batch order of the whole run is
+planned up front from the seed, so a resumed run sees the same batches in the same order and ends with the same
+weights as an uninterrupted one. With dev rows, the dev loss is measured at the end of every epoch and the
+weights of the epoch with the lowest dev loss are the ones installed (model selection on dev only).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import resource
 import shutil
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +82,19 @@ class TrainResult:
     meta: dict = field(default_factory=dict)
 
 
+@dataclass
+class RunState:
+    """What a checkpoint holds besides weights and optimizer: where the run is and what it measured."""
+
+    step: int = 0
+    curve: list[list[float]] = field(default_factory=list)
+    dev_curve: list[list[float]] = field(default_factory=list)  # [step, dev loss] at each epoch end
+    best_dev: float | None = None
+    best_step: int | None = None
+    seconds: float = 0.0  # training time of earlier processes (a resumed run adds its own)
+    resumed_at: list[int] = field(default_factory=list)
+
+
 # names and folders ----------------------------------------------------------------------------------------
 def check_adapter_name(name: str) -> None:
     """A new adapter name: a plain folder name, not a bundled model, not taken."""
@@ -88,6 +109,15 @@ def check_adapter_name(name: str) -> None:
 def staging_dir(name: str, pid: int | None = None) -> Path:
     """Where a run writes its adapter before the rename (same filesystem, outside the adapters folder)."""
     return get_settings().home / "training" / f"{name}.{pid or os.getpid()}"
+
+
+def checkpoint_dir(job_id: int) -> Path:
+    """Where a job's run keeps its resumable state (kept when the job fails, removed when it ends otherwise)."""
+    return get_settings().home / "training" / "checkpoints" / f"job-{job_id}"
+
+
+def remove_checkpoint(job_id: int) -> None:
+    shutil.rmtree(checkpoint_dir(job_id), ignore_errors=True)
 
 
 def remove_staging(name: str) -> None:
@@ -268,8 +298,13 @@ def train(
     meta: dict | None = None,
     callbacks: Callbacks | None = None,
     device: str | None = None,
+    dev: TrainData | None = None,
+    checkpoint: Path | None = None,
 ) -> TrainResult:
-    """Train a LoRA adapter on rows and install it as adapters_dir/<name> (only if the whole run succeeds)."""
+    """Train a LoRA adapter on rows and install it as adapters_dir/<name> (only if the whole run succeeds).
+
+    dev: rows whose loss selects the epoch whose weights are installed. checkpoint: a folder to write the run's
+    state to (and resume from, when it holds the state of the same data and recipe)."""
     callbacks = callbacks or Callbacks()
     check_adapter_name(name)
     device = models.pick_device(device)
@@ -282,22 +317,36 @@ def train(
     )
     probe = data.rows[: config.probe_rows]
     loss_before = mean_loss(model, probe, config, pad_id, device)
-    steps = total_steps(len(data.rows), config)
+    steps = total_steps(epoch_size(data.rows, config), config)
     callbacks.log(f"{len(data.rows)} rows, {steps} steps; probe loss before {_fmt(loss_before)}")
-    curve = _loop(model, data.rows, config, pad_id, device, callbacks)
+    run = _Run(model, data, config, pad_id, device, callbacks, dev, checkpoint)
+    state = run.loop()
     loss_after = mean_loss(model, probe, config, pad_id, device)
-    seconds = time.perf_counter() - start
+    seconds = state.seconds
     summary = {
-        "steps": len(curve),
+        "steps": len(state.curve),
         "seconds": round(seconds, 1),
+        "tokens": data.stats.get("tokens"),
+        "tokens_per_s": round(run.tokens_seen / max(run.seconds_here, 1e-9), 1) if run.tokens_seen else None,
         "loss_before": loss_before,
         "loss_after": loss_after,
+        "dev_curve": state.dev_curve,
+        "best_dev_loss": state.best_dev,
+        "best_step": state.best_step,
+        "resumed_at": state.resumed_at,
         "peak_rss_mb": peak_rss_mb(),
     }
     full_meta = _metadata(config, data, lineage, meta or {}, summary)
     folder = save_adapter(model, name, full_meta, callbacks)
     return TrainResult(
-        folder, len(curve), seconds, curve, loss_before, loss_after, summary["peak_rss_mb"], full_meta
+        folder,
+        len(state.curve),
+        seconds,
+        state.curve,
+        loss_before,
+        loss_after,
+        summary["peak_rss_mb"],
+        full_meta,
     )
 
 
@@ -311,35 +360,160 @@ def _trainable(model) -> str:
     return f"{n_train / 1e6:.2f}M trainable of {n_all / 1e6:.1f}M parameters"
 
 
-def _loop(
-    model, rows, config: TrainConfig, pad_id: int, device: str, callbacks: Callbacks
-) -> list[list[float]]:
-    """The optimisation loop; returns the loss curve [[step, loss], ...]."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
-    total, rng, batches = total_steps(len(rows), config), random.Random(config.seed), []
-    autocast = use_bf16(config, device)
-    model.train()
-    curve: list[list[float]] = []
-    for step in range(total):
-        if callbacks.should_stop():
-            raise TrainingCancelled(f"cancelled at step {step} of {total}")
-        lr = config.learning_rate * lr_factor(step, total, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        step_loss = 0.0
-        for _ in range(config.grad_accum):
-            batches = batches or epoch_batches(rows, config.batch_size, rng)
-            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=autocast):
-                loss = labelled_loss(model, collate(batches.pop(), pad_id, device)) / config.grad_accum
-            loss.backward()
-            step_loss += loss.item()
-        torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        curve.append([step + 1, round(step_loss, 5)])
-        callbacks.on_step(step + 1, total, step_loss, lr)
-    return curve
+def epoch_size(rows: list[TrainRow], config: TrainConfig) -> int:
+    """Rows one epoch trains on: all of them, or at most `rows_per_task` of each task (source)."""
+    if not config.rows_per_task:
+        return len(rows)
+    sizes = Counter(r.source for r in rows)
+    return sum(min(n, config.rows_per_task) for n in sizes.values())
+
+
+def epoch_rows(rows: list[TrainRow], config: TrainConfig, rng: random.Random) -> list[TrainRow]:
+    """The rows of one epoch: all, or a fresh seeded sample of at most `rows_per_task` per task."""
+    if not config.rows_per_task:
+        return rows
+    by_task: dict[str, list[TrainRow]] = {}
+    for row in rows:
+        by_task.setdefault(row.source, []).append(row)
+    picked: list[TrainRow] = []
+    for task in sorted(by_task):
+        group = by_task[task]
+        picked += group if len(group) <= config.rows_per_task else rng.sample(group, config.rows_per_task)
+    return picked
+
+
+def batch_plan(rows: list[TrainRow], config: TrainConfig) -> list[list[int]]:
+    """The row indices of every micro-batch of the run, in order, drawn from the seed (epoch after epoch)."""
+    rng = random.Random(config.seed)
+    index = {id(r): i for i, r in enumerate(rows)}
+    needed = total_steps(epoch_size(rows, config), config) * config.grad_accum
+    plan: list[list[int]] = []
+    while len(plan) < needed:
+        batches = epoch_batches(epoch_rows(rows, config, rng), config.batch_size, rng)
+        plan += [[index[id(r)] for r in b] for b in reversed(batches)]
+    return plan[:needed]
+
+
+def batches_per_epoch(rows: list[TrainRow], config: TrainConfig) -> int:
+    return math.ceil(epoch_size(rows, config) / config.batch_size)
+
+
+class _Run:
+    """The optimisation loop of one run, with its checkpoints and per-epoch dev evaluation."""
+
+    STATE_FILE = "state.pt"
+
+    def __init__(self, model, data: TrainData, config, pad_id, device, callbacks, dev, checkpoint):
+        self.model, self.rows, self.config = model, data.rows, config
+        self.pad_id, self.device, self.callbacks = pad_id, device, callbacks
+        self.dev_rows = dev.rows if dev else []
+        self.folder = Path(checkpoint) if checkpoint else None
+        self.fingerprint = {"data": data.snapshot, "config": config.to_dict(), "rows": len(data.rows)}
+        self.params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+        self.optimizer = torch.optim.AdamW(
+            list(self.params.values()), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        self.state = RunState()
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.tokens_seen = 0
+        self.seconds_here = 0.0
+
+    # checkpoints --------------------------------------------------------------------------------------
+    def save(self) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        blob = {
+            "fingerprint": self.fingerprint,
+            "state": self.state.__dict__,
+            "weights": {n: p.detach().clone() for n, p in self.params.items()},
+            "best_weights": self.best_weights,
+            "optimizer": self.optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        }
+        tmp = self.folder / (self.STATE_FILE + ".tmp")
+        torch.save(blob, tmp)
+        os.replace(tmp, self.folder / self.STATE_FILE)  # atomic: a kill mid-save keeps the previous state
+
+    def restore(self) -> bool:
+        path = self.folder / self.STATE_FILE if self.folder else None
+        if path is None or not path.exists():
+            return False
+        blob = torch.load(path, map_location=self.device, weights_only=False)
+        if blob["fingerprint"] != self.fingerprint:
+            raise InputError(
+                f"checkpoint {path} was written for other data or another recipe: not resumed "
+                "(remove it to train from the start)"
+            )
+        with torch.no_grad():
+            for n, p in self.params.items():
+                p.copy_(blob["weights"][n])
+        self.optimizer.load_state_dict(blob["optimizer"])
+        torch.set_rng_state(blob["torch_rng"])
+        self.state = RunState(**blob["state"])
+        self.best_weights = blob["best_weights"]
+        self.state.resumed_at.append(self.state.step)
+        self.callbacks.log(f"resumed from {path} at step {self.state.step}")
+        return True
+
+    # the loop -----------------------------------------------------------------------------------------
+    def loop(self) -> RunState:
+        config, state = self.config, self.state
+        self.restore()
+        state = self.state
+        total = total_steps(epoch_size(self.rows, config), config)
+        plan = batch_plan(self.rows, config)
+        per_epoch = max(1, math.ceil(batches_per_epoch(self.rows, config) / config.grad_accum))
+        autocast = use_bf16(config, self.device)
+        every = 60 * config.checkpoint_minutes
+        last_save = time.monotonic()
+        self.model.train()
+        while state.step < total:
+            if self.callbacks.should_stop():
+                raise TrainingCancelled(f"cancelled at step {state.step} of {total}")
+            began = time.perf_counter()
+            lr = config.learning_rate * lr_factor(state.step, total, config)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            step_loss = 0.0
+            for k in range(config.grad_accum):
+                batch = [self.rows[i] for i in plan[state.step * config.grad_accum + k]]
+                self.tokens_seen += sum(len(r.input_ids) for r in batch)
+                with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=autocast):
+                    loss = labelled_loss(self.model, collate(batch, self.pad_id, self.device))
+                (loss / config.grad_accum).backward()
+                step_loss += loss.item() / config.grad_accum
+            torch.nn.utils.clip_grad_norm_(list(self.params.values()), config.max_grad_norm)
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            state.step += 1
+            spent = time.perf_counter() - began
+            self.seconds_here += spent
+            state.seconds += spent
+            state.curve.append([state.step, round(step_loss, 5)])
+            self.callbacks.on_step(state.step, total, step_loss, lr)
+            if self.dev_rows and (state.step % per_epoch == 0 or state.step == total):
+                self.evaluate_dev()
+            if state.step < total and time.monotonic() - last_save >= every:
+                self.save()
+                last_save = time.monotonic()
+        if self.best_weights is not None and state.best_step != state.step:
+            with torch.no_grad():
+                for n, p in self.params.items():
+                    p.copy_(self.best_weights[n])
+            self.callbacks.log(f"installing the weights of step {state.best_step} (lowest dev loss)")
+        self.save()
+        return state
+
+    def evaluate_dev(self) -> None:
+        state = self.state
+        loss = mean_loss(self.model, self.dev_rows, self.config, self.pad_id, self.device)
+        assert loss is not None
+        state.dev_curve.append([state.step, round(loss, 5)])
+        self.callbacks.log(f"dev loss {loss:.4f} at step {state.step} ({len(self.dev_rows)} rows)")
+        if state.best_dev is None or loss < state.best_dev:
+            state.best_dev, state.best_step = round(loss, 5), state.step
+            self.best_weights = {n: p.detach().clone() for n, p in self.params.items()}
 
 
 def peak_rss_mb() -> float:
@@ -357,7 +531,7 @@ def _metadata(config: TrainConfig, data: TrainData, lineage: dict, meta: dict, s
         "tasks": tasks,
         "parent": lineage["parent"],
         "parent_lineage": lineage.get("parent_lineage"),
-        "data": {"snapshot": data.snapshot, **data.stats, **meta.get("data", {})},
+        "data": {"snapshot": data.snapshot, **data.stats, **meta.get("data", {}), "records": data.records},
         "hyperparameters": config.to_dict(),
         "training": summary,
         "usage": "prompt it zero-shot: --strategy cd (or zero-shot)" if config.objective == "sft" else "",

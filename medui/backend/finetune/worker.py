@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from medui.backend.finetune import store_access as sa_jobs  # noqa: E402
-from medui.backend.finetune.train import TrainingCancelled  # noqa: E402
+from medui.backend.finetune.train import TrainingCancelled, checkpoint_dir  # noqa: E402
 from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
 
 TRAIN_SHARE = 0.9  # of the progress bar, when evaluation follows
@@ -65,8 +65,34 @@ def build_data(job: TrainingJob, tokenizer, config, session):
     if job.objective == "cpt":
         return dataset.cpt_dataset(job.params["corpus"], tokenizer, config.max_length)
     return dataset.sft_dataset(
-        list(job.tasks), job.data_source, tokenizer, config.max_length, session=session
+        list(job.tasks),
+        job.data_source,
+        tokenizer,
+        config.max_length,
+        session=session,
+        dev_fraction=config.dev_fraction,
     )
+
+
+def build_dev(job: TrainingJob, tokenizer, config):
+    """Dev rows for model selection (gold dev splits and held-out train documents), when the recipe asks."""
+    from medui.backend.data.common import DataError
+    from medui.backend.finetune import dataset
+
+    if job.objective != "sft" or config.dev_fraction <= 0:
+        return None
+    try:
+        dev = dataset.sft_dataset(
+            list(job.tasks),
+            "gold",
+            tokenizer,
+            config.max_length,
+            part="dev",
+            dev_fraction=config.dev_fraction,
+        )
+    except DataError:
+        return None
+    return dataset.cap_rows(dev, config.dev_rows_per_task, config.seed)
 
 
 def run_job(job: TrainingJob, session) -> None:
@@ -80,8 +106,12 @@ def run_job(job: TrainingJob, session) -> None:
     report.log(
         f"job {job.id}: {job.objective} of {job.model} as {job.name!r} on {', '.join(job.tasks) or '-'}"
     )
-    data = build_data(job, load_tokenizer(job.model), config, session)
+    tokenizer = load_tokenizer(job.model)
+    data = build_data(job, tokenizer, config, session)
     report.log(f"data {data.snapshot}: {data.stats}")
+    dev = build_dev(job, tokenizer, config)
+    if dev is not None:
+        report.log(f"dev {dev.snapshot}: {dev.stats['rows']} rows")
     meta = {"tasks": list(job.tasks), "job_id": job.id, "data": {"source": job.data_source}}
     callbacks = Callbacks(on_step=report.on_step, log=report.log, should_stop=report.should_stop)
     result = train(
@@ -92,6 +122,8 @@ def run_job(job: TrainingJob, session) -> None:
         meta=meta,
         callbacks=callbacks,
         device=job.params.get("device"),
+        dev=dev,
+        checkpoint=checkpoint_dir(job.id),
     )
     report.log(
         f"trained {result.steps} steps in {result.seconds:.0f}s; probe loss {result.loss_before} -> {result.loss_after}"
@@ -156,6 +188,7 @@ def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -
 def main(argv: list[str] | None = None) -> int:
     """Run one job to its end; the exit code is 0 unless the job could not even be claimed or failed."""
     from medui.backend.finetune.jobs import cleanup
+    from medui.backend.finetune.train import remove_checkpoint
     from medui.backend.store.db import session_scope
 
     argv = sys.argv[1:] if argv is None else argv
@@ -176,10 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run_job(job, session)
             sa_jobs.finish_job(job_id, "succeeded", session=session)
+            remove_checkpoint(job_id)
             return 0
         except TrainingCancelled as exc:
             session.rollback()
             sa_jobs.finish_job(job_id, "cancelled", session=session, error=str(exc))
+            remove_checkpoint(job_id)
             return 0
         except BaseException as exc:
             traceback.print_exc()
