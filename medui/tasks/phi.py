@@ -47,11 +47,11 @@ _CF = re.compile(
 _TEAM = re.compile(r"(?<![\d])80380\d{15}(?![\d])")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w])", re.IGNORECASE)
 
-# phone numbers: optional country prefix, then a mobile (3 + 9 digits) or a landline (0 + 5..10 digits), digit
-# groups separated by at most one space, dot, dash or slash
+# phone numbers: optional country prefix, then a mobile (3 + 9 digits) or a landline (0, never 00, + 5..10
+# digits), digit groups separated by at most one space, dot, dash or slash
 _PHONE = re.compile(
     r"(?<![\w+/.,-])(?:(?:\+|00)39[ .-]?)?"
-    r"(?:3\d{2}(?:[ .-]?\d){6,7}|0\d{1,3}(?:[ ./-]?\d){4,9})"
+    r"(?:3\d{2}(?:[ .-]?\d){6,7}|0[1-9]\d{0,2}(?:[ ./-]?\d){4,9})"
     r"(?![\w/]|[.,]\d)"
 )
 _DATE_LIKE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")

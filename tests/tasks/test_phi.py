@@ -14,8 +14,11 @@ CORPUS = [
     json.loads(line)
     for line in (Path(__file__).parent / "phi_corpus.jsonl").read_text(encoding="utf-8").splitlines()
 ]
-# The bar: on this corpus (106 texts, 60 identifiers; the "first" set was written before the detectors, the
-# "second" after them) strict precision and recall (same kind, same characters) are both at least 0.95.
+# The bar: strict precision and recall (same kind, same characters) both at least 0.95 on this corpus (109 texts,
+# 61 identifiers). Set "first" was written before the detectors (their first run: P 0.956, R 1.000); "second"
+# after them, then run once before any change (P 0.944, R 1.000); "third" from a run over the shipped gold data
+# (one false positive, EudraCT 2008-004531-38 read as a phone number). The detectors were then fixed, so the
+# corpus is a development set: today's 1.000 / 1.000 overstates what unseen text will give.
 PRECISION_BAR = RECALL_BAR = 0.95
 
 
