@@ -62,6 +62,14 @@ class Kind:
         """Arguments of the metric's per-record counts function."""
         return gold, pred
 
+    def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
+        """Agreement figures of two annotators' versions of the same documents (in the same order)."""
+        raise NotImplementedError
+
+    def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
+        """Kappa over all annotators at once (one version each a document); None when the family has none."""
+        return None
+
     # shared -----------------------------------------------------------------------------------------------
     def render_target(self, spec: TaskSpec, record: dict) -> str:
         return json.dumps(self.target(spec, record), ensure_ascii=False, separators=(",", ":"))

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, create_model
 
+from medui.tasks import agreement
 from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
 from medui.tasks.spec import PRESENCE_VALUES, FormField, TaskSpec
 
@@ -72,6 +73,12 @@ class CrfKind(Kind):
 
     def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:
         return gold.get("fields", {}), pred.get("fields", {}), [item.name for item in spec.fields]
+
+    def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
+        return agreement.form_pair(a, b, [item.name for item in spec.fields])
+
+    def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
+        return agreement.form_group(documents, [item.name for item in spec.fields])
 
 
 def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:

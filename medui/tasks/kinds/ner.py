@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from medui.tasks import agreement
 from medui.tasks.align import Aligner
 from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
 from medui.tasks.spec import TaskSpec
@@ -109,6 +110,9 @@ class NerKind(Kind):
         if not isinstance(entities, list):
             return ["entities must be a list"]
         return span_problems(spec, text, entities)
+
+    def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
+        return agreement.span_pair(a, b)
 
 
 class AmKind(NerKind):

@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from medui.tasks import agreement
 from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.metrics import extractive_counts
 from medui.tasks.spec import TaskSpec
 
 
@@ -71,3 +73,22 @@ class QaKind(Kind):
 
     def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:
         return gold.get("answer"), pred.get("answer")
+
+    def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
+        """Cohen's kappa on the answers (letters, or extractive answers normalised); extractive adds token F1."""
+        extractive = spec.answer_format == "extractive"
+        va = [agreement.answer_value(r, extractive) for r in a]
+        vb = [agreement.answer_value(r, extractive) for r in b]
+        out = agreement.categorical_pair(va, vb)
+        if extractive:
+            scores = [
+                extractive_counts(x.get("answer"), y.get("answer"))["f1"] for x, y in zip(a, b, strict=True)
+            ]
+            out["token_f1"] = sum(scores) / len(scores)
+        return out
+
+    def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
+        extractive = spec.answer_format == "extractive"
+        return agreement.group_kappa(
+            [[agreement.answer_value(r, extractive) for r in doc] for doc in documents]
+        )

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from medui.tasks import agreement
 from medui.tasks.align import Aligner
 from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
 from medui.tasks.kinds.ner import span_problems
@@ -143,3 +144,6 @@ class ReKind(Kind):
                     f"{', '.join(spec.relation_labels)}"
                 )
         return problems
+
+    def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
+        return agreement.relation_pair(a, b)

@@ -1,0 +1,215 @@
+"""Inter-annotator agreement on the same documents: pairwise figures, and a chance-corrected one over all.
+
+`measure(spec, versions)` takes each annotator's version of each document ({annotator: {document id: record}},
+records in the gold format; the model can be one more annotator) and returns
+`{"task", "annotators", "documents", "pairs": [{"a", "b", "documents", ...}], "kappa": ...}`. What a pair holds
+is the family's: its kind's `agreement_pair` (span families: strict and lenient F1, i.e. positive specific
+agreement, overall and per label; re: relation F1 too; crf: Cohen's kappa per form item; qa: Cohen's kappa on
+answers), and `agreement_group` gives "kappa" over all annotators (Cohen for two, Fleiss for three or more) or
+None. The functions the kinds use live here. Pure Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from itertools import combinations
+from typing import Any
+
+from medui.tasks.metrics import (
+    f1_score,
+    form_value,
+    normalise_answer,
+    relation_aggregate,
+    relation_counts,
+    span_aggregate,
+    span_counts,
+)
+from medui.tasks.spec import TaskSpec
+
+Versions = dict[str, dict[str, dict]]  # annotator -> document id -> record
+
+
+# chance-corrected agreement -------------------------------------------------------------------------------
+def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
+    """Cohen's kappa of two raters' categories on the same items; None when chance agreement is total."""
+    if len(x) != len(y) or not x:
+        raise ValueError("two equally long, non-empty rating lists are needed")
+    n = len(x)
+    observed = sum(a == b for a, b in zip(x, y, strict=True)) / n
+    cx, cy = Counter(x), Counter(y)
+    expected = sum(cx[c] * cy[c] for c in cx) / (n * n)
+    return None if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def fleiss_kappa(table: Sequence[Sequence[int]]) -> float | None:
+    """Fleiss' kappa of a subjects x categories table of rater counts (the same number of raters a subject)."""
+    raters = {sum(row) for row in table}
+    if len(raters) != 1 or min(raters) < 2:
+        raise ValueError("every subject needs the same number of raters, at least 2")
+    m, n = next(iter(raters)), len(table)
+    p_bar = sum((sum(c * c for c in row) - m) / (m * (m - 1)) for row in table) / n
+    shares = [sum(row[j] for row in table) / (n * m) for j in range(len(table[0]))]
+    p_e = sum(p * p for p in shares)
+    return None if p_e == 1 else (p_bar - p_e) / (1 - p_e)
+
+
+def rating_table(ratings: Sequence[Sequence[Hashable]]) -> list[list[int]]:
+    """Per subject, the raters' categories -> the subjects x categories count table."""
+    categories = sorted({c for row in ratings for c in row}, key=repr)
+    return [[Counter(row)[c] for c in categories] for row in ratings]
+
+
+def group_kappa(ratings: Sequence[Sequence[Hashable]]) -> dict:
+    """Kappa over all raters of each subject: Cohen's for two raters, Fleiss' for three or more."""
+    raters = len(ratings[0]) if ratings else 0
+    if raters == 2:
+        value = cohen_kappa([r[0] for r in ratings], [r[1] for r in ratings])
+        return {"method": "cohen", "value": value}
+    return {"method": "fleiss", "value": fleiss_kappa(rating_table(ratings))}
+
+
+def observed_agreement(x: Sequence[Hashable], y: Sequence[Hashable]) -> float:
+    return sum(a == b for a, b in zip(x, y, strict=True)) / len(x)
+
+
+# span and relation families -------------------------------------------------------------------------------
+def _with_label(record: dict, label: str) -> dict:
+    return {"entities": [e for e in record.get("entities") or () if e.get("label") == label]}
+
+
+def _labels(records: Sequence[dict], key: str = "entities") -> list[str]:
+    return sorted({str(x.get("label")) for r in records for x in r.get(key) or () if isinstance(x, dict)})
+
+
+def span_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
+    """Strict and lenient F1 between two annotators (symmetric: positive specific agreement), and per label."""
+    total = span_aggregate([span_counts(x, y) for x, y in zip(a, b, strict=True)])
+    per_label = {}
+    for label in _labels([*a, *b]):
+        only = [(_with_label(x, label), _with_label(y, label)) for x, y in zip(a, b, strict=True)]
+        agg = span_aggregate([span_counts(x, y) for x, y in only])
+        per_label[label] = {
+            "strict_f1": agg["f1"],
+            "lenient_f1": agg["lenient_f1"],
+            "spans_a": agg["tp"] + agg["fn"],
+            "spans_b": agg["tp"] + agg["fp"],
+            "documents": sum(bool(x["entities"] or y["entities"]) for x, y in only),
+        }
+    return {
+        "strict_f1": total["f1"],
+        "lenient_f1": total["lenient_f1"],
+        "spans_a": total["tp"] + total["fn"],
+        "spans_b": total["tp"] + total["fp"],
+        "per_label": per_label,
+    }
+
+
+def relation_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
+    """Relation F1 (head span, tail span, label) between two annotators, per relation label, with the
+    entities' strict and lenient F1."""
+    counts = [relation_counts(x, y) for x, y in zip(a, b, strict=True)]
+    rel = relation_aggregate(counts)
+    by_label: dict[str, Counter] = {}
+    for c in counts:
+        for label, sub in c["per_label"].items():
+            by_label.setdefault(label, Counter()).update(sub)
+    spans = span_pair(a, b)
+    return {
+        "relation_f1": rel["f1"],
+        "strict_f1": spans["strict_f1"],
+        "lenient_f1": spans["lenient_f1"],
+        "relations_a": rel["tp"] + rel["fn"],
+        "relations_b": rel["tp"] + rel["fp"],
+        "per_label": {
+            label: {
+                "f1": f1_score(t["tp"], t["fp"], t["fn"]),
+                "relations_a": t["tp"] + t["fn"],
+                "relations_b": t["tp"] + t["fp"],
+            }
+            for label, t in sorted(by_label.items())
+        },
+        "entity_per_label": spans["per_label"],
+    }
+
+
+# categorical families (crf items, qa answers) ---------------------------------------------------------------
+def categorical_pair(x: Sequence[Hashable], y: Sequence[Hashable]) -> dict:
+    """Cohen's kappa and observed agreement of two annotators' categories."""
+    return {"kappa": cohen_kappa(x, y), "agreement": observed_agreement(x, y)}
+
+
+def form_values(record: dict, items: Sequence[str]) -> dict[str, Any]:
+    """A crf record's items in comparable form (empty and non_menzionato alike are None)."""
+    fields = record.get("fields") or {}
+    return {item: form_value(fields.get(item)) for item in items}
+
+
+def form_pair(a: Sequence[dict], b: Sequence[dict], items: Sequence[str]) -> dict:
+    """Cohen's kappa per form item, and their mean over items where it is defined."""
+    va, vb = [form_values(r, items) for r in a], [form_values(r, items) for r in b]
+    per_item = {
+        item: {**categorical_pair([v[item] for v in va], [v[item] for v in vb]), "documents": len(a)}
+        for item in items
+    }
+    kappas = [s["kappa"] for s in per_item.values() if s["kappa"] is not None]
+    return {
+        "kappa": sum(kappas) / len(kappas) if kappas else None,
+        "agreement": sum(s["agreement"] for s in per_item.values()) / len(items) if items else 0.0,
+        "per_item": per_item,
+    }
+
+
+def form_group(documents: Sequence[Sequence[dict]], items: Sequence[str]) -> dict:
+    """Kappa over all annotators, per form item and its mean."""
+    per_item = {
+        item: group_kappa([[form_values(r, [item])[item] for r in versions] for versions in documents])
+        for item in items
+    }
+    values = [k["value"] for k in per_item.values() if k["value"] is not None]
+    method = next(iter(per_item.values()))["method"] if per_item else "fleiss"
+    return {"method": method, "value": sum(values) / len(values) if values else None, "per_item": per_item}
+
+
+def answer_value(record: dict, extractive: bool) -> str | None:
+    """A qa answer in comparable form: a letter casefolded, or an extractive answer normalised."""
+    answer = record.get("answer")
+    if answer is None:
+        return None
+    text = normalise_answer(str(answer)) if extractive else str(answer).strip().casefold()
+    return text or None
+
+
+# the report ----------------------------------------------------------------------------------------------
+def annotated_documents(versions: Versions, annotators: Sequence[str]) -> list[str]:
+    """Documents with versions from at least two of the annotators, sorted."""
+    counts = Counter(doc for name in annotators for doc in versions.get(name, {}))
+    return sorted(doc for doc, n in counts.items() if n >= 2)
+
+
+def measure(spec: TaskSpec, versions: Versions, annotators: Sequence[str] | None = None) -> dict:
+    """Pairwise agreement of every two annotators on their shared documents, and kappa over all of them on
+    the documents every one of them annotated (with the family's figures; see the module docstring)."""
+    from medui.tasks.kinds import kind_for
+
+    kind = kind_for(spec)
+    names = list(annotators) if annotators is not None else sorted(versions)
+    pairs = []
+    for a, b in combinations(names, 2):
+        shared = sorted(set(versions.get(a, {})) & set(versions.get(b, {})))
+        if shared:
+            figures = kind.agreement_pair(
+                spec, [versions[a][d] for d in shared], [versions[b][d] for d in shared]
+            )
+            pairs.append({"a": a, "b": b, "documents": len(shared), **figures})
+    common = sorted(set.intersection(*(set(versions.get(n, {})) for n in names))) if len(names) >= 2 else []
+    group = kind.agreement_group(spec, [[versions[n][d] for n in names] for d in common]) if common else None
+    kappa = {**group, "annotators": names, "documents": len(common)} if group else None
+    return {
+        "task": spec.id,
+        "family": spec.family,
+        "annotators": names,
+        "documents": len(annotated_documents(versions, names)),
+        "pairs": pairs,
+        "kappa": kappa,
+    }
