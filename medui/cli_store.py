@@ -1,4 +1,4 @@
-"""Store subcommands of `medui`: export, corrections (list, add), queue, db; and `save_eval` for `eval --save`.
+"""Store subcommands of `medui`: export, corrections (list, add), queue, db.
 
 User errors raise StoreError subclasses (ValueError) with a one-line message; the CLI maps them to exit code 2.
 """
@@ -7,22 +7,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medui.backend.data.common import DataError
-from medui.backend.models import model_and_adapter
 from medui.backend.store.corrections import correction_row, queue_row
 from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-    from medui.backend.evaluation import EvalResult
-    from medui.backend.store.tables import Run
-    from medui.tasks.spec import TaskSpec
 
 COMMANDS = ("export", "corrections", "queue", "db")
 
@@ -193,53 +187,3 @@ def cmd_db(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"{db.safe_url(engine)}: revision {current or 'none (empty database)'}; newest {head}")
     return 0
-
-
-def save_eval(
-    result: EvalResult,
-    spec: TaskSpec,
-    split: str,
-    *,
-    session: Session | None = None,
-    records: list[dict] | None = None,
-    parameters: dict | None = None,
-) -> Run:
-    """Store an evaluation: its run and every prediction, scored against the gold records it ran on.
-
-    `records` are the gold records in the order of the predictions (default: the split's records by id).
-    Without a session, one is opened and committed.
-    """
-    if session is None:
-        from medui.backend.store.db import session_scope
-
-        with session_scope() as own:
-            return save_eval(result, spec, split, session=own, records=records, parameters=parameters)
-    from medui.backend.store.repo import save_predictions, save_run
-    from medui.backend.store.tables import utcnow
-
-    golds = _golds_for(result, spec, split, records)
-    m = result.metrics
-    model, adapter = model_and_adapter(m.get("model", "?"))
-    seconds = m.get("seconds")
-    started = utcnow() - timedelta(seconds=seconds or 0.0)
-    run = save_run(
-        spec, session=session, model=model, adapter=adapter, strategy=m.get("strategy", "?"),
-        shots=m.get("shots", 0), seed=m.get("seed", 0), split=split, parameters=parameters, metrics=m,
-        started_at=started, seconds=seconds,
-    )  # fmt: skip
-    save_predictions(run, result.predictions, golds, session=session)
-    return run
-
-
-def _golds_for(
-    result: EvalResult, spec: TaskSpec, split: str, records: list[dict] | None
-) -> list[dict | None]:
-    """The gold record of each prediction: the given records in order, or the split's by id."""
-    if records is not None:
-        if len(records) != len(result.predictions):
-            raise StoreError(f"{len(result.predictions)} predictions but {len(records)} gold records")
-        return list(records)
-    from medui.backend.gold import load_split
-
-    by_id = {str(r.get("id")): r for r in load_split(spec, split)}
-    return [by_id.get(str(p.record.get("id"))) for p in result.predictions]

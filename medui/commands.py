@@ -173,20 +173,22 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 # running models ---------------------------------------------------------------------------------------
 def _engine(args: argparse.Namespace, spec: TaskSpec):
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
+    from medui.backend import runner
 
-    strategy = parse_strategy(args.strategy, spec, args.shots)
-    lm = models.load(args.model, args.device, args.dtype)
-    return Engine(lm, spec, strategy, seed=args.seed, batch_size=args.batch_size)
+    return runner.build_engine(
+        args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
+        device=args.device, dtype=args.dtype,
+    )  # fmt: skip
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
     text = read_text_file(args.file) if args.file else args.text
     record = record_from_input(spec, text)
+    from medui.backend import runner
+
     engine = _engine(args, spec)
-    prediction = engine.predict([record])[0]
+    prediction = runner.predict(engine, [record])[0]
     result = {
         **prediction.record,
         "model": engine.lm.name,
@@ -211,24 +213,23 @@ def render_human(spec: TaskSpec, record: dict) -> str:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from medui.backend.evaluation import evaluate, load_eval_records
+    from medui.backend import runner
+    from medui.backend.evaluation import load_eval_records
 
     spec = get_spec(args.task)
     split = args.split or spec.eval_split
     records = load_eval_records(spec, split, args.limit)
     if not records:
         raise InputError(f"task {spec.id}: the split has no records")
-    result = evaluate(_engine(args, spec), records)
+    result = runner.evaluate(_engine(args, spec), records)
     if args.save:
-        from medui.cli_store import save_eval
-
         parameters = {
             "limit": args.limit,
             "batch_size": args.batch_size,
             "device": args.device,
             "dtype": args.dtype,
         }
-        run = save_eval(result, spec, split, records=records, parameters=parameters)
+        run = runner.save_eval(result, spec, split, records=records, parameters=parameters)
         result.metrics["run_id"] = run.id
     if args.out:
         write_jsonl(args.out, [p.record for p in result.predictions])
@@ -256,11 +257,18 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from medui.backend.study import run_study
+    from medui.backend.study import expand_tasks, run_study
 
-    table = run_study(args)
+    table = run_study(
+        expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,
+        shots=args.shots, seed=args.seed, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
+    )  # fmt: skip
     print(table.to_markdown())
     return 0
+
+
+def _names(csv: str) -> list[str]:
+    return [name.strip() for name in csv.split(",") if name.strip()]
 
 
 COMMANDS = {

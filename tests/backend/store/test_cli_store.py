@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from medui import cli_store
+from medui.backend import runner
 from medui.backend.evaluation import EvalResult
 from medui.backend.gold import load_split
 from medui.backend.store import db
@@ -55,7 +56,7 @@ def _saved_eval(db_url) -> Run:
         "f1": 0.5,
     }
     with db.session_scope(db.get_engine(db_url)) as session:
-        return cli_store.save_eval(
+        return runner.save_eval(
             EvalResult(metrics, preds), get_spec(NER_TASK), "test", session=session, records=golds,
             parameters={"batch_size": 4},
         )  # fmt: skip
@@ -83,7 +84,7 @@ def test_save_eval_reads_gold_by_id_when_not_given(medui_home, db_url):
         make_prediction({**gold, "id": "not-in-gold"}),
     ]
     with db.session_scope(db.get_engine(db_url)) as session:
-        run = cli_store.save_eval(EvalResult({"model": "m"}, preds), spec, "test", session=session)
+        run = runner.save_eval(EvalResult({"model": "m"}, preds), spec, "test", session=session)
         rows = session.exec(
             select(Prediction).where(Prediction.run_id == run.id).order_by(Prediction.id)
         ).all()
