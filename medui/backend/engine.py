@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from medui.backend import decoding, gold
 from medui.backend.models import LoadedModel
-from medui.errors import MeduiError
+from medui.backend.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import prompt_hash, render_prompt
@@ -21,34 +21,7 @@ from medui.tasks.records import SPAN_FAMILIES, doc_hash, merge_windows
 from medui.tasks.registry import pick_examples
 from medui.tasks.spec import TaskSpec
 
-STRATEGIES = ("zero-shot", "few-shot", "cd", "few-shot+cd")
-
-
-class StrategyError(MeduiError, ValueError):
-    """A strategy name or shot count that cannot be used; `italian`: the message for the app."""
-
-    def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message, italian=italian)
-
-
-@dataclass(frozen=True)
-class Strategy:
-    name: str
-    shots: int
-    constrained: bool
-
-
-def parse_strategy(name: str, spec: TaskSpec, shots: int | None = None) -> Strategy:
-    if name not in STRATEGIES:
-        raise StrategyError(
-            f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}",
-            f"strategia sconosciuta {name!r}: usa una tra {', '.join(STRATEGIES)}",
-        )
-    few = name.startswith("few-shot")
-    k = (spec.default_shots if shots is None else shots) if few else 0
-    if k < 0:
-        raise StrategyError("--shots must be 0 or more")
-    return Strategy(name, k, name.endswith("cd"))
+__all__ = ["STRATEGIES", "Engine", "Prediction", "Strategy", "StrategyError", "parse_strategy"]
 
 
 @dataclass

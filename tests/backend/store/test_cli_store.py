@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from medui import cli_store
 from medui.backend import runner
 from medui.backend.evaluation import EvalResult
 from medui.backend.gold import load_split
@@ -17,6 +16,7 @@ from medui.backend.store import db
 from medui.backend.store.corrections import CorrectionError
 from medui.backend.store.repo import StoreError
 from medui.backend.store.tables import Correction, Prediction, Run
+from medui.cli import store as cli_store
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 from tests.backend.store.records import NER_TASK, make_prediction, ner_record
@@ -33,7 +33,8 @@ def medui(db_url, monkeypatch, capsys):
     cli_store.register(parser.add_subparsers(dest="command", required=True))
 
     def run(*argv: str) -> tuple[int, str]:
-        code = cli_store.dispatch(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        code = args.func(args)
         return code, capsys.readouterr().out
 
     yield run

@@ -1,6 +1,6 @@
 """Store subcommands of `medui`: export, corrections (list, add), queue, db.
 
-User errors raise StoreError subclasses (ValueError) with a one-line message; the CLI maps them to exit code 2.
+User errors raise StoreError subclasses (MeduiError) with a one-line message; the CLI maps them to exit code 2.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from medui.backend.data.common import DataError
 from medui.backend.store.corrections import correction_row, queue_row
 from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
+from medui.cli.output import emit
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-COMMANDS = ("export", "corrections", "queue", "db")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--with-gold", action="store_true", help="add gold records where there is no correction")
     p.add_argument("--split", default=None, help="only documents of this split")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_export))
 
     corrections = sub.add_parser("corrections", help="list or add corrections").add_subparsers(
         dest="corrections_command", required=True
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", required=True)
     p.add_argument("--all", action="store_true", help="superseded corrections too")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_corrections_list))
     p = corrections.add_parser("add", help="correct (or accept) a prediction, or correct a document")
     p.add_argument("--task", required=True)
     target = p.add_mutually_exclusive_group(required=True)
@@ -48,36 +49,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--annotator", required=True)
     p.add_argument("--note", default=None)
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_corrections_add))
 
     p = sub.add_parser("queue", help="predictions to correct next: least confident first, then oldest")
     p.add_argument("--task", required=True)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--run", type=int, default=None, help="only this run's predictions")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_queue))
 
     db = sub.add_parser("db", help="the database: upgrade its schema, show its revision").add_subparsers(
         dest="db_command", required=True
     )
-    db.add_parser("upgrade", help="migrate the database to the newest schema")
-    db.add_parser("status", help="the database URL and its schema revision")
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db)
+    db.add_parser("status", help="the database URL and its schema revision").set_defaults(func=cmd_db)
 
 
-def dispatch(args: argparse.Namespace) -> int:
-    """Run a store subcommand."""
-    from medui.backend.store.db import session_scope
+def in_session(command):
+    """A command run with a session of the configured database (committed when it returns)."""
 
-    if args.command == "db":
-        return cmd_db(args)
-    with session_scope() as session:
-        handler = {"export": cmd_export, "queue": cmd_queue}.get(args.command)
-        if handler is None:
-            handler = cmd_corrections_list if args.corrections_command == "list" else cmd_corrections_add
-        return handler(args, session)
+    def run(args: argparse.Namespace) -> int:
+        from medui.backend.store.db import session_scope
 
+        with session_scope() as session:
+            return command(args, session)
 
-def _print(args: argparse.Namespace, obj, human: str) -> int:
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str) if args.json else human)
-    return 0
+    return run
 
 
 def cmd_export(args: argparse.Namespace, session: Session) -> int:
@@ -91,7 +88,7 @@ def cmd_export(args: argparse.Namespace, session: Session) -> int:
         human += (
             f"; {summary['overlapping_entities_left_out']} overlapping entities left out (BIO holds none)"
         )
-    return _print(args, summary, human)
+    return emit(args, summary, human)
 
 
 def _correction_line(row: dict) -> str:
@@ -117,7 +114,7 @@ def cmd_corrections_list(args: argparse.Namespace, session: Session) -> int:
         rows = latest_corrections(args.task, session=session)
     data = [correction_row(c) for c in rows]
     human = "\n".join(_correction_line(r) for r in data) or f"no corrections for {args.task}"
-    return _print(args, data, human)
+    return emit(args, data, human)
 
 
 def read_record_file(path: str) -> dict:
@@ -150,7 +147,7 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
     )  # fmt: skip
     row = correction_row(corr)
     superseded = f", supersedes #{corr.supersedes_id}" if corr.supersedes_id else ""
-    return _print(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
+    return emit(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
 
 
 def cmd_queue(args: argparse.Namespace, session: Session) -> int:
@@ -168,7 +165,7 @@ def cmd_queue(args: argparse.Namespace, session: Session) -> int:
         f"confidence={_fmt(r['confidence'])} score={_fmt(r['score'])}"
         for r in rows
     ]
-    return _print(args, rows, "\n".join(lines) or f"nothing to correct for {args.task}")
+    return emit(args, rows, "\n".join(lines) or f"nothing to correct for {args.task}")
 
 
 def _fmt(value: float | None) -> str:
