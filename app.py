@@ -29,6 +29,6 @@ def build_demo() -> gr.Blocks:
 
 
 if __name__ == "__main__":
-    from medui.cli_app import launch
+    from medui.cli.serve import launch
 
     launch(build_demo())

@@ -31,17 +31,16 @@ STRATEGIES = ["zero-shot", "few-shot+cd"]
 
 def one(task: str, strategy: str, model: str, limit: int, dtype: str) -> dict:
     """Runs in the child process: load, evaluate, report."""
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
-    from medui.backend.evaluation import evaluate, load_eval_records
+    from medui.backend import models, runner
+    from medui.backend.evaluation import load_eval_records
     from medui.tasks.registry import get_spec
 
     start = time.perf_counter()
     lm = models.load(model, dtype=None if dtype == "auto" else dtype)
     load_s = time.perf_counter() - start
     spec = get_spec(task)
-    engine = Engine(lm, spec, parse_strategy(strategy, spec))
-    result = evaluate(engine, load_eval_records(spec, spec.eval_split, limit))
+    engine = runner.build_engine(lm, spec, strategy)
+    result = runner.evaluate(engine, load_eval_records(spec, spec.eval_split, limit))
     m = result.metrics
     return {
         "task": task,

@@ -47,11 +47,14 @@ class _PromptsOnly:
 
 def prepare(task: str, limit: int, gguf: str) -> dict:
     """The work of every child: the prompts, the schema and the token budget of a task."""
-    from medui.backend.engine import Engine, parse_strategy
+    from medui.backend import runner
+    from medui.backend.engine import parse_strategy
 
     spec, kind, records = records_for(task, limit)
     strategy = parse_strategy(STRATEGY, spec)
-    engine = Engine(_PromptsOnly(), spec, dataclasses.replace(strategy, constrained=False), seed=SEED)
+    engine = runner.build_engine(
+        _PromptsOnly(), spec, dataclasses.replace(strategy, constrained=False), seed=SEED
+    )
     return {
         "task": task,
         "limit": limit,

@@ -152,19 +152,17 @@ def run_peer(work: dict, lead_space: bool, threads: int) -> dict:
 
 
 def run_medui(work: dict) -> dict:
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
-    from medui.backend.evaluation import evaluate
+    from medui.backend import models, runner
 
     spec, _, records = records_for(work["task"], work["limit"])
     start = time.perf_counter()
     lm = models.load(MODEL)
     load_s = time.perf_counter() - start
     t0 = time.perf_counter()
-    engine = Engine(lm, spec, parse_strategy(STRATEGY, spec), seed=SEED)
+    engine = runner.build_engine(lm, spec, STRATEGY, seed=SEED)
     build_s = time.perf_counter() - t0
     same = [engine.prompt_for(r) == w["prompt"] for r, w in zip(records, work["records"], strict=True)]
-    result = evaluate(engine, records)
+    result = runner.evaluate(engine, records)
     outputs = [
         {
             "id": str(r.get("id")),

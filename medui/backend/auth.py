@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from medui.backend.store.tables import USER_ROLES, User
+from medui.errors import MeduiError
 
 SCHEME = "pbkdf2_sha256"
 ITERATIONS = 600_000
@@ -34,7 +35,7 @@ ROLE_NAMES_IT = {"clinician": "clinico", "annotator": "annotatore", "researcher"
 MIN_PASSWORD_CHARS = 8
 
 
-class AuthError(ValueError):
+class AuthError(MeduiError, ValueError):
     """A user, password or permission problem; the message says what, in Italian, for the page."""
 
 

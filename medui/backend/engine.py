@@ -8,48 +8,20 @@ the input budget are split into sentence windows and their predictions merged wi
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from medui.backend import decoding, gold
 from medui.backend.models import LoadedModel
+from medui.backend.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import prompt_hash, render_prompt
+from medui.tasks.records import SPAN_FAMILIES, doc_hash, merge_windows
 from medui.tasks.registry import pick_examples
 from medui.tasks.spec import TaskSpec
 
-STRATEGIES = ("zero-shot", "few-shot", "cd", "few-shot+cd")
-SPAN_FAMILIES = ("ner", "am", "re")
-
-
-class StrategyError(ValueError):
-    """A strategy name or shot count that cannot be used; `italian`: the message for the app."""
-
-    def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message)
-        self.italian = italian or message
-
-
-@dataclass(frozen=True)
-class Strategy:
-    name: str
-    shots: int
-    constrained: bool
-
-
-def parse_strategy(name: str, spec: TaskSpec, shots: int | None = None) -> Strategy:
-    if name not in STRATEGIES:
-        raise StrategyError(
-            f"unknown strategy {name!r}: use one of {', '.join(STRATEGIES)}",
-            f"strategia sconosciuta {name!r}: usa una tra {', '.join(STRATEGIES)}",
-        )
-    few = name.startswith("few-shot")
-    k = (spec.default_shots if shots is None else shots) if few else 0
-    if k < 0:
-        raise StrategyError("--shots must be 0 or more")
-    return Strategy(name, k, name.endswith("cd"))
+__all__ = ["STRATEGIES", "Engine", "Prediction", "Strategy", "StrategyError", "parse_strategy"]
 
 
 @dataclass
@@ -64,11 +36,6 @@ class Prediction:
     prompt_tokens: int
     output_tokens: int
     confidence: float | None
-
-
-def doc_hash(record: dict) -> str:
-    key = record.get("text") or f"{record.get('context', '')}\n{record.get('question', '')}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 class Engine:
@@ -190,36 +157,3 @@ def _placeholder(spec: TaskSpec, filler: str) -> dict:
         "context": filler if spec.answer_format == "extractive" else None,
         "options": {o: filler for o in spec.options},
     }
-
-
-def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:
-    """Window predictions back into one record: offsets shifted, entity ids renumbered, errors joined."""
-    entities, relations, dropped, errors = [], [], [], []
-    for part, pred in zip(parts, preds, strict=True):
-        shift, prefix = part["_offset"], f"W{part['_offset']}:"
-        for ent in pred.get("entities", []):
-            moved = {**ent, "start": ent["start"] + shift, "end": ent["end"] + shift}
-            if "id" in ent:
-                moved["id"] = prefix + ent["id"]
-            entities.append(moved)
-        relations += [
-            {**r, "head": prefix + r["head"], "tail": prefix + r["tail"]} for r in pred.get("relations", [])
-        ]
-        dropped += pred.get("dropped", [])
-        if pred.get("error"):
-            errors.append(pred["error"])
-    out = {"id": record.get("id"), "text": record["text"], "entities": sorted(entities, key=_span_key)}
-    if "relations" in preds[0]:
-        renamed = {e["id"]: f"T{i}" for i, e in enumerate(out["entities"], start=1)}
-        out["entities"] = [{**e, "id": renamed[e["id"]]} for e in out["entities"]]
-        out["relations"] = [{**r, "head": renamed[r["head"]], "tail": renamed[r["tail"]]} for r in relations]
-    if dropped:
-        out["dropped"] = dropped
-    out["valid"] = not errors
-    if errors:
-        out["error"] = "; ".join(errors)
-    return out
-
-
-def _span_key(ent: dict) -> tuple:
-    return ent["start"], ent["end"], ent["label"]

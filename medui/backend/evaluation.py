@@ -1,16 +1,20 @@
-"""Scoring predictions against gold (per record, then aggregated) and evaluating a model on a split."""
+"""Scoring predictions against gold (per record, then aggregated); the records of a split to evaluate on.
+
+Pure of torch: `medui score` and the store use it. Running a model is medui/backend/runner.py.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from medui.backend import gold as gold_data
-from medui.backend.engine import Engine, Prediction
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from medui.backend.engine import Prediction
 
 
 def record_counts(spec: TaskSpec, gold: dict, pred: dict) -> dict:
@@ -40,31 +44,10 @@ def score(spec: TaskSpec, golds: list[dict], preds: list[dict]) -> dict:
 
 @dataclass
 class EvalResult:
+    """An evaluation: its metrics and its predictions, in the order of the records."""
+
     metrics: dict
     predictions: list[Prediction]
-
-
-def evaluate(
-    engine: Engine, records: list[dict], progress: Callable[[int, int], None] | None = None
-) -> EvalResult:
-    """Predict every record, then score: the task's metrics plus n, valid_rate, seconds and speed."""
-    start = time.perf_counter()
-    predictions = engine.predict(records, progress)
-    seconds = time.perf_counter() - start
-    result = score(engine.spec, records, [p.record for p in predictions])
-    out_tokens = sum(p.output_tokens for p in predictions)
-    result.update(
-        task=engine.spec.id,
-        model=engine.lm.name,
-        strategy=engine.strategy.name,
-        shots=engine.strategy.shots,
-        seed=engine.seed,
-        seconds=round(seconds, 3),
-        output_tokens=out_tokens,
-        output_tokens_per_s=round(out_tokens / seconds, 2) if seconds else 0.0,
-        records_per_min=round(len(records) * 60 / seconds, 2) if seconds else 0.0,
-    )
-    return EvalResult(result, predictions)
 
 
 def load_eval_records(spec: TaskSpec, split: str, limit: int | None) -> list[dict]:

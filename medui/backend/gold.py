@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from medui.config import ASSETS_DATA_DIR, get_settings
+from medui.errors import MeduiError
 from medui.tasks import registry
 from medui.tasks.spec import TaskSpec
 
 
-class UnknownSplit(KeyError):
+class UnknownSplit(MeduiError, KeyError):
     def __str__(self) -> str:
         task, split, known = self.args
         return f"task {task!r} has no split {split!r} (splits: {', '.join(known) or 'none'})"

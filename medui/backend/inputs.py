@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from medui.backend.data.common import DataError
+from medui.errors import MeduiError
 from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
@@ -14,12 +15,11 @@ _DROPPED = frozenset("\x7f") | frozenset(chr(c) for c in range(0xD800, 0xE000)) 
 FOLDER_EXPORTS = {"hf": ("dataset_info.json", "state.json"), "brat": ("annotation.conf",)}
 
 
-class InputError(ValueError):
+class InputError(MeduiError, ValueError):
     """Input that cannot be used; the message says why in one line (`italian`: the same for the app)."""
 
     def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message)
-        self.italian = italian or message
+        super().__init__(message, italian=italian)
 
 
 def dotted(n: int) -> str:

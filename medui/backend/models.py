@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from medui.config import get_settings
+from medui.errors import MeduiError
 
 log = logging.getLogger(__name__)
 
 
-class ModelError(ValueError):
+class ModelError(MeduiError, ValueError):
     """A model name or folder that cannot be used; the message says why (`italian`: the same for the app)."""
 
     def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message)
-        self.italian = italian or message
+        super().__init__(message, italian=italian)
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from medui.backend import gold, models
-from medui.backend.engine import Engine, parse_strategy
-from medui.backend.evaluation import evaluate, load_eval_records
+from medui.backend import gold, models, runner
+from medui.backend.engine import parse_strategy
+from medui.backend.evaluation import load_eval_records
 from medui.tasks.registry import all_specs, get_spec
+from medui.tasks.spec import TaskSpec
 
 
 @dataclass
@@ -68,23 +69,49 @@ def _run_file(out: Path, model: str, strategy: str, task: str) -> Path:
     return out / "runs" / f"{safe}.json"
 
 
-def run_study(args: argparse.Namespace) -> StudyTable:
-    """Evaluate every model x strategy x task (runs already in OUT/runs are reused), write CSV and Markdown."""
-    out = Path(args.out)
-    tasks = expand_tasks(args.tasks)
-    model_names = [m.strip() for m in args.models.split(",") if m.strip()]
-    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+def run_study(
+    tasks: list[str],
+    model_names: list[str],
+    strategies: list[str],
+    out: str | Path,
+    *,
+    limit: int | None = None,
+    shots: int | None = None,
+    seed: int = 0,
+    batch_size: int | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    store: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> StudyTable:
+    """Evaluate every model x strategy x task, write OUT/study.csv and OUT/study.md, return the table.
+
+    A cell is computed once: one already in OUT/runs (same limit and seed) is reused; with `store`, every
+    computed cell is also stored as a run in the database, and a cell already stored there (same model,
+    strategy, spec version, split, limit, shots and seed) is reused, so a study can be run in pieces.
+    A model is loaded only when one of its cells has to be computed.
+    """
+    out = Path(out)
     for s in strategies:
-        parse_strategy(s, get_spec(tasks[0]))  # fail early on an unknown strategy
-    for name in model_names:
-        models.resolve(name)  # fail early on an unknown model
+        parse_strategy(s, get_spec(tasks[0]), shots)  # fail early on an unknown strategy
+    names = [models.resolve(name).name for name in model_names]  # fail early on an unknown model
     results = []
-    for name in model_names:
-        lm = models.load(name, args.device, args.dtype)
+    for name in names:
+        loaded: list = []
+
+        def engine_for(spec: TaskSpec, strategy: str, name: str = name, loaded: list = loaded):
+            if not loaded:
+                loaded.append(models.load(name, device, dtype))
+            return runner.build_engine(
+                loaded[0], spec, strategy, shots=shots, seed=seed, batch_size=batch_size
+            )
+
         for strategy in strategies:
             for task in tasks:
-                results.append(_one_run(out, lm, task, strategy, args))
-        models.unload(name)
+                cell = Cell(get_spec(task), name, strategy, limit, shots, seed)
+                results.append(_one_run(out, cell, engine_for, store, log))
+        if loaded:
+            models.unload(name)
     table = build_table(tasks, results)
     out.mkdir(parents=True, exist_ok=True)
     (out / "study.csv").write_text(table.to_csv(), encoding="utf-8")
@@ -92,18 +119,71 @@ def run_study(args: argparse.Namespace) -> StudyTable:
     return table
 
 
-def _one_run(out: Path, lm, task: str, strategy: str, args: argparse.Namespace) -> dict:
-    path = _run_file(out, lm.name, strategy, task)
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the study: a model and a strategy on a task's evaluation split, with the run's settings."""
+
+    spec: TaskSpec
+    model: str
+    strategy: str
+    limit: int | None
+    shots: int | None
+    seed: int
+
+    @property
+    def split(self) -> str:
+        return self.spec.eval_split
+
+
+def stored_metrics(cell: Cell, *, session) -> dict | None:
+    """The metrics of the cell's run already stored in the database, if there is one."""
+    shots = parse_strategy(cell.strategy, cell.spec, cell.shots).shots
+    run = runner.find_stored_run(
+        cell.spec, cell.model, cell.strategy, cell.split, session=session, limit=cell.limit, shots=shots,
+        seed=cell.seed,
+    )  # fmt: skip
+    return None if run is None else {**run.metrics, "limit": cell.limit, "run_id": run.id}
+
+
+def _one_run(out: Path, cell: Cell, engine_for, store: bool, log) -> dict:
+    path = _run_file(out, cell.model, cell.strategy, cell.spec.id)
     if path.exists():
         saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved.get("limit") == args.limit and saved.get("seed") == args.seed:
+        if saved.get("limit") == cell.limit and saved.get("seed") == cell.seed:
             return saved
-    spec = get_spec(task)
-    engine = Engine(
-        lm, spec, parse_strategy(strategy, spec, args.shots), seed=args.seed, batch_size=args.batch_size
-    )
-    metrics = evaluate(engine, load_eval_records(spec, spec.eval_split, args.limit)).metrics
-    metrics["limit"] = args.limit
+    metrics = _stored_or_computed(cell, engine_for, log) if store else None
+    if metrics is None:
+        metrics = _compute(cell, engine_for, None, log)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
     return metrics
+
+
+def _stored_or_computed(cell: Cell, engine_for, log) -> dict:
+    from medui.backend.store.db import session_scope
+
+    with session_scope() as session:
+        found = stored_metrics(cell, session=session)
+        if found is not None:
+            if log:
+                log(f"{cell.model} {cell.strategy} {cell.spec.id}: stored as run {found['run_id']}, reused")
+            return found
+        return _compute(cell, engine_for, session, log)
+
+
+def _compute(cell: Cell, engine_for, session, log) -> dict:
+    """Evaluate the cell (and store it, given a session); its metrics with the limit."""
+    records = load_eval_records(cell.spec, cell.split, cell.limit)
+    result = runner.evaluate(engine_for(cell.spec, cell.strategy), records)
+    metrics = result.metrics
+    if session is not None:
+        parameters = {"source": "study", "limit": cell.limit}
+        run = runner.save_eval(
+            result, cell.spec, cell.split, session=session, records=records, parameters=parameters
+        )
+        metrics = {**metrics, "run_id": run.id}
+    if log:
+        log(
+            f"{cell.model} {cell.strategy} {cell.spec.id}: {metrics['primary']}={metrics[metrics['primary']]:.4f}"
+        )
+    return {**metrics, "limit": cell.limit}

@@ -16,28 +16,13 @@ from collections.abc import Callable, Iterator
 import gradio as gr
 
 from medui.backend import service
-from medui.backend.auth import AuthError
-from medui.backend.data.common import DataError
-from medui.backend.engine import StrategyError
-from medui.backend.gold import UnknownSplit
 from medui.backend.inputs import InputError
-from medui.backend.models import ModelError
-from medui.backend.store.db import StoreError
-from medui.tasks.registry import UnknownTask
+from medui.errors import MeduiError
 
 log = logging.getLogger("medui.app")
 
 NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
-USER_ERRORS = (
-    AuthError,
-    InputError,
-    ModelError,
-    StrategyError,
-    UnknownTask,
-    UnknownSplit,
-    DataError,
-    StoreError,
-)
+USER_ERRORS = (MeduiError,)  # every user-facing error derives from MeduiError (medui/errors.py)
 MODEL_QUEUE = "modello"  # the concurrency_id of every event that runs the model
 STATUS_COLORS = {"corretto": "#2e7d32", "falso positivo": "#c62828", "mancato": "#ef6c00"}
 
@@ -63,7 +48,7 @@ def user_of(request: gr.Request | None) -> str | None:
 def message_of(exc: BaseException) -> str:
     """The one-line message of an error (its Italian text when it has one), escaped for the toast."""
     text = str(getattr(exc, "italian", None) or exc).strip() or type(exc).__name__
-    if isinstance(exc, KeyError) and text.startswith("'") and not isinstance(exc, UnknownTask | UnknownSplit):
+    if isinstance(exc, KeyError) and text.startswith("'") and not isinstance(exc, MeduiError):
         text = text.strip("'")
     return html.escape(text.splitlines()[0], quote=False)
 

@@ -16,9 +16,9 @@ from medui.backend import service
 from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, read_upload
 from medui.pages import common
 from medui.pages.common import guarded, user_of
+from medui.tasks.records import SPAN_FAMILIES
 from medui.tasks.registry import get_spec
 
-SPAN_FAMILIES = ("ner", "am", "re")
 QA_HINT = (
     '{"question": "...", "options": {"A": "...", "B": "..."}}  oppure  {"context": "...", "question": "..."}'
 )

@@ -11,6 +11,7 @@ import random
 from functools import lru_cache
 from pathlib import Path
 
+from medui.errors import MeduiError
 from medui.tasks.spec import TaskSpec, load_spec
 
 SPECS_DIR = Path(__file__).parent / "specs"
@@ -24,7 +25,7 @@ ONE_TASK_PER_FAMILY = (
 )
 
 
-class UnknownTask(KeyError):
+class UnknownTask(MeduiError, KeyError):
     def __str__(self) -> str:
         return f"unknown task {self.args[0]!r}: `medui tasks` lists the {len(all_specs())} tasks"
 

@@ -30,7 +30,7 @@ START_TIMEOUT_S = 120
 SERVE = """
 import sys
 from medui.backend import service
-from medui.cli_app import launch
+from medui.cli.serve import launch
 for name, role, password in {users!r}:
     service.add_user(name, role, password)
 launch(host="127.0.0.1", port=int(sys.argv[1]))

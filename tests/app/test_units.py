@@ -65,13 +65,13 @@ def test_bad_users_are_refused(session):
 def test_users_add_reads_the_password_from_stdin(medui_home, monkeypatch, capsys):
     import argparse
 
-    from medui import cli_app
+    from medui.cli import serve as cli_app
 
     parser = argparse.ArgumentParser()
     cli_app.register(parser.add_subparsers(dest="command"))
     monkeypatch.setattr("sys.stdin", io.StringIO("password-anna\n"))
     args = parser.parse_args(["users", "add", "anna", "--role", "annotator"])
-    assert cli_app.dispatch(args) == 0 and "anna (annotator)" in capsys.readouterr().out
+    assert args.func(args) == 0 and "anna (annotator)" in capsys.readouterr().out
     assert parser.parse_args(["serve"]).host == "127.0.0.1"
 
 

@@ -20,9 +20,9 @@ from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from medui import cli_app
 from medui.backend.engine import Prediction, doc_hash
 from medui.cli import main
+from medui.cli import serve as cli_app
 from medui.config import REPO_ROOT, get_settings
 from tests.app.conftest import USERS, launched_app
 from tests.app.tiny_ner import make_tiny_ner_model

@@ -8,8 +8,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medui.errors import MeduiError
 
-class DataError(ValueError):
+
+class DataError(MeduiError, ValueError):
     """Input data that cannot be read; the message names the file and, where it can, the line."""
 
 

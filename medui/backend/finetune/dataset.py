@@ -33,10 +33,10 @@ from typing import Any
 
 from medui.backend import gold
 from medui.backend.data.common import DataError, read_jsonl
-from medui.backend.engine import SPAN_FAMILIES, doc_hash
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import render_prompt
+from medui.tasks.records import SPAN_FAMILIES, doc_hash
 from medui.tasks.registry import all_specs, get_spec
 from medui.tasks.spec import TaskSpec
 

@@ -166,9 +166,8 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
 
 def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -> dict:
     """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none."""
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
-    from medui.backend.evaluation import evaluate, load_eval_records
+    from medui.backend import runner
+    from medui.backend.evaluation import load_eval_records
     from medui.backend.gold import UnknownSplit
     from medui.tasks.registry import get_spec
 
@@ -179,8 +178,7 @@ def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -
         return {"error": str(exc)}
     if not records:
         return {"error": f"task {task}: the {spec.eval_split} split has no records"}
-    engine = Engine(models.load(model_name), spec, parse_strategy(strategy, spec))
-    metrics = evaluate(engine, records).metrics
+    metrics = runner.evaluate(runner.build_engine(model_name, spec, strategy), records).metrics
     metrics["split"] = spec.eval_split
     return metrics
 

@@ -8,11 +8,12 @@ leaves the run marked failed the next time runs are listed.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-import time
 
-from medui.backend.evaluation import load_eval_records, score
+from medui.backend import runner
+from medui.backend.evaluation import load_eval_records
 from medui.backend.inputs import InputError
 from medui.backend.processes import pid_alive
 from medui.backend.service.core import MODEL_LOCK, allowed, identity
@@ -62,12 +63,9 @@ def start_evaluation(
 def _evaluate(run_id: int, engine, records: list[dict]) -> None:
     """The thread: predict in batches, record progress, then store predictions and metrics (or the error)."""
     try:
-        start, predictions = time.perf_counter(), []
-        for b in range(0, len(records), engine.batch_size):
-            with MODEL_LOCK:
-                predictions += engine.predict(records[b : b + engine.batch_size])
-            _set_progress(run_id, len(predictions), len(records))
-        _finish(run_id, engine, records, predictions, time.perf_counter() - start)
+        progress = functools.partial(_set_progress, run_id)
+        result = runner.evaluate(engine, records, progress, lock=MODEL_LOCK)
+        _finish(run_id, result, records)
     except Exception as exc:  # stored on the run: the page shows it
         _fail(run_id, f"{type(exc).__name__}: {exc}")
     finally:
@@ -83,21 +81,15 @@ def _set_progress(run_id: int, done: int, total: int) -> None:
         run.done, run.total = done, total
 
 
-def _finish(run_id: int, engine, records: list[dict], predictions: list, seconds: float) -> None:
-    from medui.backend.store import repo
+def _finish(run_id: int, result: runner.EvalResult, records: list[dict]) -> None:
+    """Store the predictions and metrics on the run row made at the start (status succeeded)."""
     from medui.backend.store.tables import Run
 
-    metrics = score(engine.spec, records, [p.record for p in predictions])
-    out_tokens = sum(p.output_tokens for p in predictions)
-    metrics.update(
-        task=engine.spec.id, model=engine.lm.name, strategy=engine.strategy.name, shots=engine.strategy.shots,
-        seed=engine.seed, seconds=round(seconds, 3), output_tokens=out_tokens,
-        output_tokens_per_s=round(out_tokens / seconds, 2) if seconds else 0.0,
-    )  # fmt: skip
     with session_scope() as session:
         run = session.get(Run, run_id)
-        repo.save_predictions(run, predictions, records, session=session, source="app")
-        run.metrics, run.seconds, run.status = metrics, round(seconds, 3), "succeeded"
+        runner.save_eval(
+            result, get_spec(run.task), run.split, session=session, records=records, source="app", run=run
+        )
 
 
 def _fail(run_id: int, error: str) -> None:

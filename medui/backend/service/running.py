@@ -14,11 +14,12 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from medui.backend import auth, models
-from medui.backend.engine import STRATEGIES, Engine, Prediction, doc_hash, parse_strategy
+from medui.backend import auth, models, runner
+from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model
 from medui.backend.store.db import session_scope
+from medui.tasks.records import doc_hash
 from medui.tasks.registry import get_spec
 
 PROVA_SPLIT = "prova"
@@ -67,7 +68,7 @@ def engine_for(model: str, task_id: str, strategy: str, shots: int | None = None
         if key in _ENGINES:
             _ENGINES.move_to_end(key)
             return _ENGINES[key]
-    built = Engine(lm, spec, parsed, seed=seed)
+    built = runner.build_engine(lm, spec, parsed, seed=seed)
     with _STATE_LOCK:
         _ENGINES[key] = built
         while len(_ENGINES) > MAX_ENGINES:
@@ -118,7 +119,9 @@ def _predict_streaming(engine: Engine, record: dict) -> Iterator[tuple[str, Pred
     def work() -> None:
         try:
             with MODEL_LOCK:
-                found = engine.predict([record], on_text=lambda _unit, text: updates.put(("text", text)))
+                found = runner.predict(
+                    engine, [record], on_text=lambda _unit, text: updates.put(("text", text))
+                )
             updates.put(("done", found[0]))
         except BaseException as exc:  # handed to the caller's thread
             updates.put(("error", exc))
@@ -183,17 +186,16 @@ def send_to_queue(result_id: str, username: str | None = None) -> dict:
         raise InputError("risultato non trovato (l'app è stata riavviata?): esegui di nuovo il compito")
     if pending.user != who.name:
         raise auth.AuthError("questo risultato appartiene a un altro utente")
-    from medui.backend.store import repo
+    from medui.backend.store.repo import run_predictions
 
     spec = get_spec(pending.task)
-    base, adapter = model_and_adapter(pending.model)
     with session_scope() as session:
-        run = repo.save_run(
-            spec, session=session, model=base, adapter=adapter, strategy=pending.strategy,
-            shots=pending.shots, seed=pending.seed, split=PROVA_SPLIT, seconds=pending.prediction.latency,
-            parameters={"source": "app", "user": who.name},
+        run = runner.store_run(
+            spec, [pending.prediction], [None], session=session, model=pending.model,
+            strategy=pending.strategy, shots=pending.shots, seed=pending.seed, split=PROVA_SPLIT,
+            seconds=pending.prediction.latency, parameters={"source": "app", "user": who.name}, source="app",
         )  # fmt: skip
-        row = repo.save_predictions(run, [pending.prediction], [None], session=session, source="app")[0]
+        row = run_predictions(run.id, session=session)[0]
         return {"prediction_id": row.id, "run_id": run.id, "document_id": row.document_id, "task": spec.id}
 
 

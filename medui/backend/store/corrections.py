@@ -23,11 +23,11 @@ from medui.backend.store.repo import (
 from medui.backend.store.tables import CORRECTION_KINDS, Correction, Document, Prediction
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
+from medui.tasks.records import SPAN_FAMILIES
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
 TEXT_FAMILIES = ("ner", "am", "re", "crf")
-SPAN_FAMILIES = ("ner", "am", "re")
 
 
 class CorrectionError(StoreError):

@@ -16,6 +16,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+from medui.errors import MeduiError
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -24,7 +26,7 @@ _engines_lock = threading.Lock()
 _alembic_lock = threading.Lock()  # Alembic keeps its context in module globals: one migration at a time
 
 
-class StoreError(ValueError):
+class StoreError(MeduiError, ValueError):
     """A request the store cannot fulfil (unknown id, changed record, bad value); the message says why."""
 
 

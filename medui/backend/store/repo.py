@@ -16,6 +16,7 @@ from medui.backend.store.db import StoreError
 from medui.backend.store.tables import USER_ROLES, Document, Prediction, Run, User, utcnow
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
+from medui.tasks.records import doc_hash
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -106,8 +107,6 @@ def ensure_documents(
 
 def record_hash(record: dict) -> str:
     """The document hash of a record, as the engine computes it for predictions."""
-    from medui.backend.engine import doc_hash
-
     return doc_hash(record)
 
 

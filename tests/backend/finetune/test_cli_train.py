@@ -7,14 +7,15 @@ import json
 
 import pytest
 
-from medui import cli_train
 from medui.backend.inputs import InputError
+from medui.cli import train as cli_train
 
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="medui")
     cli_train.register(parser.add_subparsers(dest="command", required=True))
-    return cli_train.dispatch(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    return args.func(args)
 
 
 def test_train_waits_and_reports_scores_then_jobs_lists_it(tiny_llama, home, capsys):

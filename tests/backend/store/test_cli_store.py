@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from medui import cli_store
+from medui.backend import runner
 from medui.backend.evaluation import EvalResult
 from medui.backend.gold import load_split
 from medui.backend.store import db
 from medui.backend.store.corrections import CorrectionError
 from medui.backend.store.repo import StoreError
 from medui.backend.store.tables import Correction, Prediction, Run
+from medui.cli import store as cli_store
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 from tests.backend.store.records import NER_TASK, make_prediction, ner_record
@@ -32,7 +33,8 @@ def medui(db_url, monkeypatch, capsys):
     cli_store.register(parser.add_subparsers(dest="command", required=True))
 
     def run(*argv: str) -> tuple[int, str]:
-        code = cli_store.dispatch(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        code = args.func(args)
         return code, capsys.readouterr().out
 
     yield run
@@ -55,7 +57,7 @@ def _saved_eval(db_url) -> Run:
         "f1": 0.5,
     }
     with db.session_scope(db.get_engine(db_url)) as session:
-        return cli_store.save_eval(
+        return runner.save_eval(
             EvalResult(metrics, preds), get_spec(NER_TASK), "test", session=session, records=golds,
             parameters={"batch_size": 4},
         )  # fmt: skip
@@ -83,7 +85,7 @@ def test_save_eval_reads_gold_by_id_when_not_given(medui_home, db_url):
         make_prediction({**gold, "id": "not-in-gold"}),
     ]
     with db.session_scope(db.get_engine(db_url)) as session:
-        run = cli_store.save_eval(EvalResult({"model": "m"}, preds), spec, "test", session=session)
+        run = runner.save_eval(EvalResult({"model": "m"}, preds), spec, "test", session=session)
         rows = session.exec(
             select(Prediction).where(Prediction.run_id == run.id).order_by(Prediction.id)
         ).all()

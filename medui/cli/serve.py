@@ -1,6 +1,6 @@
 """The app's commands: `medui serve [--host 127.0.0.1] [--port 7860]` and `medui users add NAME --role R`.
 
-Wired into medui/cli.py with `register(sub)` in build_parser and `dispatch(args)` for the commands in COMMANDS.
+Registered by medui/cli/__init__.py.
 The app is built by app.py at the repository root (the project runs from its checkout, as `make run` does).
 """
 
@@ -17,7 +17,6 @@ from types import ModuleType
 from medui.backend.inputs import InputError
 from medui.config import REPO_ROOT
 
-COMMANDS = ("serve", "users")
 APP_FILE = REPO_ROOT / "app.py"
 CSS_FILE = REPO_ROOT / "assets" / "css" / "medui.css"
 ROLES = ("clinician", "annotator", "researcher")
@@ -30,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
     )
     p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_serve)
     users = sub.add_parser(
         "users", help="app users: `users add NAME --role R` (password from stdin or prompt)"
     )
@@ -37,14 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("add", help="add a user, or set the role and password of an existing one")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=ROLES)
+    p.set_defaults(func=cmd_users_add)
 
 
-def dispatch(args: argparse.Namespace) -> int:
-    """Run an app command; user errors propagate to medui.cli.main (exit 2, one line)."""
-    if args.command == "serve":
-        launch(host=args.host, port=args.port)
-        return 0
-    return cmd_users_add(args)
+def cmd_serve(args: argparse.Namespace) -> int:
+    launch(host=args.host, port=args.port)
+    return 0
 
 
 def read_password(stdin=None) -> str:

@@ -1,19 +1,18 @@
 """The training commands: `medui train ...` starts a background job; `medui jobs` lists, shows and cancels.
 
-Wired into medui/cli.py with `register(sub)` in build_parser and `dispatch(args)` for the commands in COMMANDS.
+Registered by medui/cli/__init__.py; each subcommand runs its `func` with a session of the configured database.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from medui.backend.finetune.recipe import load_recipe
 from medui.backend.finetune.store_access import job_summary
+from medui.cli.output import emit
+from medui.cli.store import in_session
 from medui.tasks.registry import all_specs
-
-COMMANDS = ("train", "jobs")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,37 +40,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="auto (default), cpu or cuda")
     p.add_argument("--wait", action="store_true", help="follow the job until it ends (Ctrl-C cancels it)")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_train))
 
     p = sub.add_parser(
         "jobs", help="training jobs: list; `jobs show ID`; `jobs cancel ID`; `jobs resume ID` (interrupted)"
     )
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_jobs))
     actions = p.add_subparsers(dest="jobs_command")
-    for action in ("show", "cancel", "resume"):
+    for action, command in (
+        ("show", cmd_jobs_show),
+        ("cancel", cmd_jobs_cancel),
+        ("resume", cmd_jobs_resume),
+    ):
         q = actions.add_parser(action)
         q.add_argument("id", type=int)
         q.add_argument("--json", action="store_true")
-
-
-def dispatch(args: argparse.Namespace) -> int:
-    """Run a training command; user errors propagate to medui.cli.main (exit 2, one line)."""
-    from medui.backend.store.db import session_scope
-
-    with session_scope() as session:
-        if args.command == "train":
-            return cmd_train(args, session)
-        if getattr(args, "jobs_command", None) == "cancel":
-            return cmd_jobs_cancel(args, session)
-        if getattr(args, "jobs_command", None) == "show":
-            return cmd_jobs_show(args, session)
-        if getattr(args, "jobs_command", None) == "resume":
-            return cmd_jobs_resume(args, session)
-        return cmd_jobs(args, session)
-
-
-def _emit(args: argparse.Namespace, obj, human: str) -> int:
-    print(json.dumps(obj, ensure_ascii=False, indent=2) if args.json else human)
-    return 0
+        q.set_defaults(func=in_session(command))
 
 
 def cmd_train(args: argparse.Namespace, session) -> int:
@@ -103,7 +88,7 @@ def cmd_train(args: argparse.Namespace, session) -> int:
         max_length=args.max_length,
     )
     if not args.wait:
-        return _emit(
+        return emit(
             args,
             job_summary(job),
             f"job {job.id} queued: {job.name} (follow with `medui jobs show {job.id}`)",
@@ -131,7 +116,7 @@ def follow(args: argparse.Namespace, job_id: int, session) -> int:
         print(f"medui: interrupted: cancelling job {job_id}", file=sys.stderr)
         job = jobs.cancel(job_id, session=session)
     summary = job_summary(job, session)
-    _emit(args, summary, _human_result(summary))
+    emit(args, summary, _human_result(summary))
     return 0 if job.status == "succeeded" else 1
 
 
@@ -158,7 +143,7 @@ def cmd_jobs(args: argparse.Namespace, session) -> int:
         f"loss={r['last_loss'] if r['last_loss'] is not None else '-'} {','.join(r['tasks'])}"
         for r in rows
     )
-    return _emit(args, rows, human or "no training jobs")
+    return emit(args, rows, human or "no training jobs")
 
 
 def cmd_jobs_show(args: argparse.Namespace, session) -> int:
@@ -166,14 +151,14 @@ def cmd_jobs_show(args: argparse.Namespace, session) -> int:
 
     job = jobs.get(args.id, session=session)
     row = {**job_summary(job, session), "loss_curve": job.loss_curve, "log": job.log, "params": job.params}
-    return _emit(args, row, _human_result(row) + "\n" + (job.log or "").rstrip())
+    return emit(args, row, _human_result(row) + "\n" + (job.log or "").rstrip())
 
 
 def cmd_jobs_resume(args: argparse.Namespace, session) -> int:
     from medui.backend.finetune import jobs
 
     job = jobs.resume(args.id, session=session)
-    return _emit(
+    return emit(
         args,
         job_summary(job, session),
         f"job {job.id} {job.name}: {job.status} (resumes from its checkpoint)",
@@ -184,4 +169,4 @@ def cmd_jobs_cancel(args: argparse.Namespace, session) -> int:
     from medui.backend.finetune import jobs
 
     job = jobs.cancel(args.id, session=session)
-    return _emit(args, job_summary(job, session), f"job {job.id} {job.name}: {job.status}")
+    return emit(args, job_summary(job, session), f"job {job.id} {job.name}: {job.status}")

@@ -1,15 +1,14 @@
 """`medui backup PATH` and `medui restore PATH`: the SQLite database copied out while the app runs, and back.
 
-Wired into medui/cli.py with `register(sub)` in build_parser and `dispatch(args)` for the commands in COMMANDS.
+Registered by medui/cli/__init__.py.
 The work is in medui/backend/store/backup.py; its BackupError (a StoreError) ends the command with exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 
-COMMANDS = ("backup", "restore")
+from medui.cli.output import emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,15 +20,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", help="the backup file to write")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backup_or_restore)
     p = sub.add_parser(
         "restore", help="replace the database with a backup (the current one is kept as a timestamped .bak)"
     )
     p.add_argument("path", help="a file written by `medui backup`")
     p.add_argument("--force", action="store_true", help="replace an existing database (it is kept as .bak)")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backup_or_restore)
 
 
-def dispatch(args: argparse.Namespace) -> int:
+def cmd_backup_or_restore(args: argparse.Namespace) -> int:
+    """`backup PATH` or `restore PATH`, then the copy's integrity check and row counts."""
     from medui.backend.store import backup
     from medui.config import get_settings
 
@@ -43,5 +45,4 @@ def dispatch(args: argparse.Namespace) -> int:
         human = f"{summary['backup']} -> {summary['database']}{kept}"
     counts = ", ".join(f"{table} {n}" for table, n in summary["counts"].items())
     human += f"\nintegrity_check ok, schema revision {summary['revision']}; rows: {counts}"
-    print(json.dumps(summary, indent=2) if args.json else human)
-    return 0
+    return emit(args, summary, human)

@@ -1,30 +1,23 @@
-"""Store subcommands of `medui`: export, corrections (list, add), queue, db; and `save_eval` for `eval --save`.
+"""Store subcommands of `medui`: export, corrections (list, add), queue, db.
 
-User errors raise StoreError subclasses (ValueError) with a one-line message; the CLI maps them to exit code 2.
+User errors raise StoreError subclasses (MeduiError) with a one-line message; the CLI maps them to exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medui.backend.data.common import DataError
-from medui.backend.models import model_and_adapter
 from medui.backend.store.corrections import correction_row, queue_row
 from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
+from medui.cli.output import emit
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-    from medui.backend.evaluation import EvalResult
-    from medui.backend.store.tables import Run
-    from medui.tasks.spec import TaskSpec
-
-COMMANDS = ("export", "corrections", "queue", "db")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--with-gold", action="store_true", help="add gold records where there is no correction")
     p.add_argument("--split", default=None, help="only documents of this split")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_export))
 
     corrections = sub.add_parser("corrections", help="list or add corrections").add_subparsers(
         dest="corrections_command", required=True
@@ -44,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", required=True)
     p.add_argument("--all", action="store_true", help="superseded corrections too")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_corrections_list))
     p = corrections.add_parser("add", help="correct (or accept) a prediction, or correct a document")
     p.add_argument("--task", required=True)
     target = p.add_mutually_exclusive_group(required=True)
@@ -54,36 +49,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--annotator", required=True)
     p.add_argument("--note", default=None)
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_corrections_add))
 
     p = sub.add_parser("queue", help="predictions to correct next: least confident first, then oldest")
     p.add_argument("--task", required=True)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--run", type=int, default=None, help="only this run's predictions")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(func=in_session(cmd_queue))
 
     db = sub.add_parser("db", help="the database: upgrade its schema, show its revision").add_subparsers(
         dest="db_command", required=True
     )
-    db.add_parser("upgrade", help="migrate the database to the newest schema")
-    db.add_parser("status", help="the database URL and its schema revision")
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(func=cmd_db)
+    db.add_parser("status", help="the database URL and its schema revision").set_defaults(func=cmd_db)
 
 
-def dispatch(args: argparse.Namespace) -> int:
-    """Run a store subcommand."""
-    from medui.backend.store.db import session_scope
+def in_session(command):
+    """A command run with a session of the configured database (committed when it returns)."""
 
-    if args.command == "db":
-        return cmd_db(args)
-    with session_scope() as session:
-        handler = {"export": cmd_export, "queue": cmd_queue}.get(args.command)
-        if handler is None:
-            handler = cmd_corrections_list if args.corrections_command == "list" else cmd_corrections_add
-        return handler(args, session)
+    def run(args: argparse.Namespace) -> int:
+        from medui.backend.store.db import session_scope
 
+        with session_scope() as session:
+            return command(args, session)
 
-def _print(args: argparse.Namespace, obj, human: str) -> int:
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str) if args.json else human)
-    return 0
+    return run
 
 
 def cmd_export(args: argparse.Namespace, session: Session) -> int:
@@ -97,7 +88,7 @@ def cmd_export(args: argparse.Namespace, session: Session) -> int:
         human += (
             f"; {summary['overlapping_entities_left_out']} overlapping entities left out (BIO holds none)"
         )
-    return _print(args, summary, human)
+    return emit(args, summary, human)
 
 
 def _correction_line(row: dict) -> str:
@@ -123,7 +114,7 @@ def cmd_corrections_list(args: argparse.Namespace, session: Session) -> int:
         rows = latest_corrections(args.task, session=session)
     data = [correction_row(c) for c in rows]
     human = "\n".join(_correction_line(r) for r in data) or f"no corrections for {args.task}"
-    return _print(args, data, human)
+    return emit(args, data, human)
 
 
 def read_record_file(path: str) -> dict:
@@ -156,7 +147,7 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
     )  # fmt: skip
     row = correction_row(corr)
     superseded = f", supersedes #{corr.supersedes_id}" if corr.supersedes_id else ""
-    return _print(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
+    return emit(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
 
 
 def cmd_queue(args: argparse.Namespace, session: Session) -> int:
@@ -174,7 +165,7 @@ def cmd_queue(args: argparse.Namespace, session: Session) -> int:
         f"confidence={_fmt(r['confidence'])} score={_fmt(r['score'])}"
         for r in rows
     ]
-    return _print(args, rows, "\n".join(lines) or f"nothing to correct for {args.task}")
+    return emit(args, rows, "\n".join(lines) or f"nothing to correct for {args.task}")
 
 
 def _fmt(value: float | None) -> str:
@@ -193,53 +184,3 @@ def cmd_db(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"{db.safe_url(engine)}: revision {current or 'none (empty database)'}; newest {head}")
     return 0
-
-
-def save_eval(
-    result: EvalResult,
-    spec: TaskSpec,
-    split: str,
-    *,
-    session: Session | None = None,
-    records: list[dict] | None = None,
-    parameters: dict | None = None,
-) -> Run:
-    """Store an evaluation: its run and every prediction, scored against the gold records it ran on.
-
-    `records` are the gold records in the order of the predictions (default: the split's records by id).
-    Without a session, one is opened and committed.
-    """
-    if session is None:
-        from medui.backend.store.db import session_scope
-
-        with session_scope() as own:
-            return save_eval(result, spec, split, session=own, records=records, parameters=parameters)
-    from medui.backend.store.repo import save_predictions, save_run
-    from medui.backend.store.tables import utcnow
-
-    golds = _golds_for(result, spec, split, records)
-    m = result.metrics
-    model, adapter = model_and_adapter(m.get("model", "?"))
-    seconds = m.get("seconds")
-    started = utcnow() - timedelta(seconds=seconds or 0.0)
-    run = save_run(
-        spec, session=session, model=model, adapter=adapter, strategy=m.get("strategy", "?"),
-        shots=m.get("shots", 0), seed=m.get("seed", 0), split=split, parameters=parameters, metrics=m,
-        started_at=started, seconds=seconds,
-    )  # fmt: skip
-    save_predictions(run, result.predictions, golds, session=session)
-    return run
-
-
-def _golds_for(
-    result: EvalResult, spec: TaskSpec, split: str, records: list[dict] | None
-) -> list[dict | None]:
-    """The gold record of each prediction: the given records in order, or the split's by id."""
-    if records is not None:
-        if len(records) != len(result.predictions):
-            raise StoreError(f"{len(result.predictions)} predictions but {len(records)} gold records")
-        return list(records)
-    from medui.backend.gold import load_split
-
-    by_id = {str(r.get("id")): r for r in load_split(spec, split)}
-    return [by_id.get(str(p.record.get("id"))) for p in result.predictions]

@@ -1,0 +1,245 @@
+"""The one way to run a task: (model, task, strategy, records) -> predictions, metrics and, when asked, a stored run.
+
+The CLI (`medui run`, `eval`, `study`), the app (Prova and dataset evaluations), the study, the training worker's
+evaluation of an adapter and the benchmarks all come through here:
+- `build_engine` checks the task and strategy before it loads the model, then builds the Engine;
+- `predict` runs records through it, in one go or batch by batch under a lock (the app's MODEL_LOCK);
+- `evaluate` predicts and scores; `run_metrics` is the one place that names a run's metric keys;
+- `store_run` / `save_eval` store a run and its scored predictions, `find_stored_run` finds an earlier one.
+So a run stored from anywhere carries the same metric keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from medui.backend.evaluation import EvalResult, score
+from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from medui.backend.engine import Engine, Prediction, Strategy
+    from medui.backend.models import LoadedModel
+    from medui.backend.store.tables import Run
+
+Progress = Callable[[int, int], None]
+RUN_KEYS = (
+    "task",
+    "model",
+    "strategy",
+    "shots",
+    "seed",
+    "seconds",
+    "output_tokens",
+    "output_tokens_per_s",
+    "records_per_min",
+)  # with the task's metrics, n, valid_rate and unmatched_predictions: the metrics of every run
+
+
+def build_engine(
+    model: str | LoadedModel | None,
+    task: str | TaskSpec,
+    strategy: str | Strategy = "few-shot+cd",
+    *,
+    shots: int | None = None,
+    seed: int = 0,
+    batch_size: int | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+) -> Engine:
+    """An engine for a model (a name, loaded once, or a loaded model), a task and a strategy (a name or parsed).
+
+    A bad task or strategy fails before the model is loaded.
+    """
+    from medui.backend import models
+    from medui.backend.engine import Engine, parse_strategy
+
+    spec = task if isinstance(task, TaskSpec) else get_spec(task)
+    parsed = parse_strategy(strategy, spec, shots) if isinstance(strategy, str) else strategy
+    lm = models.load(model, device, dtype) if model is None or isinstance(model, str) else model
+    return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size)
+
+
+def predict(
+    engine: Engine,
+    records: list[dict],
+    *,
+    progress: Progress | None = None,
+    on_text: Callable[[int, str], None] | None = None,
+    lock: Any = None,
+) -> list[Prediction]:
+    """Predictions for records, in their order; progress(done, total) after each batch.
+
+    Without a lock the engine sees all records at once (it groups them by length); with one, each batch of
+    `engine.batch_size` records is predicted holding the lock, so that other work interleaves between batches.
+    """
+    if lock is None:
+        return engine.predict(records, progress, on_text)
+    predictions: list[Prediction] = []
+    for b in range(0, len(records), engine.batch_size):
+        with lock:
+            predictions += engine.predict(records[b : b + engine.batch_size], on_text=on_text)
+        if progress:
+            progress(len(predictions), len(records))
+    return predictions
+
+
+def run_metrics(engine: Engine, records: list[dict], predictions: list[Prediction], seconds: float) -> dict:
+    """The metrics of a run: the task's scores against the records, then RUN_KEYS (what ran, how fast)."""
+    result = score(engine.spec, records, [p.record for p in predictions])
+    out_tokens = sum(p.output_tokens for p in predictions)
+    result.update(
+        task=engine.spec.id,
+        model=engine.lm.name,
+        strategy=engine.strategy.name,
+        shots=engine.strategy.shots,
+        seed=engine.seed,
+        seconds=round(seconds, 3),
+        output_tokens=out_tokens,
+        output_tokens_per_s=round(out_tokens / seconds, 2) if seconds else 0.0,
+        records_per_min=round(len(records) * 60 / seconds, 2) if seconds else 0.0,
+    )
+    return result
+
+
+def evaluate(
+    engine: Engine, records: list[dict], progress: Progress | None = None, *, lock: Any = None
+) -> EvalResult:
+    """Predict every record, then score: the task's metrics plus n, valid_rate, seconds and speed."""
+    start = time.perf_counter()
+    predictions = predict(engine, records, progress=progress, lock=lock)
+    return EvalResult(run_metrics(engine, records, predictions, time.perf_counter() - start), predictions)
+
+
+# storing runs -------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _session(session: Session | None):
+    if session is not None:
+        yield session
+        return
+    from medui.backend.store.db import session_scope
+
+    with session_scope() as own:
+        yield own
+
+
+def store_run(
+    spec: TaskSpec,
+    predictions: Sequence[Prediction],
+    golds: Sequence[dict | None],
+    *,
+    session: Session,
+    model: str,
+    strategy: str,
+    shots: int = 0,
+    seed: int = 0,
+    split: str | None = None,
+    parameters: dict | None = None,
+    metrics: dict | None = None,
+    seconds: float | None = None,
+    source: str = "",
+    run: Run | None = None,
+) -> Run:
+    """Store a run (a new row, or `run`: one created earlier with status running) and its scored predictions.
+
+    `model` is the name the model was loaded by: an adapter is stored with its base.
+    """
+    from medui.backend.models import model_and_adapter
+    from medui.backend.store.repo import save_predictions, save_run
+    from medui.backend.store.tables import utcnow
+
+    if run is None:
+        base, adapter = model_and_adapter(model)
+        run = save_run(
+            spec, session=session, model=base, adapter=adapter, strategy=strategy, shots=shots, seed=seed,
+            split=split, parameters=parameters, metrics=metrics, seconds=seconds,
+            started_at=utcnow() - timedelta(seconds=seconds or 0.0),
+        )  # fmt: skip
+    else:
+        run.metrics, run.seconds, run.status = dict(metrics or {}), seconds, "succeeded"
+    save_predictions(run, predictions, golds, session=session, source=source)
+    return run
+
+
+def save_eval(
+    result: EvalResult,
+    spec: TaskSpec,
+    split: str,
+    *,
+    session: Session | None = None,
+    records: list[dict] | None = None,
+    parameters: dict | None = None,
+    source: str = "",
+    run: Run | None = None,
+) -> Run:
+    """Store an evaluation: its run and every prediction, scored against the gold records it ran on.
+
+    `records` are the gold records in the order of the predictions (default: the split's records by id).
+    Without a session, one is opened and committed.
+    """
+    with _session(session) as s:
+        m = result.metrics
+        return store_run(
+            spec, result.predictions, _golds_for(result, spec, split, records), session=s,
+            model=m.get("model", "?"), strategy=m.get("strategy", "?"), shots=m.get("shots", 0),
+            seed=m.get("seed", 0), split=split, parameters=parameters, metrics=m, seconds=m.get("seconds"),
+            source=source, run=run,
+        )  # fmt: skip
+
+
+def _golds_for(
+    result: EvalResult, spec: TaskSpec, split: str, records: list[dict] | None
+) -> list[dict | None]:
+    """The gold record of each prediction: the given records in order, or the split's by id."""
+    from medui.backend.store.db import StoreError
+
+    if records is not None:
+        if len(records) != len(result.predictions):
+            raise StoreError(f"{len(result.predictions)} predictions but {len(records)} gold records")
+        return list(records)
+    from medui.backend.gold import load_split
+
+    by_id = {str(r.get("id")): r for r in load_split(spec, split)}
+    return [by_id.get(str(p.record.get("id"))) for p in result.predictions]
+
+
+def find_stored_run(
+    spec: TaskSpec,
+    model: str,
+    strategy: str,
+    split: str,
+    *,
+    session: Session,
+    limit: int | None = None,
+    shots: int | None = None,
+    seed: int | None = None,
+) -> Run | None:
+    """The latest succeeded run of a model and strategy on this version of a task's split, with that limit.
+
+    `shots` and `seed`, when given, must match too (a different few-shot choice is a different run).
+    """
+    from sqlmodel import col, select
+
+    from medui.backend.models import model_and_adapter
+    from medui.backend.store.tables import Run
+
+    base, adapter = model_and_adapter(model)
+    query = select(Run).where(
+        Run.task == spec.id, Run.spec_version == spec.version, Run.split == split, Run.model == base,
+        Run.adapter == adapter if adapter else col(Run.adapter).is_(None), Run.strategy == strategy,
+        Run.status == "succeeded",
+    )  # fmt: skip
+    if shots is not None:
+        query = query.where(Run.shots == shots)
+    if seed is not None:
+        query = query.where(Run.seed == seed)
+    for run in session.exec(query.order_by(col(Run.id).desc())):
+        if (run.parameters or {}).get("limit") == limit and "primary" in (run.metrics or {}):
+            return run
+    return None

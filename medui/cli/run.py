@@ -1,0 +1,176 @@
+"""`medui run`, `eval`, `score` and `study`: a model on a text, on a split, a prediction file scored, the table.
+
+Every one goes through medui/backend/runner.py; torch is imported only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from medui.backend.data.common import DataError, read_jsonl, write_jsonl
+from medui.backend.inputs import InputError, read_text_file, record_from_input, validate_gold
+from medui.backend.strategy import STRATEGIES
+from medui.cli.output import emit
+from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help="bundled name, model folder, cached hub id or adapter name")
+    p.add_argument("--device", default=None, help="auto (default), cpu or cuda")
+    p.add_argument("--dtype", default=None, help="auto (default), float32, bfloat16 or float16")
+
+
+def _strategy_args(p: argparse.ArgumentParser, default: str = "few-shot+cd") -> None:
+    p.add_argument("--strategy", default=default, help=" | ".join(STRATEGIES))
+    p.add_argument("--shots", type=int, default=None, help="few-shot examples (default: the task's)")
+    p.add_argument("--seed", type=int, default=0, help="seed choosing the few-shot examples")
+    p.add_argument("--batch-size", type=int, default=None)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `run`, `eval`, `score` and `study` subcommands."""
+    p = sub.add_parser("run", help="run a task on one text")
+    p.add_argument("--task", required=True)
+    _model_args(p)
+    _strategy_args(p)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text")
+    src.add_argument("--file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("eval", help="evaluate a model on a task split")
+    p.add_argument("--task", required=True)
+    _model_args(p)
+    _strategy_args(p)
+    p.add_argument("--split", default=None, help="default: the task's evaluation split (test)")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--out", default=None, help="write the predictions as JSONL")
+    p.add_argument("--save", action="store_true", help="store the run and its predictions in the database")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("score", help="score a prediction file against gold")
+    p.add_argument("--task", required=True)
+    p.add_argument("--gold", required=True)
+    p.add_argument("--pred", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("study", help="model x strategy x task table, as in the paper")
+    p.add_argument("--tasks", required=True, help="comma-separated task ids, or 'all' or 'real'")
+    p.add_argument("--models", default="gemma-3-270m")
+    p.add_argument("--strategies", default="zero-shot,few-shot,cd,few-shot+cd")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--shots", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--dtype", default=None)
+    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--save", action="store_true",
+        help="store every cell as a run in the database, and reuse the cells already stored there",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_study)
+
+
+def _engine(args: argparse.Namespace, spec: TaskSpec):
+    from medui.backend import runner
+
+    return runner.build_engine(
+        args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
+        device=args.device, dtype=args.dtype,
+    )  # fmt: skip
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = get_spec(args.task)
+    text = read_text_file(args.file) if args.file else args.text
+    record = record_from_input(spec, text)
+    from medui.backend import runner
+
+    engine = _engine(args, spec)
+    prediction = runner.predict(engine, [record])[0]
+    result = {
+        **prediction.record,
+        "model": engine.lm.name,
+        "strategy": engine.strategy.name,
+        "seconds": round(prediction.latency, 3),
+        "output_tokens": prediction.output_tokens,
+        "confidence": prediction.confidence,
+    }
+    return emit(args, result, render_human(spec, prediction.record))
+
+
+def render_human(spec: TaskSpec, record: dict) -> str:
+    if record.get("valid") is False:
+        return f"invalid output: {record.get('error')}"
+    if spec.family == "crf":
+        return "\n".join(f"{k}: {v}" for k, v in record["fields"].items())
+    if spec.family == "qa":
+        return f"risposta: {record['answer']}"
+    lines = [f"{e['start']:>5}-{e['end']:<5} {e['label']:<12} {e['text']}" for e in record["entities"]]
+    lines += [f"{r['head']} -{r['label']}-> {r['tail']}" for r in record.get("relations", [])]
+    return "\n".join(lines) or "(nessuna menzione)"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from medui.backend import runner
+    from medui.backend.evaluation import load_eval_records
+
+    spec = get_spec(args.task)
+    split = args.split or spec.eval_split
+    records = load_eval_records(spec, split, args.limit)
+    if not records:
+        raise InputError(f"task {spec.id}: the split has no records")
+    result = runner.evaluate(_engine(args, spec), records)
+    if args.save:
+        parameters = {
+            "limit": args.limit,
+            "batch_size": args.batch_size,
+            "device": args.device,
+            "dtype": args.dtype,
+        }
+        run = runner.save_eval(result, spec, split, records=records, parameters=parameters)
+        result.metrics["run_id"] = run.id
+    if args.out:
+        write_jsonl(args.out, [p.record for p in result.predictions])
+    m = result.metrics
+    human = (
+        f"{spec.id} {m['model']} {m['strategy']}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
+        f"valid_rate={m['valid_rate']:.2f} {m['seconds']}s {m['output_tokens_per_s']} tok/s"
+    )
+    return emit(args, m, human)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from medui.backend.evaluation import score
+
+    spec = get_spec(args.task)
+    golds, preds = read_jsonl(args.gold), read_jsonl(args.pred)
+    validate_gold(spec, golds, args.gold)
+    for number, pred in enumerate(preds, start=1):
+        if "id" not in pred:
+            raise DataError(f"{args.pred}: record {number} has no id")
+    result = {"task": spec.id, **score(spec, golds, preds)}
+    return emit(
+        args, result, f"{spec.id}: {result['primary']}={result[result['primary']]:.4f} n={result['n']}"
+    )
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from medui.backend.study import expand_tasks, run_study
+
+    table = run_study(
+        expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,
+        shots=args.shots, seed=args.seed, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
+        store=args.save,
+    )  # fmt: skip
+    print(table.to_markdown())
+    return 0
+
+
+def _names(csv: str) -> list[str]:
+    return [name.strip() for name in csv.split(",") if name.strip()]

@@ -1,0 +1,49 @@
+"""Pure record helpers: the document hash, merging window predictions, the span families. No torch, no database.
+
+The engine, the store and the fine-tuning data all use these, so that none of them needs another's imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+SPAN_FAMILIES = ("ner", "am", "re")  # families whose records are mentions (spans) in a text
+
+
+def doc_hash(record: dict) -> str:
+    """A short hash of what the model reads of a record (its text, or a QA record's context and question)."""
+    key = record.get("text") or f"{record.get('context', '')}\n{record.get('question', '')}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:
+    """Window predictions back into one record: offsets shifted, entity ids renumbered, errors joined."""
+    entities, relations, dropped, errors = [], [], [], []
+    for part, pred in zip(parts, preds, strict=True):
+        shift, prefix = part["_offset"], f"W{part['_offset']}:"
+        for ent in pred.get("entities", []):
+            moved = {**ent, "start": ent["start"] + shift, "end": ent["end"] + shift}
+            if "id" in ent:
+                moved["id"] = prefix + ent["id"]
+            entities.append(moved)
+        relations += [
+            {**r, "head": prefix + r["head"], "tail": prefix + r["tail"]} for r in pred.get("relations", [])
+        ]
+        dropped += pred.get("dropped", [])
+        if pred.get("error"):
+            errors.append(pred["error"])
+    out = {"id": record.get("id"), "text": record["text"], "entities": sorted(entities, key=_span_key)}
+    if "relations" in preds[0]:
+        renamed = {e["id"]: f"T{i}" for i, e in enumerate(out["entities"], start=1)}
+        out["entities"] = [{**e, "id": renamed[e["id"]]} for e in out["entities"]]
+        out["relations"] = [{**r, "head": renamed[r["head"]], "tail": renamed[r["tail"]]} for r in relations]
+    if dropped:
+        out["dropped"] = dropped
+    out["valid"] = not errors
+    if errors:
+        out["error"] = "; ".join(errors)
+    return out
+
+
+def _span_key(ent: dict) -> tuple:
+    return ent["start"], ent["end"], ent["label"]

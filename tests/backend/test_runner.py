@@ -1,0 +1,88 @@
+"""The one runner on the tiny model: the same metric keys from the CLI and the app, and a study run in pieces."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlmodel import select
+
+from medui.backend import runner
+from medui.backend.evaluation import load_eval_records
+from medui.backend.store.db import session_scope
+from medui.backend.store.tables import Run
+from medui.backend.study import run_study
+from medui.cli import main
+from medui.config import get_settings
+
+TASK = "medmcqa_it"
+
+
+@pytest.fixture
+def tiny(tiny_model_dir, medui_home, monkeypatch):
+    monkeypatch.setenv("MEDUI_ALLOWED_DIRS", str(tiny_model_dir))  # the app may load it
+    get_settings.cache_clear()
+    return str(tiny_model_dir)
+
+
+def _runs() -> list[Run]:
+    with session_scope() as session:
+        return list(session.exec(select(Run).order_by(Run.id)))
+
+
+def test_runs_stored_by_the_cli_and_by_the_app_carry_the_same_metric_keys(tiny, capsys):
+    from medui.backend.service import evaluations
+
+    args = ["eval", "--task", TASK, "--model", tiny, "--strategy", "cd", "--limit", "2", "--save"]
+    assert main(args) == 0, capsys.readouterr().err
+    started = evaluations.start_evaluation(TASK, "test", tiny, "cd", limit=2)
+    deadline = time.monotonic() + 120
+    while evaluations.get_run(started["id"])["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    cli_run, app_run = _runs()
+    assert app_run.status == "succeeded", app_run.error
+    assert set(cli_run.metrics) == set(app_run.metrics)
+    assert set(runner.RUN_KEYS) <= set(app_run.metrics)
+    assert cli_run.metrics["n"] == app_run.metrics["n"] == 2
+    assert cli_run.parameters["limit"] == app_run.parameters["limit"] == 2
+
+
+def test_a_study_run_in_pieces_reuses_the_cells_already_stored(tiny, tmp_path, monkeypatch):
+    def study(out: str, strategies: list[str], limit: int = 2):
+        return run_study([TASK], [tiny], strategies, tmp_path / out, limit=limit, shots=1, store=True)
+
+    first = study("a", ["cd"])
+    assert len(_runs()) == 1
+    evaluated: list[str] = []
+    real_evaluate = runner.evaluate
+    monkeypatch.setattr(
+        runner, "evaluate", lambda engine, records, *a, **kw: evaluated.append(engine.strategy.name)
+        or real_evaluate(engine, records, *a, **kw),
+    )  # fmt: skip
+    second = study("b", ["cd", "few-shot+cd"])  # a fresh folder: only the database remembers the cd cell
+    assert evaluated == ["few-shot+cd"]
+    assert second.rows[0][TASK] == first.rows[0][TASK]
+    assert len(_runs()) == 2
+    study("c", ["cd"], limit=3)  # another limit is another cell
+    assert evaluated == ["few-shot+cd", "cd"] and len(_runs()) == 3
+
+
+def test_a_stored_run_is_found_only_for_its_spec_version_split_and_limit(tiny):
+    from medui.tasks.registry import get_spec
+
+    spec = get_spec(TASK)
+    engine = runner.build_engine(tiny, spec, "cd")
+    records = load_eval_records(spec, "test", 2)
+    run = runner.save_eval(
+        runner.evaluate(engine, records), spec, "test", records=records, parameters={"limit": 2}
+    )
+    with session_scope() as session:
+        found = runner.find_stored_run(spec, engine.lm.name, "cd", "test", session=session, limit=2)
+        assert found is not None and found.id == run.id
+        assert runner.find_stored_run(spec, engine.lm.name, "cd", "test", session=session, limit=None) is None
+        assert runner.find_stored_run(spec, engine.lm.name, "cd", "train", session=session, limit=2) is None
+        assert (
+            runner.find_stored_run(spec, engine.lm.name, "few-shot", "test", session=session, limit=2) is None
+        )
+        newer = spec.model_copy(update={"version": spec.version + 1})
+        assert runner.find_stored_run(newer, engine.lm.name, "cd", "test", session=session, limit=2) is None
