@@ -31,7 +31,7 @@ class JobReporter:
 
     def __init__(self, job: TrainingJob, session, train_share: float):
         self.job_id, self.session, self.train_share = job.id, session, train_share
-        self.curve: list[list[float]] = []
+        self.curve: list[list[float]] = list(job.loss_curve or [])  # a resumed job keeps its earlier steps
         self.pending: list[str] = []
 
     def log(self, line: str) -> None:
@@ -45,7 +45,7 @@ class JobReporter:
         self.pending = []
 
     def on_step(self, step: int, total: int, loss: float, lr: float) -> None:
-        self.curve.append([step, round(loss, 5)])
+        self.curve = [point for point in self.curve if point[0] < step] + [[step, round(loss, 5)]]
         values = {"progress": self.train_share * step / total, "loss_curve": list(self.curve)}
         sa_jobs.update_job(self.job_id, session=self.session, heartbeat_at=utcnow(), **values)
         if step == 1 or step == total or step % 10 == 0:

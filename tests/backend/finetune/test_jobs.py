@@ -99,3 +99,24 @@ def test_a_queued_job_is_cancelled_at_once(tiny_llama, session):
     job = submit(session, tiny_llama, "tiny-queued", start=False)
     assert job.status == "queued"
     assert jobs.cancel(job.id, session=session).status == "cancelled"
+
+
+def test_a_killed_job_resumes_from_its_checkpoint(tiny_llama, session):
+    from medui.backend.finetune.train import checkpoint_dir
+
+    job = submit(session, tiny_llama, "tiny-resume", max_steps=40, checkpoint_minutes=0, eval_limit=0)
+    job = wait_for_steps(session, job.id, n=3)
+    os.kill(job.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while jobs.get(job.id, session=session).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.get(job.id, session=session).status == "failed"
+    assert (checkpoint_dir(job.id) / "state.pt").exists()  # kept for the resume
+    job = jobs.resume(job.id, session=session)
+    assert job.status in ("queued", "running")
+    job = jobs.wait(job.id, session=session, poll_s=0.5, timeout_s=600)
+    assert job.status == "succeeded", job.error or job.log
+    assert "resumed from" in job.log and variant_named("tiny-resume", session=session) is not None
+    assert not checkpoint_dir(job.id).exists()  # removed once the job succeeded
+    with pytest.raises(InputError, match="only an interrupted job"):
+        jobs.resume(job.id, session=session)
