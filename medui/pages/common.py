@@ -96,9 +96,14 @@ def info(text: str) -> None:
 
 
 # pickers --------------------------------------------------------------------------------------------------
+DEFAULT_TASK = "e3c_clinical_entities"  # what a page that picks a task opens on (not the first in the alphabet)
+
+
 def task_dropdown(label: str = "Compito", families: tuple[str, ...] | None = None, **kw) -> gr.Dropdown:
     choices = service.task_choices(families)
-    return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label=label, **kw)
+    ids = [value for _, value in choices]
+    value = DEFAULT_TASK if DEFAULT_TASK in ids else (ids[0] if ids else None)
+    return gr.Dropdown(choices=choices, value=value, label=label, **kw)
 
 
 def model_picker(label: str = "Modello") -> tuple[gr.Dropdown, gr.Textbox]:

@@ -165,3 +165,11 @@ def test_form_and_relation_editors():
     new = editing.numbered([{"start": 5, "end": 9, "label": "A"}, {"start": 12, "end": 14, "label": "A"}])
     rows, dropped = editing.remap_relations(old, new, [["T1", "R", "T2"], ["T2: testo", "R", "T2"]])
     assert rows == [["T1", "R", "T1"]] and dropped == 1
+
+
+def test_pages_that_pick_a_task_open_on_clinical_entities():
+    import gradio as gr
+
+    with gr.Blocks():
+        assert common.task_dropdown().value == "e3c_clinical_entities"
+        assert common.task_dropdown(families=("qa",)).value != "e3c_clinical_entities"
