@@ -16,10 +16,10 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")  # outlines_core's torch kerne
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui.cli import backup, data, run, serve, store, tasks, train  # noqa: E402
+from medui.cli import backup, data, phi, run, serve, store, tasks, train  # noqa: E402
 from medui.errors import MeduiError  # noqa: E402
 
-GROUPS = (tasks, data, run, store, train, serve, backup)  # the order of `medui --help`
+GROUPS = (tasks, data, run, phi, store, train, serve, backup)  # the order of `medui --help`
 
 
 def build_parser() -> argparse.ArgumentParser:

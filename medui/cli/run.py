@@ -6,6 +6,7 @@ Every one goes through medui/backend/runner.py; torch is imported only when a mo
 from __future__ import annotations
 
 import argparse
+import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
 from medui.backend.inputs import InputError, read_text_file, record_from_input, validate_gold
@@ -85,10 +86,20 @@ def _engine(args: argparse.Namespace, spec: TaskSpec):
     )  # fmt: skip
 
 
+def warn_identifiers(text: str) -> None:
+    """A line on stderr when the text seems to hold identifiers (the run goes on: the user decides)."""
+    from medui.tasks.phi import find_identifiers, summary
+
+    found = summary(find_identifiers(text))
+    if found:
+        print(f"medui: warning: {found} (see `medui phi --mask`)", file=sys.stderr)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
     text = read_text_file(args.file) if args.file else args.text
     record = record_from_input(spec, text)
+    warn_identifiers(text)
     from medui.backend import runner
 
     engine = _engine(args, spec)
