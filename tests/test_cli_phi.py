@@ -30,3 +30,24 @@ def test_phi_refuses_empty_text(capsys):
 def test_a_clean_text_has_no_findings(capsys):
     assert main(["phi", "--text", "Paziente di 70 anni, SpO2 94%, febbre da tre giorni."]) == 0
     assert "nessun identificativo" in capsys.readouterr().out
+
+
+def test_score_against_a_second_run_gives_the_difference_and_its_interval(capsys, tmp_path):
+    from medui.backend import gold
+    from medui.tasks.registry import get_spec
+
+    spec = get_spec("medqa_it")
+    golds = gold.load_split(spec, "test")[:20]
+    right = [{**g} for g in golds]
+    wrong = [{**g, "answer": "A" if g["answer"] != "A" else "B"} for g in golds]
+    paths = {}
+    for name, records in (("gold", golds), ("a", right), ("b", wrong)):
+        paths[name] = tmp_path / f"{name}.jsonl"
+        paths[name].write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    argv = ["score", "--task", "medqa_it", "--gold", str(paths["gold"]), "--pred", str(paths["a"])]
+    assert main([*argv, "--against", str(paths["b"]), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["difference"] == 1.0 and out["ci95"] == [1.0, 1.0]
+    assert out["comparison"]["wins"] == 20 and out["comparison"]["mcnemar"]["p_value"] < 0.001
+    assert main([*argv, "--against", str(paths["a"])]) == 0
+    assert "not significant" in capsys.readouterr().out

@@ -24,8 +24,9 @@ def record_counts(spec: TaskSpec, gold: dict, pred: dict) -> dict:
     return counts_fn(*kind.metric_inputs(spec, gold, pred))
 
 
-def score(spec: TaskSpec, golds: list[dict], preds: list[dict]) -> dict:
-    """Metrics of predictions paired with gold by id; a gold record without prediction counts as empty."""
+def paired_counts(spec: TaskSpec, golds: list[dict], preds: list[dict]) -> tuple[list[dict], int]:
+    """Per-record counts in the order of the gold records (a missing prediction counts as empty), and how
+    many predictions were valid."""
     kind = kind_for(spec)
     by_id = {str(p.get("id")): p for p in preds}
     counts, valid = [], 0
@@ -35,11 +36,30 @@ def score(spec: TaskSpec, golds: list[dict], preds: list[dict]) -> dict:
             pred = {**kind.empty_record(spec, g), "valid": False, "error": "no prediction"}
         valid += bool(pred.get("valid", True))
         counts.append(record_counts(spec, g, pred))
+    return counts, valid
+
+
+def score(spec: TaskSpec, golds: list[dict], preds: list[dict]) -> dict:
+    """Metrics of predictions paired with gold by id; a gold record without prediction counts as empty."""
+    kind = kind_for(spec)
+    by_id = {str(p.get("id")): p for p in preds}
+    counts, valid = paired_counts(spec, golds, preds)
     result = metrics.aggregate(kind.metric_name(spec), counts)
     gold_ids = {str(g.get("id")) for g in golds}
     result["valid_rate"] = valid / len(golds) if golds else 0.0
     result["unmatched_predictions"] = sum(1 for pid in by_id if pid not in gold_ids)
     return result
+
+
+def compare_runs(spec: TaskSpec, golds: list[dict], preds_a: list[dict], preds_b: list[dict]) -> dict:
+    """System A against B on the same gold records: the primary metric's difference (A - B) with a 95% paired
+    bootstrap interval, wins and losses per record, and McNemar's test for right-or-wrong metrics."""
+    from medui.tasks.compare import compare
+
+    counts_a, _ = paired_counts(spec, golds, preds_a)
+    counts_b, _ = paired_counts(spec, golds, preds_b)
+    ids = [str(g.get("id")) for g in golds]
+    return compare(kind_for(spec).metric_name(spec), counts_a, counts_b, ids=ids)
 
 
 @dataclass

@@ -56,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", required=True)
     p.add_argument("--gold", required=True)
     p.add_argument("--pred", required=True)
+    p.add_argument("--against", default=None, help="a second prediction file: A - B with a 95%% bootstrap CI")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_score)
 
@@ -160,15 +161,30 @@ def cmd_score(args: argparse.Namespace) -> int:
     from medui.backend.evaluation import score
 
     spec = get_spec(args.task)
-    golds, preds = read_jsonl(args.gold), read_jsonl(args.pred)
+    golds, preds = read_jsonl(args.gold), _predictions(args.pred)
     validate_gold(spec, golds, args.gold)
+    result = {"task": spec.id, **score(spec, golds, preds)}
+    human = f"{spec.id}: {result['primary']}={result[result['primary']]:.4f} n={result['n']}"
+    if args.against:
+        from medui.backend.evaluation import compare_runs
+
+        against = compare_runs(spec, golds, preds, _predictions(args.against))
+        result.update(difference=against["difference"], ci95=against["ci95"], comparison=against)
+        lo, hi = against["ci95"]
+        human += (
+            f"\nA - B = {against['difference']:+.4f} (95% CI {lo:+.4f} .. {hi:+.4f}"
+            f"{', significant' if against['significant'] else ', not significant'}); "
+            f"wins {against['wins']}, losses {against['losses']}, ties {against['ties']}"
+        )
+    return emit(args, result, human)
+
+
+def _predictions(path: str) -> list[dict]:
+    preds = read_jsonl(path)
     for number, pred in enumerate(preds, start=1):
         if "id" not in pred:
-            raise DataError(f"{args.pred}: record {number} has no id")
-    result = {"task": spec.id, **score(spec, golds, preds)}
-    return emit(
-        args, result, f"{spec.id}: {result['primary']}={result[result['primary']]:.4f} n={result['n']}"
-    )
+            raise DataError(f"{path}: record {number} has no id")
+    return preds
 
 
 def cmd_study(args: argparse.Namespace) -> int:

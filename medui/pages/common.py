@@ -96,7 +96,9 @@ def info(text: str) -> None:
 
 
 # pickers --------------------------------------------------------------------------------------------------
-DEFAULT_TASK = "e3c_clinical_entities"  # what a page that picks a task opens on (not the first in the alphabet)
+DEFAULT_TASK = (
+    "e3c_clinical_entities"  # what a page that picks a task opens on (not the first in the alphabet)
+)
 
 
 def task_dropdown(label: str = "Compito", families: tuple[str, ...] | None = None, **kw) -> gr.Dropdown:
