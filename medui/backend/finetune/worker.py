@@ -225,12 +225,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def failure_message(exc: BaseException) -> str:
     """One line for the job's error: a user error's own message, else the error's type and first line."""
-    from medui.backend.data.common import DataError
-    from medui.backend.inputs import InputError
-    from medui.backend.models import ModelError
+    from medui.errors import MeduiError
 
     first = (str(exc).strip().splitlines() or [""])[0][:500]
-    if isinstance(exc, ModelError | InputError | DataError) and first:
+    if isinstance(exc, MeduiError) and first:
         return first
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
