@@ -11,10 +11,11 @@ Besides the Index, a Constraint holds the tables the decoding loop's fast path n
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from medui.backend.copying import COPY_KEYS
+from medui.backend.copying import CopyKeys
 from medui.backend.models import LoadedModel
 
 WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
@@ -88,6 +89,7 @@ class Constraint:
     plans: dict[int, tuple[int, ...]] = field(
         default_factory=dict
     )  # state -> tokens to force (filled lazily)
+    copy_keys: CopyKeys = CopyKeys()  # where string values copy the source (the task's kind says)
 
     def forced_text(self, state: int) -> tuple[str, int]:
         """The characters forced from a state on, and the state after them."""
@@ -115,7 +117,7 @@ class Constraint:
         if states is None:  # the tokenizer's split leaves the schema's path: spell it character by character
             ids = [self.char_ids[ch] for ch in text]
             states = self._walk(state, ids)
-        if states is None or text.endswith(COPY_KEYS):
+        if states is None or text.endswith(self.copy_keys.strings + self.copy_keys.lists):
             return tuple(ids)  # a copied string starts next: the copy constraint governs its first token
         last = self.strings[ids[-1]]
         before_last = self.small.get(states[-2], {})
@@ -135,15 +137,21 @@ class Constraint:
         return states
 
 
-def compile_constraint(lm: LoadedModel, json_schema: dict) -> Constraint:
-    """The Constraint of a schema on this model's vocabulary; cached by the schema's regex."""
+def compile_constraint(lm: LoadedModel, json_schema: dict, copy_keys: CopyKeys | None = None) -> Constraint:
+    """The Constraint of a schema on this model's vocabulary; cached by the schema's regex and copy keys.
+
+    copy_keys: the string values that copy the source (`Kind.copy_keys`); none by default.
+    """
     regex = schema_regex(json_schema)
-    key = ("constraint", regex)
+    copy_keys = copy_keys or CopyKeys()
+    key = ("constraint", regex, copy_keys)
     if key not in lm.caches:
         from outlines_core import Index
 
-        index = Index(regex, vocabulary(lm))
-        lm.caches[key] = _with_tables(lm, index)
+        index_key = ("index", regex)
+        if index_key not in lm.caches:
+            lm.caches[index_key] = _with_tables(lm, Index(regex, vocabulary(lm)))
+        lm.caches[key] = dataclasses.replace(lm.caches[index_key], plans={}, copy_keys=copy_keys)
     return lm.caches[key]
 
 

@@ -1,8 +1,10 @@
-"""Copy constraint: a mention (or an extractive answer) may only be text that occurs in the input.
+"""Copy constraint: a mention, an extractive answer or a copied form item may only be text of the input.
 
-Inside the JSON string that follows one of COPY_KEYS, the allowed tokens are those that extend the text written
-so far to a substring of the source, and (once something is written) the tokens that close the string. Fewer
-invented mentions, fewer dropped spans and fewer decoding steps.
+Which string values copy the source is the task's business: its kind names them (`Kind.copy_keys`) as CopyKeys,
+(medui/tasks/kinds/base.py), the JSON text that opens such a value: `"text":"` for a mention, `"farmaci":[` for a list whose every item is
+copied. Inside such a value the allowed tokens are those that extend the text written so far to a span of the
+source that starts on a word boundary, and (once something is written, ending on a word boundary) the tokens
+that close the string: a copy never cuts a word ("es" out of "iperteso"), never starts on whitespace.
 
 A small model decoding greedily tends to repeat one mention until its token budget runs out. A mention written
 more often than the source holds it cannot be aligned anyway, so it ends the list it is in (the decoding loop
@@ -14,8 +16,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-COPY_KEYS = ('"text":"', '"answer":"')
+from medui.tasks.kinds.base import CopyKeys
+from medui.tasks.words import boundaries
+
 UNSAFE = set('"\\') | {chr(c) for c in range(32)}  # characters a JSON string cannot hold unescaped
+OPENERS = "[,:"  # what may come before the quote that opens a string value, in one token
 
 
 class SourceCopy:
@@ -24,17 +29,37 @@ class SourceCopy:
     def __init__(self, source: str, by_text: dict[str, list[int]], closers: list[int], max_chars: int = 24):
         self.source = source
         self.by_text = by_text
-        self.closers = closers  # tokens whose text starts with the closing quote
+        self.closers = closers  # tokens whose text starts with the closing quote (and opens no other string)
         self.max_chars = max_chars
+        bounds = boundaries(source)
+        self.starts, self.ends = bounds.starts, bounds.ends
         self._at: dict[int, frozenset[int]] = {}
         self._start: frozenset[int] | None = None
         self._closing: dict[int, list[int]] = {}
+        self._found: tuple[str, list[int]] = ("", [])
         self.used: Counter[str] = Counter()
+
+    def occurrences(self, written: str) -> list[int]:
+        """Start positions of `written` in the source that are on a word boundary (the last query is kept)."""
+        if self._found[0] == written and written:
+            return self._found[1]
+        found = []
+        start = self.source.find(written)
+        while start >= 0:
+            if self.starts[start]:
+                found.append(start)
+            start = self.source.find(written, start + 1)
+        self._found = (written, found)
+        return found
+
+    def count(self, written: str) -> int:
+        """How often the source holds `written` as a whole-word span."""
+        return sum(self.ends[s + len(written)] for s in self.occurrences(written))
 
     def close(self, written: str) -> bool:
         """Record a finished copy; True when it was written more often than the source holds it."""
         self.used[written] += 1
-        return self.used[written] > self.source.count(written)
+        return self.used[written] > self.count(written)
 
     def tokens_at(self, position: int) -> frozenset[int]:
         """Tokens whose text is a prefix of source[position:] (and holds no character JSON must escape)."""
@@ -53,16 +78,23 @@ class SourceCopy:
         """Tokens allowed after `written` (the part of the string value already decoded)."""
         if not written:
             if self._start is None:
-                self._start = frozenset().union(*(self.tokens_at(p) for p in range(len(self.source))))
+                starts = [p for p in range(len(self.source)) if self.starts[p] and self._names(p)]
+                self._start = frozenset().union(*(self.tokens_at(p) for p in starts))
             return set(self._start)
         allowed: set[int] = set()
-        start = self.source.find(written)
-        while start >= 0:
-            allowed |= self.tokens_at(start + len(written))
-            start = self.source.find(written, start + 1)
-        if written in self.source:
+        can_end = False
+        for start in self.occurrences(written):
+            end = start + len(written)
+            allowed |= self.tokens_at(end)
+            can_end = can_end or self.ends[end]
+        can_end = can_end and any(c.isalnum() for c in written)  # a lone "," or "(" names nothing
+        if can_end or not allowed:  # no continuation at all (an unsafe character follows): let it close
             allowed.update(self._closers(guide))
         return allowed
+
+    def _names(self, p: int) -> bool:
+        """A copy may start at p only on a word, or on one sign just before a word ("(PVL)"), not on ", "."""
+        return self.source[p].isalnum() or self.source[p + 1 : p + 2].isalnum()
 
     def _closers(self, guide) -> list[int]:
         state = guide.get_state()
@@ -76,9 +108,16 @@ class CopyTables:
     """Per-model token tables of the copy constraint."""
 
     by_text: dict[str, list[int]]  # token text -> token ids
-    closers: list[int]  # tokens that start with a quote
+    closers: list[int]  # tokens that start with a quote and open no other string with text after it
     next_item: frozenset[int]  # tokens that open another object in a list: they contain "},"
-    comma: frozenset[int]  # tokens that start with a comma (another item, after a "}")
+    comma: frozenset[int]  # tokens that start with a comma (another item, after a "}" or a '"')
+    opening_with_text: frozenset[int]  # tokens that open a string and write some of it: '"Feb', '["a'
+
+
+def _opens_with_text(text: str) -> bool:
+    """'"Feb', '["a', ':"x': a quote that opens a string, then characters of that string, in one token."""
+    quote = text.find('"')
+    return quote >= 0 and all(c in OPENERS for c in text[:quote]) and len(text) > quote + 1
 
 
 def copy_tables(strings: dict[int, str]) -> CopyTables:
@@ -88,12 +127,26 @@ def copy_tables(strings: dict[int, str]) -> CopyTables:
         by_text.setdefault(text, []).append(token_id)
     return CopyTables(
         by_text,
-        closers=[t for t, text in strings.items() if text.startswith('"')],
+        closers=[t for t, text in strings.items() if text.startswith('"') and not _opens_with_text(text[1:])],
         next_item=frozenset(t for t, text in strings.items() if "}," in text),
         comma=frozenset(t for t, text in strings.items() if text.startswith(",")),
+        opening_with_text=frozenset(t for t, text in strings.items() if _opens_with_text(text)),
     )
 
 
-def list_continuers(tables: CopyTables, out: str) -> frozenset[int]:
-    """The tokens that would add another item to the list being written after `out`."""
+def list_continuers(tables: CopyTables, out: str, in_list: bool = False) -> frozenset[int]:
+    """The tokens that would add another item to the list being written after `out`.
+
+    in_list: the list is a list of copied strings (a form item), not of objects.
+    """
+    if in_list:
+        return tables.comma
     return tables.next_item | tables.comma if out.endswith("}") else tables.next_item
+
+
+def may_open(keys: CopyKeys, out: str, in_list: bool) -> bool:
+    """Whether a copied string may open right after `out` (so no token may open it and write text at once)."""
+    if in_list and out.endswith(("[", ",")):
+        return True
+    keys_before = [(k[:-1], k[:-2]) for k in keys.strings] + [(k, k[:-1], k[:-2]) for k in keys.lists]
+    return any(out.endswith(ends) for ends in keys_before)

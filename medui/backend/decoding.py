@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import torch
 
 from medui.backend.constraint import Constraint, compile_constraint, eos_ids, token_strings
-from medui.backend.copying import COPY_KEYS, CopyTables, SourceCopy, copy_tables, list_continuers
+from medui.backend.copying import CopyKeys, CopyTables, SourceCopy, copy_tables, list_continuers, may_open
 from medui.backend.models import LoadedModel
 
 __all__ = ["Constraint", "Generation", "common_prefix", "compile_constraint", "generate"]
@@ -156,11 +156,13 @@ def _copy_tables(lm: LoadedModel) -> CopyTables:
 class _Row:
     """Decoding state of one sequence."""
 
-    def __init__(self, guide, copy: SourceCopy | None = None):
+    def __init__(self, guide, copy: SourceCopy | None = None, keys: CopyKeys | None = None):
         self.guide = guide
         self.copy = copy
+        self.keys = keys or CopyKeys()  # where string values copy the source
         self.out = ""  # the output so far, for constrained rows (token strings)
         self.written: str | None = None  # inside a copied string value: what is written of it
+        self.in_list = False  # inside a list of copied strings (a form item)
         self.ending = False  # a mention was repeated: the list it is in must close
         self.ids: list[int] = []
         self.logprobs: list[float] = []
@@ -183,7 +185,7 @@ def _choose(
 ):
     """Next token and its log-probability for each row: sparse logits when every row has few choices."""
     allowed = [_allowed(r, constraint) for r in rows]
-    banned = [list_continuers(_copy_tables(lm), r.out) if r.ending else frozenset() for r in rows]
+    banned = [_banned(lm, r) for r in rows]
     if constraint is not None and all(a is not None for a in allowed):
         allowed = [(set(a) - b) or set(a) for a, b in zip(allowed, banned, strict=True)]
         union = sorted(set().union(*allowed))
@@ -198,6 +200,18 @@ def _choose(
     if constraint is not None:
         _mask(logits, rows, allowed, banned)
     return _best(logits, lambda j: j)
+
+
+def _banned(lm: LoadedModel, row: _Row) -> frozenset[int]:
+    """Tokens a copying row may not take now: those that add an item to a list that must end, and those that
+    would open a copied string and write some of it in one token (past the copy constraint)."""
+    if row.copy is None or row.written is not None:
+        return frozenset()
+    tables = _copy_tables(lm)
+    banned = list_continuers(tables, row.out, row.in_list) if row.ending else frozenset()
+    if may_open(row.keys, row.out, row.in_list):
+        banned = banned | tables.opening_with_text
+    return banned
 
 
 def _mask(logits: torch.Tensor, rows: list[_Row], allowed: list, banned: list[frozenset[int]]) -> None:
@@ -254,19 +268,25 @@ def _track_copy(row: _Row, added: str) -> None:
     """Follow whether the row is inside a string value that must copy the source, and what it holds so far."""
     if row.copy is None or not added:
         return
-    repeated = False
-    if row.written is not None:
-        if '"' not in added:
-            row.written += added
-            return
-        repeated = row.copy.close(row.written + added.split('"', 1)[0])
-        row.written = None
-    row.out += added
-    if "]" in added:
-        row.ending = False
-    row.ending = row.ending or repeated
-    if row.out.endswith(COPY_KEYS):
-        row.written = ""
+    if row.written is not None and '"' not in added:
+        row.written += added
+        return
+    for ch in added:
+        if row.written is not None:
+            if ch != '"':
+                row.written += ch
+                continue
+            row.ending = row.copy.close(row.written) or row.ending
+            row.written = None
+        row.out += ch
+        if ch == "]":
+            row.ending = row.in_list = False
+        elif ch == '"' and (
+            row.out.endswith(row.keys.strings) or (row.in_list and row.out.endswith(('["', ',"')))
+        ):
+            row.written = ""
+        elif ch == "[" and row.out.endswith(row.keys.lists):
+            row.in_list = True
 
 
 def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], constraint, limit: int):
@@ -320,7 +340,9 @@ def generate(
     prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
     batch, hidden = _start(lm, prompt_ids, prefix)
     rows = [
-        _Row(Guide(constraint.index), _source_copy(lm, src)) if constraint is not None else _Row(None)
+        _Row(Guide(constraint.index), _source_copy(lm, src), constraint.copy_keys)
+        if constraint is not None
+        else _Row(None)
         for src in (sources or [None] * len(prompts))
     ]
     stop_ids = set(eos_ids(lm))

@@ -56,7 +56,9 @@ class Engine:
         self.max_input_tokens = max_input_tokens
         self.pool = gold.fewshot_pool(spec) if strategy.shots else []
         self.constraint = (
-            decoding.compile_constraint(lm, self.kind.output_model(spec).model_json_schema())
+            decoding.compile_constraint(
+                lm, self.kind.output_model(spec).model_json_schema(), self.kind.copy_keys(spec)
+            )
             if strategy.constrained
             else None
         )
@@ -69,12 +71,8 @@ class Engine:
         return decoding.common_prefix(ids)
 
     def copy_source(self, record: dict) -> str | None:
-        """The text mentions (or an extractive answer) must be copied from, under constrained decoding."""
-        if self.spec.family in SPAN_FAMILIES:
-            return record.get("text")
-        if self.spec.answer_format == "extractive":
-            return record.get("context")
-        return None
+        """The text mentions (an extractive answer, copied form items) must be copied from, under cd."""
+        return self.kind.copy_source(self.spec, record)
 
     def examples_for(self, record: dict) -> list[dict]:
         chosen = pick_examples(self.pool, self.strategy.shots, self.seed, exclude_id=str(record.get("id")))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from medui.tasks.words import boundaries
+
 
 @dataclass(frozen=True)
 class Span:
@@ -33,16 +35,21 @@ def find_all(text: str, mention: str) -> list[Span]:
 
 
 class Aligner:
-    """Gives each mention the first occurrence in the text not yet taken by an earlier mention of its label."""
+    """Gives each mention the first occurrence in the text not yet taken by an earlier mention of its label.
+
+    Occurrences on word boundaries come first: "es" is found in "es. ECG", not inside "iperteso" before it.
+    """
 
     def __init__(self, text: str):
         self.text = text
+        self.bounds = boundaries(text)
         self._taken: set[tuple[Span, str]] = set()
 
     def align(self, mention: str, label: str) -> Span | None:
         occurrences = find_all(self.text, mention)
         if not occurrences:
             return None
+        occurrences.sort(key=lambda s: self.bounds.cuts(s.start, s.end))  # stable: text order within each
         free = [s for s in occurrences if (s, label) not in self._taken]
         span = free[0] if free else occurrences[0]
         self._taken.add((span, label))

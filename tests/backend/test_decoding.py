@@ -11,6 +11,7 @@ from medui.backend.copying import SourceCopy, copy_tables, list_continuers
 from medui.backend.engine import Engine, parse_strategy
 from medui.backend.gold import load_split
 from medui.tasks.kinds import kind_for
+from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec
 from tests.backend.jumpforward import forced_departures
 
@@ -57,9 +58,30 @@ def test_list_continuers_are_the_tokens_that_open_another_item():
 
 
 def test_the_loop_closes_the_list_after_a_repeated_mention():
-    row = decoding._Row(guide=None, copy=SourceCopy("febbre", {}, []))
+    keys = CopyKeys(strings=('"text":"',))
+    row = decoding._Row(guide=None, copy=SourceCopy("febbre", {}, []), keys=keys)
     for piece in [' {"entities":[{"text":"', "feb", "bre", '","label":"X"},{"text":"', "febbre", '","']:
         decoding._track_copy(row, piece)
     assert row.ending, "the second 'febbre' is not in the text twice"
     decoding._track_copy(row, 'label":"X"}]')
     assert not row.ending, "the list is closed"
+
+
+@pytest.mark.parametrize("task_id", ["e3c_clinical_entities", "clinical_case_crf"])
+def test_under_cd_copied_values_are_whole_words_of_the_note(tiny, task_id):
+    from medui.tasks.words import boundaries
+
+    spec = get_spec(task_id)
+    record = {"id": "nota", "text": "Paziente iperteso, all'ECG 2,3 ng/ml; dolore post-operatorio e dispnea."}
+    bounds = boundaries(record["text"])
+    engine = Engine(tiny, spec, parse_strategy("cd", spec))
+    pred = engine.predict([record])[0].record
+    assert pred["valid"], pred
+    for ent in pred.get("entities", []):
+        assert not bounds.cuts(ent["start"], ent["end"]), ent
+    copied = [f.name for f in spec.fields if f.copied]
+    for name in copied:
+        value = pred["fields"][name]
+        for item in value if isinstance(value, list) else [value] if value else []:
+            starts = [s for s in range(len(record["text"])) if record["text"].startswith(item, s)]
+            assert any(not bounds.cuts(s, s + len(item)) for s in starts), (name, item)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -18,6 +19,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from medui.tasks.spec import TaskSpec
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CopyKeys:
+    """The JSON text that opens a copied string value (`"text":"`) or a list of copied strings (`"x":[`)."""
+
+    strings: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.strings or self.lists)
 
 
 class Strict(BaseModel):
@@ -69,6 +81,14 @@ class Kind:
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
         """Kappa over all annotators at once (one version each a document); None when the family has none."""
         return None
+
+    def copy_keys(self, spec: TaskSpec) -> CopyKeys:
+        """The string values of the output that are copied from the input under constrained decoding."""
+        return CopyKeys()
+
+    def copy_source(self, spec: TaskSpec, record: dict) -> str | None:
+        """The text those values are copied from."""
+        return record.get("text") if self.copy_keys(spec) else None
 
     # shared -----------------------------------------------------------------------------------------------
     def render_target(self, spec: TaskSpec, record: dict) -> str:

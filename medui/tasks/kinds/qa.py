@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement
-from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
 from medui.tasks.metrics import extractive_counts
 from medui.tasks.spec import TaskSpec
 
@@ -44,6 +44,13 @@ class QaKind(Kind):
         for letter, option in (record.get("options") or {}).items():
             parts.append(f"{letter}) {option}")
         return "\n".join(parts)
+
+    def copy_keys(self, spec: TaskSpec) -> CopyKeys:
+        """An extractive answer is copied from the context; a letter is not."""
+        return CopyKeys(strings=('"answer":"',)) if spec.answer_format == "extractive" else CopyKeys()
+
+    def copy_source(self, spec: TaskSpec, record: dict) -> str | None:
+        return record.get("context") if self.copy_keys(spec) else None
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         return {"answer": record["answer"]}

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement
 from medui.tasks.align import Aligner
-from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
 from medui.tasks.kinds.ner import span_problems
 from medui.tasks.spec import TaskSpec
 
@@ -87,6 +87,9 @@ class ReKind(Kind):
 
     def render_input(self, spec: TaskSpec, record: dict) -> str:
         return record["text"]
+
+    def copy_keys(self, spec: TaskSpec) -> CopyKeys:
+        return CopyKeys(strings=('"text":"',))
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         entities, renamed = _numbered(record.get("entities", []))

@@ -1,0 +1,171 @@
+"""The copy constraint keeps to word boundaries: no allowed path writes a cut word; whole words and multi-word
+spans stay possible. Form items marked `copy` are copied too, items of a list each on their own."""
+
+from __future__ import annotations
+
+import pytest
+
+from medui.backend import decoding
+from medui.backend.copying import SourceCopy, copy_tables, may_open
+from medui.tasks.kinds import kind_for
+from medui.tasks.kinds.base import CopyKeys
+from medui.tasks.registry import get_spec
+from medui.tasks.words import boundaries
+
+NOTE = "Iperteso, all'ECG è stato visto un BNP 2,3 ng/ml e TC 37.5 post-operatorio dell'addome."
+CLOSE = 0
+
+
+class _AnyGuide:
+    """A guide that accepts every token (the JSON schema is not what these tests are about)."""
+
+    def get_state(self) -> int:
+        return 0
+
+    def accepts_tokens(self, tokens) -> bool:
+        return True
+
+
+def _vocabulary(text: str) -> dict[int, str]:
+    """Every piece of the text up to 4 characters (leading spaces too, as Gemma's tokens), and the quote."""
+    pieces = {text[i : i + k] for i in range(len(text)) for k in range(1, 5) if i + k <= len(text)}
+    return {CLOSE: '"'} | {i: p for i, p in enumerate(sorted(pieces), start=1)}
+
+
+def _closable(source: str, max_chars: int = 16) -> set[str]:
+    """Every value the copy constraint lets a model write and close (depth-first over all allowed tokens)."""
+    strings = _vocabulary(source)
+    tables = copy_tables(strings)
+    copy = SourceCopy(source, tables.by_text, tables.closers)
+    guide, done, seen, todo = _AnyGuide(), set(), set(), [""]
+    while todo:
+        written = todo.pop()
+        for token in copy.allowed(written, guide):
+            if token == CLOSE:
+                done.add(written)
+            elif len(nxt := written + strings[token]) <= max_chars and nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return done
+
+
+@pytest.fixture(scope="module")
+def closable() -> set[str]:
+    return _closable(NOTE)
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        "es",
+        "perteso",
+        "Ipert",
+        "ll'ECG",
+        "al",
+        "all",
+        "2",
+        "3",
+        ",3",
+        "2,",
+        "37",
+        "5",
+        "post-oper",
+        "operat",
+        "ost",
+        "ng/m",
+        " ECG",
+        "ECG ",
+        "dell",
+        "è st",
+        ",",
+        ", ",
+        ".",
+    ],
+)
+def test_no_path_writes_a_cut_word(closable, cut):
+    assert cut not in closable
+
+
+@pytest.mark.parametrize(
+    "whole",
+    [
+        "Iperteso",
+        "ECG",
+        "all'ECG",
+        "è",
+        "2,3",
+        "2,3 ng/ml",
+        "ng",
+        "ml",
+        "37.5",
+        "post-operatorio",
+        "post",
+        "operatorio",
+        "addome",
+        "dell'addome",
+        "BNP 2,3",
+    ],
+)
+def test_whole_words_and_spans_stay_possible(closable, whole):
+    assert whole in closable
+
+
+def test_every_closable_value_is_on_word_boundaries(closable):
+    bounds = boundaries(NOTE)
+    for value in closable:
+        spans = [(s, s + len(value)) for s in range(len(NOTE)) if NOTE.startswith(value, s)]
+        assert any(not bounds.cuts(s, e) for s, e in spans), value
+
+
+def test_repetitions_count_only_whole_word_occurrences():
+    copy = SourceCopy("es. iperteso", {}, [])
+    assert copy.count("es") == 1
+    assert copy.close("es") is False
+    assert copy.close("es") is True, "the 'es' inside 'iperteso' does not count"
+
+
+def test_copy_keys_are_the_kinds_business():
+    assert kind_for(get_spec("e3c_clinical_entities")).copy_keys(
+        get_spec("e3c_clinical_entities")
+    ).strings == ('"text":"',)
+    assert not kind_for(get_spec("medqa_it")).copy_keys(get_spec("medqa_it")), "a letter is not copied"
+    assert kind_for(get_spec("drug_leaflet_qa")).copy_keys(get_spec("drug_leaflet_qa")).strings == (
+        '"answer":"',
+    )
+    crf = get_spec("clinical_case_crf")
+    keys = kind_for(crf).copy_keys(crf)
+    assert '"diagnosi_principale":"' in keys.strings and '"farmaci":[' in keys.lists
+    assert '"esito":"' not in keys.strings, "an enum is not copied"
+    assert not kind_for(get_spec("ed_dyspnea_crf")).copy_keys(get_spec("ed_dyspnea_crf"))
+
+
+def test_the_loop_copies_every_item_of_a_copied_list_and_the_string_items():
+    keys = CopyKeys(strings=('"diagnosi":"',), lists=('"farmaci":[',))
+    row = decoding._Row(
+        guide=None, copy=SourceCopy("aspirina e eparina; diagnosi: angina", {}, []), keys=keys
+    )
+    seen = []
+    for piece in [
+        '{"diagnosi":',
+        '"',
+        "angina",
+        '","farmaci":',
+        '["',
+        "aspirina",
+        '","',
+        "eparina",
+        '"],"x":["',
+    ]:
+        decoding._track_copy(row, piece)
+        seen.append(row.written)
+    assert seen == [None, "", "angina", None, "", "aspirina", "", "eparina", None]
+    assert not row.in_list
+
+
+def test_a_copied_string_cannot_be_opened_together_with_its_text():
+    tables = copy_tables({1: '"', 2: '"Asp', 3: '["', 4: '["a', 5: "null", 6: ',"', 7: ',"b', 8: '","a'})
+    assert tables.opening_with_text == {2, 4, 7, 8}
+    assert 8 not in tables.closers and 1 in tables.closers
+    keys = CopyKeys(strings=('"diagnosi":"',), lists=('"farmaci":[',))
+    assert may_open(keys, '{"diagnosi":', False) and may_open(keys, '{"x":1,"farmaci":', False)
+    assert may_open(keys, '{"farmaci":["a",', True) and not may_open(keys, '{"eta":', False)
