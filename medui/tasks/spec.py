@@ -22,7 +22,7 @@ PRESENCE_VALUES = ("presente", "assente", "non_menzionato")
 class FormField(BaseModel):
     """One item of a case report form (crf family)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: FieldType
@@ -30,11 +30,15 @@ class FormField(BaseModel):
     values: tuple[str, ...] = ()  # allowed values for `enum`
     max_items: int = 8  # for `list`
     max_length: int = 80  # for `string` and list items
+    # `copy: true` (string, list): under cd the value, or every item of the list, is copied from the note
+    copied: bool = Field(default=False, alias="copy")
 
     @model_validator(mode="after")
     def _enum_has_values(self) -> FormField:
         if self.type == "enum" and not self.values:
             raise ValueError(f"enum field {self.name!r} needs values")
+        if self.copied and self.type not in ("string", "list"):
+            raise ValueError(f"only string and list fields can be copied, not {self.name!r}")
         return self
 
 

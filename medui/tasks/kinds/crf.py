@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, create_model
 
 from medui.tasks import agreement
-from medui.tasks.kinds.base import Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
 from medui.tasks.spec import PRESENCE_VALUES, FormField, TaskSpec
 
 
@@ -44,6 +44,14 @@ class CrfKind(Kind):
 
     def render_input(self, spec: TaskSpec, record: dict) -> str:
         return record["text"]
+
+    def copy_keys(self, spec: TaskSpec) -> CopyKeys:
+        """The items marked `copy: true`: a string item's value, or every item of a list, is text of the note."""
+        copied = [item for item in spec.fields if item.copied]
+        return CopyKeys(
+            strings=tuple(f'"{item.name}":"' for item in copied if item.type == "string"),
+            lists=tuple(f'"{item.name}":[' for item in copied if item.type == "list"),
+        )
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         fields = record.get("fields", {})
