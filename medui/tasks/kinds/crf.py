@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement
 from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
@@ -23,7 +23,7 @@ def field_type(item: FormField) -> tuple[Any, Any]:
         return float | None, ...
     if item.type == "string":
         return str | None, ...
-    return list[str] | None, ...  # list
+    return Annotated[list[str], Field(max_length=item.max_items)] | None, ...  # list: maxItems
 
 
 @per_spec
