@@ -10,6 +10,7 @@ from medui.backend.copying import SourceCopy, copy_tables, may_open
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
 from medui.tasks.words import boundaries
 
 NOTE = "Iperteso, all'ECG è stato visto un BNP 2,3 ng/ml e TC 37.5 post-operatorio dell'addome."
@@ -124,6 +125,14 @@ def test_repetitions_count_only_whole_word_occurrences():
     assert copy.close("es") is True, "the 'es' inside 'iperteso' does not count"
 
 
+def copied_crf():
+    """clinical_case_crf with its six text items marked `copy: true`."""
+    raw = get_spec("clinical_case_crf").model_dump(by_alias=True)
+    for item in raw["fields"]:
+        item["copy"] = item["type"] in ("string", "list")
+    return TaskSpec.model_validate(raw)
+
+
 def test_copy_keys_are_the_kinds_business():
     assert kind_for(get_spec("e3c_clinical_entities")).copy_keys(
         get_spec("e3c_clinical_entities")
@@ -132,7 +141,7 @@ def test_copy_keys_are_the_kinds_business():
     assert kind_for(get_spec("drug_leaflet_qa")).copy_keys(get_spec("drug_leaflet_qa")).strings == (
         '"answer":"',
     )
-    crf = get_spec("clinical_case_crf")
+    crf = copied_crf()
     keys = kind_for(crf).copy_keys(crf)
     assert '"diagnosi_principale":"' in keys.strings and '"farmaci":[' in keys.lists
     assert '"esito":"' not in keys.strings, "an enum is not copied"

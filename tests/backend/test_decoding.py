@@ -14,6 +14,7 @@ from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec
 from tests.backend.jumpforward import forced_departures
+from tests.backend.test_copying import copied_crf
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_the_loop_closes_the_list_after_a_repeated_mention():
 def test_under_cd_copied_values_are_whole_words_of_the_note(tiny, task_id):
     from medui.tasks.words import boundaries
 
-    spec = get_spec(task_id)
+    spec = get_spec(task_id) if task_id != "clinical_case_crf" else copied_crf()
     record = {"id": "nota", "text": "Paziente iperteso, all'ECG 2,3 ng/ml; dolore post-operatorio e dispnea."}
     bounds = boundaries(record["text"])
     engine = Engine(tiny, spec, parse_strategy("cd", spec))
