@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"
     models_cache: Path | None = None  # converted bundled models; default <home>/models
     allowed_dirs: str = ""  # more folders for model folders and exports, separated by os.pathsep
+    allowed_hosts: str = ""  # more names the app answers to (Host header), separated by commas
+    session_hours: float = 12.0  # a login lasts this long
 
     @property
     def db_url(self) -> str:

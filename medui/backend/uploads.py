@@ -11,7 +11,7 @@ import io
 import json
 from pathlib import Path
 
-from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes, dotted, is_inside
+from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes, dotted, is_inside, read_text_file
 from medui.tasks.spec import TaskSpec
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -57,6 +57,19 @@ def read_upload(path: str | Path, spec: TaskSpec, folder: str | Path | None = No
     return rows
 
 
+def read_file_text(path: str | Path) -> str:
+    """The text of a file given to `medui run --file`: a .docx or .pdf read as the app reads it, else text."""
+    path = Path(path)
+    if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+        return read_text_file(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise InputError(f"{path}: {size:,} bytes, more than the limit of {MAX_UPLOAD_BYTES:,}")
+    return _checked(document_text(path), path.name)
+
+
 def _checked(text: str, name: str) -> str:
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
         raise InputError(f"{name}: il testo estratto supera il limite di {dotted(MAX_TEXT_BYTES)} byte")
@@ -66,34 +79,23 @@ def _checked(text: str, name: str) -> str:
 
 
 def docx_text(path: Path) -> str:
-    """The paragraphs of a Word document, one a line (python-docx)."""
-    try:
-        import docx
-    except ImportError as exc:  # pragma: no cover - a dependency of the project
-        raise InputError("file .docx non supportati: manca il pacchetto python-docx") from exc
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors: not a valid .docx
-        raise InputError(f"{path.name}: non è un documento .docx leggibile") from exc
-    return "\n".join(p.text for p in document.paragraphs)
+    """The paragraphs of a Word document, one a line, read in a bounded worker (medui/backend/documents.py)."""
+    return document_text(path)
 
 
 def pdf_text(path: Path) -> str:
-    """The text layer of a PDF, page by page (pypdf); a scanned PDF has none."""
+    """The text layer of a PDF, page by page, read in a bounded worker; a scanned PDF has none."""
+    return document_text(path)
+
+
+def document_text(path: Path) -> str:
+    """The text of a .docx or .pdf: zip parts, pages, text and time bounded, in a worker process."""
+    from medui.backend.documents import DocumentError, read_document
+
     try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-    except ImportError as exc:  # pragma: no cover - a dependency of the project
-        raise InputError("file .pdf non supportati: manca il pacchetto pypdf") from exc
-    try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, OSError) as exc:
-        raise InputError(f"{path.name}: non è un PDF leggibile") from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise InputError(f"{path.name}: il PDF non ha testo (forse è una scansione: serve l'OCR)")
-    return text
+        return read_document(path)
+    except DocumentError as exc:
+        raise InputError(str(exc)) from None
 
 
 def csv_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
-from medui.backend.inputs import InputError, read_text_file, record_from_input, validate_gold
+from medui.backend.inputs import InputError, record_from_input, validate_gold
 from medui.backend.strategy import STRATEGIES
 from medui.cli.output import emit
 from medui.tasks.registry import get_spec
@@ -98,7 +98,9 @@ def warn_identifiers(text: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
-    text = read_text_file(args.file) if args.file else args.text
+    from medui.backend.uploads import read_file_text
+
+    text = read_file_text(args.file) if args.file else args.text  # .docx/.pdf: the app's bounded reader
     record = record_from_input(spec, text)
     warn_identifiers(text)
     from medui.backend import runner

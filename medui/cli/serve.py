@@ -99,6 +99,8 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             f"{host}: with no users, anyone who reaches the app would have every right; "
             "add users first (`medui users add NAME --role R`) or serve on 127.0.0.1"
         )
+    from medui.backend.web import guarded_app
+
     demo = demo or load_app_module().build_demo()
     return demo.launch(
         server_name=host,
@@ -112,4 +114,6 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
         footer_links=["api"],
         inbrowser=False,
         quiet=False,
+        run_history=False,  # inputs and outputs (clinical text) would stay in the browser's storage
+        _app=guarded_app(host),  # Host allow-list, body and login limits, expiring sessions (backend/web.py)
     )

@@ -24,6 +24,8 @@ log = logging.getLogger("medui.app")
 NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
 USER_ERRORS = (MeduiError,)  # every user-facing error derives from MeduiError (medui/errors.py)
 MODEL_QUEUE = "modello"  # the concurrency_id of every event that runs the model
+PROVA_QUEUE = "prova"  # Prova reads uploaded documents (in a worker) before it waits for the model lock
+PROVA_CONCURRENCY = 4
 STATUS_COLORS = {"corretto": "#2e7d32", "falso positivo": "#c62828", "mancato": "#ef6c00"}
 
 

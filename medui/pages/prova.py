@@ -188,9 +188,10 @@ def build(demo: gr.Blocks) -> None:
         page.queued,
     ]
     inputs = [page.task, page.strategy, page.model, page.model_path, page.text, page.upload]
-    page.run.click(
-        run, inputs, list(dict.fromkeys(outputs)), api_name="prova_esegui", concurrency_id=common.MODEL_QUEUE
-    )
+    page.run.click(  # not in the model queue: a document is read first (bounded worker), then MODEL_LOCK
+        run, inputs, list(dict.fromkeys(outputs)), api_name="prova_esegui", concurrency_id=common.PROVA_QUEUE,
+        concurrency_limit=common.PROVA_CONCURRENCY,
+    )  # fmt: skip
 
     @guarded
     def show_row(results: list[dict], evt: gr.SelectData) -> dict:

@@ -34,8 +34,15 @@ def users_configured() -> bool:
         return auth.users_configured(session=session)
 
 
-def login(username: str, password: str) -> bool:
-    """Gradio's auth callable: a user with a password, and that password."""
+async def login(username: str, password: str) -> bool:
+    """Gradio's auth callable: a user with a password, and that password (checked in a thread, off the loop)."""
+    from medui.backend.web import login_off_loop
+
+    return await login_off_loop(check_login, username, password)
+
+
+def check_login(username: str, password: str) -> bool:
+    """Whether a name and password belong to a user with a password."""
     with session_scope() as session:
         return auth.verify_login(username, password, session=session)
 

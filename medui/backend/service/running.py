@@ -92,7 +92,8 @@ def run_stream(
     if strategy not in STRATEGIES:
         raise InputError(f"strategia sconosciuta {strategy!r}: usa una tra {', '.join(STRATEGIES)}")
     record = input_record(task_id, text)
-    engine = engine_for(model, task_id, strategy)
+    with MODEL_LOCK:  # loading and building share the model with other runs (Prova is not in the model queue)
+        engine = engine_for(model, task_id, strategy, who=who)
     prediction: Prediction | None = None
     for raw, done in _predict_streaming(engine, record):
         if done is None:

@@ -1,0 +1,296 @@
+"""What stands in front of the app's routes: allowed Host names, CORS, body sizes, login limits and sessions.
+
+`RequestGuard` is the outermost ASGI layer (before Gradio's own CORS middleware):
+- a request whose Host is not a name the app serves gets 403 (DNS rebinding: a foreign page that points its own
+  name at 127.0.0.1 reaches the app with its own name in Host);
+- a response never tells a foreign Origin it may read it (Access-Control-Allow-* removed);
+- a body over the limit gets 413 before anything parses it (Content-Length, or counted as it streams);
+- POST /login is limited per client address and per user name, with a back-off after a few failures.
+`SessionTokens` replaces Gradio's token table: a login expires after `session_seconds`, and a password reset
+(a new hash in the database) ends every session of that user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+import time
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import Callable
+
+MAX_BODY_BYTES = 5_000_000  # a queue call carries at most a 2 MB text (JSON-escaped)
+MAX_UPLOAD_BODY_BYTES = 21_000_000  # the upload route: a 20 MB file and its multipart framing
+MAX_LOGIN_BODY_BYTES = 8_192
+FREE_FAILURES = 5  # failed logins before the back-off starts
+MAX_BACKOFF_S = 300.0
+MAX_TRACKED = 10_000
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def host_name(value: str) -> str:
+    """The name of a Host header or an origin, without scheme, port and brackets, lower case."""
+    value = value.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = value.split("/", 1)[0]
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def allowed_hosts(bind: str, extra: str = "") -> set[str]:
+    """The names a Host header may carry: this machine's loopback names, the bound address, MEDUI_ALLOWED_HOSTS."""
+    names = {*LOCAL_NAMES, host_name(bind)} - {"0.0.0.0", "::", ""}
+    names |= {host_name(n) for n in extra.replace(";", ",").split(",") if n.strip()}
+    return names
+
+
+# login limits ----------------------------------------------------------------------------------------------
+class LoginLimiter:
+    """Failed logins per key (a client address, a user name): after FREE_FAILURES, a doubling wait."""
+
+    def __init__(self, free: int = FREE_FAILURES, max_wait_s: float = MAX_BACKOFF_S, clock=time.monotonic):
+        self.free, self.max_wait_s, self.clock = free, max_wait_s, clock
+        self.failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key -> (failures, last failure)
+        self.lock = threading.Lock()
+
+    def wait_s(self, *keys: str) -> float:
+        """Seconds before any of these keys may try again (0: now)."""
+        now, wait = self.clock(), 0.0
+        with self.lock:
+            for key in keys:
+                count, last = self.failures.get(key, (0, 0.0))
+                if count >= self.free:
+                    wait = max(wait, last + self._backoff(count) - now)
+        return max(wait, 0.0)
+
+    def _backoff(self, count: int) -> float:
+        return min(2.0 ** (count - self.free), self.max_wait_s)
+
+    def failed(self, *keys: str) -> None:
+        with self.lock:
+            for key in keys:
+                count, _ = self.failures.pop(key, (0, 0.0))
+                self.failures[key] = (count + 1, self.clock())
+            while len(self.failures) > MAX_TRACKED:
+                self.failures.popitem(last=False)
+
+    def succeeded(self, *keys: str) -> None:
+        with self.lock:
+            for key in keys:
+                self.failures.pop(key, None)
+
+
+# sessions --------------------------------------------------------------------------------------------------
+class SessionTokens(dict):
+    """Gradio's table of login tokens (token -> user name) whose entries expire or end with a password reset.
+
+    `stamp(name)` says which password a user has now (None: no longer a user); a token remembers the stamp it
+    was issued under. Gradio reads the table with get(), writes it with []=.
+    """
+
+    def __init__(self, stamp: Callable[[str], str | None], session_seconds: float, clock=time.monotonic):
+        super().__init__()
+        self.stamp, self.session_seconds, self.clock = stamp, session_seconds, clock
+        self.issued: dict[str, tuple[float, str | None]] = {}
+
+    def __setitem__(self, token: str, name: str) -> None:
+        self.issued[token] = (self.clock(), self.stamp(name))
+        super().__setitem__(token, name)
+
+    def __delitem__(self, token: str) -> None:
+        self.issued.pop(token, None)
+        super().__delitem__(token)
+
+    def get(self, token, default=None):
+        name = super().get(token)
+        if name is None:
+            return default
+        issued, stamp = self.issued.get(token, (0.0, None))
+        if self.clock() - issued > self.session_seconds or self.stamp(name) != stamp:
+            del self[token]
+            return default
+        return name
+
+
+def password_stamp(name: str) -> str | None:
+    """A short fingerprint of a user's stored password hash (it changes when the password is reset)."""
+    from sqlmodel import select
+
+    from medui.backend.store.db import session_scope
+    from medui.backend.store.tables import User
+
+    with session_scope() as session:
+        stored = session.exec(select(User.password_hash).where(User.name == name)).first()
+    return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
+
+
+# the ASGI layer --------------------------------------------------------------------------------------------
+class RequestGuard:
+    """Host allow-list, CORS for foreign origins, body limits and login limits, in front of an ASGI app."""
+
+    def __init__(self, app, *, hosts: set[str], limiter: LoginLimiter | None = None,
+                 max_body: int = MAX_BODY_BYTES, max_upload: int = MAX_UPLOAD_BODY_BYTES):  # fmt: skip
+        self.app, self.hosts = app, {h.lower() for h in hosts}
+        self.limiter = limiter or LoginLimiter()
+        self.max_body, self.max_upload = max_body, max_upload
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if host_name(headers.get("host", "")) not in self.hosts:
+            if scope["type"] == "websocket":
+                return await send({"type": "websocket.close", "code": 1008})
+            return await respond(send, 403, "richiesta rifiutata: nome host non consentito per questa app")
+        origin = headers.get("origin")
+        if origin and host_name(origin) not in self.hosts:
+            send = _without_cors(send)
+        if scope["type"] == "websocket":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        limit = self.max_upload if path.rstrip("/").endswith("/upload") else self.max_body
+        if path.rstrip("/") == "/login" and scope.get("method") == "POST":
+            limit = MAX_LOGIN_BODY_BYTES
+        length = headers.get("content-length", "")
+        if length.strip().isdigit() and int(length) > limit:
+            return await respond(send, 413, f"richiesta troppo grande: oltre {limit} byte")
+        if limit == MAX_LOGIN_BODY_BYTES:
+            return await self.login(scope, receive, send)
+        await _BodyLimit(self.app, limit)(scope, receive, send)
+
+    async def login(self, scope, receive, send):
+        """POST /login under the limits: refused at once while a back-off runs, counted when it fails."""
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > MAX_LOGIN_BODY_BYTES:
+                return await respond(send, 413, "richiesta troppo grande")
+            if not message.get("more_body"):
+                break
+        form = urllib.parse.parse_qs(body.decode("latin-1"))
+        keys = (
+            f"client:{(scope.get('client') or ('?',))[0]}",
+            f"user:{(form.get('username') or [''])[0].strip()}",
+        )
+        wait = self.limiter.wait_s(*keys)
+        if wait > 0:
+            seconds = int(wait) + 1
+            text = f"Troppi tentativi di accesso falliti: riprova tra {seconds} s."
+            return await respond(send, 429, text, [(b"retry-after", str(seconds).encode())])
+        status = {}
+
+        async def replay():
+            nonlocal body
+            chunk, body = body, b""
+            return {"type": "http.request", "body": chunk, "more_body": False}
+
+        async def observe(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, replay, observe)
+        if status.get("code") == 200:
+            self.limiter.succeeded(*keys)
+        elif status.get("code") in (400, 401):
+            self.limiter.failed(*keys)
+
+
+class _BodyLimit:
+    """Counts a request body as it streams in; past the limit the app reads a disconnect and the client a 413."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        seen, refused = 0, False
+
+        async def counted():
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                refused = True
+                await respond(send, 413, f"richiesta troppo grande: oltre {self.limit} byte")
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, guarded_send)
+
+
+def _without_cors(send):
+    """A send that drops the headers letting another origin read the response."""
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                (k, v)
+                for k, v in message.get("headers", [])
+                if not k.lower().startswith(b"access-control-allow")
+            ]
+        await send(message)
+
+    return wrapped
+
+
+async def respond(send, status: int, text: str, headers: list | None = None) -> None:
+    """A small JSON answer {"detail": text}."""
+    body = json.dumps({"detail": text}, ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        *(headers or []),
+    ]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
+# login off the event loop ----------------------------------------------------------------------------------
+HASHING_AT_ONCE = 2
+_HASHING: dict[int, asyncio.Semaphore] = {}  # one per event loop
+
+
+async def login_off_loop(check: Callable[[str, str], bool], name: str, password: str) -> bool:
+    """Run a password check (PBKDF2, a quarter of a second) in a thread, at most HASHING_AT_ONCE at a time."""
+    gate = _HASHING.setdefault(id(asyncio.get_running_loop()), asyncio.Semaphore(HASHING_AT_ONCE))
+    async with gate:
+        return await asyncio.to_thread(check, name, password)
+
+
+# the app ---------------------------------------------------------------------------------------------------
+def guarded_app(bind: str):
+    """A Gradio App whose middleware stack sits inside a RequestGuard and whose login tokens expire."""
+    from gradio.routes import App
+    from starlette.responses import JSONResponse
+
+    from medui.config import get_settings
+
+    settings = get_settings()
+    hosts = allowed_hosts(bind, settings.allowed_hosts)
+
+    class GuardedApp(App):
+        def configure_app(self, blocks) -> None:
+            super().configure_app(blocks)
+            self.tokens = SessionTokens(password_stamp, settings.session_hours * 3600)
+
+        def build_middleware_stack(self):
+            return RequestGuard(super().build_middleware_stack(), hosts=hosts)
+
+    try:
+        from fastapi.responses import ORJSONResponse
+
+        response_class = ORJSONResponse
+    except ImportError:  # pragma: no cover - orjson is a Gradio dependency
+        response_class = JSONResponse
+    return GuardedApp(default_response_class=response_class)
