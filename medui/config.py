@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     allowed_dirs: str = ""  # more folders for model folders and exports, separated by os.pathsep
     allowed_hosts: str = ""  # more names the app answers to (Host header), separated by commas
     session_hours: float = 12.0  # a login lasts this long
+    max_loaded_models: int = 3  # loading one more evicts the least recently used
 
     @property
     def db_url(self) -> str:

@@ -14,7 +14,8 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,10 +174,11 @@ def resolve(name: str) -> Variant:
         return Variant(name, "adapter", adapter, _adapter_base(adapter))
     path = Path(name).expanduser()
     if path.exists():
+        path = path.resolve()  # one name for `m`, `m/`, `./m` and links to it: one cache entry
         if _is_adapter_dir(path):
-            return Variant(str(path), "adapter", path.resolve(), _adapter_base(path))
+            return Variant(str(path), "adapter", path, _adapter_base(path))
         if _is_model_dir(path):
-            return Variant(str(path), "local", path.resolve())
+            return Variant(str(path), "local", path)
         raise ModelError(
             f"{path} is neither a model folder (config.json) nor a LoRA adapter (adapter_config.json)",
             f"{path} non è una cartella di modello (config.json) né un adattatore LoRA (adapter_config.json)",
@@ -224,20 +226,50 @@ def pick_dtype(device: str, dtype: str | None = None) -> str:
     return dtype
 
 
-_CACHE: dict[str, LoadedModel] = {}
+_CACHE: OrderedDict[str, LoadedModel] = OrderedDict()  # least recently used first
 _LOCK = threading.Lock()
+ON_EVICT: list[
+    Callable[[str], None]
+] = []  # called with a model's name when it is evicted (engines built on it)
+
+
+def canonical_name(name: str) -> str:
+    """A model name as the cache keys it: a folder by its resolved path, anything else as given."""
+    try:
+        path = Path(name).expanduser()
+        return str(path.resolve()) if path.exists() else name
+    except (OSError, RuntimeError, ValueError):
+        return name
 
 
 def load(name: str | None = None, device: str | None = None, dtype: str | None = None) -> LoadedModel:
-    """Load a model variant once; later calls with the same name, device and dtype return the same object."""
-    name = name or get_settings().model
+    """Load a model variant once; later calls with the same name, device and dtype return the same object.
+
+    At most MEDUI_MAX_LOADED_MODELS stay loaded: loading one more evicts the least recently used.
+    """
+    name = canonical_name((name or get_settings().model).strip())
     device = pick_device(device)
     dtype = pick_dtype(device, dtype)
     key = f"{name}|{device}|{dtype}"
     with _LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = _load(resolve(name), device, dtype)
-        return _CACHE[key]
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+        loaded_model = _CACHE[key] = _load(resolve(name), device, dtype)
+        evicted = [_CACHE.popitem(last=False)[1] for _ in range(len(_CACHE) - max_loaded())]
+    for old in evicted:
+        for hook in ON_EVICT:
+            hook(old.name)
+    if evicted:
+        import gc
+
+        gc.collect()
+    return loaded_model
+
+
+def max_loaded() -> int:
+    """How many models may stay loaded at once (MEDUI_MAX_LOADED_MODELS, at least 1)."""
+    return max(1, get_settings().max_loaded_models)
 
 
 def _model_folder(variant: Variant) -> Path:
@@ -294,6 +326,7 @@ def loading_errors(folder: Path | str | None, part: str) -> Iterator[None]:
 
 def unload(name: str | None = None) -> int:
     """Drop loaded models (all, or those of one name); returns how many."""
+    name = canonical_name(name) if name else None
     with _LOCK:
         keys = [k for k in _CACHE if name is None or k.split("|")[0] == name]
         for key in keys:

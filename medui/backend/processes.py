@@ -17,3 +17,14 @@ def pid_alive(pid: int | str | None) -> bool:
     except (PermissionError, ValueError, OverflowError):
         return True
     return True
+
+
+def start_time(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, /proc/PID/stat field 22), or None when there is none:
+    the same pid with another start time is another process that reused the number."""
+    try:
+        stat = open(f"/proc/{int(pid)}/stat", encoding="ascii", errors="replace").read()  # noqa: SIM115
+    except (OSError, ValueError):
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()  # the command name, in parentheses, may hold spaces
+    return fields[19] if len(fields) > 19 else None

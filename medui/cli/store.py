@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="a file (jsonl, conll) or a folder (brat, hf)")
     p.add_argument("--with-gold", action="store_true", help="add gold records where there is no correction")
     p.add_argument("--split", default=None, help="only documents of this split")
+    p.add_argument("--force", action="store_true", help="hf: replace an earlier export in --out")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=in_session(cmd_export))
 
@@ -82,7 +83,10 @@ def cmd_export(args: argparse.Namespace, session: Session) -> int:
     from medui.backend.store.export import export
 
     out = export_target(args.out, args.format)  # inside the allowed folders, never over medui's own data
-    summary = export(args.task, args.format, out, session=session, with_gold=args.with_gold, split=args.split)
+    summary = export(
+        args.task, args.format, out, session=session, with_gold=args.with_gold, split=args.split,
+        force=args.force,
+    )  # fmt: skip
     human = f"{summary['records']} records ({summary['corrected']} corrected) -> {summary['out']}"
     if summary.get("overlapping_entities_left_out"):
         human += (

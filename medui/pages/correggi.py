@@ -71,6 +71,10 @@ class CorreggiPage:
         self.choice = gr.Radio(label="Risposta", choices=[], visible=False)
         self.answer = gr.Textbox(label="Risposta", visible=False)
         self.note = gr.Textbox(label="Nota (facoltativa)")
+        self.draft = gr.Textbox(
+            label="La tua versione, non salvata (qualcuno ha salvato prima di te): confrontala e salva di nuovo",
+            lines=4, interactive=False, visible=False, elem_id="correggi-bozza",
+        )  # fmt: skip
         with gr.Row():
             self.save = gr.Button("Salva correzione", variant="primary", elem_id="correggi-salva")
             self.accept = gr.Button("Accetta così", elem_id="correggi-accetta")
@@ -88,7 +92,7 @@ class CorreggiPage:
     # fmt: skip
 
     def editors(self) -> list:
-        return [self.item, self.current, self.about, self.labels, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note]  # fmt: skip
+        return [self.item, self.current, self.about, self.labels, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
 
 def queue_rows(task_id: str, limit: float | None, user: str | None) -> list[list]:
@@ -131,13 +135,14 @@ def empty_editors() -> tuple:
         hidden,
         hidden,
         "",
+        hidden,
     )
 
 
 def editors_for(item: dict) -> tuple:
     """Values of the editors for a queue item (the prediction to correct)."""
     spec = get_spec(item["task"])
-    pred, family = item["prediction"], spec.family
+    pred, family = item.get("in_force") or item["prediction"], spec.family  # the version in force is edited
     entities = pred.get("entities", [])
     about = (
         f"**Predizione {int(item['prediction_id'])}** · compito {editing.escape_md(spec.id)} · record {editing.escape_md(item['record_id'])}"
@@ -170,6 +175,7 @@ def editors_for(item: dict) -> tuple:
         choice,
         answer,
         "",
+        gr.update(visible=False, value=""),
     )
 
 
@@ -219,9 +225,18 @@ def build(demo: gr.Blocks) -> None:
     editing.wire_span_editing(page)
     editing.wire_saving(page, editors_for, empty_editors, queue_rows, history_rows)
 
-    def save_correction(prediction_id: int, record_json: str, request: gr.Request, note: str = "") -> dict:
-        """Save a corrected record (JSON, gold format) for a prediction; validated against the task."""
-        return service.save_correction(prediction_id, record_json, user_of(request), note=note or None)
+    def save_correction(
+        prediction_id: int, record_json: str, request: gr.Request, note: str = "", version: int = -1
+    ) -> dict:
+        """Save a corrected record (JSON, gold format) for a prediction; validated against the task.
+
+        version: the document's version it edits (correction_item's `version`, 0 before any correction); a save
+        over a newer one is refused. -1: not checked.
+        """
+        checked = None if version in (-1, None) else version
+        return service.save_correction(
+            prediction_id, record_json, user_of(request), note=note or None, version=checked
+        )
 
     def accept_prediction(prediction_id: int, request: gr.Request) -> dict:
         """Accept a prediction as it is (stored as a correction of kind accept)."""

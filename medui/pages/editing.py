@@ -6,11 +6,13 @@ Kept apart from correggi.py (the layout and its events) to keep both short.
 from __future__ import annotations
 
 import html
+import json
 
 import gradio as gr
 
 from medui.backend import service
 from medui.backend.inputs import InputError
+from medui.backend.store.corrections import StaleCorrection
 from medui.pages import common
 from medui.pages.common import guarded, user_of
 from medui.tasks.registry import get_spec
@@ -170,7 +172,20 @@ def wire_saving(page, editors_for, empty_editors, queue_rows, history_rows) -> N
         if not item:
             raise gr.Error("Apri prima una predizione da correggere.")
         record = record_from_editors(item, current, form, choice, answer, relations)
-        saved = service.save_correction(item["prediction_id"], record, user_of(request), note=note or None)
+        try:
+            saved = service.save_correction(
+                item["prediction_id"],
+                record,
+                user_of(request),
+                note=note or None,
+                version=item.get("version", 0),
+            )
+        except StaleCorrection as exc:  # someone saved first: show theirs, keep this one beside it
+            common.warn(exc.italian)
+            reloaded = editors_for(service.correction_item(item["prediction_id"], user_of(request)))
+            draft = gr.update(visible=True, value=json.dumps(record, ensure_ascii=False, indent=1))
+            rows = queue_rows(task_id, limit, user_of(request))
+            return (rows, history_rows(task_id), item["prediction_id"], *reloaded[:-2], note, draft)
         common.info(f"Correzione {saved['id']} salvata.")
         return next_item(task_id, limit, skipped, user_of(request))
 

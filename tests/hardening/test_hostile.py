@@ -26,6 +26,7 @@ from medui.cli import serve as cli_app
 from medui.config import REPO_ROOT, get_settings
 from tests.app.conftest import USERS, launched_app
 from tests.app.tiny_ner import make_tiny_ner_model
+from tests.hardening import bombs
 
 HERE = Path(__file__).parent / "hostile"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))["cases"]
@@ -56,9 +57,22 @@ def test_the_corpus_holds_every_kind_of_hostile_input():
 
 
 # building inputs -------------------------------------------------------------------------------------------
+DOCUMENTS = {  # generated hostile documents (tests/hardening/bombs.py): kind -> (maker, suffix)
+    "docx_bomb": (bombs.docx_bomb, "docx"), "docx_text_flood": (bombs.docx_text_flood, "docx"),
+    "pdf_bomb": (bombs.pdf_bomb, "pdf"), "docx_note": (lambda p, _n: bombs.docx_small(p), "docx"),
+}  # fmt: skip
+
+
 def generated(spec: dict, folder: Path) -> tuple[str, Path]:
-    """A generated input (text and the file holding it): big_text N bytes, deep_json N brackets."""
+    """A generated input (text and the file holding it): big_text N bytes, deep_json N brackets, or a
+    document of DOCUMENTS (N: its size in MB, pages for pdf_bomb; docx_note holds "Paziente con febbre.")."""
     ((kind, size),) = spec.items()
+    if kind in DOCUMENTS:
+        make, suffix = DOCUMENTS[kind]
+        path = folder / f"{kind}-{size}.{suffix}"
+        if not path.exists():
+            make(path, size)
+        return ("Paziente con febbre." if kind == "docx_note" else ""), path
     text = ("febbre alta e tosse " * (size // 20 + 1))[:size] if kind == "big_text" else "[" * size
     path = folder / f"{kind}-{size}.{'txt' if kind == 'big_text' else 'jsonl'}"
     if not path.exists():

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from medui.backend import models
+from medui.backend import models, processes
 from medui.backend.data.common import DataError
 from medui.backend.finetune import dataset
 from medui.backend.finetune import store_access as sa_jobs
@@ -295,8 +295,12 @@ def resume(job_id: int, *, session: Session) -> TrainingJob:
 
 
 def _kill(pid: int, wait_s: float = 5.0) -> None:
-    """SIGTERM (the worker cleans up), then SIGKILL."""
+    """SIGTERM (the worker cleans up), then SIGKILL, but only to the process that got the SIGTERM: a pid
+    reused by another process meanwhile (another start time) is left alone."""
+    started = processes.start_time(pid)
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        if sig == signal.SIGKILL and processes.start_time(pid) != started:
+            return
         try:
             os.kill(pid, sig)
         except ProcessLookupError:

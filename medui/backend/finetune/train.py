@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import json
 import math
 import os
@@ -121,9 +122,12 @@ def remove_checkpoint(job_id: int) -> None:
 
 
 def remove_staging(name: str) -> None:
-    """Delete what runs of this adapter name left half-written (killed processes)."""
-    for folder in staging_dir(name).parent.glob(f"{name}.*"):
-        shutil.rmtree(folder, ignore_errors=True)
+    """Delete what runs of this adapter name left half-written (killed processes): `name.<pid>` only, never
+    the staging folder of another name that starts with this one (`ner` and `ner.v2`)."""
+    parent = staging_dir(name).parent
+    for folder in parent.glob(f"{glob.escape(name)}.*"):
+        if folder.name.removeprefix(f"{name}.").isdigit():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def base_folder(variant: models.Variant) -> Path:

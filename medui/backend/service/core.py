@@ -106,13 +106,22 @@ def pick_model(choice: str | None, path: str | None = None) -> str:
     return (path or "").strip() or (choice or "").strip() or default_model()
 
 
-def checked_model(name: str | None) -> str:
-    """A model the app may load: bundled, a cached hub id, or a folder (and its base) inside the allowed ones."""
+def checked_model(name: str | None, who: auth.Identity | None = None) -> str:
+    """A model the app may load: bundled, a cached hub id, or a folder (and its base) inside the allowed ones.
+
+    With `who`: a folder the app does not know yet (not the default, not loaded, not a registered adapter)
+    needs the right to manage models (researchers); others only use the models already there.
+    """
     name = (name or "").strip() or default_model()
     if len(name) > 1000 or any(ch < " " for ch in name):
         raise InputError("nome del modello non valido: troppo lungo o con caratteri di controllo")
     if _existing_path(name):
         _allowed_folder(Path(name).expanduser(), name)  # before anything is read from it
+        if who is not None and not who.can("models") and not _known_folder(name):
+            raise auth.AuthError(
+                f"permesso negato: {who.name} è {auth.ROLE_NAMES_IT[who.role]}; caricare una cartella di "
+                "modello non ancora registrata richiede il ruolo ricercatore (chiedi di caricarla in Modelli)"
+            )
     try:
         variant = models.resolve(name)
     except models.ModelError as exc:
@@ -121,6 +130,20 @@ def checked_model(name: str | None) -> str:
         if part is not None and part.kind in ("local", "adapter") and part.path is not None:
             _allowed_folder(part.path, name)
     return name
+
+
+def _known_folder(name: str) -> bool:
+    """Whether a model folder is one the app already offers: the default, a loaded model, a registered adapter."""
+    from sqlmodel import select
+
+    from medui.backend.store.tables import ModelVariant
+
+    canonical = models.canonical_name(name)
+    if canonical in {models.canonical_name(default_model()), *(lm.name for lm in models.loaded())}:
+        return True
+    with session_scope() as session:
+        registered = session.exec(select(ModelVariant.name)).all()
+    return canonical in {models.canonical_name(n) for n in registered}
 
 
 def _existing_path(name: str) -> bool:

@@ -35,19 +35,39 @@ def save_correction(
     username: str | None = None,
     note: str | None = None,
     accept: bool = False,
+    version: int | None = None,
 ) -> dict:
-    """Append a correction of a prediction (validated against the task), or accept the prediction as it is."""
+    """Append a correction of a prediction (validated against the task), or accept the prediction as it is.
+
+    `version`: the document's version the editor opened (`correction_item`'s, 0 before any correction); a save
+    over a newer one raises StaleCorrection (Italian message naming who saved it) and stores nothing.
+    """
     who = allowed(username, "correct")
-    from medui.backend.store.corrections import add_correction, correction_row
+    from medui.backend.store.corrections import ANY_VERSION, add_correction, correction_row
 
     record = None if accept and not record_json else parse_record(record_json or "")
     note = clean_note(note)
+    edited = ANY_VERSION if version is None or version == "" else (_version(version) or None)
     with session_scope() as session:
         corr = add_correction(
             record, who.name, session=session, prediction_id=as_id(prediction_id, "predizione"), note=note,
-            kind="accept" if accept else "edit",
+            kind="accept" if accept else "edit", edited=edited,
         )  # fmt: skip
         return correction_row(corr)
+
+
+def _version(value) -> int:
+    """A document version from a request: 0 (no correction yet) or a correction id."""
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and value >= 0
+    ):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise InputError(f"versione {str(value)[:40]!r} non valida: un intero da 0 in su")
 
 
 def clean_note(note: str | None) -> str | None:
@@ -95,7 +115,9 @@ def correction_item(prediction_id: int, username: str | None = None) -> dict:
         pred = get_prediction(as_id(prediction_id, "predizione"), session=session)
         doc = get_document(pred.document_id, session=session)
         history = [correction_row(c) for c in correction_history(doc.id, session=session)]
+        in_force = history[-1] if history else None
         return {
+            "version": in_force["id"] if in_force else 0, "in_force": in_force["record"] if in_force else None,
             "prediction_id": pred.id, "task": doc.task, "document_id": doc.id, "record_id": doc.record_id,
             "split": doc.split, "text": doc.text, "input": doc.input or {}, "prediction": dict(pred.record),
             "confidence": pred.confidence, "gold": doc.gold, "history": history,

@@ -41,7 +41,9 @@ def start_evaluation(
         raise InputError(
             f"{len(records)} record: imposta un limite (al massimo {MAX_EVAL_RECORDS} per volta)"
         )
-    engine = engine_for(model, spec.id, strategy)  # a bad model or strategy fails here, not in the thread
+    engine = engine_for(
+        model, spec.id, strategy, who=who
+    )  # a bad model or strategy fails here, not in the thread
     base, adapter = model_and_adapter(engine.lm.name)
     params = {"source": "app", "user": who.name, "limit": limit or None}
     with session_scope() as session:

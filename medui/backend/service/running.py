@@ -55,12 +55,22 @@ _ENGINES: OrderedDict[tuple, Engine] = OrderedDict()
 
 
 # engines --------------------------------------------------------------------------------------------------
-def engine_for(model: str, task_id: str, strategy: str, shots: int | None = None, seed: int = 0) -> Engine:
-    """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused."""
+def engine_for(
+    model: str,
+    task_id: str,
+    strategy: str,
+    shots: int | None = None,
+    seed: int = 0,
+    who: auth.Identity | None = None,
+) -> Engine:
+    """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused.
+
+    `who`: the requester, when a folder not yet known to the app needs the right to manage models.
+    """
     spec = get_spec(task_id)
     parsed = parse_strategy(strategy, spec, shots)
     try:
-        lm = models.load(checked_model(model))
+        lm = models.load(checked_model(model, who))
     except models.ModelError as exc:
         raise models.ModelError(exc.italian) from None  # the app speaks Italian
     key = (lm.key, spec.id, spec.version, parsed, seed)
@@ -209,6 +219,10 @@ def model_and_adapter(name: str) -> tuple[str, str | None]:
 
 def drop_engines(model: str | None = None) -> None:
     """Forget the kept engines (of one model, or all), before the model is unloaded."""
+    model = models.canonical_name(model) if model else None
     with _STATE_LOCK:
         for key in [k for k in _ENGINES if model is None or k[0].split("|")[0] == model]:
             del _ENGINES[key]
+
+
+models.ON_EVICT.append(drop_engines)  # an evicted model's engines would keep it in memory

@@ -34,6 +34,26 @@ class CorrectionError(StoreError):
     """A corrected record that does not fit its task or its document; the message names the first problem."""
 
 
+class StaleCorrection(CorrectionError):
+    """A save over a version of the document newer than the one the editor opened: refused, nothing stored."""
+
+    def __init__(self, newer: Correction, edited: int | None):
+        when = newer.created_at.strftime("%d/%m/%Y %H:%M:%S")
+        super().__init__(
+            f"document {newer.document_id} was corrected by {newer.annotator} at {when} (correction {newer.id}) "
+            f"after version {edited or 0} was opened: reload it and redo the change"
+        )
+        self.newer, self.edited = newer, edited
+        self.italian = (
+            f"Salvataggio rifiutato: {newer.annotator} ha corretto questo documento il {when} "
+            f"(correzione {newer.id}) dopo che lo hai aperto. L'editor mostra ora la sua versione; "
+            "la tua è conservata qui sotto: confrontale e salva di nuovo."
+        )
+
+
+ANY_VERSION = -1  # `edited` not named: no version check (the CLI, older API callers)
+
+
 def add_correction(
     record: dict | None,
     annotator: str,
@@ -43,15 +63,24 @@ def add_correction(
     document_id: int | None = None,
     note: str | None = None,
     kind: str = "edit",
+    edited: int | None = ANY_VERSION,
 ) -> Correction:
-    """Append a correction of a prediction (or of a document); `kind='accept'` takes the prediction as it is."""
+    """Append a correction of a prediction (or of a document); `kind='accept'` takes the prediction as it is.
+
+    `edited`: the id of the document's correction in force that the editor opened (None: there was none); when
+    a newer one was saved meanwhile, StaleCorrection and nothing is stored (optimistic concurrency).
+    """
     if kind not in CORRECTION_KINDS:
         raise CorrectionError(f"unknown correction kind {kind!r}: use one of {', '.join(CORRECTION_KINDS)}")
     prediction, doc = _target(prediction_id, document_id, session=session)
     if kind == "accept":
         if prediction is None:
             raise CorrectionError("only a prediction can be accepted: name it with its id")
-        record = prediction.record if record is None else record
+        if record is not None and clean_record(record) != clean_record(prediction.record):
+            raise CorrectionError(
+                f"an accept stores prediction {prediction.id}'s own record; save a changed record as an edit"
+            )
+        record = prediction.record
     if not isinstance(record, dict):
         raise CorrectionError("a correction needs a record (a JSON object in the gold format)")
     spec = get_spec(doc.task)
@@ -71,6 +100,10 @@ def add_correction(
         score=score,
     )
     _append(correction, session=session)
+    if edited != ANY_VERSION and correction.supersedes_id != edited:
+        newer = session.get(Correction, correction.supersedes_id)
+        session.expunge(correction)
+        raise StaleCorrection(newer, edited)  # the caller's transaction rolls back the insert
     return correction
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -69,8 +70,12 @@ def export(
     session: Session,
     with_gold: bool = False,
     split: str | None = None,
+    force: bool = False,
 ) -> dict:
-    """Write a task's corrected records (and gold, with `with_gold`) in a format; a summary of what was written."""
+    """Write a task's corrected records (and gold, with `with_gold`) in a format; a summary of what was written.
+
+    An hf folder that exists already is replaced only with `force` (never another folder or a stray OUT.tmp).
+    """
     spec = get_spec(task)
     check_format(fmt, spec)
     records, corrected = export_records(task, session=session, with_gold=with_gold, split=split)
@@ -78,6 +83,8 @@ def export(
         hint = "" if with_gold else " (--with-gold adds the gold records)"
         raise ExportError(f"nothing to export for {task}: no corrected records{hint}")
     out = Path(out)
+    if fmt == "hf" and out.exists() and not force:
+        raise ExportError(f"{out}: exists already; add --force to replace this earlier export")
     dropped = write_records(spec, fmt, records, out)
     summary = {"task": task, "format": fmt, "out": str(out), "records": len(records)}
     summary |= {"corrected": corrected, "gold": len(records) - corrected}
@@ -119,11 +126,21 @@ def _write_hf(spec: TaskSpec, records: list[dict], out: Path) -> None:
     rows = [
         {k: json.dumps(v, ensure_ascii=False) if k in encoded else v for k, v in r.items()} for r in records
     ]
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".writing", dir=out.parent))  # ours alone
+    try:
+        datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
+        if (
+            out.exists()
+        ):  # an earlier export (export() asked for --force): moved aside until the new one is in
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            out.rename(old / out.name)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _read_hf(spec: TaskSpec, path: Path) -> list[dict]:

@@ -1,0 +1,98 @@
+"""Hostile documents (generated here, see bombs.py): each is refused within bounded memory and time.
+
+Each read runs in a child process limited to 1.5 GB and 30 s: the old readers (python-docx parsing every
+inflated byte, pypdf extracting every page before the text limit) fail these tests by running out of one or
+the other instead of hanging the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+
+import pytest
+
+from medui.backend import documents
+from medui.backend.documents import DocumentError
+from medui.cli import main
+from tests.hardening import bombs
+
+FAST_S = 8.0  # the worker's start (a Python process, pypdf) plus the check, on a loaded 2-core machine
+SMALL_MB = 300  # peak resident memory of the reading process and its worker
+
+
+def refused_quickly(path, fragment: str) -> None:
+    got = bombs.bounded(path, timeout_s=30, memory_mb=1500)
+    assert got.outcome == "refused", got
+    assert fragment in got.message and got.message.startswith(path.name), got.message
+    assert got.seconds < FAST_S and got.peak_mb < SMALL_MB, got
+
+
+def test_a_docx_zip_bomb_is_refused_from_the_zip_directory(tmp_path):
+    refused_quickly(bombs.docx_bomb(tmp_path / "bomba.docx", 300), "decompresso supera")
+
+
+def test_a_docx_part_that_inflates_too_much_is_refused_by_its_ratio(tmp_path):
+    refused_quickly(bombs.docx_bomb(tmp_path / "rapporto.docx", 40), "si espande")
+
+
+def test_a_docx_flooding_text_stops_at_the_text_limit_as_it_grows(tmp_path):
+    refused_quickly(bombs.docx_text_flood(tmp_path / "fiume.docx", 8), "supera il limite")
+
+
+def test_a_pdf_bomb_is_refused_at_its_first_page(tmp_path):
+    refused_quickly(bombs.pdf_bomb(tmp_path / "bomba.pdf", 200, 2), "pagina 1")
+
+
+def test_a_slow_pdf_under_the_content_limit_stops_at_the_deadline(tmp_path):
+    path = bombs.pdf_bomb(tmp_path / "lento.pdf", 200, 0.9)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match="lettura interrotta"):
+        documents.pdf_text(path, deadline_s=1.0)
+    assert time.monotonic() - started < 4
+
+
+def test_the_worker_is_stopped_at_its_timeout(tmp_path):
+    path = bombs.pdf_bomb(tmp_path / "lento.pdf", 200, 0.9)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match="interrotta"):
+        documents.read_document(path, timeout_s=2.0)
+    assert time.monotonic() - started < 6
+
+
+def test_too_many_pages_are_refused_before_any_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(documents, "MAX_PDF_PAGES", 10)
+    with pytest.raises(DocumentError, match="200 pagine"):
+        documents.pdf_text(bombs.pdf_bomb(tmp_path / "pagine.pdf", 200, 0.01))
+
+
+def test_a_docx_with_a_dtd_is_refused(tmp_path):
+    path = tmp_path / "dtd.docx"
+    xml = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", xml)
+    with pytest.raises(DocumentError, match="DTD"):
+        documents.docx_text(path)
+
+
+def test_ordinary_documents_still_read(tmp_path):
+    assert documents.read_document(bombs.docx_small(tmp_path / "nota.docx")) == "Paziente con febbre."
+    text = documents.read_document(bombs.pdf_bomb(tmp_path / "breve.pdf", 2, 0.0003))
+    assert "febbre alta e tosse" in text
+
+
+# medui run --file ------------------------------------------------------------------------------------------
+def test_run_file_reads_docx_and_pdf_with_the_apps_reader(capsys, tmp_path, tiny_model_dir, medui_home):
+    for path in (bombs.docx_small(tmp_path / "nota.docx"), bombs.pdf_bomb(tmp_path / "nota.pdf", 1, 0.0003)):
+        code = main(["run", "--task", "drug_leaflet_entities", "--model", str(tiny_model_dir),
+                     "--strategy", "zero-shot", "--file", str(path), "--json"])  # fmt: skip
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "febbre" in json.loads(out)["text"]
+
+
+def test_run_file_refuses_a_bomb_in_one_line(capsys, tmp_path):
+    code = main(["run", "--task", "e3c_events", "--file", str(bombs.docx_bomb(tmp_path / "b.docx", 300))])
+    err = capsys.readouterr().err
+    assert code == 2 and "decompresso supera" in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,199 @@
+"""A hostile web page and a login flood: Host allow-list, CORS, body limits, login back-off, sessions, /config.
+
+The guard is tested on a bare ASGI app (fast), then on the launched app (medui serve's launch) once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from medui.backend import service, web
+from medui.config import REPO_ROOT
+from tests.app.conftest import launched_app
+from tests.app.tiny_ner import make_tiny_ner_model
+
+FOREIGN = "rebind.example.org"
+
+
+# the guard on a bare app -----------------------------------------------------------------------------------
+async def echo(request: Request):
+    body = await request.body()
+    headers = {"access-control-allow-origin": request.headers.get("origin", "*")}  # as Gradio's CORS does
+    return PlainTextResponse(f"{len(body)}", headers=headers)
+
+
+async def fake_login(request: Request):
+    form = await request.form()
+    ok = form.get("password") == "giusta"
+    return JSONResponse({"success": ok}, status_code=200 if ok else 400)
+
+
+def guarded_client(**options) -> TestClient:
+    inner = Starlette(
+        routes=[Route("/echo", echo, methods=["GET", "POST"]), Route("/login", fake_login, methods=["POST"])]
+    )
+    hosts = web.allowed_hosts("127.0.0.1", "medui.reparto.local")
+    return TestClient(web.RequestGuard(inner, hosts=hosts, **options), base_url="http://127.0.0.1:7860")
+
+
+def test_a_foreign_host_is_refused_and_known_names_pass():
+    client = guarded_client()
+    assert client.get("/echo").status_code == 200
+    for host in ("localhost:7860", "127.0.0.1", "medui.reparto.local:7860", "[::1]:7860"):
+        assert client.get("/echo", headers={"host": host}).status_code == 200, host
+    for host in (FOREIGN, f"{FOREIGN}:7860", "127.0.0.1.nip.io", ""):
+        answer = client.get("/echo", headers={"host": host, "origin": f"http://{FOREIGN}"})
+        assert answer.status_code == 403, host
+        assert "access-control-allow-origin" not in answer.headers
+
+
+def test_a_foreign_origin_is_never_told_it_may_read():
+    client = guarded_client()
+    answer = client.get("/echo", headers={"origin": f"http://{FOREIGN}"})
+    assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+    answer = client.get("/echo", headers={"origin": "http://127.0.0.1:7860"})
+    assert answer.headers["access-control-allow-origin"] == "http://127.0.0.1:7860"
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read():
+    client = guarded_client(max_body=1000)
+    assert client.post("/echo", content=b"x" * 1000).text == "1000"
+    assert client.post("/echo", content=b"x" * 1001).status_code == 413
+
+    def chunks():  # no Content-Length: counted as it streams
+        for _ in range(10):
+            yield b"x" * 500
+
+    answer = client.post("/echo", content=chunks())
+    assert answer.status_code == 413 and "troppo grande" in answer.json()["detail"]
+
+
+def test_failed_logins_back_off_per_client_and_a_success_resets():
+    client = guarded_client()
+    for _ in range(web.FREE_FAILURES):
+        assert client.post("/login", data={"username": "anna", "password": "no"}).status_code == 400
+    answer = client.post("/login", data={"username": "anna", "password": "giusta"})
+    assert answer.status_code == 429 and int(answer.headers["retry-after"]) >= 1
+    assert "riprova tra" in answer.json()["detail"]
+
+
+def test_the_back_off_doubles_per_user_name_whatever_the_client():
+    now = [1000.0]
+    limiter = web.LoginLimiter(free=2, clock=lambda: now[0])
+    for client in ("10.0.0.1", "10.0.0.2"):
+        assert limiter.wait_s(f"client:{client}", "user:anna") == 0
+        limiter.failed(f"client:{client}", "user:anna")
+    assert limiter.wait_s("client:10.0.0.3", "user:anna") == 1  # a third client, the same name
+    limiter.failed("client:10.0.0.3", "user:anna")
+    assert limiter.wait_s("client:10.0.0.4", "user:anna") == 2
+    now[0] += 2
+    assert limiter.wait_s("client:10.0.0.4", "user:anna") == 0
+    assert limiter.wait_s("client:10.0.0.4", "user:clara") == 0
+    for _ in range(30):
+        limiter.failed("user:clara")
+    assert limiter.wait_s("user:clara") == web.MAX_BACKOFF_S
+    limiter.succeeded("user:clara")
+    assert limiter.wait_s("user:clara") == 0
+
+
+def test_sessions_expire_and_a_password_reset_ends_them():
+    now, stamps = [0.0], {"anna": "a1", "clara": "c1"}
+    tokens = web.SessionTokens(lambda name: stamps.get(name), session_seconds=3600, clock=lambda: now[0])
+    tokens["t-anna"], tokens["t-clara"] = "anna", "clara"
+    assert tokens.get("t-anna") == "anna" and tokens.get("t-clara") == "clara"
+    stamps["anna"] = "a2"  # `medui users add anna` with a new password
+    assert tokens.get("t-anna") is None and "t-anna" not in tokens
+    now[0] = 3601
+    assert tokens.get("t-clara") is None
+    tokens["t-clara"] = "clara"  # a new login starts a new session
+    assert tokens.get("t-clara") == "clara"
+
+
+def test_the_password_check_runs_off_the_event_loop(medui_home):
+    service.add_user("anna", "annotator", "password-anna")
+    assert inspect.iscoroutinefunction(service.login)
+
+    async def scenario() -> tuple[bool, float]:
+        gaps, last, stop = [], time.monotonic(), False
+
+        async def ticker():
+            nonlocal last
+            while not stop:
+                await asyncio.sleep(0.01)
+                gaps.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        tick = asyncio.create_task(ticker())
+        results = await asyncio.gather(*(service.login("anna", "sbagliata") for _ in range(4)))
+        stop = True
+        await tick
+        return any(results), max(gaps)
+
+    accepted, worst_gap = asyncio.run(scenario())
+    assert not accepted and worst_gap < 0.15  # four PBKDF2 checks (~1 s in all) never held the loop
+
+
+# the launched app ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def app(tiny_model_dir, tmp_path_factory):
+    model = make_tiny_ner_model(tiny_model_dir, tmp_path_factory.mktemp("web-model"))
+    users = [("anna", "annotator", "password-anna"), ("clara", "clinician", "password-clara")]
+    with launched_app(tmp_path_factory.mktemp("web-home"), model, users) as server:
+        yield server
+
+
+def login(app, name: str, password: str) -> httpx.Response:
+    return httpx.post(app.url + "/login", data={"username": name, "password": password}, timeout=30)
+
+
+def test_the_app_answers_only_to_its_own_names(app):
+    for host in (FOREIGN, "evil.example:80"):
+        answer = httpx.get(app.url + "/config", headers={"host": host, "origin": f"http://{FOREIGN}"})
+        assert answer.status_code == 403 and "access-control-allow-origin" not in answer.headers
+    assert httpx.get(app.url + "/config").status_code == 401  # its own name: asks for a login
+
+
+def test_run_history_is_off_in_config(app):
+    cookies = login(app, "anna", "password-anna").cookies
+    config = httpx.get(app.url + "/config", cookies=cookies).json()
+    assert config["run_history"] is False and "runs" not in config.get("footer_links", [])
+
+
+def test_a_huge_body_is_refused_before_it_is_parsed(app):
+    answer = httpx.post(app.url + "/gradio_api/queue/join", content=b"[" * 20_000_000, timeout=60,
+                        headers={"content-type": "application/json"})  # fmt: skip
+    assert answer.status_code == 413
+
+
+def test_a_password_reset_ends_the_users_sessions(app):
+    cookies = login(app, "clara", "password-clara").cookies
+    assert httpx.get(app.url + "/config", cookies=cookies).status_code == 200
+    env = {**os.environ, "MEDUI_HOME": str(app.home), "PYTHONPATH": str(REPO_ROOT)}
+    subprocess.run([sys.executable, "-m", "medui.cli", "users", "add", "clara", "--role", "clinician"],
+                   input="password-nuova\n", text=True, env=env, cwd=REPO_ROOT, check=True)  # fmt: skip
+    assert httpx.get(app.url + "/config", cookies=cookies).status_code == 401
+    assert login(app, "clara", "password-nuova").status_code == 200
+
+
+def test_a_failed_login_flood_gets_429_and_stays_cheap(app):  # last: it makes this client wait
+    codes, started = [], time.monotonic()
+    for _ in range(40):
+        codes.append(login(app, "anna", "sbagliata").status_code)
+    seconds = time.monotonic() - started
+    assert codes[: web.FREE_FAILURES] == [400] * web.FREE_FAILURES and set(codes) == {400, 429}
+    retries = codes[web.FREE_FAILURES :].count(400)  # one each time a doubling wait (1, 2, 4 s...) has passed
+    assert retries <= 1 + int(seconds).bit_length() and codes.count(429) >= 30
+    assert seconds < 10  # refused ones cost no password hash
