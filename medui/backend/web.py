@@ -196,11 +196,10 @@ class RequestGuard:
                 status["code"] = message["status"]
             await send(message)
 
+        self.limiter.failed(*keys)  # counted before the check: attempts in flight at once count too
         await self.app(scope, replay, observe)
         if status.get("code") == 200:
             self.limiter.succeeded(*keys)
-        elif status.get("code") in (400, 401):
-            self.limiter.failed(*keys)
 
 
 class _BodyLimit:

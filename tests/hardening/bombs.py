@@ -118,8 +118,9 @@ except InputError as exc:
     answer = {{"outcome": "refused", "message": str(exc)}}
 except BaseException as exc:  # MemoryError under the limit, or a crash of the reader
     answer = {{"outcome": "killed", "message": type(exc).__name__ + ": " + str(exc)[:200]}}
-peaks = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-print(json.dumps({{**answer, "peak_kb": max(peaks)}}))
+# this process's own peak (VmHWM: ru_maxrss would carry the parent's over fork and exec) and its workers'
+own = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{**answer, "peak_kb": max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)}}))
 """
 
 

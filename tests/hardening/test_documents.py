@@ -13,8 +13,6 @@ import zipfile
 
 import pytest
 
-from medui.backend import documents
-from medui.backend.documents import DocumentError
 from medui.cli import main
 from tests.hardening import bombs
 
@@ -45,26 +43,33 @@ def test_a_pdf_bomb_is_refused_at_its_first_page(tmp_path):
     refused_quickly(bombs.pdf_bomb(tmp_path / "bomba.pdf", 200, 2), "pagina 1")
 
 
+def documents():
+    """The bounded reader (imported here: the tests above must run on code without it)."""
+    from medui.backend import documents
+
+    return documents
+
+
 def test_a_slow_pdf_under_the_content_limit_stops_at_the_deadline(tmp_path):
     path = bombs.pdf_bomb(tmp_path / "lento.pdf", 200, 0.9)
     started = time.monotonic()
-    with pytest.raises(DocumentError, match="lettura interrotta"):
-        documents.pdf_text(path, deadline_s=1.0)
+    with pytest.raises(documents().DocumentError, match="lettura interrotta"):
+        documents().pdf_text(path, deadline_s=1.0)
     assert time.monotonic() - started < 4
 
 
 def test_the_worker_is_stopped_at_its_timeout(tmp_path):
     path = bombs.pdf_bomb(tmp_path / "lento.pdf", 200, 0.9)
     started = time.monotonic()
-    with pytest.raises(DocumentError, match="interrotta"):
-        documents.read_document(path, timeout_s=2.0)
+    with pytest.raises(documents().DocumentError, match="interrotta"):
+        documents().read_document(path, timeout_s=2.0)
     assert time.monotonic() - started < 6
 
 
 def test_too_many_pages_are_refused_before_any_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(documents, "MAX_PDF_PAGES", 10)
-    with pytest.raises(DocumentError, match="200 pagine"):
-        documents.pdf_text(bombs.pdf_bomb(tmp_path / "pagine.pdf", 200, 0.01))
+    monkeypatch.setattr(documents(), "MAX_PDF_PAGES", 10)
+    with pytest.raises(documents().DocumentError, match="200 pagine"):
+        documents().pdf_text(bombs.pdf_bomb(tmp_path / "pagine.pdf", 200, 0.01))
 
 
 def test_a_docx_with_a_dtd_is_refused(tmp_path):
@@ -72,13 +77,13 @@ def test_a_docx_with_a_dtd_is_refused(tmp_path):
     xml = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("word/document.xml", xml)
-    with pytest.raises(DocumentError, match="DTD"):
-        documents.docx_text(path)
+    with pytest.raises(documents().DocumentError, match="DTD"):
+        documents().docx_text(path)
 
 
 def test_ordinary_documents_still_read(tmp_path):
-    assert documents.read_document(bombs.docx_small(tmp_path / "nota.docx")) == "Paziente con febbre."
-    text = documents.read_document(bombs.pdf_bomb(tmp_path / "breve.pdf", 2, 0.0003))
+    assert documents().read_document(bombs.docx_small(tmp_path / "nota.docx")) == "Paziente con febbre."
+    text = documents().read_document(bombs.pdf_bomb(tmp_path / "breve.pdf", 2, 0.0003))
     assert "febbre alta e tosse" in text
 
 

@@ -20,12 +20,13 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from medui.backend import service, web
+from medui.backend import service
 from medui.config import REPO_ROOT
 from tests.app.conftest import launched_app
 from tests.app.tiny_ner import make_tiny_ner_model
 
 FOREIGN = "rebind.example.org"
+FREE_FAILURES = 5  # failed logins before the back-off (medui.backend.FREE_FAILURES)
 
 
 # the guard on a bare app -----------------------------------------------------------------------------------
@@ -42,6 +43,8 @@ async def fake_login(request: Request):
 
 
 def guarded_client(**options) -> TestClient:
+    from medui.backend import web
+
     inner = Starlette(
         routes=[Route("/echo", echo, methods=["GET", "POST"]), Route("/login", fake_login, methods=["POST"])]
     )
@@ -83,7 +86,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read():
 
 def test_failed_logins_back_off_per_client_and_a_success_resets():
     client = guarded_client()
-    for _ in range(web.FREE_FAILURES):
+    for _ in range(FREE_FAILURES):
         assert client.post("/login", data={"username": "anna", "password": "no"}).status_code == 400
     answer = client.post("/login", data={"username": "anna", "password": "giusta"})
     assert answer.status_code == 429 and int(answer.headers["retry-after"]) >= 1
@@ -91,6 +94,8 @@ def test_failed_logins_back_off_per_client_and_a_success_resets():
 
 
 def test_the_back_off_doubles_per_user_name_whatever_the_client():
+    from medui.backend import web
+
     now = [1000.0]
     limiter = web.LoginLimiter(free=2, clock=lambda: now[0])
     for client in ("10.0.0.1", "10.0.0.2"):
@@ -110,6 +115,8 @@ def test_the_back_off_doubles_per_user_name_whatever_the_client():
 
 
 def test_sessions_expire_and_a_password_reset_ends_them():
+    from medui.backend import web
+
     now, stamps = [0.0], {"anna": "a1", "clara": "c1"}
     tokens = web.SessionTokens(lambda name: stamps.get(name), session_seconds=3600, clock=lambda: now[0])
     tokens["t-anna"], tokens["t-clara"] = "anna", "clara"
@@ -193,7 +200,7 @@ def test_a_failed_login_flood_gets_429_and_stays_cheap(app):  # last: it makes t
     for _ in range(40):
         codes.append(login(app, "anna", "sbagliata").status_code)
     seconds = time.monotonic() - started
-    assert codes[: web.FREE_FAILURES] == [400] * web.FREE_FAILURES and set(codes) == {400, 429}
-    retries = codes[web.FREE_FAILURES :].count(400)  # one each time a doubling wait (1, 2, 4 s...) has passed
+    assert codes[:FREE_FAILURES] == [400] * FREE_FAILURES and set(codes) == {400, 429}
+    retries = codes[FREE_FAILURES:].count(400)  # one each time a doubling wait (1, 2, 4 s...) has passed
     assert retries <= 1 + int(seconds).bit_length() and codes.count(429) >= 30
     assert seconds < 10  # refused ones cost no password hash
