@@ -101,3 +101,14 @@ def test_run_file_refuses_a_bomb_in_one_line(capsys, tmp_path):
     code = main(["run", "--task", "e3c_events", "--file", str(bombs.docx_bomb(tmp_path / "b.docx", 300))])
     err = capsys.readouterr().err
     assert code == 2 and "decompresso supera" in err and len(err.strip().splitlines()) == 1
+
+
+def test_prova_reads_documents_outside_the_model_queue(medui_home):
+    """Prova's run is not in the model's concurrency group: a document is read (bounded) before MODEL_LOCK."""
+    from medui.cli_app import load_app_module
+    from medui.pages import common
+
+    demo = load_app_module().build_demo()
+    by_name = {fn.api_name: fn for fn in demo.fns.values()}
+    assert by_name["prova_esegui"].concurrency_id != common.MODEL_QUEUE
+    assert by_name["run_task"].concurrency_id == common.MODEL_QUEUE  # text only: the model's queue

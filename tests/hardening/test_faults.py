@@ -334,7 +334,8 @@ def test_the_app_says_in_italian_that_a_model_folder_is_missing_or_damaged(tiny_
     home = tmp_path / "app-home"
     damaged = damaged_copy(tiny_model_dir, home / "models" / "damaged", "truncated")  # a folder it may load
     with launched_app(home, tiny_model_dir, USERS) as server:
-        client = Client(server.url, auth=("anna", USERS[0][2]), verbose=False)
+        # a researcher: only researchers load a folder the app does not know yet (test_findings.py)
+        client = Client(server.url, auth=("ricerca", USERS[2][2]), verbose=False)
         cases = [(home / "missing", "non esiste"), (damaged, "i pesi sono mancanti o danneggiati")]
         for folder, expected in cases:
             with pytest.raises(Exception) as raised:
