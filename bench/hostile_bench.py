@@ -24,7 +24,9 @@ DOCUMENTS = {
     "docx_bomb_300mb.docx": lambda p: bombs.docx_bomb(p, 300),
     "docx_text_flood_8mb.docx": lambda p: bombs.docx_text_flood(p, 8),
     "pdf_bomb_200pages.pdf": lambda p: bombs.pdf_bomb(p, 200, 2),
-    "pdf_bomb_200pages_small_stream.pdf": lambda p: bombs.pdf_bomb(p, 200, 0.9),  # under the page content limit
+    "pdf_bomb_200pages_small_stream.pdf": lambda p: bombs.pdf_bomb(
+        p, 200, 0.9
+    ),  # under the page content limit
 }
 
 

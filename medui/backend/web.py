@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import json
 import threading
 import time
@@ -42,8 +43,13 @@ def host_name(value: str) -> str:
 
 
 def allowed_hosts(bind: str, extra: str = "") -> set[str]:
-    """The names a Host header may carry: this machine's loopback names, the bound address, MEDUI_ALLOWED_HOSTS."""
+    """The names a Host header may carry: this machine's loopback names, the bound address, MEDUI_ALLOWED_HOSTS;
+    bound to every address, this machine's own names too (IP addresses are always accepted: see host_allowed)."""
     names = {*LOCAL_NAMES, host_name(bind)} - {"0.0.0.0", "::", ""}
+    if bind in ("0.0.0.0", "::"):
+        import socket
+
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
     names |= {host_name(n) for n in extra.replace(";", ",").split(",") if n.strip()}
     return names
 
@@ -142,7 +148,7 @@ class RequestGuard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if host_name(headers.get("host", "")) not in self.hosts:
+        if not self.host_allowed(headers.get("host", "")):
             if scope["type"] == "websocket":
                 return await send({"type": "websocket.close", "code": 1008})
             return await respond(send, 403, "richiesta rifiutata: nome host non consentito per questa app")
@@ -161,6 +167,17 @@ class RequestGuard:
         if limit == MAX_LOGIN_BODY_BYTES:
             return await self.login(scope, receive, send)
         await _BodyLimit(self.app, limit)(scope, receive, send)
+
+    def host_allowed(self, host: str) -> bool:
+        """A name the app serves, or an address typed as such: a rebinding page always comes by a DNS name."""
+        name = host_name(host)
+        if name in self.hosts:
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
 
     async def login(self, scope, receive, send):
         """POST /login under the limits: refused at once while a back-off runs, counted when it fails."""

@@ -55,7 +55,7 @@ def guarded_client(**options) -> TestClient:
 def test_a_foreign_host_is_refused_and_known_names_pass():
     client = guarded_client()
     assert client.get("/echo").status_code == 200
-    for host in ("localhost:7860", "127.0.0.1", "medui.reparto.local:7860", "[::1]:7860"):
+    for host in ("localhost:7860", "127.0.0.1", "medui.reparto.local:7860", "[::1]:7860", "10.1.2.3:7860"):
         assert client.get("/echo", headers={"host": host}).status_code == 200, host
     for host in (FOREIGN, f"{FOREIGN}:7860", "127.0.0.1.nip.io", ""):
         answer = client.get("/echo", headers={"host": host, "origin": f"http://{FOREIGN}"})
