@@ -200,3 +200,27 @@ def test_an_hf_export_never_deletes_existing_folders_unasked(session, tmp_path):
     export(NER_TASK, "hf", fresh, session=session, force=True)  # an earlier export, replaced when asked
     assert (fresh / "dataset_info.json").exists() and (stray / "dati.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["NUOVO", "OUT", "OUT.tmp"]
+
+
+def test_the_correction_page_reloads_a_newer_version_and_keeps_the_draft(medui_home):
+    """Correggi's save over a newer version: the editors show the version in force, the draft stays beside it."""
+    from types import SimpleNamespace
+
+    from medui.cli_app import load_app_module
+
+    for name in ("anna", "bruno"):
+        service.add_user(name, "annotator", f"password-{name}")
+    prediction = _stored_prediction()
+    opened = service.correction_item(prediction, "bruno")
+    theirs = service.save_correction(prediction, ner_record("a", spans=BOTH), "anna", version=0)
+    demo = load_app_module().build_demo()
+    save = next(fn.fn for fn in demo.fns.values() if fn.api_name == "correggi_salva")
+    mine = ner_record("a", spans=((27, 38),))["entities"]
+    out = save(
+        NER_TASK, 20, [], opened, mine, None, None, None, None, "nota", SimpleNamespace(username="bruno")
+    )
+    item, draft = out[3], out[-1]
+    assert item["version"] == theirs["id"] and item["in_force"] == theirs["record"]
+    assert draft["visible"] is True and '"start": 27' in draft["value"]
+    with session_scope() as s:
+        assert [c.annotator for c in correction_history(theirs["document_id"], session=s)] == ["anna"]

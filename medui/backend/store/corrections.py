@@ -38,7 +38,7 @@ class StaleCorrection(CorrectionError):
     """A save over a version of the document newer than the one the editor opened: refused, nothing stored."""
 
     def __init__(self, newer: Correction, edited: int | None):
-        when = newer.created_at.strftime("%d/%m/%Y %H:%M:%S")
+        when = newer.created_at.strftime("%d/%m/%Y %H:%M:%S") + " UTC"
         super().__init__(
             f"document {newer.document_id} was corrected by {newer.annotator} at {when} (correction {newer.id}) "
             f"after version {edited or 0} was opened: reload it and redo the change"
