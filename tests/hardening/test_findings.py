@@ -224,3 +224,34 @@ def test_the_correction_page_reloads_a_newer_version_and_keeps_the_draft(medui_h
     assert draft["visible"] is True and '"start": 27' in draft["value"]
     with session_scope() as s:
         assert [c.annotator for c in correction_history(theirs["document_id"], session=s)] == ["anna"]
+
+
+def test_concurrent_saves_of_one_version_on_each_database(engine):  # noqa: F811 - SQLite and PostgreSQL
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
+        s.commit()
+        prediction = row.id
+    barrier, outcomes = threading.Barrier(4), []
+
+    def save(name: str) -> None:
+        with Session(engine) as s:
+            barrier.wait()
+            try:
+                add_correction(ner_record("a"), name, prediction_id=prediction, edited=None, session=s)
+                s.commit()
+                outcomes.append(name)
+            except stale():
+                s.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=save, args=(f"a{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("refused") == 3, outcomes
+    with Session(engine) as s:
+        assert len(correction_history(row.document_id, session=s)) == 1
