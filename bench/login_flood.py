@@ -28,7 +28,10 @@ RESULTS = Path(__file__).parent / "results"
 SERVE = """
 import sys
 from medui.backend import service
-from medui.cli_app import launch
+try:
+    from medui.cli.serve import launch
+except ImportError:  # a checkout from before the CLI package
+    from medui.cli_app import launch
 service.add_user("anna", "annotator", "password-anna")
 service.add_user("clara", "clinician", "password-clara")
 launch(host="127.0.0.1", port=int(sys.argv[1]))

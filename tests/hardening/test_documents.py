@@ -105,7 +105,7 @@ def test_run_file_refuses_a_bomb_in_one_line(capsys, tmp_path):
 
 def test_prova_reads_documents_outside_the_model_queue(medui_home):
     """Prova's run is not in the model's concurrency group: a document is read (bounded) before MODEL_LOCK."""
-    from medui.cli_app import load_app_module
+    from medui.cli.serve import load_app_module
     from medui.pages import common
 
     demo = load_app_module().build_demo()

@@ -206,7 +206,7 @@ def test_the_correction_page_reloads_a_newer_version_and_keeps_the_draft(medui_h
     """Correggi's save over a newer version: the editors show the version in force, the draft stays beside it."""
     from types import SimpleNamespace
 
-    from medui.cli_app import load_app_module
+    from medui.cli.serve import load_app_module
 
     for name in ("anna", "bruno"):
         service.add_user(name, "annotator", f"password-{name}")

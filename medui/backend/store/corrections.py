@@ -41,14 +41,14 @@ class StaleCorrection(CorrectionError):
         when = newer.created_at.strftime("%d/%m/%Y %H:%M:%S") + " UTC"
         super().__init__(
             f"document {newer.document_id} was corrected by {newer.annotator} at {when} (correction {newer.id}) "
-            f"after version {edited or 0} was opened: reload it and redo the change"
+            f"after version {edited or 0} was opened: reload it and redo the change",
+            italian=(
+                f"Salvataggio rifiutato: {newer.annotator} ha corretto questo documento il {when} "
+                f"(correzione {newer.id}) dopo che lo hai aperto. L'editor mostra ora la sua versione; "
+                "la tua è conservata qui sotto: confrontale e salva di nuovo."
+            ),
         )
         self.newer, self.edited = newer, edited
-        self.italian = (
-            f"Salvataggio rifiutato: {newer.annotator} ha corretto questo documento il {when} "
-            f"(correzione {newer.id}) dopo che lo hai aperto. L'editor mostra ora la sua versione; "
-            "la tua è conservata qui sotto: confrontale e salva di nuovo."
-        )
 
 
 ANY_VERSION = -1  # `edited` not named: no version check (the CLI, older API callers)
