@@ -62,7 +62,7 @@ def prepare_home(records: int) -> tuple[Path, dict]:
 
 def run_training(args: argparse.Namespace) -> dict:
     """One epoch (or --max-steps) of the CPU recipe; times each step."""
-    from medui.backend.finetune import dataset, train
+    from medui.backend.finetune import dataset, loop, train
     from medui.backend.finetune.recipe import load_recipe
 
     start = time.perf_counter()
@@ -70,7 +70,7 @@ def run_training(args: argparse.Namespace) -> dict:
     data = dataset.sft_dataset([TASK], "gold", tokenizer, max_length=args.max_length)
     prep_s = time.perf_counter() - start
     config = load_recipe("sft_lora_cpu").with_overrides(max_steps=args.max_steps, max_length=args.max_length)
-    epoch_steps = train.total_steps(len(data.rows), replace(config, max_steps=None))
+    epoch_steps = loop.total_steps(len(data.rows), replace(config, max_steps=None))
     marks: list[float] = []
     loop_start: list[float] = []
     cpu_marks: list[float] = []

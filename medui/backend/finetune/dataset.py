@@ -33,6 +33,7 @@ from typing import Any
 
 from medui.backend import gold
 from medui.backend.data.common import DataError, read_jsonl
+from medui.tasks import registry
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import render_prompt
@@ -96,7 +97,7 @@ def gold_records(spec: TaskSpec, part: str = "train", dev_fraction: float = 0.0)
     """The task's gold records of one part: "train" (its few-shot split less the held-out dev documents) or
     "dev" (its own dev split if it has one, else the held-out share of its train split)."""
     pool = gold.fewshot_pool(spec)
-    has_dev = "dev" in gold.split_counts(get_spec(gold_source(spec)))
+    has_dev = "dev" in registry.split_files(get_spec(gold_source(spec)), gold.data_roots())
     if part == "train":
         return pool if has_dev else [r for r in pool if not held_out(r, dev_fraction)]
     if part != "dev":

@@ -13,7 +13,7 @@ pytestmark = [
 
 def test_lora_training_runs_on_the_gpu(tiny_llama, tmp_path, monkeypatch):
     from medui.backend import models
-    from medui.backend.finetune import dataset, train
+    from medui.backend.finetune import dataset, loop, train
     from medui.backend.finetune.recipe import load_recipe
     from medui.config import get_settings
 
@@ -24,7 +24,7 @@ def test_lora_training_runs_on_the_gpu(tiny_llama, tmp_path, monkeypatch):
             ["medqa_it"], "gold", train.load_tokenizer(str(tiny_llama)), max_length=512
         )
         config = load_recipe("sft_lora_gpu").with_overrides(max_steps=20, learning_rate=1e-2)
-        assert train.use_bf16(config, "cuda")
+        assert loop.use_bf16(config, "cuda")
         result = train.train(str(tiny_llama), data, config, name="gpu-tiny", device="cuda")
         assert result.loss_after < result.loss_before
         adapter = models.load("gpu-tiny", "cuda", "bfloat16")

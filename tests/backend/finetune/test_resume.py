@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from medui.backend.finetune import dataset, train
+from medui.backend.finetune import dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
 from medui.backend.inputs import InputError
 
@@ -82,10 +82,10 @@ def test_a_checkpoint_of_other_data_is_not_resumed(tiny_llama, data, tmp_path):
 
 def test_the_batch_plan_is_fixed_by_the_seed_and_samples_each_task_per_epoch(data):
     cfg = config(max_steps=None, epochs=2, rows_per_task=5)
-    plan = train.batch_plan(data.rows, cfg)
-    assert plan == train.batch_plan(data.rows, cfg)
-    assert train.epoch_size(data.rows, cfg) == 10
-    per_epoch = train.batches_per_epoch(data.rows, cfg)
+    plan = loop.batch_plan(data.rows, cfg)
+    assert plan == loop.batch_plan(data.rows, cfg)
+    assert loop.epoch_size(data.rows, cfg) == 10
+    per_epoch = loop.batches_per_epoch(data.rows, cfg)
     first = [data.rows[i].source for b in plan[:per_epoch] for i in b]
     assert sorted(first) == sorted(["medqa_it"] * 5 + ["medmcqa_it"] * 5)
     second = {i for b in plan[per_epoch:] for i in b}

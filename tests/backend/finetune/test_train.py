@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from medui.backend import models
-from medui.backend.finetune import dataset, train
+from medui.backend.finetune import dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
 from medui.backend.inputs import InputError
 from medui.config import get_settings
@@ -97,6 +97,6 @@ def test_sft_can_continue_a_cpt_adapter(tiny_llama, data, tmp_path):
 
 def test_batches_are_padded_to_their_own_length():
     rows = [dataset.TrainRow([1, 2, 3], [-100, 2, 3], "t"), dataset.TrainRow([1, 2], [-100, 2], "t")]
-    batch = train.collate(rows, pad_id=0, device="cpu")
+    batch = loop.collate(rows, pad_id=0, device="cpu")
     assert batch["input_ids"].shape == (2, 3)
     assert batch["labels"][1].tolist() == [-100, 2, -100] and batch["attention_mask"][1].tolist() == [1, 1, 0]

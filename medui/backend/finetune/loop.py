@@ -1,0 +1,303 @@
+"""The optimisation loop of a LoRA run: batches, the loss on labelled positions, the learning-rate schedule,
+and the checkpointed, resumable loop with its per-epoch dev evaluation (see medui/backend/finetune/train.py).
+
+The loss is cross-entropy on the labelled positions only, and the output layer runs only on those positions, in
+checkpointed chunks: with a 262k vocabulary the logits of every position would cost more time and memory than
+the rest of the model. The batch order of the whole run is planned up front from the seed, so a run resumed from
+its checkpoint sees the same batches in the same order as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
+
+from medui.backend import models
+from medui.backend.finetune.dataset import IGNORE, TrainData, TrainRow
+from medui.backend.finetune.recipe import TrainConfig
+from medui.backend.inputs import InputError
+
+LOSS_CHUNK = 1024  # positions whose logits are materialised at once
+
+
+class TrainingCancelled(Exception):
+    """The run was asked to stop between two steps."""
+
+
+@dataclass
+class Callbacks:
+    """What a run reports and asks: progress with the loss, log lines, whether to stop."""
+
+    on_step: Callable[[int, int, float, float], None] = lambda step, total, loss, lr: None
+    log: Callable[[str], None] = lambda line: None
+    should_stop: Callable[[], bool] = lambda: False
+
+
+@dataclass
+class RunState:
+    """What a checkpoint holds besides weights and optimizer: where the run is and what it measured."""
+
+    step: int = 0
+    curve: list[list[float]] = field(default_factory=list)
+    dev_curve: list[list[float]] = field(default_factory=list)  # [step, dev loss] at each epoch end
+    best_dev: float | None = None
+    best_step: int | None = None
+    seconds: float = 0.0  # training time of earlier processes (a resumed run adds its own)
+    resumed_at: list[int] = field(default_factory=list)
+
+
+# batches and loss ----------------------------------------------------------------------------------------
+def use_bf16(config: TrainConfig, device: str) -> bool:
+    if config.bf16 != "auto":
+        return bool(config.bf16)
+    return torch.cuda.is_bf16_supported() if device == "cuda" else models.cpu_has_bf16()
+
+
+def labelled_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean cross-entropy of the next-token predictions at labelled positions (logits only there)."""
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder, head = causal_lm.get_decoder(), causal_lm.get_output_embeddings()
+    hidden = decoder(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
+    ).last_hidden_state
+    targets = batch["labels"][:, 1:]
+    keep = targets != IGNORE
+    states, targets = hidden[:, :-1][keep], targets[keep]
+    softcap = getattr(causal_lm.config, "final_logit_softcapping", None)
+    total = hidden.new_zeros((), dtype=torch.float32)
+    for i in range(0, len(targets), LOSS_CHUNK):
+        part = (states[i : i + LOSS_CHUNK], targets[i : i + LOSS_CHUNK])
+        total = total + checkpoint(_chunk_loss_sum, head, softcap, *part, use_reentrant=False)
+    return total / max(1, len(targets))
+
+
+def _chunk_loss_sum(head, softcap: float | None, states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    logits = head(states).float()
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    return F.cross_entropy(logits, targets, reduction="sum")
+
+
+# batches --------------------------------------------------------------------------------------------------
+def collate(rows: list[TrainRow], pad_id: int, device: str) -> dict[str, torch.Tensor]:
+    """Right-pad to the longest row of this batch; padding is masked and carries no label."""
+    width = max(len(r.input_ids) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = len(row.input_ids)
+        ids[i, :n], labels[i, :n], mask[i, :n] = torch.tensor(row.input_ids), torch.tensor(row.labels), 1
+    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
+
+
+def epoch_batches(rows: list[TrainRow], batch_size: int, rng: random.Random) -> list[list[TrainRow]]:
+    """Shuffled batches of rows of similar length (sorted inside pools of 8 batches): little padding."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    pool = batch_size * 8
+    batches = []
+    for p in range(0, len(order), pool):
+        chunk = sorted(order[p : p + pool], key=lambda i: len(rows[i].input_ids))
+        batches += [[rows[i] for i in chunk[b : b + batch_size]] for b in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def total_steps(n_rows: int, config: TrainConfig) -> int:
+    per_epoch = math.ceil(math.ceil(n_rows / config.batch_size) / config.grad_accum)
+    return config.max_steps or max(1, math.ceil(per_epoch * config.epochs))
+
+
+def lr_factor(step: int, total: int, config: TrainConfig) -> float:
+    """Linear warmup, then cosine or linear decay to zero (or constant)."""
+    warmup = max(1, round(config.warmup_ratio * total)) if config.warmup_ratio > 0 else 0
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    if config.lr_schedule == "constant":
+        return 1.0
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1 + math.cos(math.pi * progress)) if config.lr_schedule == "cosine" else 1 - progress
+
+
+@torch.no_grad()
+def mean_loss(model, rows: list[TrainRow], config: TrainConfig, pad_id: int, device: str) -> float | None:
+    """Loss over rows in eval mode (no dropout): the probe measured before and after training."""
+    if not rows:
+        return None
+    was_training = model.training
+    model.eval()
+    losses = []
+    with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16(config, device)):
+        for b in range(0, len(rows), config.batch_size):
+            batch = rows[b : b + config.batch_size]
+            losses.append((labelled_loss(model, collate(batch, pad_id, device)).item(), len(batch)))
+    model.train(was_training)
+    return sum(loss * n for loss, n in losses) / sum(n for _, n in losses)
+
+
+# the resumable loop ---------------------------------------------------------------------------------------
+def epoch_size(rows: list[TrainRow], config: TrainConfig) -> int:
+    """Rows one epoch trains on: all of them, or at most `rows_per_task` of each task (source)."""
+    if not config.rows_per_task:
+        return len(rows)
+    sizes = Counter(r.source for r in rows)
+    return sum(min(n, config.rows_per_task) for n in sizes.values())
+
+
+def epoch_rows(rows: list[TrainRow], config: TrainConfig, rng: random.Random) -> list[TrainRow]:
+    """The rows of one epoch: all, or a fresh seeded sample of at most `rows_per_task` per task."""
+    if not config.rows_per_task:
+        return rows
+    by_task: dict[str, list[TrainRow]] = {}
+    for row in rows:
+        by_task.setdefault(row.source, []).append(row)
+    picked: list[TrainRow] = []
+    for task in sorted(by_task):
+        group = by_task[task]
+        picked += group if len(group) <= config.rows_per_task else rng.sample(group, config.rows_per_task)
+    return picked
+
+
+def batch_plan(rows: list[TrainRow], config: TrainConfig) -> list[list[int]]:
+    """The row indices of every micro-batch of the run, in order, drawn from the seed (epoch after epoch)."""
+    rng = random.Random(config.seed)
+    index = {id(r): i for i, r in enumerate(rows)}
+    needed = total_steps(epoch_size(rows, config), config) * config.grad_accum
+    plan: list[list[int]] = []
+    while len(plan) < needed:
+        batches = epoch_batches(epoch_rows(rows, config, rng), config.batch_size, rng)
+        plan += [[index[id(r)] for r in b] for b in reversed(batches)]
+    return plan[:needed]
+
+
+def batches_per_epoch(rows: list[TrainRow], config: TrainConfig) -> int:
+    return math.ceil(epoch_size(rows, config) / config.batch_size)
+
+
+class Loop:
+    """The optimisation loop of one run, with its checkpoints and per-epoch dev evaluation."""
+
+    STATE_FILE = "state.pt"
+
+    def __init__(self, model, data: TrainData, config, pad_id, device, callbacks, dev, checkpoint):
+        self.model, self.rows, self.config = model, data.rows, config
+        self.pad_id, self.device, self.callbacks = pad_id, device, callbacks
+        self.dev_rows = dev.rows if dev else []
+        self.folder = Path(checkpoint) if checkpoint else None
+        self.fingerprint = {"data": data.snapshot, "config": config.to_dict(), "rows": len(data.rows)}
+        self.params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+        self.optimizer = torch.optim.AdamW(
+            list(self.params.values()), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        self.state = RunState()
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.tokens_seen = 0
+        self.seconds_here = 0.0
+
+    # checkpoints --------------------------------------------------------------------------------------
+    def save(self) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        blob = {
+            "fingerprint": self.fingerprint,
+            "state": self.state.__dict__,
+            "weights": {n: p.detach().clone() for n, p in self.params.items()},
+            "best_weights": self.best_weights,
+            "optimizer": self.optimizer.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        }
+        tmp = self.folder / (self.STATE_FILE + ".tmp")
+        torch.save(blob, tmp)
+        os.replace(tmp, self.folder / self.STATE_FILE)  # atomic: a kill mid-save keeps the previous state
+
+    def restore(self) -> bool:
+        path = self.folder / self.STATE_FILE if self.folder else None
+        if path is None or not path.exists():
+            return False
+        blob = torch.load(path, map_location=self.device, weights_only=False)
+        if blob["fingerprint"] != self.fingerprint:
+            raise InputError(
+                f"checkpoint {path} was written for other data or another recipe: not resumed "
+                "(remove it to train from the start)"
+            )
+        with torch.no_grad():
+            for n, p in self.params.items():
+                p.copy_(blob["weights"][n])
+        self.optimizer.load_state_dict(blob["optimizer"])
+        torch.set_rng_state(blob["torch_rng"])
+        self.state = RunState(**blob["state"])
+        self.best_weights = blob["best_weights"]
+        self.state.resumed_at.append(self.state.step)
+        self.callbacks.log(f"resumed from {path} at step {self.state.step}")
+        return True
+
+    # the loop -----------------------------------------------------------------------------------------
+    def loop(self) -> RunState:
+        config, state = self.config, self.state
+        self.restore()
+        state = self.state
+        total = total_steps(epoch_size(self.rows, config), config)
+        plan = batch_plan(self.rows, config)
+        per_epoch = max(1, math.ceil(batches_per_epoch(self.rows, config) / config.grad_accum))
+        autocast = use_bf16(config, self.device)
+        every = 60 * config.checkpoint_minutes
+        last_save = time.monotonic()
+        self.model.train()
+        while state.step < total:
+            if self.callbacks.should_stop():
+                raise TrainingCancelled(f"cancelled at step {state.step} of {total}")
+            began = time.perf_counter()
+            lr = config.learning_rate * lr_factor(state.step, total, config)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            step_loss = 0.0
+            for k in range(config.grad_accum):
+                batch = [self.rows[i] for i in plan[state.step * config.grad_accum + k]]
+                self.tokens_seen += sum(len(r.input_ids) for r in batch)
+                with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=autocast):
+                    loss = labelled_loss(self.model, collate(batch, self.pad_id, self.device))
+                (loss / config.grad_accum).backward()
+                step_loss += loss.item() / config.grad_accum
+            torch.nn.utils.clip_grad_norm_(list(self.params.values()), config.max_grad_norm)
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            state.step += 1
+            spent = time.perf_counter() - began
+            self.seconds_here += spent
+            state.seconds += spent
+            state.curve.append([state.step, round(step_loss, 5)])
+            self.callbacks.on_step(state.step, total, step_loss, lr)
+            if self.dev_rows and (state.step % per_epoch == 0 or state.step == total):
+                self.evaluate_dev()
+            if state.step < total and time.monotonic() - last_save >= every:
+                self.save()
+                last_save = time.monotonic()
+        if self.best_weights is not None and state.best_step != state.step:
+            with torch.no_grad():
+                for n, p in self.params.items():
+                    p.copy_(self.best_weights[n])
+            self.callbacks.log(f"installing the weights of step {state.best_step} (lowest dev loss)")
+        self.save()
+        return state
+
+    def evaluate_dev(self) -> None:
+        state = self.state
+        loss = mean_loss(self.model, self.dev_rows, self.config, self.pad_id, self.device)
+        assert loss is not None
+        state.dev_curve.append([state.step, round(loss, 5)])
+        self.callbacks.log(f"dev loss {loss:.4f} at step {state.step} ({len(self.dev_rows)} rows)")
+        if state.best_dev is None or loss < state.best_dev:
+            state.best_dev, state.best_step = round(loss, 5), state.step
+            self.best_weights = {n: p.detach().clone() for n, p in self.params.items()}
