@@ -27,6 +27,7 @@ MAX_UPLOAD_BODY_BYTES = 21_000_000  # the upload route: a 20 MB file and its mul
 MAX_LOGIN_BODY_BYTES = 8_192
 FREE_FAILURES = 5  # failed logins before the back-off starts
 MAX_BACKOFF_S = 300.0
+MAX_PARALLEL_LOGINS = 32  # login attempts in flight at once from one client address
 MAX_TRACKED = 10_000
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
 
@@ -56,22 +57,57 @@ def allowed_hosts(bind: str, extra: str = "") -> set[str]:
 
 # login limits ----------------------------------------------------------------------------------------------
 class LoginLimiter:
-    """Failed logins per key (a client address, a user name): after FREE_FAILURES, a doubling wait."""
+    """Failed logins per key (a client address, a user name): after FREE_FAILURES, a doubling wait.
+
+    An attempt in flight counts as a failure of its user name until it ends (parallel guesses at one name are
+    bounded too), but not of its client address: colleagues behind one address log in at once, and a client
+    is only capped at MAX_PARALLEL_LOGINS attempts in flight.
+    """
 
     def __init__(self, free: int = FREE_FAILURES, max_wait_s: float = MAX_BACKOFF_S, clock=time.monotonic):
         self.free, self.max_wait_s, self.clock = free, max_wait_s, clock
         self.failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key -> (failures, last failure)
+        self.pending: dict[str, int] = {}  # key -> attempts in flight
         self.lock = threading.Lock()
 
     def wait_s(self, *keys: str) -> float:
         """Seconds before any of these keys may try again (0: now)."""
+        with self.lock:
+            return self._wait_s(keys)
+
+    def _wait_s(self, keys) -> float:
         now, wait = self.clock(), 0.0
+        for key in keys:
+            count, last = self.failures.get(key, (0, 0.0))
+            in_flight = self.pending.get(key, 0)
+            if key.startswith("client:"):
+                if in_flight >= MAX_PARALLEL_LOGINS:
+                    wait = max(wait, 1.0)
+            else:
+                count, last = count + in_flight, last if in_flight == 0 else now
+            if count >= self.free:
+                wait = max(wait, last + self._backoff(count) - now)
+        return max(wait, 0.0)
+
+    def admit(self, *keys: str) -> float:
+        """0 and the attempt counted as in flight, or the seconds to wait (nothing counted)."""
+        with self.lock:
+            wait = self._wait_s(keys)
+            if wait <= 0:
+                for key in keys:
+                    self.pending[key] = self.pending.get(key, 0) + 1
+            return wait
+
+    def finish(self, *keys: str, ok: bool) -> None:
+        """An admitted attempt ended: a success clears its keys, a failure counts."""
         with self.lock:
             for key in keys:
-                count, last = self.failures.get(key, (0, 0.0))
-                if count >= self.free:
-                    wait = max(wait, last + self._backoff(count) - now)
-        return max(wait, 0.0)
+                left = self.pending.get(key, 0) - 1
+                if left > 0:
+                    self.pending[key] = left
+                else:
+                    self.pending.pop(key, None)
+        (self.succeeded if ok else self.failed)(*keys)
 
     def _backoff(self, count: int) -> float:
         return min(2.0 ** (count - self.free), self.max_wait_s)
@@ -196,7 +232,7 @@ class RequestGuard:
             f"client:{(scope.get('client') or ('?',))[0]}",
             f"user:{(form.get('username') or [''])[0].strip()}",
         )
-        wait = self.limiter.wait_s(*keys)
+        wait = self.limiter.admit(*keys)
         if wait > 0:
             seconds = int(wait) + 1
             text = f"Troppi tentativi di accesso falliti: riprova tra {seconds} s."
@@ -213,10 +249,10 @@ class RequestGuard:
                 status["code"] = message["status"]
             await send(message)
 
-        self.limiter.failed(*keys)  # counted before the check: attempts in flight at once count too
-        await self.app(scope, replay, observe)
-        if status.get("code") == 200:
-            self.limiter.succeeded(*keys)
+        try:
+            await self.app(scope, replay, observe)
+        finally:
+            self.limiter.finish(*keys, ok=status.get("code") == 200)
 
 
 class _BodyLimit:

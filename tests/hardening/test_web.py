@@ -114,6 +114,24 @@ def test_the_back_off_doubles_per_user_name_whatever_the_client():
     assert limiter.wait_s("user:clara") == 0
 
 
+def test_colleagues_behind_one_address_log_in_at_once_but_parallel_guesses_at_one_name_are_bounded():
+    from medui.backend import web
+
+    limiter = web.LoginLimiter(free=5, clock=lambda: 1000.0)
+    names = [f"user:annotatore{i}" for i in range(20)]
+    assert all(limiter.admit("client:10.0.0.1", name) == 0 for name in names)  # 20 in flight at once
+    for name in names:
+        limiter.finish("client:10.0.0.1", name, ok=True)
+    assert limiter.wait_s("client:10.0.0.1") == 0
+    admitted = [limiter.admit(f"client:10.0.0.{i}", "user:anna") == 0 for i in range(10)]
+    assert admitted == [True] * 5 + [False] * 5  # guesses in flight at one name count as failures
+    for i in range(5):
+        limiter.finish(f"client:10.0.0.{i}", "user:anna", ok=False)
+    assert limiter.wait_s("client:10.0.0.9", "user:anna") == 1
+    crowd = [limiter.admit("client:10.0.0.2", f"user:u{i}") == 0 for i in range(web.MAX_PARALLEL_LOGINS + 1)]
+    assert crowd.count(False) == 1  # one address is capped at MAX_PARALLEL_LOGINS attempts in flight
+
+
 def test_sessions_expire_and_a_password_reset_ends_them():
     from medui.backend import web
 
