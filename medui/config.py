@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DATA_DIR = REPO_ROOT / "assets" / "data"
+SHIPPED_MODELS_DIR = REPO_ROOT / "assets" / "models"  # fine-tuned adapters shipped with medui
 
 
 class Settings(BaseSettings):
@@ -63,7 +64,14 @@ class Settings(BaseSettings):
         """Folders the app may load model folders and adapters from."""
         configured = Path(self.model).expanduser()
         default = [configured] if configured.is_dir() else []
-        return [self.home, self.models_dir, self.adapters_dir, *default, *self.extra_allowed_dirs]
+        return [
+            self.home,
+            self.models_dir,
+            self.adapters_dir,
+            SHIPPED_MODELS_DIR,
+            *default,
+            *self.extra_allowed_dirs,
+        ]
 
     @property
     def export_dirs(self) -> list[Path]:

@@ -1,4 +1,4 @@
-"""Model variants: bundled GGUF models, local folders, hub ids in the local cache, LoRA adapters.
+"""Model variants: bundled GGUF models, shipped fine-tuned adapters, local folders, cached hub ids, LoRA adapters.
 
 `resolve(name)` says what a name means without loading anything; `load(name)` loads (once, cached by name,
 device and dtype) and returns a LoadedModel. Bundled GGUF files are converted once to a safetensors folder under
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medui.config import get_settings
+from medui.config import SHIPPED_MODELS_DIR, get_settings
 from medui.errors import MeduiError
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,13 @@ def _is_adapter_dir(path: Path) -> bool:
     return (path / "adapter_config.json").exists()
 
 
+def shipped_adapters() -> dict[str, Path]:
+    """The fine-tuned adapters shipped with medui (assets/models/NAME), by name."""
+    if not SHIPPED_MODELS_DIR.is_dir():
+        return {}
+    return {p.name: p for p in sorted(SHIPPED_MODELS_DIR.iterdir()) if _is_adapter_dir(p)}
+
+
 def _adapter_base(adapter_dir: Path) -> Variant:
     meta = adapter_dir / "medui.json"
     if meta.exists():
@@ -169,6 +176,9 @@ def resolve(name: str) -> Variant:
     if name in BUNDLED:
         path = converted_dir(name)
         return Variant(name, "bundled", path if _is_model_dir(path) else None)
+    shipped = shipped_adapters().get(name)
+    if shipped is not None:
+        return Variant(name, "adapter", shipped, _adapter_base(shipped))
     adapter = get_settings().adapters_dir / name
     if "/" not in name and _is_adapter_dir(adapter):
         return Variant(name, "adapter", adapter, _adapter_base(adapter))
@@ -187,7 +197,7 @@ def resolve(name: str) -> Variant:
         raise ModelError(f"model folder {path} does not exist", f"la cartella del modello {path} non esiste")
     if name.count("/") == 1 and not name.startswith("."):
         return Variant(name, "hub", _hub_snapshot(name))
-    known = ", ".join(BUNDLED)
+    known = ", ".join([*BUNDLED, *shipped_adapters()])
     raise ModelError(
         f"unknown model {name!r}: use one of {known}, a model folder, or a trained adapter name",
         f"modello sconosciuto {name!r}: usa uno tra {known}, una cartella di modello o un adattatore addestrato",
@@ -355,21 +365,24 @@ def list_variants() -> list[dict]:
         for b in BUNDLED.values()
     ]
     adapters = get_settings().adapters_dir
-    if adapters.is_dir():
-        for folder in sorted(adapters.iterdir()):
-            if _is_adapter_dir(folder):
-                meta_path = folder / "medui.json"
-                meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-                rows.append(
-                    {
-                        "name": folder.name,
-                        "kind": "adapter",
-                        "description": meta.get("description", ""),
-                        "base": meta.get("base"),
-                        "converted": True,
-                        "default": False,
-                    }
-                )
+    trained = [p for p in sorted(adapters.iterdir()) if _is_adapter_dir(p)] if adapters.is_dir() else []
+    shipped = shipped_adapters()
+    for kind, folders in (("shipped", list(shipped.values())), ("adapter", trained)):
+        for folder in folders:
+            if kind == "adapter" and folder.name in shipped:
+                continue  # the shipped one of that name is the one `resolve` gives
+            meta_path = folder / "medui.json"
+            meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+            rows.append(
+                {
+                    "name": folder.name,
+                    "kind": kind,
+                    "description": meta.get("description", ""),
+                    "base": meta.get("base"),
+                    "converted": True,
+                    "default": folder.name == DEFAULT_MODEL,
+                }
+            )
     return rows
 
 

@@ -65,3 +65,25 @@ def test_bad_device_and_dtype_are_refused():
         models.pick_device("tpu")
     with pytest.raises(models.ModelError):
         models.pick_dtype("cpu", "int3")
+
+
+def test_a_shipped_adapter_resolves_by_name_and_is_listed_once(
+    medui_home, tiny_model_dir, tmp_path, monkeypatch
+):
+    from peft import LoraConfig, get_peft_model
+
+    base = models.load(str(tiny_model_dir), device="cpu", dtype="float32")
+    peft_model = get_peft_model(base.model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    shipped = tmp_path / "assets-models"
+    for folder in (shipped / "tiny-ft", models.get_settings().adapters_dir / "tiny-ft"):
+        peft_model.save_pretrained(folder)
+        meta = {"base": str(tiny_model_dir), "description": f"from {folder.parent.name}"}
+        (folder / "medui.json").write_text(json.dumps(meta), encoding="utf-8")
+    models.unload()
+    monkeypatch.setattr(models, "SHIPPED_MODELS_DIR", shipped)
+    variant = models.resolve("tiny-ft")
+    assert variant.kind == "adapter" and variant.path == shipped / "tiny-ft"
+    rows = [row for row in models.list_variants() if row["name"] == "tiny-ft"]
+    assert [(r["kind"], r["description"]) for r in rows] == [("shipped", "from assets-models")]
+    assert models.load("tiny-ft", device="cpu", dtype="float32").variant.path == shipped / "tiny-ft"
+    models.unload()
