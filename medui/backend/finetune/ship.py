@@ -1,0 +1,126 @@
+"""Ship a trained adapter with medui: assets/models/NAME, its weights in bfloat16, its lineage and a model card.
+
+`ship(name)` copies a registered adapter (adapters_dir/NAME, as `medui train` leaves it) to the shipped folder:
+adapter_config.json, adapter_model.safetensors with floating tensors cast to bfloat16 (half the size; the
+adapter is applied in the base model's dtype when loaded), medui.json (the whole lineage, the list of training
+records included) and README.md, the model card written from that lineage and, when given, the study table's
+rows of the adapter and its base. All or nothing: the folder is written beside the target, then renamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from medui.backend.inputs import InputError
+from medui.config import SHIPPED_MODELS_DIR, get_settings
+
+WEIGHTS = "adapter_model.safetensors"
+MAX_SHIPPED_MB = 25
+
+
+def ship(
+    name: str, *, study_csv: Path | None = None, out_dir: Path | None = None, regenerate: str = ""
+) -> Path:
+    """Copy adapter NAME into the shipped folder (out_dir/NAME) with bf16 weights and a model card."""
+    source = get_settings().adapters_dir / name
+    if not (source / "adapter_config.json").exists() or not (source / WEIGHTS).exists():
+        raise InputError(f"no trained adapter {name!r} in {source.parent}")
+    out_dir = out_dir or SHIPPED_MODELS_DIR
+    target, staging = out_dir / name, out_dir / f".{name}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        tensors = load_file(source / WEIGHTS)
+        save_file({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in tensors.items()},
+                  staging / WEIGHTS, metadata={"format": "pt"})  # fmt: skip
+        size_mb = (staging / WEIGHTS).stat().st_size / 2**20
+        if size_mb > MAX_SHIPPED_MB:
+            raise InputError(f"adapter {name!r} is {size_mb:.1f} MB in bfloat16: over {MAX_SHIPPED_MB} MB")
+        shutil.copy2(source / "adapter_config.json", staging / "adapter_config.json")
+        meta = json.loads((source / "medui.json").read_text(encoding="utf-8"))
+        meta["weights_dtype"] = "bfloat16"
+        (staging / "medui.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        rows = study_rows(study_csv, {name, meta.get("base", "")}) if study_csv else []
+        card = model_card(name, meta, size_mb, rows, regenerate)
+        (staging / "README.md").write_text(card, encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def study_rows(path: Path, models: set[str]) -> list[dict]:
+    """The rows of a study table (study.csv) whose model is one of `models`."""
+    with Path(path).open(encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row.get("model") in models]
+
+
+def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenerate: str) -> str:
+    """The model card: what the adapter is, what it was trained on (and never on), how well, how to use it."""
+    data, hp, run = meta.get("data", {}), meta.get("hyperparameters", {}), meta.get("training", {})
+    records = data.get("records") or []
+    splits = sorted({r.get("split") for r in records if r.get("split")})
+    tasks = data.get("tasks", {})
+    lines = [
+        f"# {name}",
+        "",
+        f"{meta.get('description', '')}. A LoRA adapter (r={hp.get('lora_r')}, alpha={hp.get('lora_alpha')}, "
+        f"{', '.join(hp.get('target_modules') or [])}) on **{meta.get('base')}**, shipped with medui "
+        f"({size_mb:.1f} MB, bfloat16). Use it by name: `medui run --model {name} --strategy cd ...`, or pick "
+        "it in the app's model list.",
+        "",
+        "## Training data",
+        f"- {data.get('rows')} rows, {data.get('tokens')} tokens, from {len(records)} records of the splits "
+        f"{', '.join(splits) or '-'} (data snapshot `{data.get('snapshot', '')[:16]}`). No test record of any "
+        "task is trained on: a record whose text is in any task's evaluation split is left out "
+        "(`excluded_eval_overlap` below).",
+        "- Model selection on dev only: AbstRCT and CasiMedicos dev splits, 10% of the E3C train documents held "
+        "out by document.",
+        "",
+        "| task | records | rows | answer tokens | left out (eval overlap) | too long |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task, c in sorted(tasks.items()):
+        used = c.get("gold", c.get("corrections", 0))
+        shared = f" (gold counted under {c['gold_shared_with']})" if c.get("gold_shared_with") else ""
+        lines.append(f"| {task}{shared} | {used} | {c.get('rows', 0)} | {c.get('answer_tokens', 0)} | "
+                     f"{c.get('excluded_eval_overlap', 0)} | {c.get('dropped_too_long', 0)} |")  # fmt: skip
+    dev = run.get("dev_curve") or []
+    lines += [
+        "",
+        "## Training run",
+        f"- {run.get('steps')} optimizer steps of {hp.get('batch_size')} x {hp.get('grad_accum')} rows, "
+        f"learning rate {hp.get('learning_rate')} ({hp.get('lr_schedule')}), {hp.get('epochs')} epochs of at "
+        f"most {hp.get('rows_per_task')} rows a task, max length {hp.get('max_length')}, seed {hp.get('seed')}.",
+        f"- {run.get('seconds')} s of training on the CPU ({run.get('tokens_per_s')} tokens/s), peak memory "
+        f"{run.get('peak_rss_mb')} MB; resumed at steps {run.get('resumed_at') or 'never'}.",
+        f"- Loss on a fixed probe of training rows: {_num(run.get('loss_before'))} before, "
+        f"{_num(run.get('loss_after'))} after.",
+        f"- Dev loss (step: loss): {', '.join(f'{s}: {v}' for s, v in dev) or '-'}; installed weights of "
+        f"step {run.get('best_step')}.",
+    ]
+    if rows:
+        columns = [c for c in rows[0] if c not in ("model", "strategy")]
+        lines += ["", "## Evaluation (primary metric x100, from the study table)", "",
+                  "| model | strategy | " + " | ".join(columns) + " |",
+                  "|---|---|" + "---|" * len(columns)]  # fmt: skip
+        lines += [
+            f"| {r['model']} | {r['strategy']} | " + " | ".join(r[c] for c in columns) + " |" for r in rows
+        ]
+    lines += ["", "## Regenerate", "", f"`{regenerate}`" if regenerate else "", "",
+              f"Created {meta.get('created_at')} (job {meta.get('job_id')}).", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.4f}"

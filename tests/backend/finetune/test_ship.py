@@ -1,0 +1,61 @@
+"""Shipping a trained adapter: bf16 weights that load by name, its lineage, and a card that tells the truth."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from medui.backend import models
+from medui.backend.finetune import ship
+from medui.backend.inputs import InputError
+
+
+@pytest.fixture
+def trained(medui_home, tiny_model_dir):
+    from peft import LoraConfig, get_peft_model
+
+    base = models.load(str(tiny_model_dir), device="cpu", dtype="float32")
+    peft_model = get_peft_model(base.model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    folder = models.get_settings().adapters_dir / "tiny-ft"
+    peft_model.save_pretrained(folder)
+    meta = {
+        "base": str(tiny_model_dir),
+        "description": "LoRA sft on e3c_clinical_entities",
+        "data": {"rows": 3, "tokens": 90, "snapshot": "abc123", "records": [
+            {"task": "e3c_clinical_entities", "split": "train", "id": "a"}],
+            "tasks": {"e3c_clinical_entities": {"gold": 1, "rows": 3, "excluded_eval_overlap": 2}}},
+        "hyperparameters": {"lora_r": 2, "batch_size": 1, "grad_accum": 1},
+        "training": {"steps": 3, "dev_curve": [[3, 0.5]], "best_step": 3},
+    }  # fmt: skip
+    (folder / "medui.json").write_text(json.dumps(meta), encoding="utf-8")
+    models.unload()
+    return folder
+
+
+def test_a_shipped_adapter_has_bf16_weights_its_lineage_and_a_card_and_loads_by_name(
+    trained, tmp_path, monkeypatch
+):
+    study = tmp_path / "study.csv"
+    study.write_text("model,strategy,e3c_clinical_entities,average\ntiny-ft,cd,41.0,41.0\nother,cd,1.0,1.0\n")
+    out = tmp_path / "shipped"
+    target = ship.ship("tiny-ft", study_csv=study, out_dir=out, regenerate="medui train --recipe x")
+    before, after = load_file(trained / ship.WEIGHTS), load_file(target / ship.WEIGHTS)
+    assert before.keys() == after.keys() and all(t.dtype == torch.bfloat16 for t in after.values())
+    assert all(torch.allclose(before[k], after[k].float(), rtol=1e-2, atol=1e-3) for k in before)
+    meta = json.loads((target / "medui.json").read_text())
+    assert meta["data"]["records"] == [{"task": "e3c_clinical_entities", "split": "train", "id": "a"}]
+    card = (target / "README.md").read_text()
+    assert "| tiny-ft | cd | 41.0 | 41.0 |" in card and "other" not in card
+    assert "medui train --recipe x" in card and "| e3c_clinical_entities | 1 | 3 |" in card
+    monkeypatch.setattr(models, "SHIPPED_MODELS_DIR", out)
+    assert models.load("tiny-ft", device="cpu", dtype="float32").variant.path == target
+    models.unload()
+
+
+def test_shipping_an_unknown_adapter_is_refused_and_writes_nothing(medui_home, tmp_path):
+    with pytest.raises(InputError, match="no trained adapter"):
+        ship.ship("nope", out_dir=tmp_path / "shipped")
+    assert not (tmp_path / "shipped").exists()
