@@ -8,7 +8,8 @@ that close the string: a copy never cuts a word ("es" out of "iperteso"), never 
 
 A small model decoding greedily tends to repeat one mention until its token budget runs out. A mention written
 more often than the source holds it cannot be aligned anyway, so it ends the list it is in (the decoding loop
-then allows only the tokens that close that list).
+then allows only the tokens that close that list). The task bounds a copy too (CopyKeys): a value past
+`max_chars` ends at its next word boundary, and a list ends after `max_items` copied values.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ OPENERS = "[,:"  # what may come before the quote that opens a string value, in 
 class SourceCopy:
     """The tokens that continue a copy of `source` after a given prefix of it."""
 
-    def __init__(self, source: str, by_text: dict[str, list[int]], closers: list[int], max_chars: int = 24):
+    def __init__(self, source: str, by_text: dict[str, list[int]], closers: list[int], max_chars: int = 24,
+                 max_value_chars: int = 0):  # fmt: skip
         self.source = source
+        self.max_value_chars = max_value_chars  # a value this long may only end (at a word boundary)
         self.by_text = by_text
         self.closers = closers  # tokens whose text starts with the closing quote (and opens no other string)
         self.max_chars = max_chars
@@ -88,6 +91,8 @@ class SourceCopy:
             allowed |= self.tokens_at(end)
             can_end = can_end or self.ends[end]
         can_end = can_end and any(c.isalnum() for c in written)  # a lone "," or "(" names nothing
+        if can_end and self.max_value_chars and len(written) >= self.max_value_chars:
+            return set(self._closers(guide))
         if can_end or not allowed:  # no continuation at all (an unsafe character follows): let it close
             allowed.update(self._closers(guide))
         return allowed

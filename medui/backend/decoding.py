@@ -139,11 +139,11 @@ def common_prefix(prompt_ids: list[list[int]]) -> tuple[int, ...]:
     return tuple(prompt_ids[0][:n])
 
 
-def _source_copy(lm: LoadedModel, source: str | None) -> SourceCopy | None:
+def _source_copy(lm: LoadedModel, source: str | None, keys: CopyKeys) -> SourceCopy | None:
     if not source:
         return None
     tables = _copy_tables(lm)
-    return SourceCopy(source, tables.by_text, tables.closers)
+    return SourceCopy(source, tables.by_text, tables.closers, max_value_chars=keys.max_chars)
 
 
 def _copy_tables(lm: LoadedModel) -> CopyTables:
@@ -163,7 +163,10 @@ class _Row:
         self.out = ""  # the output so far, for constrained rows (token strings)
         self.written: str | None = None  # inside a copied string value: what is written of it
         self.in_list = False  # inside a list of copied strings (a form item)
-        self.ending = False  # a mention was repeated: the list it is in must close
+        self.ending = (
+            False  # a mention was repeated, or the list holds max_items: the list it is in must close
+        )
+        self.copied = 0  # values copied in the list being written
         self.ids: list[int] = []
         self.logprobs: list[float] = []
         self.stopped: str | None = None
@@ -276,11 +279,14 @@ def _track_copy(row: _Row, added: str) -> None:
             if ch != '"':
                 row.written += ch
                 continue
-            row.ending = row.copy.close(row.written) or row.ending
+            row.copied += 1
+            full = bool(row.keys.max_items) and row.copied >= row.keys.max_items
+            row.ending = row.copy.close(row.written) or full or row.ending
             row.written = None
         row.out += ch
         if ch == "]":
             row.ending = row.in_list = False
+            row.copied = 0
         elif ch == '"' and (
             row.out.endswith(row.keys.strings) or (row.in_list and row.out.endswith(('["', ',"')))
         ):
@@ -340,7 +346,7 @@ def generate(
     prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
     batch, hidden = _start(lm, prompt_ids, prefix)
     rows = [
-        _Row(Guide(constraint.index), _source_copy(lm, src), constraint.copy_keys)
+        _Row(Guide(constraint.index), _source_copy(lm, src, constraint.copy_keys), constraint.copy_keys)
         if constraint is not None
         else _Row(None)
         for src in (sources or [None] * len(prompts))

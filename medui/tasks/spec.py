@@ -29,8 +29,9 @@ class FormField(BaseModel):
     description: str
     values: tuple[str, ...] = ()  # allowed values for `enum`
     max_items: int = 8  # for `list`: the schema's maxItems
-    # for `string` and list items; NOT in the schema: maxLength makes outlines_core's index on Gemma's vocabulary
-    # compile in minutes (clinical_case_crf: over 200 s, against 14 s without it)
+    # a copied value's length under cd (the copy constraint ends it at the next word boundary); NOT in the
+    # schema: maxLength makes outlines_core's index on Gemma's vocabulary compile in minutes (clinical_case_crf:
+    # over 200 s, against 14 s without it)
     max_length: int = 80
     # `copy: true` (string, list): under cd the value, or every item of the list, is copied from the note
     copied: bool = Field(default=False, alias="copy")
@@ -68,10 +69,11 @@ class TaskSpec(BaseModel):
     fewshot_task: str | None = None  # draw examples (and training data) from another task's data
     eval_split: str = "test"
     default_shots: int = Field(default=3, ge=0, le=16)
-    # trims few-shot and fine-tuning targets; not a schema bound (maxItems 30 makes the NER index compile in 21 s
-    # on Gemma instead of 1.5 s; the copy constraint's repetition rule ends runaway lists)
+    # mentions a list holds: trims few-shot and fine-tuning targets, and under cd the copy constraint ends the list
+    # after that many; not a schema bound (maxItems 30 makes the NER index compile in 21 s on Gemma, not 1.5 s)
     max_items: int = Field(default=40, ge=1)
-    max_mention_chars: int = Field(default=200, ge=1)  # not in the schema either (maxLength: see FormField)
+    # a copied mention or answer under cd ends at the first word boundary past this (not in the schema either)
+    max_mention_chars: int = Field(default=200, ge=1)
     max_new_tokens: int = Field(default=384, ge=8)
 
     @field_validator("fields")

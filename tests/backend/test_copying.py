@@ -178,3 +178,38 @@ def test_a_copied_string_cannot_be_opened_together_with_its_text():
     keys = CopyKeys(strings=('"diagnosi":"',), lists=('"farmaci":[',))
     assert may_open(keys, '{"diagnosi":', False) and may_open(keys, '{"x":1,"farmaci":', False)
     assert may_open(keys, '{"farmaci":["a",', True) and not may_open(keys, '{"eta":', False)
+
+
+def test_a_copy_past_max_value_chars_ends_at_its_next_word_boundary():
+    source = "dolore toracico oppressivo irradiato al braccio sinistro"
+    strings = _vocabulary(source)
+    tables = copy_tables(strings)
+    bounded = SourceCopy(source, tables.by_text, tables.closers, max_value_chars=12)
+    guide = _AnyGuide()
+    assert bounded.allowed("dolore toracico", guide) == {CLOSE}, "past 12 characters on a boundary: it ends"
+    assert CLOSE not in bounded.allowed("dolore torac", guide), "mid-word it may not end, even past the bound"
+    assert bounded.allowed("dolore torac", guide) - {CLOSE}, "it finishes the word"
+    assert bounded.allowed("dolore", guide) - {CLOSE}, "under the bound it may go on"
+    unbounded = SourceCopy(source, tables.by_text, tables.closers)
+    assert unbounded.allowed("dolore toracico", guide) - {CLOSE}
+
+
+def test_the_loop_closes_the_list_after_max_items_copied_mentions():
+    keys = CopyKeys(strings=('"text":"',), max_items=2)
+    row = decoding._Row(guide=None, copy=SourceCopy("febbre e tosse e dispnea", {}, []), keys=keys)
+    decoding._track_copy(row, ' {"entities":[{"text":"febbre","label":"X"},{"text":"tosse')
+    assert not row.ending, "one mention closed, the second still being written"
+    decoding._track_copy(row, '","label":"X"}')
+    assert row.ending, "two mentions: the list must close"
+    decoding._track_copy(row, "]}")
+    assert not row.ending and row.copied == 0
+
+
+def test_the_specs_bounds_reach_the_copy_keys():
+    spec = get_spec("e3c_clinical_entities")
+    keys = kind_for(spec).copy_keys(spec)
+    assert (keys.max_items, keys.max_chars) == (spec.max_items, spec.max_mention_chars) == (30, 200)
+    qa = get_spec("drug_leaflet_qa")
+    assert kind_for(qa).copy_keys(qa).max_chars == qa.max_mention_chars == 160
+    crf = copied_crf()
+    assert kind_for(crf).copy_keys(crf).max_chars == max(f.max_length for f in crf.fields if f.copied)

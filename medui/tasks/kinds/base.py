@@ -27,6 +27,8 @@ class CopyKeys:
 
     strings: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
+    max_chars: int = 0  # a copied value ends at the first word boundary past this many characters (0: none)
+    max_items: int = 0  # a list ends after this many copied values (0: no bound but the source's repeats)
 
     def __bool__(self) -> bool:
         return bool(self.strings or self.lists)

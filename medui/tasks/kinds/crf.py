@@ -51,7 +51,8 @@ class CrfKind(Kind):
         return CopyKeys(
             strings=tuple(f'"{item.name}":"' for item in copied if item.type == "string"),
             lists=tuple(f'"{item.name}":[' for item in copied if item.type == "list"),
-        )
+            max_chars=max((item.max_length for item in copied), default=0),
+        )  # a list's number of items is its schema's maxItems
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         fields = record.get("fields", {})

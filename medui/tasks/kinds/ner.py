@@ -89,7 +89,7 @@ class NerKind(Kind):
         return record["text"]
 
     def copy_keys(self, spec: TaskSpec) -> CopyKeys:
-        return CopyKeys(strings=('"text":"',))
+        return CopyKeys(strings=('"text":"',), max_chars=spec.max_mention_chars, max_items=spec.max_items)
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         ents = sorted(record.get("entities", []), key=lambda e: (e["start"], e["end"]))

@@ -47,7 +47,9 @@ class QaKind(Kind):
 
     def copy_keys(self, spec: TaskSpec) -> CopyKeys:
         """An extractive answer is copied from the context; a letter is not."""
-        return CopyKeys(strings=('"answer":"',)) if spec.answer_format == "extractive" else CopyKeys()
+        if spec.answer_format != "extractive":
+            return CopyKeys()
+        return CopyKeys(strings=('"answer":"',), max_chars=spec.max_mention_chars)
 
     def copy_source(self, spec: TaskSpec, record: dict) -> str | None:
         return record.get("context") if self.copy_keys(spec) else None

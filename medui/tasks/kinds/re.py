@@ -89,7 +89,7 @@ class ReKind(Kind):
         return record["text"]
 
     def copy_keys(self, spec: TaskSpec) -> CopyKeys:
-        return CopyKeys(strings=('"text":"',))
+        return CopyKeys(strings=('"text":"',), max_chars=spec.max_mention_chars, max_items=spec.max_items)
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         entities, renamed = _numbered(record.get("entities", []))

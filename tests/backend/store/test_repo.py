@@ -53,7 +53,7 @@ def test_qa_documents_show_the_question():
 
 def test_save_run_keeps_versions_and_parameters(session):
     run = _run(session, split="test", parameters={"batch_size": 4}, metrics={"f1": 0.5}, seconds=1.5)
-    assert run.id and run.spec_version == 1 and run.prompt_version == "ner.v1"
+    assert run.id and run.spec_version == get_spec(NER_TASK).version and run.prompt_version == "ner.v1"
     assert run.parameters == {"batch_size": 4} and run.metrics["f1"] == 0.5 and run.started_at.tzinfo
 
 
