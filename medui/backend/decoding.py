@@ -40,6 +40,11 @@ class Generation:
     seconds: float = 0.0
     prompt_tokens: int = 0
     steps: int = 0  # forward passes that produced this output
+    counted_tokens: int | None = None  # output tokens as a server counted them (no token ids there)
+
+    @property
+    def output_tokens(self) -> int:
+        return len(self.token_ids) if self.counted_tokens is None else self.counted_tokens
 
     @property
     def confidence(self) -> float | None:

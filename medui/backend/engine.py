@@ -101,9 +101,7 @@ class Engine:
             batch = order[b : b + self.batch_size]
             prompts = [self.prompt_for(units[u][1]) for u in batch]
             sources = [self.copy_source(units[u][1]) for u in batch]
-            gens = decoding.generate(
-                self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text, self.prefix, sources
-            )
+            gens = self.generate(prompts, sources, on_text)
             for u, prompt, gen in zip(batch, prompts, gens, strict=True):
                 outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch))
             if progress:
@@ -113,12 +111,24 @@ class Engine:
             by_record.setdefault(i, []).append(outputs[u])
         return [self._merge(records[i], by_record[i]) for i in range(len(records))]
 
+    def generate(
+        self, prompts: list[str], sources: list[str | None], on_text: Callable[[int, str], None] | None
+    ) -> list[decoding.Generation]:
+        """One batch of prompts through the decoder (another engine, e.g. a server's, overrides this)."""
+        return decoding.generate(
+            self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text, self.prefix, sources
+        )
+
+    def input_tokens(self, text: str) -> int:
+        """How many tokens a record's text takes in the prompt (for the sentence windows of long texts)."""
+        return len(self.lm.tokenizer(text, add_special_tokens=False)["input_ids"])
+
     def _windows(self, record: dict) -> list[dict]:
         """The record itself, or sentence windows of its text (with their offset) when it is too long."""
         if self.spec.family not in SPAN_FAMILIES:
             return [record]
         text = record["text"]
-        n_tokens = len(self.lm.tokenizer(text, add_special_tokens=False)["input_ids"])
+        n_tokens = self.input_tokens(text)
         if n_tokens <= self.max_input_tokens:
             return [record]
         max_chars = max(200, int(len(text) * self.max_input_tokens / n_tokens * 0.9))
@@ -141,7 +151,7 @@ class Engine:
             doc_hash=doc_hash(record),
             latency=sum(p[3] for p in parts),
             prompt_tokens=sum(g.prompt_tokens for g in gens),
-            output_tokens=sum(len(g.token_ids) for g in gens),
+            output_tokens=sum(g.output_tokens for g in gens),
             confidence=confidence,
         )
 
