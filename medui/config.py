@@ -1,4 +1,4 @@
-"""Settings (environment prefix MEDUI_): database URL, data and model folders, device, dtype.
+"""Settings (environment prefix MEDUI_): database URL, data and model folders, device, dtype, serving engine.
 
 Allowed folders: the app loads model folders only from `model_dirs` (its home, the models cache, the configured
 default model, MEDUI_ALLOWED_DIRS), and exports are written only inside `export_dirs` (its home, the current
@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""  # more names the app answers to (Host header), separated by commas
     session_hours: float = 12.0  # a login lasts this long
     max_loaded_models: int = 3  # loading one more evicts the least recently used
+    openai_base_url: str | None = None  # an OpenAI-compatible server for openai:NAME models (.../v1)
+    openai_concurrency: int = 8  # requests in flight to it, per model
+    openai_timeout: float = 120.0  # seconds to wait for one answer
+    openai_retries: int = 4  # more attempts after a connection error, 429 or 5xx (exponential back-off)
 
     @property
     def db_url(self) -> str:

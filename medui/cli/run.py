@@ -17,9 +17,21 @@ from medui.tasks.spec import TaskSpec
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=None, help="bundled name, model folder, cached hub id or adapter name")
+    p.add_argument(
+        "--model", default=None,
+        help="bundled name, model folder, cached hub id, adapter name, or openai:NAME (a server's model)",
+    )  # fmt: skip
     p.add_argument("--device", default=None, help="auto (default), cpu or cuda")
     p.add_argument("--dtype", default=None, help="auto (default), float32, bfloat16 or float16")
+    _base_url_arg(p)
+
+
+def _base_url_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--base-url", default=None,
+        help="the OpenAI-compatible server of openai:NAME models, e.g. http://host:8000/v1 "
+        "(default: MEDUI_OPENAI_BASE_URL; the API key comes from MEDUI_OPENAI_API_KEY)",
+    )  # fmt: skip
 
 
 def _strategy_args(p: argparse.ArgumentParser, default: str = "few-shot+cd") -> None:
@@ -70,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--device", default=None)
     p.add_argument("--dtype", default=None)
+    _base_url_arg(p)
     p.add_argument("--out", required=True)
     p.add_argument(
         "--save", action="store_true",
@@ -83,7 +96,7 @@ def _engine(args: argparse.Namespace, spec: TaskSpec):
 
     return runner.build_engine(
         args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
-        device=args.device, dtype=args.dtype,
+        device=args.device, dtype=args.dtype, base_url=args.base_url,
     )  # fmt: skip
 
 
@@ -139,7 +152,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     records = load_eval_records(spec, split, args.limit)
     if not records:
         raise InputError(f"task {spec.id}: the split has no records")
-    result = runner.evaluate(_engine(args, spec), records)
+    engine = _engine(args, spec)
+    result = runner.evaluate(engine, records)
     if args.save:
         parameters = {
             "limit": args.limit,
@@ -147,6 +161,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "device": args.device,
             "dtype": args.dtype,
         }
+        if engine.lm.device == "server":
+            parameters["base_url"] = engine.lm.shown_url
         run = runner.save_eval(result, spec, split, records=records, parameters=parameters)
         result.metrics["run_id"] = run.id
     if args.out:
@@ -195,7 +211,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     table = run_study(
         expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,
         shots=args.shots, seed=args.seed, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
-        store=args.save,
+        base_url=args.base_url, store=args.save,
     )  # fmt: skip
     print(table.to_markdown())
     return 0

@@ -52,5 +52,15 @@ def cmd_models(args: argparse.Namespace) -> int:
     with contextlib.suppress(StoreError):  # no database: the listing still works
         jobs.sweep()  # an adapter left by a job whose worker died is removed before it could be listed
     rows = models.list_variants()
+    from medui.backend.serving import listed_models
+
+    served, error = listed_models()  # the models of MEDUI_OPENAI_BASE_URL, when one is configured
+    rows += [
+        {"name": n, "kind": "server", "description": "", "converted": True, "default": False} for n in served
+    ]
+    if error:
+        rows.append(
+            {"name": "openai:?", "kind": "server", "description": error, "converted": False, "default": False}
+        )
     human = "\n".join(f"{r['name']:<28} {r['kind']:<8} {r.get('description', '')}" for r in rows)
     return emit(args, rows, human)

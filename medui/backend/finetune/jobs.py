@@ -120,6 +120,12 @@ def check_weights(variant: models.Variant) -> None:
     """Refuse a base whose folder has no weights or a damaged safetensors file (headers only: fast)."""
     from safetensors import safe_open
 
+    if variant.kind == "server":
+        raise models.ModelError(
+            f"cannot train {variant.name}: it is a server's model; train a local model (its adapter can then "
+            "be served: medui export-adapter)",
+            f"impossibile addestrare {variant.name}: è il modello di un server; addestra un modello locale",
+        )
     base = variant.base if variant.kind == "adapter" else variant
     if base is None or base.path is None:
         return  # a bundled model not converted yet: its conversion checks it

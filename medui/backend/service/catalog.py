@@ -1,4 +1,5 @@
-"""The model variants the app shows (bundled, local, adapters with lineage and scores), and loading them."""
+"""The model variants the app shows (bundled, local, adapters with lineage and scores, the configured server's
+models), and loading them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from medui.backend import models
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, default_model
 from medui.backend.service.running import drop_engines
 from medui.backend.service.training import before_after
+from medui.backend.serving import ServingError
 from medui.backend.store.db import session_scope
 
 
@@ -30,7 +32,9 @@ def _human(n: float | None, unit: str = "B") -> str:
 
 
 def loaded_info(lm: models.LoadedModel) -> dict:
-    """Parameters and memory of a loaded model."""
+    """Parameters and memory of a loaded model (a served model: only where it runs)."""
+    if lm.device == "server":
+        return {"device": f"server {lm.shown_url}", "dtype": lm.dtype}
     params = list(lm.model.parameters())
     return {
         "parameters": sum(p.numel() for p in params),
@@ -63,17 +67,34 @@ def _registered() -> dict[str, dict]:
 
 
 def model_rows() -> list[dict]:
-    """Every variant: kind, size on disk, whether and where it is loaded, and for adapters lineage and scores."""
+    """Every variant: kind, size on disk, whether and where it is loaded, and for adapters lineage and scores;
+    then the models of the configured server (MEDUI_OPENAI_BASE_URL), or a row saying it cannot be reached."""
     from medui.backend.finetune.jobs import sweep
+    from medui.backend.serving import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not list it
     loaded = {lm.name: lm for lm in models.loaded()}
     registered = _registered()
     names = [v["name"] for v in models.list_variants()]
+    served, error = listed_models()
     rows = []
-    for name in dict.fromkeys([default_model(), *names, *registered, *loaded]):
+    for name in dict.fromkeys([default_model(), *names, *registered, *loaded, *served]):
         rows.append(model_row(name, loaded.get(name), registered.get(name, {})))
+    if error:
+        rows.append(server_error_row(error))
     return rows
+
+
+def server_error_row(error: str) -> dict:
+    """The row of a configured server that does not answer (its kind says why)."""
+    return {**model_row("openai:?", None, {}), "kind": error, "description": error}
+
+
+def _server_url() -> str:
+    from medui.backend.serving import shown_url
+    from medui.config import get_settings
+
+    return shown_url(get_settings().openai_base_url or "")
 
 
 def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dict:
@@ -84,6 +105,8 @@ def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dic
     except models.ModelError as exc:
         kind = f"non disponibile ({exc.italian})"
     info = loaded_info(lm) if lm is not None else {}
+    if kind == "server":  # where it runs, whether or not a run has connected to it
+        listed, info = {"params": "-"}, {"device": f"server {_server_url()}", "dtype": "-"}
     lineage = registered.get("lineage") or {}
     return {
         "name": name, "kind": kind, "default": name == default_model(),
@@ -118,8 +141,10 @@ def load_model(name: str, username: str | None = None) -> dict:
     with MODEL_LOCK:
         try:
             lm = models.load(checked_model(name))
-        except models.ModelError as exc:
-            raise models.ModelError(exc.italian) from None  # the app speaks Italian
+            if lm.device == "server":
+                lm.check()  # the server answers and serves this model
+        except (models.ModelError, ServingError) as exc:
+            raise type(exc)(exc.italian) from None  # the app speaks Italian
     return model_row(lm.name, lm, _registered().get(lm.name, {}))
 
 

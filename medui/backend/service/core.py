@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
 
 MODEL_LOCK = threading.RLock()  # one model computation at a time in this process: pages, API, evaluation jobs
+
+
+def lock_for(engine):
+    """MODEL_LOCK for an engine on a model loaded here; None for a served model (its server bounds the work)."""
+    return None if engine.lm.device == "server" else MODEL_LOCK
+
+
+def holding_lock_for(engine):
+    """A context holding `lock_for(engine)`, when there is one."""
+    return lock_for(engine) or contextlib.nullcontext()
 
 
 # who ------------------------------------------------------------------------------------------------------
@@ -89,14 +100,16 @@ def default_model() -> str:
 
 
 def model_choices() -> list[str]:
-    """Model names for dropdowns: the default first, then bundled models, adapters and loaded models."""
+    """Model names for dropdowns: the default first, then bundled models, adapters, loaded and served models."""
     from medui.backend.finetune.jobs import sweep
+    from medui.backend.serving import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not offer it
     names = [
         default_model(),
         *(v["name"] for v in models.list_variants()),
         *(m.name for m in models.loaded()),
+        *listed_models()[0],
     ]
     return list(dict.fromkeys(names))
 

@@ -1,7 +1,8 @@
 """Dataset evaluations as background jobs, stored runs record by record, two runs compared, the study table.
 
 An evaluation is a run row (status "running", its progress in `done`/`total`) and a thread of the server
-process that predicts the split in batches (holding MODEL_LOCK one batch at a time, so that page runs interleave)
+process that predicts the split in batches (holding MODEL_LOCK one batch at a time, so that page runs interleave;
+a served model's batches need no lock)
 and stores every prediction at the end. Closing the browser tab loses nothing; a server that stops mid-run
 leaves the run marked failed the next time runs are listed.
 """
@@ -16,7 +17,7 @@ from medui.backend import runner
 from medui.backend.evaluation import load_eval_records
 from medui.backend.inputs import InputError
 from medui.backend.processes import pid_alive
-from medui.backend.service.core import MODEL_LOCK, allowed, identity
+from medui.backend.service.core import allowed, identity, lock_for
 from medui.backend.service.running import engine_for, model_and_adapter
 from medui.backend.store.db import session_scope
 from medui.tasks.registry import all_specs, get_spec
@@ -66,7 +67,7 @@ def _evaluate(run_id: int, engine, records: list[dict]) -> None:
     """The thread: predict in batches, record progress, then store predictions and metrics (or the error)."""
     try:
         progress = functools.partial(_set_progress, run_id)
-        result = runner.evaluate(engine, records, progress, lock=MODEL_LOCK)
+        result = runner.evaluate(engine, records, progress, lock=lock_for(engine))
         _finish(run_id, result, records)
     except Exception as exc:  # stored on the run: the page shows it
         _fail(run_id, f"{type(exc).__name__}: {exc}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from medui.backend import auth, models, runner
 from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
-from medui.backend.service.core import MODEL_LOCK, allowed, checked_model
+from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope
 from medui.tasks.records import doc_hash
 from medui.tasks.registry import get_spec
@@ -129,7 +129,7 @@ def _predict_streaming(engine: Engine, record: dict) -> Iterator[tuple[str, Pred
 
     def work() -> None:
         try:
-            with MODEL_LOCK:
+            with holding_lock_for(engine):  # a served model's runs need no lock here
                 found = runner.predict(
                     engine, [record], on_text=lambda _unit, text: updates.put(("text", text))
                 )

@@ -1,0 +1,384 @@
+"""Inference through an OpenAI-compatible server (vLLM, llama.cpp, ...): the variants `openai:NAME` and
+`openai-chat:NAME`, and an engine with the interface of the local one, so that the runner, the CLI, the study
+and the app use a server the way they use a model loaded here.
+
+NAME is the server's model name (what its /v1/models lists: a base model, or for vLLM a LoRA module given with
+--lora-modules). The server is --base-url or MEDUI_OPENAI_BASE_URL, e.g. http://127.0.0.1:8000/v1; the API key,
+when the server wants one, is read from MEDUI_OPENAI_API_KEY when a model connects and is never stored or shown.
+
+- `openai:NAME` posts to /v1/completions: the prompt goes as it is, the same text as a local run's (few-shot text
+  ending at "Risposta:", written for base models such as Gemma-3-270M), so a served run and a local run of a
+  model are comparable and store the same prompt hash. This is the default because medui's prompts are plain text.
+- `openai-chat:NAME` posts the prompt as the one user message to /v1/chat/completions, for instruction-tuned
+  models that need their chat template; the server then wraps the text, so the model sees more than the prompt.
+- Constrained decoding (cd, few-shot+cd) sends the task's JSON schema as structured output:
+  `response_format: {"type": "json_schema", "json_schema": {"name", "schema", "strict": true}}` (OpenAI, vLLM),
+  and on /v1/completions the schema again as `json_schema` (what llama.cpp's server reads there). The server
+  constrains to the schema only (the local copy constraint is not sent); mentions are aligned to the input
+  afterwards as for every run. A server that ignores the schema (text after the JSON object, or no object) ends
+  the run with a ServingError rather than storing unconstrained output as a cd run.
+- Free decoding stops at the first newline, as a local run stops at the end of the answer line.
+- Confidence: the geometric mean of the returned tokens' probabilities (log-probabilities are requested), else None.
+- At most `concurrency` requests (MEDUI_OPENAI_CONCURRENCY, 8) are in flight to a server model, over all engines;
+  one answer may take MEDUI_OPENAI_TIMEOUT seconds; connection errors, 429 and 5xx are retried
+  MEDUI_OPENAI_RETRIES times with exponential back-off. A server that is down or refuses a request (or the
+  schema) raises ServingError, one line: a run that fails stores nothing.
+- Texts longer than the input budget are cut into sentence windows as in local runs, counting 3 characters a
+  token (no tokenizer here: windows may differ from a local run's on long texts).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from medui.backend import gold
+from medui.backend.decoding import Generation
+from medui.backend.engine import Engine
+from medui.backend.models import SERVER_PREFIXES, ModelError, Variant
+from medui.backend.strategy import Strategy
+from medui.config import get_settings
+from medui.errors import MeduiError
+from medui.tasks.kinds import kind_for
+from medui.tasks.spec import TaskSpec
+
+CHARS_PER_TOKEN = 3
+MAX_RETRY_AFTER_S = 30.0
+LISTING_TTL_S = 30.0
+FINISH = {"stop": "eos", "length": "length"}
+
+
+class ServingError(MeduiError, RuntimeError):
+    """A server that cannot be reached, refuses a request or ignores the schema; `italian`: for the app."""
+
+    def __init__(self, message: str, italian: str | None = None):
+        super().__init__(message, italian=italian)
+
+
+def shown_url(url: str) -> str:
+    """A URL without the user and password it may carry (for messages and stored parameters)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _base_url(base_url: str | None) -> str:
+    url = (base_url or get_settings().openai_base_url or "").strip().rstrip("/")
+    if not url:
+        raise ModelError(
+            "an openai: model needs a server: pass --base-url or set MEDUI_OPENAI_BASE_URL (e.g. http://host:8000/v1)",
+            "un modello openai: richiede un server: imposta MEDUI_OPENAI_BASE_URL (es. http://host:8000/v1)",
+        )
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        shown = shown_url(url)
+        raise ModelError(f"not an http(s) server URL: {shown!r}", f"URL del server non valido: {shown!r}")
+    return url
+
+
+def _api_key() -> str | None:
+    import os
+
+    return os.environ.get("MEDUI_OPENAI_API_KEY") or None
+
+
+@dataclass(eq=False)
+class ServerModel:
+    """A model served by an OpenAI-compatible server: what the engine posts to, with its bound and retries."""
+
+    name: str  # openai:NAME or openai-chat:NAME
+    served: str  # NAME, the server's model name
+    chat: bool
+    base_url: str
+    concurrency: int = 8
+    timeout: float = 120.0
+    retries: int = 4
+    backoff: float = 0.5  # seconds before the first retry, doubled each time
+    device: str = "server"
+    dtype: str = "-"
+    caches: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.slots = threading.BoundedSemaphore(max(1, self.concurrency))
+        self.variant = Variant(self.name, "server", None)
+        headers = {"Authorization": f"Bearer {key}"} if (key := _api_key()) else {}
+        timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
+
+    def __repr__(self) -> str:  # never the headers (the API key)
+        return f"ServerModel({self.name!r}, {self.shown_url!r})"
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.shown_url}"
+
+    @property
+    def shown_url(self) -> str:
+        return shown_url(self.base_url)
+
+    @property
+    def path(self) -> str:
+        return "/chat/completions" if self.chat else "/completions"
+
+    def request(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> dict:
+        """The request body for one prompt: greedy, log-probabilities, the schema as structured output."""
+        body: dict = {"model": self.served, "max_tokens": max_tokens, "temperature": 0.0}
+        if self.chat:
+            body.update(messages=[{"role": "user", "content": prompt}], logprobs=True)
+        else:
+            body.update(prompt=prompt, logprobs=1)
+        if schema is None:
+            body["stop"] = ["\n"]
+        else:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            }
+            if not self.chat:
+                body["json_schema"] = schema  # llama.cpp's server reads the schema of a completion here
+        return body
+
+    def complete(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> Generation:
+        """One prompt through the server (waiting for a free slot): its text, log-probabilities and counts."""
+        with self.slots:
+            data = self.send("POST", self.path, self.request(prompt, schema, max_tokens, schema_name))
+        text, finish, logprobs, usage = _read_answer(data, self.chat, self.shown_url)
+        if schema is not None:
+            _check_schema_followed(text, finish, self.shown_url)
+        return Generation(
+            text=text,
+            logprobs=logprobs,
+            stopped="schema" if schema is not None and finish == "stop" else FINISH.get(finish, "length"),
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            counted_tokens=int(usage.get("completion_tokens") or len(logprobs)),
+        )
+
+    def send(self, method: str, path: str, body: dict | None = None) -> dict:
+        """A request with retries and exponential back-off on connection errors, 429 and 5xx; its JSON answer."""
+        failure, wait = "", self.backoff
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(wait)
+                wait *= 2
+            try:
+                response = self.client.request(method, path, json=body)
+            except httpx.ConnectTimeout as exc:
+                failure = f"connection timed out ({type(exc).__name__})"
+                continue
+            except httpx.TimeoutException:
+                raise ServingError(
+                    f"the server {self.shown_url} did not answer within {self.timeout:g} s "
+                    "(MEDUI_OPENAI_TIMEOUT)",
+                    f"il server {self.shown_url} non ha risposto entro {self.timeout:g} s",
+                ) from None
+            except httpx.TransportError as exc:
+                failure = f"{type(exc).__name__}: {_first_line(str(exc))}"
+                continue
+            if response.status_code == 429 or response.status_code >= 500:
+                failure = f"HTTP {response.status_code}"
+                wait = max(wait, min(_retry_after(response), MAX_RETRY_AFTER_S))
+                continue
+            if response.status_code >= 400:
+                raise _refused(response, self, body)
+            try:
+                return response.json()
+            except ValueError:
+                raise ServingError(f"the server {self.shown_url} answered {path} with no JSON") from None
+        tries = f"{self.retries + 1} attempt{'s' if self.retries else ''}"
+        raise ServingError(
+            f"cannot reach the server {self.shown_url} ({failure}, {tries}): is it running?",
+            f"impossibile raggiungere il server {self.shown_url} ({failure}, {tries}): è avviato?",
+        )
+
+    def models(self) -> list[str]:
+        """The model names the server lists (/v1/models)."""
+        data = self.send("GET", "/models")
+        try:
+            return [str(m["id"]) for m in data["data"]]
+        except (KeyError, TypeError) as exc:
+            raise ServingError(f"the server {self.shown_url} answered /models with no model list") from exc
+
+    def check(self) -> None:
+        """Fail unless the server lists this model."""
+        names = self.models()
+        if self.served not in names:
+            raise ServingError(
+                f"the server {self.shown_url} has no model {self.served!r} (it serves: {', '.join(names)})",
+                f"il server {self.shown_url} non ha il modello {self.served!r} (serve: {', '.join(names)})",
+            )
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:200]
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds a 429 or 503 asks to wait (Retry-After), 0 when it says none."""
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return 0.0
+
+
+def _refused(response: httpx.Response, server: ServerModel, body: dict | None) -> ServingError:
+    """The one-line error of a request the server refused (4xx other than 429)."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = response.text
+    detail = data.get("error", data.get("detail", data)) if isinstance(data, dict) else data
+    if isinstance(detail, dict):
+        detail = detail.get("message", detail)
+    detail = _first_line(detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False))
+    status, url = response.status_code, server.shown_url
+    if status in (401, 403):
+        return ServingError(
+            f"the server {url} refused the request ({status}): check MEDUI_OPENAI_API_KEY",
+            f"il server {url} ha rifiutato la richiesta ({status}): controlla MEDUI_OPENAI_API_KEY",
+        )
+    if status == 404:
+        return ServingError(
+            f"the server {url} has no {server.path} for model {server.served!r} ({detail}); "
+            "does the base URL end in /v1, and is the model served?",
+            f"il server {url} non ha {server.path} per il modello {server.served!r}: l'URL finisce in /v1?",
+        )
+    schema = bool(body and "response_format" in body)
+    what = " (with a JSON schema: does it support structured output?)" if schema else ""
+    return ServingError(
+        f"the server {url} refused the request{what}: {status} {detail}",
+        f"il server {url} ha rifiutato la richiesta{what and ' (con uno schema JSON)'}: {status} {detail}",
+    )
+
+
+def _read_answer(data: dict, chat: bool, url: str) -> tuple[str, str, list[float], dict]:
+    """(text, finish reason, log-probabilities, usage) of a completion or chat completion."""
+    try:
+        choice = data["choices"][0]
+        text = (choice["message"]["content"] if chat else choice["text"]) or ""
+        found = choice.get("logprobs") or {}
+        if chat:
+            values = [t.get("logprob") for t in found.get("content") or []]
+        else:
+            values = found.get("token_logprobs") or []
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise ServingError(f"the server {url} gave an answer that is not an OpenAI completion") from exc
+    logprobs = [float(v) for v in values if isinstance(v, int | float) and not math.isnan(v)]
+    return str(text), str(choice.get("finish_reason") or ""), logprobs, data.get("usage") or {}
+
+
+def _check_schema_followed(text: str, finish: str, url: str) -> None:
+    """Under a schema the output is one JSON object, nothing after it (or a cut one, at the token limit)."""
+    stripped = text.lstrip()
+    try:
+        _, end = json.JSONDecoder().raw_decode(stripped)
+        followed = stripped.startswith("{") and not stripped[end:].strip()
+    except ValueError:
+        followed = stripped.startswith("{") and finish == "length"
+    if not followed:
+        raise ServingError(
+            f"the server {url} ignored the JSON schema (its output is not one JSON object: "
+            f"{_first_line(text)[:60]!r}); use a server with structured output (vLLM, llama.cpp's llama-server) "
+            "or a strategy without cd",
+            f"il server {url} ha ignorato lo schema JSON: usa un server con output strutturato o una strategia "
+            "senza cd",
+        )
+
+
+_SERVERS: dict[tuple, ServerModel] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+def connect(name: str, base_url: str | None = None) -> ServerModel:
+    """The server model of a name `openai:NAME` / `openai-chat:NAME` (one per name and server; no request yet)."""
+    prefix = next((p for p in SERVER_PREFIXES if name.startswith(p)), None)
+    served = name[len(prefix) :].strip() if prefix else ""
+    if not served:
+        raise ModelError(f"not a served model name: {name!r} (use openai:NAME)")
+    s, url = get_settings(), _base_url(base_url)
+    key = (name, url, s.openai_concurrency, s.openai_timeout, s.openai_retries, _api_key())
+    with _SERVERS_LOCK:
+        if key not in _SERVERS:
+            _SERVERS[key] = ServerModel(
+                name, served, prefix == "openai-chat:", url, concurrency=s.openai_concurrency,
+                timeout=s.openai_timeout, retries=s.openai_retries,
+            )  # fmt: skip
+        return _SERVERS[key]
+
+
+_LISTED: dict[str, tuple[float, list[str], str | None]] = {}
+
+
+def listed_models(timeout: float = 3.0) -> tuple[list[str], str | None]:
+    """`openai:NAME` of every model the configured server lists, and the error when it cannot be asked.
+
+    For the app's model lists: asked at most every 30 s, one attempt, a short timeout; ([], None) without a server.
+    """
+    url = (get_settings().openai_base_url or "").strip().rstrip("/")
+    if not url:
+        return [], None
+    now = time.monotonic()
+    cached = _LISTED.get(url)
+    if cached and now - cached[0] < LISTING_TTL_S:
+        return cached[1], cached[2]
+    probe = ServerModel("openai:?", "?", False, _base_url(url), timeout=timeout, retries=0)
+    try:
+        names, error = [f"openai:{n}" for n in probe.models()], None
+    except ServingError as exc:
+        names, error = [], exc.italian
+    finally:
+        probe.client.close()
+    _LISTED[url] = (now, names, error)
+    return names, error
+
+
+class ServingEngine(Engine):
+    """The Engine of a served model: same prompts, windows and post-processing, generation by the server."""
+
+    def __init__(
+        self,
+        lm: ServerModel,
+        spec: TaskSpec,
+        strategy: Strategy,
+        seed: int = 0,
+        batch_size: int | None = None,
+        max_input_tokens: int = 1024,
+    ):
+        self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
+        self.kind = kind_for(spec)
+        self.batch_size = batch_size or 4 * lm.concurrency
+        self.max_input_tokens = max_input_tokens
+        self.pool = gold.fewshot_pool(spec) if strategy.shots else []
+        self.constraint = None
+        self.schema = self.kind.output_model(spec).model_json_schema() if strategy.constrained else None
+
+    def input_tokens(self, text: str) -> int:
+        return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+    def generate(self, prompts, sources, on_text) -> list[Generation]:
+        """The batch's prompts sent concurrently (at most the server model's bound in flight), in order."""
+        start = time.perf_counter()
+        done: dict[int, Generation] = {}
+        with ThreadPoolExecutor(max_workers=min(len(prompts), self.lm.concurrency) or 1) as pool:
+            futures = {
+                pool.submit(self.lm.complete, p, self.schema, self.spec.max_new_tokens, self.spec.id): i
+                for i, p in enumerate(prompts)
+            }
+            try:
+                for future in as_completed(futures):
+                    done[futures[future]] = gen = future.result()
+                    if on_text is not None:
+                        on_text(futures[future], gen.text)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        seconds = time.perf_counter() - start
+        for gen in done.values():
+            gen.seconds = seconds  # as a local batch: the engine shares it among the batch's records
+        return [done[i] for i in range(len(prompts))]
