@@ -1,9 +1,10 @@
-"""`medui tasks` and `medui models`: what can be run."""
+"""`medui tasks`, `medui models` (what can be run) and `medui export-adapter` (an adapter for a server)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 
 from medui.backend import gold
 from medui.cli.output import emit
@@ -19,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="list the model variants")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
+    p = sub.add_parser(
+        "export-adapter", help="write an adapter as a PEFT folder that vLLM loads (--lora-modules)"
+    )
+    p.add_argument("name", help="adapter name (medui models) or adapter folder")
+    p.add_argument("--out", required=True, help="the folder to write (new or empty)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_export_adapter)
 
 
 def task_summary(spec: TaskSpec) -> dict:
@@ -64,3 +72,18 @@ def cmd_models(args: argparse.Namespace) -> int:
         )
     human = "\n".join(f"{r['name']:<28} {r['kind']:<8} {r.get('description', '')}" for r in rows)
     return emit(args, rows, human)
+
+
+def cmd_export_adapter(args: argparse.Namespace) -> int:
+    from medui.backend.finetune.export import export_adapter
+
+    out = export_adapter(args.name, args.out)
+    config = json.loads((out / "adapter_config.json").read_text(encoding="utf-8"))
+    base = config["base_model_name_or_path"]
+    result = {"adapter": args.name, "out": str(out), "base_model_name_or_path": base}
+    human = (
+        f"{out}: PEFT adapter of {base}\n"
+        f"serve it: vllm serve {base} --enable-lora --lora-modules {out.name}={out}\n"
+        f"run it:   medui run --model openai:{out.name} --base-url http://HOST:8000/v1 ..."
+    )
+    return emit(args, result, human)
