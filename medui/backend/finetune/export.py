@@ -71,6 +71,8 @@ def _checked_config(folder: Path) -> dict:
             f"{folder}: the adapter also saves whole modules ({', '.join(config['modules_to_save'])}), "
             "which vLLM cannot load"
         )
+    if config.get("use_dora") or config.get("bias", "none") != "none":
+        raise InputError(f"{folder}: a DoRA adapter or one with trained biases, which vLLM cannot load")
     if not (folder / WEIGHTS).exists():
         raise InputError(f"{folder}: no {WEIGHTS} (servers load safetensors adapters)")
     return config

@@ -1,0 +1,175 @@
+"""A local stand-in for an OpenAI-compatible server (http.server in a thread) that checks the shape of every
+request and answers schema-valid JSON built from the request's schema, copying a word of the input."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOGPROBS = [-0.1, -0.2, -0.3]
+
+
+@dataclass
+class Stub:
+    """What the stub answers; what it saw (requests, headers, most requests in flight at once)."""
+
+    models: list[str] = field(default_factory=lambda: ["stub-model"])
+    delay: float = 0.0
+    failures: list[int] = field(default_factory=list)  # statuses answered first, one per request
+    refuse_after: int | None = None  # answer 400 to generation requests after this many
+    refuse_schema: bool = False  # 400 to any request with a response_format
+    ignore_schema: bool = False  # free text after the JSON object
+    logprobs: bool = True
+    requests: list[dict] = field(default_factory=list)
+    headers: list[dict] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def generations(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] != "/v1/models"]
+
+
+def example(schema: dict, root: dict, word: str):
+    """A value that fits a (medui task) JSON schema, its strings the given word."""
+    if "$ref" in schema:
+        return example(root["$defs"][schema["$ref"].rsplit("/", 1)[-1]], root, word)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
+            return example(options[0], root, word)
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: example(props[k], root, word) for k in schema.get("required", list(props))}
+    if kind == "array":
+        return [example(schema.get("items", {}), root, word)] if schema.get("maxItems", 1) else []
+    if kind == "string":
+        return word[: schema.get("maxLength", len(word))]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return False
+    return None
+
+
+def input_word(prompt: str) -> str:
+    """The first word of 4+ letters of the last input line of a medui prompt ("Testo: ...")."""
+    lines = [line for line in prompt.splitlines() if line.startswith("Testo: ")]
+    words = re.findall(r"[A-Za-zÀ-ÿ]{4,}", lines[-1].removeprefix("Testo: ") if lines else prompt)
+    return words[0] if words else "testo"
+
+
+def check_shape(path: str, body: dict, stub: Stub) -> None:
+    """The request medui must send: the model, greedy, a token limit, log-probabilities, the schema."""
+    assert body["model"] in stub.models, body["model"]
+    assert body["temperature"] == 0.0 and isinstance(body["max_tokens"], int) and body["max_tokens"] > 0
+    chat = path == "/v1/chat/completions"
+    prompt = body["messages"][0]["content"] if chat else body["prompt"]
+    assert isinstance(prompt, str) and prompt.endswith("Risposta:"), prompt[-40:]
+    assert body["logprobs"] is True if chat else body["logprobs"] == 1
+    fmt = body.get("response_format")
+    if fmt is None:
+        assert body["stop"] == ["\n"] and "json_schema" not in body
+        return
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", fmt["json_schema"]["name"])
+    assert fmt["json_schema"]["schema"]["type"] == "object" and "stop" not in body
+    assert ("json_schema" not in body) if chat else body["json_schema"] == fmt["json_schema"]["schema"]
+
+
+def answer(path: str, body: dict, stub: Stub) -> dict:
+    chat = path == "/v1/chat/completions"
+    prompt = body["messages"][0]["content"] if chat else body["prompt"]
+    fmt = body.get("response_format")
+    schema = fmt["json_schema"]["schema"] if fmt else None
+    value = example(schema, schema, input_word(prompt)) if schema else {"entities": []}
+    text = " " + json.dumps(value, ensure_ascii=False) + ("\nTesto: altro" if stub.ignore_schema else "")
+    logprobs = None
+    if stub.logprobs:
+        logprobs = (
+            {"content": [{"token": "x", "logprob": v} for v in LOGPROBS]}
+            if chat
+            else {"tokens": ["x"] * 3, "token_logprobs": LOGPROBS}
+        )
+    choice = {"index": 0, "finish_reason": "stop", "logprobs": logprobs}
+    choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
+    return {"choices": [choice], "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": 7}}
+
+
+def _handler(stub: Stub):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+        def _reply(self, status: int, data: dict, headers: dict | None = None) -> None:
+            raw = json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_GET(self) -> None:
+            stub.requests.append({"path": self.path})
+            if self.path != "/v1/models":
+                return self._reply(404, {"error": {"message": "no such route"}})
+            self._reply(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in stub.models]})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with stub.lock:
+                stub.requests.append({"path": self.path, "body": body})
+                stub.headers.append(dict(self.headers))
+                n = len(stub.generations())
+                stub.in_flight += 1
+                stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
+                failure = stub.failures.pop(0) if stub.failures else None
+            try:
+                time.sleep(stub.delay)
+                self._answer(body, n, failure)
+            finally:
+                with stub.lock:
+                    stub.in_flight -= 1
+
+        def _answer(self, body: dict, n: int, failure: int | None) -> None:
+            if failure is not None:
+                return self._reply(failure, {"error": {"message": f"busy ({failure})"}}, {"Retry-After": "0"})
+            if self.path not in ("/v1/completions", "/v1/chat/completions"):
+                return self._reply(404, {"error": {"message": "no such route"}})
+            if body.get("model") not in stub.models:
+                return self._reply(
+                    404, {"error": {"message": f"The model `{body.get('model')}` does not exist."}}
+                )
+            if (stub.refuse_after is not None and n > stub.refuse_after) or (
+                stub.refuse_schema and "response_format" in body
+            ):
+                return self._reply(
+                    400, {"error": {"message": "json_schema: unsupported keyword\nmore lines"}}
+                )
+            try:
+                check_shape(self.path, body, stub)
+            except (AssertionError, KeyError, TypeError) as exc:
+                return self._reply(422, {"detail": f"bad request shape: {exc!r}"})
+            self._reply(200, answer(self.path, body, stub))
+
+    return Handler
+
+
+def start(stub: Stub) -> tuple[ThreadingHTTPServer, Stub]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="openai-stub", daemon=True).start()
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    return server, stub
