@@ -1,0 +1,88 @@
+"""Against a real OpenAI-compatible server: MEDUI_TEST_OPENAI_URL (e.g. from scripts/ci/llama_server.sh).
+
+Skipped without it; with MEDUI_REQUIRE_OPENAI=1 a missing or silent server fails instead. The model is
+MEDUI_TEST_OPENAI_MODEL, else the first one the server lists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from sqlmodel import select
+
+from medui.backend import serving
+from medui.backend.store.db import session_scope
+from medui.backend.store.tables import Prediction, Run
+from medui.cli import main
+from medui.config import get_settings
+
+pytestmark = pytest.mark.openai
+TASK = "e3c_clinical_entities"
+
+
+@pytest.fixture
+def served(medui_home, monkeypatch) -> str:
+    """`openai:NAME` of the real server's model, with MEDUI_OPENAI_BASE_URL pointing at it."""
+    url = os.environ.get("MEDUI_TEST_OPENAI_URL", "").strip()
+    if not url:
+        if os.environ.get("MEDUI_REQUIRE_OPENAI") == "1":
+            pytest.fail("MEDUI_REQUIRE_OPENAI=1 but MEDUI_TEST_OPENAI_URL is not set")
+        pytest.skip("no real server: set MEDUI_TEST_OPENAI_URL (scripts/ci/llama_server.sh)")
+    monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", url)
+    get_settings.cache_clear()
+    serving._LISTED.clear()
+    name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or serving.connect("openai:?").models()[0]
+    return f"openai:{name}"
+
+
+def _runs(session) -> list[Run]:
+    return list(session.exec(select(Run)))
+
+
+def test_eval_save_on_three_records_and_the_app_run_on_the_real_server(served, capsys):
+    args = [
+        "eval",
+        "--task",
+        TASK,
+        "--model",
+        served,
+        "--strategy",
+        "few-shot",
+        "--limit",
+        "3",
+        "--save",
+        "--json",
+    ]
+    assert main(args) == 0, capsys.readouterr().err
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["n"] == 3 and metrics["model"] == served and metrics["output_tokens"] > 0
+    with session_scope() as session:
+        (run,) = _runs(session)
+        preds = list(session.exec(select(Prediction).where(Prediction.run_id == run.id)))
+        assert run.model == served and len(preds) == 3
+        assert all(p.prompt_hash and p.latency and p.latency > 0 for p in preds)
+
+    from medui.backend import service
+
+    assert served in service.model_choices()
+    result = service.run_task(TASK, served, "few-shot", "Paziente con febbre e tosse da tre giorni.")
+    assert result["model"] == served and result["result_id"] and "entities" in result
+
+
+def test_cd_on_the_real_server_is_constrained_or_refused_in_one_line_storing_nothing(served, capsys):
+    """A server with structured output answers schema-valid JSON; one without ends the run with one line."""
+    args = ["eval", "--task", TASK, "--model", served, "--strategy", "few-shot+cd", "--limit", "3", "--save"]
+    code = main(args)
+    err = capsys.readouterr().err.strip()
+    with session_scope() as session:
+        runs = _runs(session)
+        if code == 0:
+            (run,) = runs
+            preds = list(session.exec(select(Prediction).where(Prediction.run_id == run.id)))
+            assert len(preds) == 3
+            assert all(json.loads(p.raw_output) is not None for p in preds if not p.record.get("truncated"))
+        else:
+            assert code == 2 and err.startswith("medui: error:") and "schema" in err and "\n" not in err
+            assert runs == []
