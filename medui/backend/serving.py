@@ -34,7 +34,7 @@ import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -103,14 +103,15 @@ class ServerModel:
     backoff: float = 0.5  # seconds before the first retry, doubled each time
     device: str = "server"
     dtype: str = "-"
-    caches: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.slots = threading.BoundedSemaphore(max(1, self.concurrency))
         self.variant = Variant(self.name, "server", None)
         headers = {"Authorization": f"Bearer {key}"} if (key := _api_key()) else {}
+        parts = urlsplit(self.base_url)  # a user and password in the URL go as basic auth, never in a URL
+        auth = (parts.username or "", parts.password or "") if parts.username else None
         timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
-        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
+        self.client = httpx.Client(base_url=self.shown_url, timeout=timeout, headers=headers, auth=auth)
 
     def __repr__(self) -> str:  # never the headers (the API key)
         return f"ServerModel({self.name!r}, {self.shown_url!r})"

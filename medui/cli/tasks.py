@@ -8,6 +8,7 @@ import json
 
 from medui.backend import gold
 from medui.cli.output import emit
+from medui.config import get_settings
 from medui.tasks.registry import all_specs
 from medui.tasks.spec import TaskSpec
 
@@ -60,18 +61,24 @@ def cmd_models(args: argparse.Namespace) -> int:
     with contextlib.suppress(StoreError):  # no database: the listing still works
         jobs.sweep()  # an adapter left by a job whose worker died is removed before it could be listed
     rows = models.list_variants()
+    if get_settings().openai_base_url:  # and the models of the configured server
+        rows += _served_rows()
+    human = "\n".join(f"{r['name']:<28} {r['kind']:<8} {r.get('description', '')}" for r in rows)
+    return emit(args, rows, human)
+
+
+def _served_rows() -> list[dict]:
     from medui.backend.serving import listed_models
 
-    served, error = listed_models()  # the models of MEDUI_OPENAI_BASE_URL, when one is configured
-    rows += [
+    served, error = listed_models()
+    rows = [
         {"name": n, "kind": "server", "description": "", "converted": True, "default": False} for n in served
     ]
     if error:
         rows.append(
             {"name": "openai:?", "kind": "server", "description": error, "converted": False, "default": False}
         )
-    human = "\n".join(f"{r['name']:<28} {r['kind']:<8} {r.get('description', '')}" for r in rows)
-    return emit(args, rows, human)
+    return rows
 
 
 def cmd_export_adapter(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ class Stub:
     refuse_schema: bool = False  # 400 to any request with a response_format
     ignore_schema: bool = False  # free text after the JSON object
     logprobs: bool = True
+    api_key: str | None = None  # 401 to requests without it
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)
     in_flight: int = 0
@@ -144,6 +145,8 @@ def _handler(stub: Stub):
                     stub.in_flight -= 1
 
         def _answer(self, body: dict, n: int, failure: int | None) -> None:
+            if stub.api_key and self.headers.get("Authorization") != f"Bearer {stub.api_key}":
+                return self._reply(401, {"error": {"message": "invalid api key"}})
             if failure is not None:
                 return self._reply(failure, {"error": {"message": f"busy ({failure})"}}, {"Retry-After": "0"})
             if self.path not in ("/v1/completions", "/v1/chat/completions"):
@@ -167,9 +170,15 @@ def _handler(stub: Stub):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Quiet: a client that gave up (a timeout test) closes the socket before the answer is written."""
+
+
 def start(stub: Stub) -> tuple[ThreadingHTTPServer, Stub]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _handler(stub))
     threading.Thread(target=server.serve_forever, name="openai-stub", daemon=True).start()
     stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     return server, stub

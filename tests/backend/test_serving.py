@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import socket
@@ -155,6 +156,7 @@ def test_medui_run_and_eval_save_through_the_server(stub, capsys):
         preds = list(session.exec(select(Prediction).where(Prediction.run_id == run.id)))
     assert len(preds) == 3 and all(p.raw_output and p.prompt_hash and p.confidence for p in preds)
     assert "secret" not in json.dumps([run.parameters, run.metrics], default=str)
+    assert stub.headers[-1]["Authorization"] == "Basic " + base64.b64encode(b"user:secret").decode()
 
 
 def test_a_refused_schema_is_one_line_and_an_eval_save_that_fails_stores_nothing(stub, capsys):
@@ -178,6 +180,11 @@ def test_an_unknown_model_and_a_refused_key_say_so(stub, monkeypatch):
         runner.predict(_engine("cd", model="openai:other"), [_record()])
     with pytest.raises(ServingError, match=r"has no model 'other' \(it serves: stub-model\)"):
         serving.connect("openai:other").check()
+    stub.api_key = "the-right-key"
+    with pytest.raises(ServingError, match=r"refused the request \(401\): check MEDUI_OPENAI_API_KEY"):
+        runner.predict(_engine("cd"), [_record()])
+    monkeypatch.setenv("MEDUI_OPENAI_API_KEY", "the-right-key")
+    assert runner.predict(_engine("cd"), [_record()])[0].record["entities"]
 
 
 def test_the_api_key_is_sent_but_never_stored_or_printed(stub, monkeypatch, capsys):
@@ -251,3 +258,9 @@ def test_long_texts_are_cut_into_windows_whose_mentions_map_back(stub):
     assert len(stub.generations()) > 1
     starts = [m["start"] for m in pred.record["entities"]]
     assert starts and all(text[s : s + len("Paziente")] == "Paziente" for s in starts)
+
+
+def test_medui_models_lists_the_configured_servers_models(stub, capsys):
+    assert main(["models", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"name": MODEL, "kind": "server"}.items() <= next(r for r in rows if r["name"] == MODEL).items()
