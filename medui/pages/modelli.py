@@ -46,7 +46,11 @@ def adapter_detail(name: str | None) -> tuple[list[list], dict | None]:
 
 def build(demo: gr.Blocks) -> None:
     """Build the page and wire its events."""
-    common.header("Modelli", "Varianti dei modelli: incluse, cartelle locali e adattatori addestrati.")
+    common.header(
+        "Modelli",
+        "Varianti dei modelli: incluse, cartelle locali, adattatori addestrati e i modelli del server "
+        "configurato (MEDUI_OPENAI_BASE_URL).",
+    )
     table = gr.Dataframe(
         headers=HEADERS, label="Varianti", interactive=False, elem_id="modelli-tabella", wrap=True
     )
