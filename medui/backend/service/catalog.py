@@ -3,6 +3,7 @@ models), and loading them."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -50,6 +51,19 @@ def _variant_folder(name: str) -> Path | None:
     except models.ModelError:
         return None
     return variant.path
+
+
+def _folder_lineage(name: str) -> dict:
+    """An adapter's medui.json when the database does not hold it (a shipped adapter), its record list counted."""
+    folder = _variant_folder(name)
+    path = folder / "medui.json" if folder else None
+    if path is None or not path.exists():
+        return {}
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    data = meta.get("data") or {}
+    if isinstance(data.get("records"), list):
+        meta["data"] = {**data, "records": f"{len(data['records'])} records (listed in {path})"}
+    return meta
 
 
 def _registered() -> dict[str, dict]:
@@ -107,7 +121,7 @@ def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dic
     info = loaded_info(lm) if lm is not None else {}
     if kind == "server":  # where it runs, whether or not a run has connected to it
         listed, info = {"params": "-"}, {"device": f"server {_server_url()}", "dtype": "-"}
-    lineage = registered.get("lineage") or {}
+    lineage = registered.get("lineage") or (_folder_lineage(name) if kind == "adapter" else {})
     return {
         "name": name, "kind": kind, "default": name == default_model(),
         "description": listed.get("description") or registered.get("description") or "",
