@@ -31,6 +31,7 @@ from pathlib import Path
 
 from fast_systems import MODEL, SEED, STRATEGY, records_for
 
+from medui.backend.caches import ModelCaches
 from medui.tasks.registry import ONE_TASK_PER_FAMILY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ PEER_VENV = ROOT / ".venv-peer"
 class _PromptsOnly:
     """Stands in for a loaded model where an Engine only renders prompts (no model in the parent)."""
 
-    device, dtype, caches = "cpu", "none", {}
+    device, dtype, caches = "cpu", "none", ModelCaches()
 
 
 def prepare(task: str, limit: int, gguf: str) -> dict:

@@ -17,3 +17,10 @@ class MeduiError(Exception):
     @property
     def italian(self) -> str:
         return self._italian or str(self)
+
+
+class InputError(MeduiError, ValueError):
+    """Input that cannot be used; the message says why in one line (`italian`: the same for the app)."""
+
+    def __init__(self, message: str, italian: str | None = None):
+        super().__init__(message, italian=italian)

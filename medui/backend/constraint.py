@@ -33,27 +33,27 @@ def token_string(tokenizer, token: str) -> str:
 
 def token_strings(lm: LoadedModel) -> dict[int, str]:
     """token id -> the text it adds, for every non-special token (about 1 s for Gemma's 262k), built once."""
-    if "token_strings" not in lm.caches:
+    if lm.caches.token_strings is None:
         tok = lm.tokenizer
         special = set(tok.all_special_ids)
-        lm.caches["token_strings"] = {
+        lm.caches.token_strings = {
             token_id: text
             for token, token_id in tok.get_vocab().items()
             if token_id not in special and (text := token_string(tok, token))
         }
-    return lm.caches["token_strings"]
+    return lm.caches.token_strings
 
 
 def vocabulary(lm: LoadedModel):
     """The outlines_core Vocabulary of the model's tokenizer, built once."""
-    if "vocabulary" not in lm.caches:
+    if lm.caches.vocabulary is None:
         from outlines_core import Vocabulary
 
         entries: dict[str, list[int]] = {}
         for token_id, text in token_strings(lm).items():
             entries.setdefault(text, []).append(token_id)
-        lm.caches["vocabulary"] = Vocabulary(eos_ids(lm)[0], entries)
-    return lm.caches["vocabulary"]
+        lm.caches.vocabulary = Vocabulary(eos_ids(lm)[0], entries)
+    return lm.caches.vocabulary
 
 
 def eos_ids(lm: LoadedModel) -> list[int]:
@@ -144,15 +144,14 @@ def compile_constraint(lm: LoadedModel, json_schema: dict, copy_keys: CopyKeys |
     """
     regex = schema_regex(json_schema)
     copy_keys = copy_keys or CopyKeys()
-    key = ("constraint", regex, copy_keys)
-    if key not in lm.caches:
+    key, constraints, indexes = (regex, copy_keys), lm.caches.constraints, lm.caches.indexes
+    if key not in constraints:
         from outlines_core import Index
 
-        index_key = ("index", regex)
-        if index_key not in lm.caches:
-            lm.caches[index_key] = _with_tables(lm, Index(regex, vocabulary(lm)))
-        lm.caches[key] = dataclasses.replace(lm.caches[index_key], plans={}, copy_keys=copy_keys)
-    return lm.caches[key]
+        if regex not in indexes:
+            indexes[regex] = _with_tables(lm, Index(regex, vocabulary(lm)))
+        constraints[key] = dataclasses.replace(indexes[regex], plans={}, copy_keys=copy_keys)
+    return constraints[key]
 
 
 def _with_tables(lm: LoadedModel, index) -> Constraint:

@@ -105,15 +105,15 @@ class _Batch:
 
 def _prefix_cache(lm: LoadedModel, prefix: tuple[int, ...]):
     """The KV cache of a shared prompt prefix (batch of one), computed once and kept for the next batches."""
-    key = ("prefix", prefix)
-    if key not in lm.caches:
-        stored = [k for k in lm.caches if isinstance(k, tuple) and k[0] == "prefix"]
+    prefixes = lm.caches.prefixes
+    if prefix not in prefixes:
+        stored = list(prefixes)
         for old in stored[: max(0, len(stored) - PREFIX_CACHE_SIZE + 1)]:
-            del lm.caches[old]
+            del prefixes[old]
         decoder, _, _ = _parts(lm)
         ids = torch.tensor([prefix], device=lm.device)
-        lm.caches[key] = decoder(input_ids=ids, use_cache=True).cache
-    return lm.caches[key]
+        prefixes[prefix] = decoder(input_ids=ids, use_cache=True).cache
+    return prefixes[prefix]
 
 
 def _start(lm: LoadedModel, prompt_ids: list[list[int]], prefix: tuple[int, ...] | None):
@@ -152,9 +152,9 @@ def _source_copy(lm: LoadedModel, source: str | None, keys: CopyKeys) -> SourceC
 
 
 def _copy_tables(lm: LoadedModel) -> CopyTables:
-    if "copy_tables" not in lm.caches:
-        lm.caches["copy_tables"] = copy_tables(token_strings(lm))
-    return lm.caches["copy_tables"]
+    if lm.caches.copy_tables is None:
+        lm.caches.copy_tables = copy_tables(token_strings(lm))
+    return lm.caches.copy_tables
 
 
 # the loop --------------------------------------------------------------------------------------------------
@@ -259,9 +259,9 @@ def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[bool]
 
 def _encode_for(lm: LoadedModel) -> Callable[[str], list[int]]:
     """The model's tokenizer as text -> ids without special tokens (built once, not at every step)."""
-    if "encode" not in lm.caches:
-        lm.caches["encode"] = lambda text: lm.tokenizer.encode(text, add_special_tokens=False)
-    return lm.caches["encode"]
+    if lm.caches.encode is None:
+        lm.caches.encode = lambda text: lm.tokenizer.encode(text, add_special_tokens=False)
+    return lm.caches.encode
 
 
 def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[int]:

@@ -17,7 +17,7 @@ from medui.backend.strategy import STRATEGIES, Strategy, StrategyError, parse_st
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import prompt_hash, render_prompt
-from medui.tasks.records import SPAN_FAMILIES, doc_hash, merge_windows
+from medui.tasks.records import doc_hash, merge_windows
 from medui.tasks.registry import pick_examples
 from medui.tasks.spec import TaskSpec
 
@@ -125,7 +125,7 @@ class Engine:
 
     def _windows(self, record: dict) -> list[dict]:
         """The record itself, or sentence windows of its text (with their offset) when it is too long."""
-        if self.spec.family not in SPAN_FAMILIES:
+        if not self.kind.spans:
             return [record]
         text = record["text"]
         n_tokens = self.input_tokens(text)

@@ -6,20 +6,13 @@ import json
 from pathlib import Path
 
 from medui.backend.data.common import DataError
-from medui.errors import MeduiError
+from medui.errors import InputError
 from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
 MAX_TEXT_BYTES = 2_000_000
 _DROPPED = frozenset("\x7f") | frozenset(chr(c) for c in range(0xD800, 0xE000))  # DEL, lone surrogates
 FOLDER_EXPORTS = {"hf": ("dataset_info.json", "state.json"), "brat": ("annotation.conf",)}
-
-
-class InputError(MeduiError, ValueError):
-    """Input that cannot be used; the message says why in one line (`italian`: the same for the app)."""
-
-    def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message, italian=italian)
 
 
 def dotted(n: int) -> str:
@@ -86,7 +79,7 @@ def record_from_input(spec: TaskSpec, text: str, record_id: str = "input") -> di
     """A task record from user input: plain text for text tasks; a JSON object for question answering."""
     if not isinstance(text, str):
         raise InputError(f"the input must be text, not {type(text).__name__}", "l'input deve essere un testo")
-    if spec.family != "qa":
+    if kind_for(spec).reads_text:
         return {"id": record_id, "text": clean_text(text)}
     clean_text(text)  # size and emptiness
     try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medui.backend.caches import ModelCaches
 from medui.config import SHIPPED_MODELS_DIR, get_settings
 from medui.errors import MeduiError
 
@@ -83,7 +84,7 @@ class LoadedModel:
     device: str
     dtype: str
     variant: Variant
-    caches: dict = field(default_factory=dict)
+    caches: ModelCaches = field(default_factory=ModelCaches)
 
     @property
     def key(self) -> str:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes, dotted, is_inside, read_text_file
+from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -108,7 +109,7 @@ def csv_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
     if not rows:
         return []
     columns = [c.strip().lower() for c in rows[0] if c is not None]
-    if spec.family == "qa":
+    if not kind_for(spec).reads_text:  # a question a row, as the JSON object record_from_input reads
         return [json.dumps(_qa_row(row, spec), ensure_ascii=False) for row in rows]
     column = next((c for c in rows[0] if c and c.strip().lower() in TEXT_COLUMNS), None)
     if column is None:
@@ -130,7 +131,7 @@ def _qa_row(row: dict, spec: TaskSpec) -> dict:
 
 def jsonl_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
     """Lines of a JSONL file: objects with a `text` (or, for QA, a question), or plain JSON strings."""
-    out = []
+    out, reads_text = [], kind_for(spec).reads_text
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -142,7 +143,7 @@ def jsonl_inputs(text: str, spec: TaskSpec, name: str) -> list[str]:
             raise InputError(f"{name}: riga {number}: JSON annidato troppo in profondità") from None
         if isinstance(obj, str):
             out.append(obj)
-        elif isinstance(obj, dict) and spec.family == "qa":
+        elif isinstance(obj, dict) and not reads_text:
             out.append(json.dumps({k: v for k, v in obj.items() if k != "answer"}, ensure_ascii=False))
         elif isinstance(obj, dict) and isinstance(obj.get("text"), str):
             out.append(obj["text"])

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 
 from medui.backend import gold
 from medui.backend.data.imports import IMPORT_FORMATS, import_file
 from medui.backend.inputs import InputError
 from medui.cli.output import emit
+from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
-from medui.tasks.spec import TaskSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,29 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_data_build)
 
 
-def split_stats(spec: TaskSpec, records: list[dict]) -> dict:
-    """Records, label mentions (values for forms, answers for QA) and relation links of one split."""
-    labels: Counter = Counter()
-    relations: Counter = Counter()
-    for rec in records:
-        if spec.family == "crf":
-            labels.update(
-                k for k, v in rec.get("fields", {}).items() if v not in (None, [], "non_menzionato")
-            )
-        elif spec.family == "qa":
-            labels[str(rec.get("answer")) if spec.answer_format == "multiple_choice" else "answer"] += 1
-        else:
-            labels.update(e["label"] for e in rec.get("entities", []))
-        relations.update(r["label"] for r in rec.get("relations", []))
-    out = {"records": len(records), "labels": dict(sorted(labels.items()))}
-    if spec.family == "re":
-        out["relations"] = dict(sorted(relations.items()))
-    return out
-
-
 def cmd_data_stats(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
-    splits = {name: split_stats(spec, gold.load_split(spec, name)) for name in gold.split_counts(spec)}
+    kind = kind_for(spec)
+    splits = {name: kind.split_stats(spec, gold.load_split(spec, name)) for name in gold.split_counts(spec)}
     result = {"task": spec.id, "splits": splits}
     human = "\n".join(
         f"{name}: {s['records']} records, labels {s['labels']}"

@@ -12,6 +12,7 @@ from medui.backend.data.common import DataError, read_jsonl, write_jsonl
 from medui.backend.inputs import InputError, record_from_input, validate_gold
 from medui.backend.strategy import STRATEGIES
 from medui.cli.output import emit
+from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -128,19 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "output_tokens": prediction.output_tokens,
         "confidence": prediction.confidence,
     }
-    return emit(args, result, render_human(spec, prediction.record))
-
-
-def render_human(spec: TaskSpec, record: dict) -> str:
-    if record.get("valid") is False:
-        return f"invalid output: {record.get('error')}"
-    if spec.family == "crf":
-        return "\n".join(f"{k}: {v}" for k, v in record["fields"].items())
-    if spec.family == "qa":
-        return f"risposta: {record['answer']}"
-    lines = [f"{e['start']:>5}-{e['end']:<5} {e['label']:<12} {e['text']}" for e in record["entities"]]
-    lines += [f"{r['head']} -{r['label']}-> {r['tail']}" for r in record.get("relations", [])]
-    return "\n".join(lines) or "(nessuna menzione)"
+    return emit(args, result, kind_for(spec).render_human(spec, prediction.record))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import json
 from medui.backend import gold
 from medui.cli.output import emit
 from medui.config import get_settings
+from medui.tasks.kinds import kind_for
 from medui.tasks.registry import all_specs
 from medui.tasks.spec import TaskSpec
 
@@ -37,7 +38,7 @@ def task_summary(spec: TaskSpec) -> dict:
         "family": spec.family,
         "name": spec.name,
         "version": spec.version,
-        "labels": spec.label_names,
+        "labels": kind_for(spec).label_names(spec),
         "relations": list(spec.relation_labels),
         "splits": gold.split_counts(spec),
         "origin": card.get("origin"),

@@ -18,6 +18,7 @@ import gradio as gr
 from medui.backend import service
 from medui.backend.inputs import InputError
 from medui.errors import MeduiError
+from medui.tasks.records import format_value
 
 log = logging.getLogger("medui.app")
 
@@ -189,14 +190,6 @@ def relation_rows(record: dict) -> list[list]:
 def form_rows(fields: dict) -> list[list]:
     """Rows item, value of a filled form (lists joined by ' | ', nothing as an empty cell)."""
     return [[name, format_value(value)] for name, value in (fields or {}).items()]
-
-
-def format_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " | ".join(str(v) for v in value)
-    return str(value)
 
 
 def answer_text(record: dict) -> str:

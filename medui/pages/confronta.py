@@ -8,6 +8,7 @@ import gradio as gr
 from medui.backend import service
 from medui.pages import common
 from medui.pages.common import guarded, user_of
+from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 
 RUN_HEADERS = ["id", "modello", "strategia", "split", "stato", "avanzamento", "punteggio", "n", "avviata"]
@@ -38,23 +39,25 @@ def runs_table(task_id: str) -> tuple[list[list], str, list[tuple[str, int]]]:
 def record_view(task_id: str, record: dict) -> tuple[str, str, list[list], dict]:
     """Gold and prediction of one record: coloured HTML for spans, a detail table, the record's counts."""
     spec = get_spec(task_id)
+    kind = kind_for(spec)
+    views = kind.views(spec)
     gold, pred = record.get("gold") or {}, record["prediction"]
     counts = {"punteggio": record["score"], "confidenza": record["confidence"], **(record["counts"] or {})}
-    if spec.family in ("ner", "am", "re"):
+    if "spans" in views:
         marked_gold, marked_pred = common.span_status(gold.get("entities", []), pred.get("entities", []))
         rows = [
             [e["status"], e["label"], e.get("text", ""), ""] for e in marked_gold if e["status"] == "mancato"
         ]
         rows += [[e["status"], e["label"], "", e.get("text", "")] for e in marked_pred]
-        if spec.family == "re":
+        if "relations" in views:
             rows += relation_detail(gold, pred)
         text = record["text"]
         return common.marked_html(text, marked_gold), common.marked_html(text, marked_pred), rows, counts
-    if spec.family == "crf":
+    if "form" in views:
         g, p = gold.get("fields", {}), pred.get("fields", {})
         rows = [
             [_same(g.get(k), p.get(k)), k, common.format_value(g.get(k)), common.format_value(p.get(k))]
-            for k in spec.label_names
+            for k in kind.label_names(spec)
         ]
         return "", "", rows, counts
     rows = [

@@ -12,6 +12,8 @@ import gradio as gr
 from medui.backend import service
 from medui.pages import common, editing
 from medui.pages.common import guarded, user_of
+from medui.tasks.kinds import kind_for
+from medui.tasks.kinds.crf import form_editor_rows
 from medui.tasks.registry import get_spec
 
 QUEUE_HEADERS = ["predizione", "record", "split", "confidenza", "anteprima"]
@@ -142,27 +144,26 @@ def empty_editors() -> tuple:
 def editors_for(item: dict) -> tuple:
     """Values of the editors for a queue item (the prediction to correct)."""
     spec = get_spec(item["task"])
-    pred, family = item.get("in_force") or item["prediction"], spec.family  # the version in force is edited
-    entities = pred.get("entities", [])
+    kind, pred = kind_for(spec), item.get("in_force") or item["prediction"]  # the version in force is edited
+    shown, entities = kind.editors(spec), pred.get("entities", [])
     about = (
         f"**Predizione {int(item['prediction_id'])}** · compito {editing.escape_md(spec.id)} · record {editing.escape_md(item['record_id'])}"
         f" · confidenza {_fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
     )
     spans = entities_rows = relations = form = gr.update(visible=False)
-    if family in ("ner", "am", "re"):
+    if "spans" in shown:
         spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
+    if "entities" in shown:
         entities_rows = gr.update(visible=True, value=common.entity_rows(editing.numbered(entities)))
-    if family == "re":
+    if "relations" in shown:
         relations = gr.update(
             visible=True, value=[[r["head"], r["label"], r["tail"]] for r in pred.get("relations", [])]
         )
-    if family == "crf":
-        form = gr.update(visible=True, value=editing.form_editor_rows(spec, pred.get("fields", {})))
-    choice = gr.update(
-        visible=family == "qa" and bool(spec.options), choices=list(spec.options), value=pred.get("answer")
-    )
-    answer = gr.update(visible=family == "qa" and not spec.options, value=pred.get("answer") or "")
-    current = editing.numbered(entities) if family == "re" else entities
+    if "form" in shown:
+        form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
+    choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
+    answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
+    current = kind.editor_entities(spec, pred)
     return (
         item,
         current,

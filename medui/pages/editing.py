@@ -1,6 +1,7 @@
 """The correction page's editors: records rebuilt from the edited spans, relation and form tables, answers.
 
-Kept apart from correggi.py (the layout and its events) to keep both short.
+Kept apart from correggi.py (the layout and its events) to keep both short. What a task's editors hold and the
+record built back from them is its kind's (`Kind.editors`, `Kind.record_from_editors`); this module wires them.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 import gradio as gr
 
 from medui.backend import service
-from medui.backend.inputs import InputError
 from medui.backend.store.corrections import StaleCorrection
 from medui.pages import common
 from medui.pages.common import guarded, user_of
+from medui.tasks.kinds import EditorValues, kind_for
+from medui.tasks.kinds.re import relations_from_rows
+from medui.tasks.records import numbered
 from medui.tasks.registry import get_spec
-from medui.tasks.spec import PRESENCE_VALUES, TaskSpec
+from medui.tasks.spec import TaskSpec
 
 MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>"
 
@@ -27,72 +30,14 @@ def escape_md(text: str) -> str:
     return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in escaped)
 
 
-def numbered(entities: list[dict]) -> list[dict]:
-    """Entities in text order with ids T1, T2, ... (the ids relations point at)."""
-    ordered = sorted(entities, key=lambda e: (e["start"], e["end"], e["label"]))
-    return [{**e, "id": f"T{i}"} for i, e in enumerate(ordered, start=1)]
-
-
 def labels_hint(spec: TaskSpec) -> str:
     """The labels (and relation labels) a correction may use."""
-    if spec.family == "crf" or spec.family == "qa":
+    if not kind_for(spec).spans:
         return ""
     text = "Etichette: " + ", ".join(f"**{escape_md(label)}**" for label in spec.labels)
     if spec.relation_labels:
         text += " · relazioni: " + ", ".join(f"**{escape_md(label)}**" for label in spec.relation_labels)
     return text
-
-
-def form_editor_rows(spec: TaskSpec, fields: dict) -> list[list]:
-    """Rows item, type, allowed values, value of a form (presence items allow presente/assente/non_menzionato)."""
-    rows = []
-    for item in spec.fields:
-        allowed = PRESENCE_VALUES if item.type == "presence" else item.values
-        rows.append([item.name, item.type, " | ".join(allowed), common.format_value(fields.get(item.name))])
-    return rows
-
-
-def parse_form(spec: TaskSpec, rows: list[list]) -> dict:
-    """Form values from the edited table, typed by each item's type; an empty cell means not mentioned."""
-    given = {str(r[0]): ("" if r[3] is None else str(r[3]).strip()) for r in rows or [] if len(r) >= 4}
-    fields = {}
-    for item in spec.fields:
-        text = given.get(item.name, "")
-        try:
-            fields[item.name] = _typed(item.type, text)
-        except ValueError:
-            raise InputError(f"voce {item.name}: {text!r} non è un valore di tipo {item.type}") from None
-    return fields
-
-
-def _typed(kind: str, text: str):
-    if kind == "presence":
-        return text or "non_menzionato"
-    if not text:
-        return None
-    if kind == "integer":
-        return int(text)
-    if kind == "number":
-        return float(text.replace(",", "."))
-    if kind == "list":
-        return [part.strip() for part in text.split("|") if part.strip()]
-    return text
-
-
-def relations_from_rows(rows: list[list]) -> list[dict]:
-    """Relations (head, label, tail ids) from the table; empty rows skipped."""
-    out = []
-    for row in rows or []:
-        cells = [("" if c is None else str(c).strip()) for c in (list(row) + ["", "", ""])[:3]]
-        if any(cells):
-            out.append(
-                {
-                    "head": cells[0].split(":")[0].strip(),
-                    "label": cells[1],
-                    "tail": cells[2].split(":")[0].strip(),
-                }
-            )
-    return out
 
 
 def record_from_editors(
@@ -105,17 +50,8 @@ def record_from_editors(
 ) -> dict:
     """The corrected record in the gold format, from the editors' values."""
     spec = get_spec(item["task"])
-    record: dict = {"id": item["record_id"]}
-    if spec.family in ("ner", "am"):
-        record["entities"] = [{k: e[k] for k in ("start", "end", "label", "text")} for e in current]
-    elif spec.family == "re":
-        record["entities"] = [{k: e[k] for k in ("id", "start", "end", "label", "text")} for e in current]
-        record["relations"] = relations_from_rows(relations)
-    elif spec.family == "crf":
-        record["fields"] = parse_form(spec, form_rows)
-    else:
-        record["answer"] = (choice if spec.options else (answer or "").strip()) or None
-    return record
+    values = EditorValues(current, form_rows, choice, answer, relations)
+    return kind_for(spec).record_from_editors(spec, item["record_id"], values)
 
 
 def remap_relations(old: list[dict], new: list[dict], rows: list[list]) -> tuple[list[list], int]:
@@ -139,7 +75,7 @@ def wire_span_editing(page) -> None:
     def spans_changed(
         item: dict | None, value: list | None, current: list[dict], relations: list[list]
     ) -> tuple:
-        if not item or get_spec(item["task"]).family not in ("ner", "am", "re"):
+        if not item or not kind_for(get_spec(item["task"])).spans:
             return gr.update(), gr.update(), gr.update()
         entities = numbered(common.spans_from_highlight(item["text"], value))
         _, hidden = common.non_overlapping(item["prediction"].get("entities", []))

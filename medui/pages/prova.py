@@ -16,12 +16,8 @@ from medui.backend import service
 from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, read_upload
 from medui.pages import common
 from medui.pages.common import guarded, user_of
-from medui.tasks.records import SPAN_FAMILIES
+from medui.tasks.kinds import Kind, kind_for
 from medui.tasks.registry import get_spec
-
-QA_HINT = (
-    '{"question": "...", "options": {"A": "...", "B": "..."}}  oppure  {"context": "...", "question": "..."}'
-)
 
 
 class ProvaPage:
@@ -35,9 +31,7 @@ class ProvaPage:
                 service.strategy_choices(), value="few-shot+cd", label="Strategia", scale=1
             )
         self.model, self.model_path = common.model_picker()
-        self.text = gr.Textbox(
-            label="Testo", lines=8, placeholder="Incolla qui il testo (niente dati identificativi)."
-        )
+        self.text = gr.Textbox(label="Testo", lines=8, placeholder=Kind.input_placeholder)
         self.upload = gr.File(
             label=f"oppure carica un file ({', '.join(SUFFIXES)}; tabelle fino a {MAX_TABLE_ROWS} righe)",
             file_types=list(SUFFIXES), type="filepath",
@@ -82,21 +76,20 @@ class ProvaPage:
 
 
 def family_updates(task_id: str) -> tuple:
-    """Which result components a task's family shows, and the text box hint."""
-    family = service.task_family(task_id)
-    hint = QA_HINT if family == "qa" else "Incolla qui il testo (niente dati identificativi)."
+    """Which result components a task's kind shows, and the text box hint."""
+    spec = get_spec(task_id)
+    kind = kind_for(spec)
+    views = kind.views(spec)
     return (
-        gr.update(visible=family in SPAN_FAMILIES, value=None),
-        gr.update(visible=family == "re", value=None),
-        gr.update(visible=family == "crf", value=None),
-        gr.update(visible=family == "qa", value=None),
-        gr.update(placeholder=hint),
+        *(gr.update(visible=part in views, value=None) for part in ("spans", "relations", "form", "answer")),
+        gr.update(placeholder=kind.input_placeholder),
     )
 
 
 def render(page: ProvaPage, result: dict) -> dict:
     """The components' values for a finished result."""
     spec = get_spec(result["task"])
+    views = kind_for(spec).views(spec)
     values: dict = {
         page.raw: gr.update(),
         page.json: result,
@@ -104,13 +97,13 @@ def render(page: ProvaPage, result: dict) -> dict:
         page.correct: gr.update(interactive=True),
     }
     values[page.stats] = stats_markdown(result)
-    if spec.family in SPAN_FAMILIES:
+    if "spans" in views:
         values[page.spans] = common.highlight_value(result["text"], result.get("entities", []))
-    if spec.family == "re":
+    if "relations" in views:
         values[page.relations] = common.relation_rows(result)
-    if spec.family == "crf":
+    if "form" in views:
         values[page.form] = common.form_rows(result.get("fields", {}))
-    if spec.family == "qa":
+    if "answer" in views:
         values[page.answer] = common.answer_text(result)
     return values
 

@@ -1,4 +1,5 @@
-"""Pure record helpers: the document hash, merging window predictions, the span families. No torch, no database.
+"""Pure record helpers: the document hash, merging window predictions, numbering entities, cell values. No torch,
+no database.
 
 The engine, the store and the fine-tuning data all use these, so that none of them needs another's imports.
 """
@@ -6,8 +7,6 @@ The engine, the store and the fine-tuning data all use these, so that none of th
 from __future__ import annotations
 
 import hashlib
-
-SPAN_FAMILIES = ("ner", "am", "re")  # families whose records are mentions (spans) in a text
 
 
 def doc_hash(record: dict) -> str:
@@ -47,3 +46,18 @@ def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:
 
 def _span_key(ent: dict) -> tuple:
     return ent["start"], ent["end"], ent["label"]
+
+
+def numbered(entities: list[dict]) -> list[dict]:
+    """Entities in text order with ids T1, T2, ... (the ids relations point at)."""
+    ordered = sorted(entities, key=lambda e: (e["start"], e["end"], e["label"]))
+    return [{**e, "id": f"T{i}"} for i, e in enumerate(ordered, start=1)]
+
+
+def format_value(value) -> str:
+    """A value as a table cell shows it: lists joined by ' | ', nothing as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    return str(value)

@@ -103,14 +103,6 @@ class TaskSpec(BaseModel):
     def data_dir(self) -> str:
         return self.data or self.id
 
-    @property
-    def label_names(self) -> list[str]:
-        if self.family == "crf":
-            return [f.name for f in self.fields]
-        if self.family == "qa":
-            return list(self.options)
-        return list(self.labels)
-
 
 def load_spec(path: Path) -> TaskSpec:
     """Read and validate one YAML task file."""

@@ -11,6 +11,7 @@ from medui.backend import auth
 from medui.backend.inputs import InputError
 from medui.backend.uploads import read_upload
 from medui.pages import common, editing
+from medui.tasks.kinds.crf import form_editor_rows, parse_form
 from medui.tasks.registry import get_spec
 
 NER = get_spec("e3c_clinical_entities")
@@ -153,14 +154,14 @@ def test_overlapping_spans_are_shown_apart_and_html_is_escaped():
 
 def test_form_and_relation_editors():
     crf = get_spec("clinical_case_crf")
-    rows = editing.form_editor_rows(crf, {})
-    fields = editing.parse_form(crf, rows)
+    rows = form_editor_rows(crf, {})
+    fields = parse_form(crf, rows)
     assert set(fields) == {item.name for item in crf.fields}
     number = next((i for i in crf.fields if i.type in ("integer", "number")), None)
     if number is not None:
         bad = [r if r[0] != number.name else [*r[:3], "molti"] for r in rows]
         with pytest.raises(InputError, match=number.name):
-            editing.parse_form(crf, bad)
+            parse_form(crf, bad)
     old = [{"id": "T1", "start": 0, "end": 2}, {"id": "T2", "start": 5, "end": 9}]
     new = editing.numbered([{"start": 5, "end": 9, "label": "A"}, {"start": 12, "end": 14, "label": "A"}])
     rows, dropped = editing.remap_relations(old, new, [["T1", "R", "T2"], ["T2: testo", "R", "T2"]])

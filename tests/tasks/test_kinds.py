@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
+from medui.backend import gold
 from medui.backend.engine import merge_windows
 from medui.tasks.align import Aligner, sentence_windows
-from medui.tasks.kinds import kind_for
+from medui.tasks.kinds import EditorValues, Part, kind_for
 from medui.tasks.kinds.base import close_truncated
-from medui.tasks.registry import get_spec
+from medui.tasks.kinds.crf import form_editor_rows
+from medui.tasks.registry import all_specs, get_spec
 
 TEXT = "Febbre alta e tosse. Poi febbre di nuovo, senza dispnea."
 
@@ -153,3 +157,27 @@ def test_a_truncated_output_is_a_valid_prediction_marked_truncated():
     assert [e["text"] for e in pred["entities"]] == ["febbre"]
     complete = kind.prediction(spec, record, ' {"entities":[{"text":"febbre","label":"CLINENTITY"}]}')
     assert "truncated" not in complete
+
+
+@pytest.mark.parametrize("task_id", sorted(all_specs()))
+def test_a_gold_record_put_in_its_editors_comes_back_the_same(task_id):
+    """What Correggi does with a record: the kind's editors filled from it, the record rebuilt from them."""
+    spec = get_spec(task_id)
+    kind = kind_for(spec)
+    assert set(kind.views(spec)) | set(kind.editors(spec)) <= set(get_args(Part))
+    for record in gold.load_split(spec, spec.eval_split)[:10]:
+        shown = kind.editors(spec)
+        values = EditorValues(
+            entities=kind.editor_entities(spec, record),
+            form_rows=form_editor_rows(spec, record.get("fields", {})) if "form" in shown else [],
+            choice=record.get("answer") if "choice" in shown else None,
+            answer=(record.get("answer") or "") if "answer" in shown else "",
+            relation_rows=[[r["head"], r["label"], r["tail"]] for r in record.get("relations", [])],
+        )
+        rebuilt = kind.record_from_editors(spec, record["id"], values)
+        expected = {k: record[k] for k in rebuilt}
+        if "fields" in expected:  # an empty list is an empty cell, which reads back as not mentioned
+            expected["fields"] = {k: None if v == [] else v for k, v in expected["fields"].items()}
+        assert rebuilt == expected, record["id"]
+        inputs = {k: v for k, v in record.items() if k not in rebuilt}
+        assert kind.validate_record(spec, {**inputs, **rebuilt}) == []

@@ -37,7 +37,7 @@ from medui.tasks import registry
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import render_prompt
-from medui.tasks.records import SPAN_FAMILIES, doc_hash
+from medui.tasks.records import doc_hash
 from medui.tasks.registry import all_specs, get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -171,7 +171,7 @@ def window_record(spec: TaskSpec, record: dict, start: int, end: int) -> dict:
         if e["start"] >= start and e["end"] <= end
     ]
     out = {"id": f"{record.get('id')}@{start}", "text": record["text"][start:end], "entities": entities}
-    if spec.family == "re":
+    if kind_for(spec).relations:
         ids = {e.get("id") for e in entities}
         out["relations"] = [r for r in record.get("relations", []) if r["head"] in ids and r["tail"] in ids]
     return out
@@ -182,7 +182,7 @@ def sft_rows(spec: TaskSpec, record: dict, tokenizer, max_length: int) -> list[T
     row = encode_pair(tokenizer, inference_prompt(spec, record), answer_text(spec, record), spec.id)
     if len(row.input_ids) <= max_length:
         return [row]
-    if spec.family not in SPAN_FAMILIES:
+    if not kind_for(spec).spans:  # only a text of mentions can be cut into windows
         return []
     empty = {**record, "text": "", "entities": [], "relations": []}
     overhead = len(encode_pair(tokenizer, inference_prompt(spec, empty), answer_text(spec, empty)).input_ids)

@@ -18,7 +18,6 @@ from medui.backend.service.core import (
     pick_model,
     strategy_choices,
     task_choices,
-    task_family,
     task_splits,
     users_configured,
 )
@@ -54,6 +53,6 @@ __all__ = [
     "input_record", "job_status", "list_jobs", "list_runs", "load_model", "login", "model_choices",
     "model_rows", "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics",
     "run_records", "run_stream", "run_task", "save_correction", "send_to_queue", "start_evaluation",
-    "start_training", "strategy_choices", "study_table", "task_choices", "task_family", "task_splits",
+    "start_training", "strategy_choices", "study_table", "task_choices", "task_splits",
     "unload_model", "users_configured",
 ]  # fmt: skip

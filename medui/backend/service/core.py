@@ -87,10 +87,6 @@ def task_choices(families: tuple[str, ...] | None = None) -> list[tuple[str, str
     ]
 
 
-def task_family(task_id: str) -> str:
-    return get_spec(task_id).family
-
-
 def strategy_choices() -> list[str]:
     return list(STRATEGIES)
 

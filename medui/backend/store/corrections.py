@@ -23,11 +23,8 @@ from medui.backend.store.repo import (
 from medui.backend.store.tables import CORRECTION_KINDS, Correction, Document, Prediction
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
-from medui.tasks.records import SPAN_FAMILIES
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
-
-TEXT_FAMILIES = ("ner", "am", "re", "crf")
 
 
 class CorrectionError(StoreError):
@@ -144,15 +141,16 @@ def checked_record(spec: TaskSpec, doc: Document, record: dict, base: dict | Non
     if str(corrected.setdefault("id", doc.record_id)) != doc.record_id:
         raise CorrectionError(f"{where}: record id {corrected['id']!r} differs from the document's")
     corrected["id"] = doc.record_id
-    inputs = {"text": doc.text} if spec.family in TEXT_FAMILIES else _qa_inputs(doc.input or base or {})
+    kind = kind_for(spec)
+    inputs = {"text": doc.text} if kind.reads_text else _qa_inputs(doc.input or base or {})
     for key, value in inputs.items():
         if corrected.setdefault(key, value) != value:
             raise CorrectionError(f"{where}: the record's {key} differs from the document's")
-    problems = kind_for(spec).validate_record(spec, corrected)
+    problems = kind.validate_record(spec, corrected)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CorrectionError(f"{where}: {problems[0]}{more}")
-    if spec.family in SPAN_FAMILIES:
+    if kind.spans:
         corrected["entities"] = [_with_mention(doc.text, e) for e in corrected["entities"]]
     return corrected
 

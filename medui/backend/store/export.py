@@ -183,7 +183,7 @@ def import_export(fmt: str, path: str | Path, task: str) -> list[dict]:
     if fmt == "conll":
         return formats.read_conll(path)
     if fmt == "brat":
-        return formats.read_brat(path, with_relations=spec.family == "re")
+        return formats.read_brat(path, with_relations=kind_for(spec).relations)
     return _read_hf(spec, path)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medui.tasks.kinds.base import Kind
+from medui.tasks.kinds.base import EditorValues, Kind, Part
 from medui.tasks.kinds.crf import CrfKind
 from medui.tasks.kinds.ner import AmKind, NerKind
 from medui.tasks.kinds.qa import QaKind
@@ -16,4 +16,4 @@ def kind_for(spec: TaskSpec) -> Kind:
     return KINDS[spec.family]
 
 
-__all__ = ["KINDS", "Kind", "kind_for"]
+__all__ = ["KINDS", "EditorValues", "Kind", "Part", "kind_for"]

@@ -4,21 +4,33 @@ A kind turns a TaskSpec into: the pydantic output model the model must write (it
 and validates stored predictions and corrections), the prompt input of a record, the target of a gold record
 (few-shot examples and fine-tuning answers), the prediction record built from a model output, and the metric
 used to score it.
+
+It also says what its records hold, so that pages, commands and the backend ask the kind instead of testing the
+family: the parts a prediction is shown and corrected with (`views`, `editors`: names the pages map to their
+widgets), the record built back from the editors, the text the CLI prints, a split's statistics and the hint of
+the input box. Everything stays plain data; the pages turn it into widgets.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from medui.tasks.spec import TaskSpec
 
 T = TypeVar("T")
+
+# the parts of a record a page shows (`Kind.views`) or edits (`Kind.editors`), each with its own widget:
+# spans (mentions highlighted in the text), entities (their table, with ids), relations, form, choice (a letter
+# among the options), answer (a free answer)
+Part = Literal["spans", "entities", "relations", "form", "choice", "answer"]
+TEXT_PLACEHOLDER = "Incolla qui il testo (niente dati identificativi)."
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,19 @@ class CopyKeys:
         return bool(self.strings or self.lists)
 
 
+@dataclass(frozen=True)
+class EditorValues:
+    """What the correction editors hold, as their widgets give it: the entities being edited (with ids T1..),
+    the form table's rows (item, type, allowed values, value), the chosen letter, the typed answer, and the
+    relation table's rows (head, label, tail)."""
+
+    entities: list[dict]
+    form_rows: list[list]
+    choice: str | None
+    answer: str
+    relation_rows: list[list]
+
+
 class Strict(BaseModel):
     """Base of every output model: no extra keys (llguidance/xgrammar would accept them otherwise)."""
 
@@ -45,6 +70,12 @@ class Kind:
 
     family: ClassVar[str]
     metric: ClassVar[str] = ""  # key of medui.tasks.metrics.METRICS
+    # the model reads a record's `text`, which a user gives as plain text; False (qa): it reads a question (with
+    # options or a context), which a user gives as a JSON object and a correction never changes
+    reads_text: ClassVar[bool] = True
+    spans: ClassVar[bool] = False  # records hold mentions with offsets in the text (a long one is windowed)
+    relations: ClassVar[bool] = False  # and relations between those mentions, by entity id
+    input_placeholder: ClassVar[str] = TEXT_PLACEHOLDER  # the hint of the app's input box
 
     def metric_name(self, spec: TaskSpec) -> str:
         return self.metric
@@ -92,7 +123,49 @@ class Kind:
         """The text those values are copied from."""
         return record.get("text") if self.copy_keys(spec) else None
 
+    def label_names(self, spec: TaskSpec) -> list[str]:
+        """The names a task's records are counted by: labels, form items or option letters."""
+        raise NotImplementedError
+
+    # showing and correcting ---------------------------------------------------------------------------------
+    def views(self, spec: TaskSpec) -> tuple[Part, ...]:
+        """The parts a prediction is shown with (Prova, Confronta)."""
+        raise NotImplementedError
+
+    def editors(self, spec: TaskSpec) -> tuple[Part, ...]:
+        """The editors a prediction is corrected with (Correggi)."""
+        raise NotImplementedError
+
+    def editor_entities(self, spec: TaskSpec, record: dict) -> list[dict]:
+        """The entities of a record as the editors start from them."""
+        return record.get("entities", [])
+
+    def record_from_editors(self, spec: TaskSpec, record_id: str, values: EditorValues) -> dict:
+        """The corrected record in the gold format (without its inputs) from the editors' values."""
+        raise NotImplementedError
+
+    def human_text(self, spec: TaskSpec, record: dict) -> str:
+        """A valid prediction record as lines of text."""
+        raise NotImplementedError
+
+    def counted_labels(self, spec: TaskSpec, record: dict) -> Iterable[str]:
+        """What a record counts for in a split's statistics: its mentions' labels, filled items or answer."""
+        raise NotImplementedError
+
     # shared -----------------------------------------------------------------------------------------------
+    def render_human(self, spec: TaskSpec, record: dict) -> str:
+        """A prediction record as the CLI prints it."""
+        if record.get("valid") is False:
+            return f"invalid output: {record.get('error')}"
+        return self.human_text(spec, record)
+
+    def split_stats(self, spec: TaskSpec, records: list[dict]) -> dict:
+        """Records and label mentions (values for forms, answers for QA) of one split."""
+        labels: Counter = Counter()
+        for record in records:
+            labels.update(self.counted_labels(spec, record))
+        return {"records": len(records), "labels": dict(sorted(labels.items()))}
+
     def render_target(self, spec: TaskSpec, record: dict) -> str:
         return json.dumps(self.target(spec, record), ensure_ascii=False, separators=(",", ":"))
 

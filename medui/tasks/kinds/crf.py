@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from medui.errors import InputError
 from medui.tasks import agreement
-from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
+from medui.tasks.records import format_value
 from medui.tasks.spec import PRESENCE_VALUES, FormField, TaskSpec
 
 
@@ -33,6 +36,43 @@ def form_output_model(spec: TaskSpec) -> type[BaseModel]:
 
 def empty_value(item: FormField) -> Any:
     return "non_menzionato" if item.type == "presence" else None
+
+
+# the form editor: one row per item (item, type, allowed values, value); lists separated by |, empty = not mentioned
+def form_editor_rows(spec: TaskSpec, fields: dict) -> list[list]:
+    """Rows item, type, allowed values, value of a form (presence items allow presente/assente/non_menzionato)."""
+    rows = []
+    for item in spec.fields:
+        allowed = PRESENCE_VALUES if item.type == "presence" else item.values
+        rows.append([item.name, item.type, " | ".join(allowed), format_value(fields.get(item.name))])
+    return rows
+
+
+def parse_form(spec: TaskSpec, rows: list[list]) -> dict:
+    """Form values from the edited table, typed by each item's type; an empty cell means not mentioned."""
+    given = {str(r[0]): ("" if r[3] is None else str(r[3]).strip()) for r in rows or [] if len(r) >= 4}
+    fields = {}
+    for item in spec.fields:
+        text = given.get(item.name, "")
+        try:
+            fields[item.name] = _typed(item.type, text)
+        except ValueError:
+            raise InputError(f"voce {item.name}: {text!r} non è un valore di tipo {item.type}") from None
+    return fields
+
+
+def _typed(kind: str, text: str):
+    if kind == "presence":
+        return text or "non_menzionato"
+    if not text:
+        return None
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text.replace(",", "."))
+    if kind == "list":
+        return [part.strip() for part in text.split("|") if part.strip()]
+    return text
 
 
 class CrfKind(Kind):
@@ -88,6 +128,25 @@ class CrfKind(Kind):
 
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
         return agreement.form_group(documents, [item.name for item in spec.fields])
+
+    def label_names(self, spec: TaskSpec) -> list[str]:
+        return [item.name for item in spec.fields]
+
+    def views(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("form",)
+
+    def editors(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("form",)
+
+    def record_from_editors(self, spec: TaskSpec, record_id: str, values: EditorValues) -> dict:
+        return {"id": record_id, "fields": parse_form(spec, values.form_rows)}
+
+    def human_text(self, spec: TaskSpec, record: dict) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in record["fields"].items())
+
+    def counted_labels(self, spec: TaskSpec, record: dict) -> Iterable[str]:
+        """The items filled in (not empty, not non_menzionato)."""
+        return (k for k, v in record.get("fields", {}).items() if v not in (None, [], "non_menzionato"))
 
 
 def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:

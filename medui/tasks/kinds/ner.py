@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement
 from medui.tasks.align import Aligner
-from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.spec import TaskSpec
 
 
@@ -78,9 +79,24 @@ def span_problems(spec: TaskSpec, text: str, entities: list, where: str = "entit
     return problems
 
 
+def span_lines(record: dict) -> str:
+    """Mentions one a line (offsets, label, text), then relations; or that there is none."""
+    lines = [f"{e['start']:>5}-{e['end']:<5} {e['label']:<12} {e['text']}" for e in record["entities"]]
+    lines += [f"{r['head']} -{r['label']}-> {r['tail']}" for r in record.get("relations", [])]
+    return "\n".join(lines) or "(nessuna menzione)"
+
+
+def entity_labels(record: dict) -> Iterable[str]:
+    return (e["label"] for e in record.get("entities", []))
+
+
+MENTION_KEYS = ("start", "end", "label", "text")
+
+
 class NerKind(Kind):
     family = "ner"
     metric = "span"
+    spans = True
 
     def output_model(self, spec: TaskSpec) -> type[BaseModel]:
         return span_output_model(spec)
@@ -116,6 +132,24 @@ class NerKind(Kind):
 
     def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
         return agreement.span_pair(a, b)
+
+    def label_names(self, spec: TaskSpec) -> list[str]:
+        return list(spec.labels)
+
+    def views(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("spans",)
+
+    def editors(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("spans", "entities")
+
+    def record_from_editors(self, spec: TaskSpec, record_id: str, values: EditorValues) -> dict:
+        return {"id": record_id, "entities": [{k: e[k] for k in MENTION_KEYS} for e in values.entities]}
+
+    def human_text(self, spec: TaskSpec, record: dict) -> str:
+        return span_lines(record)
+
+    def counted_labels(self, spec: TaskSpec, record: dict) -> Iterable[str]:
+        return entity_labels(record)
 
 
 class AmKind(NerKind):

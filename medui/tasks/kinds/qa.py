@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement
-from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
+from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.metrics import extractive_counts
 from medui.tasks.spec import TaskSpec
 
@@ -27,8 +28,15 @@ def _base(record: dict) -> dict:
     return out
 
 
+QA_PLACEHOLDER = (
+    '{"question": "...", "options": {"A": "...", "B": "..."}}  oppure  {"context": "...", "question": "..."}'
+)
+
+
 class QaKind(Kind):
     family = "qa"
+    reads_text = False
+    input_placeholder = QA_PLACEHOLDER
 
     def metric_name(self, spec: TaskSpec) -> str:
         return "choice" if spec.answer_format == "multiple_choice" else "extractive"
@@ -101,3 +109,24 @@ class QaKind(Kind):
         return agreement.group_kappa(
             [[agreement.answer_value(r, extractive) for r in doc] for doc in documents]
         )
+
+    def label_names(self, spec: TaskSpec) -> list[str]:
+        return list(spec.options)
+
+    def views(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("answer",)
+
+    def editors(self, spec: TaskSpec) -> tuple[Part, ...]:
+        """A letter among the options, or a free answer."""
+        return ("choice",) if spec.options else ("answer",)
+
+    def record_from_editors(self, spec: TaskSpec, record_id: str, values: EditorValues) -> dict:
+        answer = values.choice if spec.options else (values.answer or "").strip()
+        return {"id": record_id, "answer": answer or None}
+
+    def human_text(self, spec: TaskSpec, record: dict) -> str:
+        return f"risposta: {record['answer']}"
+
+    def counted_labels(self, spec: TaskSpec, record: dict) -> Iterable[str]:
+        """The answer letter; an extractive answer counts as `answer`."""
+        return [str(record.get("answer")) if spec.answer_format == "multiple_choice" else "answer"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement
 from medui.tasks.align import Aligner
-from medui.tasks.kinds.base import CopyKeys, Kind, Strict, per_spec, record_id
-from medui.tasks.kinds.ner import span_problems
+from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
+from medui.tasks.kinds.ner import MENTION_KEYS, entity_labels, span_lines, span_problems
+from medui.tasks.records import numbered
 from medui.tasks.spec import TaskSpec
 
 ENTITY_ID = r"^T[1-9][0-9]{0,2}$"
@@ -78,9 +81,27 @@ def _align_entities(text: str, entities: list[dict]) -> tuple[dict[tuple, dict],
     return spans, dropped
 
 
+def relations_from_rows(rows: list[list]) -> list[dict]:
+    """Relations (head, label, tail ids) from the relation table (a cell may read 'T1: text'); empty rows skipped."""
+    out = []
+    for row in rows or []:
+        cells = [("" if c is None else str(c).strip()) for c in (list(row) + ["", "", ""])[:3]]
+        if any(cells):
+            out.append(
+                {
+                    "head": cells[0].split(":")[0].strip(),
+                    "label": cells[1],
+                    "tail": cells[2].split(":")[0].strip(),
+                }
+            )
+    return out
+
+
 class ReKind(Kind):
     family = "re"
     metric = "relation"
+    spans = True
+    relations = True
 
     def output_model(self, spec: TaskSpec) -> type[BaseModel]:
         return relation_output_model(spec)
@@ -150,3 +171,34 @@ class ReKind(Kind):
 
     def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
         return agreement.relation_pair(a, b)
+
+    def label_names(self, spec: TaskSpec) -> list[str]:
+        return list(spec.labels)
+
+    def views(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("spans", "relations")
+
+    def editors(self, spec: TaskSpec) -> tuple[Part, ...]:
+        return ("spans", "entities", "relations")
+
+    def editor_entities(self, spec: TaskSpec, record: dict) -> list[dict]:
+        """Numbered T1.. in text order: the ids the relation table points at."""
+        return numbered(record.get("entities", []))
+
+    def record_from_editors(self, spec: TaskSpec, record_id: str, values: EditorValues) -> dict:
+        return {
+            "id": record_id,
+            "entities": [{k: e[k] for k in ("id", *MENTION_KEYS)} for e in values.entities],
+            "relations": relations_from_rows(values.relation_rows),
+        }
+
+    def human_text(self, spec: TaskSpec, record: dict) -> str:
+        return span_lines(record)
+
+    def counted_labels(self, spec: TaskSpec, record: dict) -> Iterable[str]:
+        return entity_labels(record)
+
+    def split_stats(self, spec: TaskSpec, records: list[dict]) -> dict:
+        """The span statistics, and the relation links by label."""
+        relations = Counter(r["label"] for record in records for r in record.get("relations", []))
+        return {**super().split_stats(spec, records), "relations": dict(sorted(relations.items()))}

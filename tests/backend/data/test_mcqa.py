@@ -11,13 +11,8 @@ import pytest
 import yaml
 
 from medui.backend.data.common import DataError, read_jsonl
-from medui.backend.data.mcqa import (
-    import_imb_mcqa_json,
-    import_medmcqa_parquet,
-    import_medqa_parquet,
-    parse_options,
-    resolve_answer,
-)
+from medui.backend.data.mcqa import import_imb_mcqa_json, import_medmcqa_parquet, import_medqa_parquet
+from medui.backend.data.mcqa_answers import parse_options, resolve_answer
 from medui.config import ASSETS_DATA_DIR
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
