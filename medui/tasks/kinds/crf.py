@@ -88,6 +88,9 @@ class CrfKind(Kind):
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
         return agreement.form_group(documents, [item.name for item in spec.fields])
 
+    def annotation_key(self, spec: TaskSpec, record: dict) -> tuple:
+        return agreement.form_key(record, [item.name for item in spec.fields])
+
 
 def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:
     from pydantic import ValidationError

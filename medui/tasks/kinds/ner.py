@@ -117,6 +117,9 @@ class NerKind(Kind):
     def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
         return agreement.span_pair(a, b)
 
+    def annotation_key(self, spec: TaskSpec, record: dict) -> frozenset:
+        return agreement.span_key(record)
+
 
 class AmKind(NerKind):
     """Argument mining: argument components (Claim, Premise) are spans, scored like entities."""

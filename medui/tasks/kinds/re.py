@@ -150,3 +150,6 @@ class ReKind(Kind):
 
     def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
         return agreement.relation_pair(a, b)
+
+    def annotation_key(self, spec: TaskSpec, record: dict) -> tuple:
+        return agreement.relation_key(record)
