@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -55,7 +56,7 @@ def documents_in_queue_order(task: str, *, session: Session, split: str | None =
     if split is not None:
         docs = docs.where(Document.split == split)
     doc_ids = list(session.exec(docs))
-    newest = select(func.max(Prediction.id)).where(col(Prediction.document_id).in_(doc_ids))
+    newest = select(func.max(Prediction.id)).where(col(Prediction.document_id).in_(docs))
     query = select(Prediction.document_id, Prediction.confidence).where(
         col(Prediction.id).in_(newest.group_by(Prediction.document_id))
     )
@@ -126,27 +127,31 @@ def assign_documents(
 
 
 def assignment_progress(task: str, *, session: Session) -> list[dict]:
-    """Per annotator of a task: documents assigned, how many they corrected, and the predictions waiting."""
+    """Per annotator of a task: documents assigned, how many of them they corrected, and how many have a
+    prediction (only those show in the correction queue)."""
     spec = get_spec(task)
-    rows = session.exec(
-        select(Assignment.annotator, Assignment.document_id).where(Assignment.task == spec.id)
-    ).all()
-    by_name: dict[str, set[int]] = {}
-    for name, doc_id in rows:
-        by_name.setdefault(name, set()).add(doc_id)
-    out = []
-    for name, docs in sorted(by_name.items()):
-        done = session.exec(
-            select(func.count(func.distinct(Correction.document_id))).where(
-                Correction.annotator == name, col(Correction.document_id).in_(docs)
-            )
-        ).one()
-        predicted = session.exec(
-            select(func.count(func.distinct(Prediction.document_id))).where(
-                col(Prediction.document_id).in_(docs)
-            )
-        ).one()
-        out.append(
-            {"annotator": name, "assigned": len(docs), "corrected": done, "with_prediction": predicted}
-        )
-    return out
+    mine = Assignment.task == spec.id
+    assigned = select(Assignment.annotator, func.count()).where(mine).group_by(Assignment.annotator)
+    corrected = (
+        select(Assignment.annotator, func.count(func.distinct(Correction.document_id)))
+        .join(Correction, sa.and_(Correction.document_id == Assignment.document_id,
+                                  Correction.annotator == Assignment.annotator))
+        .where(mine)
+        .group_by(Assignment.annotator)
+    )  # fmt: skip
+    predicted = (
+        select(Assignment.annotator, func.count(func.distinct(Prediction.document_id)))
+        .join(Prediction, Prediction.document_id == Assignment.document_id)
+        .where(mine)
+        .group_by(Assignment.annotator)
+    )
+    done, with_prediction = dict(session.exec(corrected).all()), dict(session.exec(predicted).all())
+    return [
+        {
+            "annotator": name,
+            "assigned": n,
+            "corrected": done.get(name, 0),
+            "with_prediction": with_prediction.get(name, 0),
+        }
+        for name, n in sorted(session.exec(assigned).all())
+    ]
