@@ -2,8 +2,13 @@
 
 Passwords are stored as `pbkdf2_sha256$<iterations>$<salt>$<hash>` (the Django scheme string; salt and hash in
 base64), made with the standard library. Roles grow: a clinician runs and compares, an annotator also corrects,
-a researcher also trains and manages models. With no user that has a password, the app runs for one local user
-with every right (only on this machine: the server binds 127.0.0.1 unless told otherwise).
+a curator also assigns documents to annotators and adjudicates their disagreements, a researcher also trains and
+manages models. With no user that has a password, the app runs for one local user with every right (only on this
+machine: the server binds 127.0.0.1 unless told otherwise).
+
+The command line has no login: `acting_user` takes the name given with the command (`--curator NAME`) and checks
+that user's stored role once accounts exist. It keeps a team from mistakes (an annotator adjudicating), not an
+attacker out: whoever can run `medui` on the database can also write to it directly.
 """
 
 from __future__ import annotations
@@ -23,15 +28,22 @@ from medui.errors import MeduiError
 
 SCHEME = "pbkdf2_sha256"
 ITERATIONS = 600_000
-ROLE_LEVEL = {"clinician": 0, "annotator": 1, "researcher": 2}
+ROLE_LEVEL = {"clinician": 0, "annotator": 1, "curator": 2, "researcher": 3}
 ACTIONS = {  # action -> the least role allowed to do it
     "run": "clinician",
     "compare": "clinician",
     "correct": "annotator",
+    "assign": "curator",
+    "adjudicate": "curator",
     "train": "researcher",
     "models": "researcher",
 }
-ROLE_NAMES_IT = {"clinician": "clinico", "annotator": "annotatore", "researcher": "ricercatore"}
+ROLE_NAMES_IT = {
+    "clinician": "clinico",
+    "annotator": "annotatore",
+    "curator": "curatore",
+    "researcher": "ricercatore",
+}
 MIN_PASSWORD_CHARS = 8
 
 
@@ -135,3 +147,29 @@ def require(who: Identity, action: str) -> None:
         raise AuthError(
             f"permesso negato: {who.name} è {ROLE_NAMES_IT[who.role]}; serve il ruolo {needed} o superiore"
         )
+
+
+def acting_user(name: str | None, action: str, *, session: Session) -> Identity:
+    """Who acts from the command line, checked for an action (see the module docstring).
+
+    With accounts, `name` must be a user with a password whose role allows the action; without any, the one
+    local user acts (under `name` when given) with every right, as in the app.
+    """
+    name = (name or "").strip() or None
+    if users_configured(session=session):
+        if name is None:
+            raise AuthError(
+                "users are configured: name who acts (--curator NAME)",
+                italian="ci sono utenti configurati: indica chi agisce (--curator NOME)",
+            )
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is None or not user.password_hash:
+            raise AuthError(
+                f"{name!r} is not a user with an account here (medui users add {name} --role curator)",
+                italian=f"{name!r} non è un utente con un account (medui users add {name} --role curator)",
+            )
+        who = identity(name, session=session)
+    else:
+        who = Identity(name or local_name(), "researcher", local=True)
+    require(who, action)
+    return who

@@ -1,6 +1,6 @@
-"""The `medui` command: tasks, data, models, run, eval, score, study, store, training, app and backup commands.
+"""The `medui` command: tasks, data, models, run, eval, score, study, store, team, training, app and backup commands.
 
-One module a command group (tasks, data, run, store, train, serve, backup); each registers its subparsers with
+One module a command group (tasks, data, run, store, team, train, serve, backup); each registers its subparsers with
 `set_defaults(func=...)`, and `main` calls that function. Heavy imports (torch, gradio) happen inside commands that
 need them. Every user error (a MeduiError) ends with exit code 2 and one line on stderr saying what is wrong.
 """
@@ -16,10 +16,10 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")  # outlines_core's torch kerne
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui.cli import backup, data, phi, run, serve, store, tasks, train  # noqa: E402
+from medui.cli import backup, data, phi, run, serve, store, tasks, team, train  # noqa: E402
 from medui.errors import MeduiError  # noqa: E402
 
-GROUPS = (tasks, data, run, phi, store, train, serve, backup)  # the order of `medui --help`
+GROUPS = (tasks, data, run, phi, store, team, train, serve, backup)  # the order of `medui --help`
 
 
 def build_parser() -> argparse.ArgumentParser:

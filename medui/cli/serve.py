@@ -19,7 +19,7 @@ from medui.config import REPO_ROOT
 
 APP_FILE = REPO_ROOT / "app.py"
 CSS_FILE = REPO_ROOT / "assets" / "css" / "medui.css"
-ROLES = ("clinician", "annotator", "researcher")
+ROLES = ("clinician", "annotator", "curator", "researcher")  # tables.USER_ROLES, without importing the store
 
 
 def register(sub: argparse._SubParsersAction) -> None:

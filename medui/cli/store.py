@@ -1,4 +1,4 @@
-"""Store subcommands of `medui`: export, corrections (list, add), queue, db.
+"""Store subcommands of `medui`: export, corrections (list, add, import; import-corrections), queue, db.
 
 User errors raise StoreError subclasses (MeduiError) with a one-line message; the CLI maps them to exit code 2.
 """
@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     corrections = sub.add_parser("corrections", help="list or add corrections").add_subparsers(
         dest="corrections_command", required=True
     )
-    p = corrections.add_parser("list", help="the correction in force of each corrected document")
+    p = corrections.add_parser("list", help="each annotator's version of each corrected document")
     p.add_argument("--task", required=True)
+    p.add_argument("--annotator", default=None, help="only this annotator's versions")
     p.add_argument("--all", action="store_true", help="superseded corrections too")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=in_session(cmd_corrections_list))
@@ -51,11 +52,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=in_session(cmd_corrections_add))
+    for parent, name in ((corrections, "import"), (sub, "import-corrections")):
+        p = parent.add_parser(
+            name, help="an annotator's corrections from a JSONL file (export format); all lines or none"
+        )
+        p.add_argument("file")
+        p.add_argument("--task", required=True)
+        p.add_argument("--annotator", required=True)
+        p.add_argument("--split", default=None, help="match ids in this split only")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=in_session(cmd_corrections_import))
 
     p = sub.add_parser("queue", help="predictions to correct next: least confident first, then oldest")
     p.add_argument("--task", required=True)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--run", type=int, default=None, help="only this run's predictions")
+    p.add_argument("--annotator", default=None, help="this annotator's queue: their assigned documents first")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=in_session(cmd_queue))
 
@@ -113,9 +125,12 @@ def cmd_corrections_list(args: argparse.Namespace, session: Session) -> int:
 
     get_spec(args.task)
     if args.all:
-        rows = session.exec(select(Correction).where(Correction.task == args.task).order_by(Correction.id))
+        query = select(Correction).where(Correction.task == args.task)
+        if args.annotator:
+            query = query.where(Correction.annotator == args.annotator)
+        rows = session.exec(query.order_by(Correction.id))
     else:
-        rows = latest_corrections(args.task, session=session)
+        rows = latest_corrections(args.task, session=session, annotator=args.annotator)
     data = [correction_row(c) for c in rows]
     human = "\n".join(_correction_line(r) for r in data) or f"no corrections for {args.task}"
     return emit(args, data, human)
@@ -154,6 +169,19 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
     return emit(args, row, f"correction #{corr.id} of document {corr.document_id} stored{superseded}")
 
 
+def cmd_corrections_import(args: argparse.Namespace, session: Session) -> int:
+    from medui.backend.store.corrections_import import import_corrections
+
+    summary = import_corrections(args.file, args.task, args.annotator, session=session, split=args.split)
+    created = (
+        f", {summary['documents_created']} documents added from the task's data"
+        if summary["documents_created"]
+        else ""
+    )
+    human = f"{summary['stored']} corrections by {summary['annotator']} stored for {summary['task']}{created}"
+    return emit(args, summary, human)
+
+
 def cmd_queue(args: argparse.Namespace, session: Session) -> int:
     from medui.backend.store.corrections import correction_queue
     from medui.backend.store.repo import get_document
@@ -162,7 +190,9 @@ def cmd_queue(args: argparse.Namespace, session: Session) -> int:
     get_spec(args.task)
     if args.limit is not None and args.limit < 1:
         raise StoreError("--limit must be 1 or more")
-    preds = correction_queue(args.task, args.limit, session=session, run_id=args.run)
+    preds = correction_queue(
+        args.task, args.limit, session=session, run_id=args.run, annotator=args.annotator
+    )
     rows = [queue_row(p, get_document(p.document_id, session=session).record_id) for p in preds]
     lines = [
         f"pred {r['prediction_id']:<6} doc {r['document_id']:<5} {r['record_id']:<24} "

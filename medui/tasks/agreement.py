@@ -180,6 +180,37 @@ def answer_value(record: dict, extractive: bool) -> str | None:
     return text or None
 
 
+# one document: do two versions say the same? ---------------------------------------------------------------
+def span_key(record: dict) -> frozenset:
+    """A span record's annotation as a set of (start, end, label), whatever the order or the mention texts."""
+    out = set()
+    for ent in record.get("entities") or ():
+        if isinstance(ent, dict):
+            out.add((ent.get("start"), ent.get("end"), str(ent.get("label"))))
+    return frozenset(out)
+
+
+def relation_key(record: dict) -> tuple[frozenset, frozenset]:
+    """An re record's entities (spans) and relations as (head span, tail span, label), whatever the entity ids."""
+    spans = {
+        str(e.get("id")): (e.get("start"), e.get("end"), str(e.get("label")))
+        for e in record.get("entities") or ()
+        if isinstance(e, dict)
+    }
+    relations = frozenset(
+        (spans.get(str(r.get("head"))), spans.get(str(r.get("tail"))), str(r.get("label")))
+        for r in record.get("relations") or ()
+        if isinstance(r, dict)
+    )
+    return span_key(record), relations
+
+
+def form_key(record: dict, items: Sequence[str]) -> tuple:
+    """A crf record's items in comparable form, in the spec's order."""
+    values = form_values(record, items)
+    return tuple(values[item] for item in items)
+
+
 # the report ----------------------------------------------------------------------------------------------
 def annotated_documents(versions: Versions, annotators: Sequence[str]) -> list[str]:
     """Documents with versions from at least two of the annotators, sorted."""

@@ -4,7 +4,7 @@
 `Plan.saves` corrections each through the app's `/save_correction` endpoint, all at once, while a dataset
 evaluation runs in the app's background thread. Even-numbered saves correct a prediction of the annotator's own,
 odd ones one of `Plan.shared` predictions every annotator corrects (corrections are append-only: every one of
-those must be kept, in one supersedes chain per document). Then the database is read back: every acknowledged
+those must be kept, in one supersedes chain per document and annotator). Then the database is read back: every acknowledged
 save is matched by its returned id and its content, and the evaluation must have succeeded.
 """
 
@@ -253,16 +253,17 @@ def _mismatches(save: Save, row) -> list[str]:
 
 
 def _broken_chains(rows) -> list[str]:
-    """Documents whose corrections do not form one chain (each superseding the one before it)."""
-    by_doc: dict[int, list] = {}
+    """Documents whose corrections by one annotator do not form one chain (each superseding the one before)."""
+    by_chain: dict[tuple[int, str], list] = {}
     for row in sorted(rows, key=lambda r: r.id):
-        by_doc.setdefault(row.document_id, []).append(row)
+        by_chain.setdefault((row.document_id, row.annotator), []).append(row)
     broken = []
-    for doc_id, chain in by_doc.items():
+    for (doc_id, annotator), chain in by_chain.items():
         expected = [None] + [r.id for r in chain[:-1]]
         if [r.supersedes_id for r in chain] != expected:
             broken.append(
-                f"document {doc_id}: supersedes {[r.supersedes_id for r in chain]}, expected {expected}"
+                f"document {doc_id}, {annotator}: supersedes {[r.supersedes_id for r in chain]}, "
+                f"expected {expected}"
             )
     return broken
 

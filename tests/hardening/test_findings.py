@@ -93,40 +93,41 @@ def test_a_save_over_a_newer_version_is_refused_and_names_who(medui_home):
     service.add_user("anna", "annotator", "password-anna")
     service.add_user("bruno", "annotator", "password-bruno")
     prediction = _stored_prediction()
-    opened = service.correction_item(prediction, "anna")  # both open the queue head
-    assert opened["version"] == 0 and service.correction_item(prediction, "bruno")["version"] == 0
+    opened = service.correction_item(prediction, "anna")  # anna opens the queue head in two tabs
+    assert opened["version"] == 0 and service.correction_item(prediction, "anna")["version"] == 0
     first = service.save_correction(prediction, ner_record("a", spans=BOTH), "anna", version=0)
     with pytest.raises(stale()) as refused:
-        service.save_correction(prediction, ner_record("a", spans=((27, 38),)), "bruno", version=0)
+        service.save_correction(prediction, ner_record("a", spans=((27, 38),)), "anna", version=0)
     assert "anna" in refused.value.italian and "Salvataggio rifiutato" in refused.value.italian
-    reloaded = service.correction_item(prediction, "bruno")  # the editor reloads: anna's version, in force
+    reloaded = service.correction_item(prediction, "anna")  # the editor reloads: her version in the other tab
     assert reloaded["version"] == first["id"] and reloaded["in_force"] == first["record"]
-    second = service.save_correction(prediction, ner_record("a"), "bruno", version=reloaded["version"])
+    second = service.save_correction(prediction, ner_record("a"), "anna", version=reloaded["version"])
+    theirs = service.save_correction(prediction, ner_record("a"), "bruno", version=0)  # his own version
+    assert service.correction_item(prediction, "bruno")["others"] == ["anna"]
     with session_scope() as s:
         history = correction_history(first["document_id"], session=s)
-    assert [c.id for c in history] == [first["id"], second["id"]] and history[1].supersedes_id == first["id"]
+    assert [c.id for c in history] == [first["id"], second["id"], theirs["id"]]
+    assert [c.supersedes_id for c in history] == [None, first["id"], None]
 
 
 def test_of_two_concurrent_saves_of_one_version_exactly_one_wins(medui_home):
-    for name in ("anna", "bruno"):
-        service.add_user(name, "annotator", f"password-{name}")
+    service.add_user("anna", "annotator", "password-anna")
     prediction, barrier, outcomes = _stored_prediction(), threading.Barrier(2), []
 
-    def save(name: str) -> None:
+    def save(tab: str) -> None:
         barrier.wait()
         try:
-            outcomes.append(
-                service.save_correction(prediction, ner_record("a"), name, version=0)["annotator"]
-            )
+            service.save_correction(prediction, ner_record("a"), "anna", version=0)
+            outcomes.append(tab)
         except stale():
             outcomes.append("refused")
 
-    threads = [threading.Thread(target=save, args=(n,)) for n in ("anna", "bruno")]
+    threads = [threading.Thread(target=save, args=(n,)) for n in ("tab-1", "tab-2")]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes)[1] == "refused" and outcomes.count("refused") == 1
+    assert sorted(outcomes)[0] == "refused" and outcomes.count("refused") == 1
 
 
 def test_accept_stores_exactly_the_predictions_record(session):  # noqa: F811
@@ -208,16 +209,15 @@ def test_the_correction_page_reloads_a_newer_version_and_keeps_the_draft(medui_h
 
     from medui.cli.serve import load_app_module
 
-    for name in ("anna", "bruno"):
-        service.add_user(name, "annotator", f"password-{name}")
+    service.add_user("anna", "annotator", "password-anna")
     prediction = _stored_prediction()
-    opened = service.correction_item(prediction, "bruno")
-    theirs = service.save_correction(prediction, ner_record("a", spans=BOTH), "anna", version=0)
+    opened = service.correction_item(prediction, "anna")
+    theirs = service.save_correction(prediction, ner_record("a", spans=BOTH), "anna", version=0)  # other tab
     demo = load_app_module().build_demo()
     save = next(fn.fn for fn in demo.fns.values() if fn.api_name == "correggi_salva")
     mine = ner_record("a", spans=((27, 38),))["entities"]
     out = save(
-        NER_TASK, 20, [], opened, mine, None, None, None, None, "nota", SimpleNamespace(username="bruno")
+        NER_TASK, 20, [], opened, mine, None, None, None, None, "nota", SimpleNamespace(username="anna")
     )
     item, draft = out[3], out[-1]
     assert item["version"] == theirs["id"] and item["in_force"] == theirs["record"]
@@ -232,6 +232,7 @@ def test_concurrent_saves_of_one_version_on_each_database(engine):  # noqa: F811
     with Session(engine) as s:
         run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
+        repo.get_or_create_user("anna", session=s)  # her account exists before she opens four tabs
         s.commit()
         prediction = row.id
     barrier, outcomes = threading.Barrier(4), []
@@ -247,7 +248,7 @@ def test_concurrent_saves_of_one_version_on_each_database(engine):  # noqa: F811
                 s.rollback()
                 outcomes.append("refused")
 
-    threads = [threading.Thread(target=save, args=(f"a{i}",)) for i in range(4)]
+    threads = [threading.Thread(target=save, args=("anna",)) for _ in range(4)]  # four tabs of one annotator
     for t in threads:
         t.start()
     for t in threads:

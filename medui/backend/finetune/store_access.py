@@ -23,15 +23,17 @@ class RegistrationRefused(RuntimeError):
 
 
 def corrected_records(task: str, *, session: Session) -> list[dict]:
-    """The record of the correction in force of every corrected document of a task."""
-    from medui.backend.store.corrections import latest_corrections
+    """The record in force of every corrected document of a task (store/in_force.py: the adjudicated one, else
+    the annotators' version when there is one or they agree); documents whose annotators disagree are not
+    trained on until a curator adjudicates them."""
+    from medui.backend.store.in_force import usable_records
 
     out = []
-    for corr in latest_corrections(task, session=session):
-        record = dict(corr.record)
+    for doc_id, source in usable_records(task, session=session)[0].items():
+        record = dict(source)
         if "id" not in record:
-            doc = session.get(Document, corr.document_id)
-            record["id"] = doc.record_id if doc else f"doc{corr.document_id}"
+            doc = session.get(Document, doc_id)
+            record["id"] = doc.record_id if doc else f"doc{doc_id}"
         out.append(record)
     return out
 

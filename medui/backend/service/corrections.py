@@ -83,8 +83,9 @@ def clean_note(note: str | None) -> str | None:
 
 
 def correction_queue(task_id: str, limit: int = 20, username: str | None = None) -> list[dict]:
-    """Predictions of a task to correct next: least confident first, then oldest."""
-    identity(username)
+    """The requesting annotator's predictions to correct next: the documents assigned to them first, then the
+    unassigned ones nobody corrected; least confident first, then oldest."""
+    who = identity(username)
     from medui.backend.store.corrections import correction_queue as queue_of
     from medui.backend.store.corrections import queue_row
     from medui.backend.store.tables import Document
@@ -94,7 +95,7 @@ def correction_queue(task_id: str, limit: int = 20, username: str | None = None)
         raise InputError("il limite deve essere almeno 1")
     with session_scope() as session:
         rows = []
-        for pred in queue_of(spec.id, limit, session=session):
+        for pred in queue_of(spec.id, limit, session=session, annotator=who.name):
             doc = session.get(Document, pred.document_id)
             rows.append({**queue_row(pred, doc.record_id), "split": doc.split, "preview": _preview(doc.text)})
         return rows
@@ -106,21 +107,25 @@ def _preview(text: str, chars: int = 90) -> str:
 
 
 def correction_item(prediction_id: int, username: str | None = None) -> dict:
-    """What the correction page edits: the task, the document, the prediction and the document's history."""
-    identity(username)
-    from medui.backend.store.corrections import correction_history, correction_row
+    """What the correction page edits: the task, the document, the prediction, and the requesting annotator's
+    own version and chain (`in_force`, `version`, `history`); other annotators' versions stay out of sight
+    (independent annotation), only their names are given (`others`)."""
+    who = identity(username)
+    from medui.backend.store.corrections import annotator_versions, correction_history, correction_row
     from medui.backend.store.repo import get_document, get_prediction
 
     with session_scope() as session:
         pred = get_prediction(as_id(prediction_id, "predizione"), session=session)
         doc = get_document(pred.document_id, session=session)
-        history = [correction_row(c) for c in correction_history(doc.id, session=session)]
+        chain = correction_history(doc.id, session=session, annotator=who.name)
+        history = [correction_row(c) for c in chain]
         in_force = history[-1] if history else None
+        others = sorted(set(annotator_versions(doc.id, session=session)) - {who.name})
         return {
             "version": in_force["id"] if in_force else 0, "in_force": in_force["record"] if in_force else None,
             "prediction_id": pred.id, "task": doc.task, "document_id": doc.id, "record_id": doc.record_id,
             "split": doc.split, "text": doc.text, "input": doc.input or {}, "prediction": dict(pred.record),
-            "confidence": pred.confidence, "gold": doc.gold, "history": history,
+            "confidence": pred.confidence, "gold": doc.gold, "history": history, "others": others,
         }  # fmt: skip
 
 

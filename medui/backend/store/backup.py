@@ -28,7 +28,10 @@ from sqlalchemy.engine import make_url
 from medui.backend.processes import pid_alive
 from medui.backend.store.db import SQLITE_BUSY_TIMEOUT_MS, StoreError, head_revision, upgrade
 
-MAIN_TABLES = ("users", "documents", "runs", "predictions", "corrections", "training_jobs", "model_variants")
+MAIN_TABLES = (
+    "users", "documents", "runs", "predictions", "corrections", "assignments", "adjudications", "training_jobs",
+    "model_variants",
+)  # fmt: skip
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
 

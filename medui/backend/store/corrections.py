@@ -1,27 +1,28 @@
-"""Corrections: append-only corrected (or accepted) records, the latest per document, and the queue.
+"""Corrections: append-only corrected (or accepted) records, each annotator's own chain, and the queue.
 
 A correction points at a prediction (or only at a document, for data entered by hand) and holds a record in the
-gold format, validated against the task's schema before it is stored. A newer correction of a document
-supersedes the older ones, which stay. Rescoring a prediction against a correction needs no inference.
+gold format, validated against the task's schema before it is stored. Each annotator's corrections of a document
+form their own chain: a newer one supersedes that annotator's older ones, which stay, and the newest is that
+annotator's version. Two annotators on one document are two independent annotations; which record is in force
+for export and training (an adjudication, or the annotators' versions when they agree) is adjudication.py's.
+Rescoring a prediction against a correction needs no inference.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import func, nulls_last
 from sqlmodel import Session, col, select
 
 from medui.backend.store.repo import (
-    NotFound,
     StoreError,
     clean_record,
     get_document,
     get_or_create_user,
     get_prediction,
-    run_predictions,
     score_record,
 )
-from medui.backend.store.tables import CORRECTION_KINDS, Correction, Document, Prediction
-from medui.tasks import metrics
+from medui.backend.store.tables import CORRECTION_KINDS, Assignment, Correction, Document, Prediction
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
@@ -32,17 +33,18 @@ class CorrectionError(StoreError):
 
 
 class StaleCorrection(CorrectionError):
-    """A save over a version of the document newer than the one the editor opened: refused, nothing stored."""
+    """A save over a version of the annotator's own chain newer than the one the editor opened (another tab or
+    client of the same annotator saved meanwhile): refused, nothing stored."""
 
     def __init__(self, newer: Correction, edited: int | None):
         when = newer.created_at.strftime("%d/%m/%Y %H:%M:%S") + " UTC"
         super().__init__(
-            f"document {newer.document_id} was corrected by {newer.annotator} at {when} (correction {newer.id}) "
-            f"after version {edited or 0} was opened: reload it and redo the change",
+            f"{newer.annotator}'s version of document {newer.document_id} was saved again at {when} "
+            f"(correction {newer.id}) after version {edited or 0} was opened: reload it and redo the change",
             italian=(
-                f"Salvataggio rifiutato: {newer.annotator} ha corretto questo documento il {when} "
-                f"(correzione {newer.id}) dopo che lo hai aperto. L'editor mostra ora la sua versione; "
-                "la tua è conservata qui sotto: confrontale e salva di nuovo."
+                f"Salvataggio rifiutato: {newer.annotator} ha salvato un'altra versione di questo documento il "
+                f"{when} (correzione {newer.id}, forse da un'altra scheda) dopo che lo hai aperto. L'editor "
+                "mostra ora quella versione; la tua è conservata qui sotto: confrontale e salva di nuovo."
             ),
         )
         self.newer, self.edited = newer, edited
@@ -64,8 +66,8 @@ def add_correction(
 ) -> Correction:
     """Append a correction of a prediction (or of a document); `kind='accept'` takes the prediction as it is.
 
-    `edited`: the id of the document's correction in force that the editor opened (None: there was none); when
-    a newer one was saved meanwhile, StaleCorrection and nothing is stored (optimistic concurrency).
+    `edited`: the id of the annotator's own version that the editor opened (None: they had none); when the
+    annotator saved a newer one meanwhile, StaleCorrection and nothing is stored (optimistic concurrency).
     """
     if kind not in CORRECTION_KINDS:
         raise CorrectionError(f"unknown correction kind {kind!r}: use one of {', '.join(CORRECTION_KINDS)}")
@@ -105,16 +107,18 @@ def add_correction(
 
 
 def _append(correction: Correction, *, session: Session) -> None:
-    """Insert a correction superseding its document's newest one, read under a lock so that chains never fork.
+    """Insert a correction superseding its annotator's newest one of the document, read under a lock so that
+    chains never fork.
 
-    Two annotators saving the same document at once would otherwise both read the same newest correction and
-    both claim to supersede it. PostgreSQL: the document row is locked (FOR NO KEY UPDATE, which lets rows that
-    only reference the document be inserted meanwhile) before the INSERT. SQLite: the INSERT computes the newest
-    id itself, under the write lock, on the latest snapshot.
+    Two saves of one annotator's version at once (two tabs) would otherwise both read the same newest correction
+    and both claim to supersede it. PostgreSQL: the document row is locked (FOR NO KEY UPDATE, which lets rows
+    that only reference the document be inserted meanwhile) before the INSERT. SQLite: the INSERT computes the
+    newest id itself, under the write lock, on the latest snapshot.
     """
     doc_id = correction.document_id
     session.exec(select(Document.id).where(Document.id == doc_id).with_for_update(key_share=True)).one()
-    newest = select(func.max(Correction.id)).where(Correction.document_id == doc_id).scalar_subquery()
+    mine = (Correction.document_id == doc_id, Correction.annotator == correction.annotator)
+    newest = select(func.max(Correction.id)).where(*mine).scalar_subquery()
     correction.supersedes_id = newest  # type: ignore[assignment]
     session.add(correction)
     session.flush()
@@ -137,7 +141,7 @@ def _target(
 def checked_record(spec: TaskSpec, doc: Document, record: dict, base: dict | None = None) -> dict:
     """The record to store: id and inputs filled in from the document (or `base`), validated."""
     corrected = clean_record(record)
-    where = f"correction of {doc.task}/{doc.record_id} (document {doc.id})"
+    where = f"correction of {doc.task}/{doc.record_id}" + (f" (document {doc.id})" if doc.id else "")
     if str(corrected.setdefault("id", doc.record_id)) != doc.record_id:
         raise CorrectionError(f"{where}: record id {corrected['id']!r} differs from the document's")
     corrected["id"] = doc.record_id
@@ -165,79 +169,98 @@ def _with_mention(text: str, entity: dict) -> dict:
     return {**entity, "text": text[entity["start"] : entity["end"]]}
 
 
-def latest_correction(document_id: int, *, session: Session) -> Correction | None:
-    """The correction of a document that is in force (the newest), or None."""
-    query = (
-        select(Correction).where(Correction.document_id == document_id).order_by(col(Correction.id).desc())
-    )
-    return session.exec(query.limit(1)).first()
+def latest_correction(
+    document_id: int, *, session: Session, annotator: str | None = None
+) -> Correction | None:
+    """The newest correction of a document (of one annotator: that annotator's version), or None."""
+    query = select(Correction).where(Correction.document_id == document_id)
+    if annotator is not None:
+        query = query.where(Correction.annotator == annotator)
+    return session.exec(query.order_by(col(Correction.id).desc()).limit(1)).first()
 
 
-def latest_corrections(task: str, *, session: Session, split: str | None = None) -> list[Correction]:
-    """The correction in force of every corrected document of a task, in document order."""
-    newest = select(func.max(Correction.id)).where(Correction.task == task).group_by(Correction.document_id)
+def latest_corrections(
+    task: str, *, session: Session, split: str | None = None, annotator: str | None = None
+) -> list[Correction]:
+    """Every annotator's version (newest correction) of every corrected document of a task, in document then
+    annotator order; with `annotator`, only theirs."""
+    newest = select(func.max(Correction.id)).where(Correction.task == task)
+    if annotator is not None:
+        newest = newest.where(Correction.annotator == annotator)
+    newest = newest.group_by(Correction.document_id, Correction.annotator)
     query = select(Correction).where(col(Correction.id).in_(newest))
     if split is not None:
         query = query.join(Document).where(Document.split == split)
-    return list(session.exec(query.order_by(Correction.document_id)))
+    return list(session.exec(query.order_by(Correction.document_id, Correction.annotator)))
 
 
-def correction_history(document_id: int, *, session: Session) -> list[Correction]:
-    """Every correction of a document, oldest first (superseded ones included)."""
-    query = select(Correction).where(Correction.document_id == document_id).order_by(Correction.id)
-    return list(session.exec(query))
+def annotator_versions(document_id: int, *, session: Session) -> dict[str, Correction]:
+    """Each annotator's version of a document: annotator -> their newest correction, by name."""
+    newest = (
+        select(func.max(Correction.id))
+        .where(Correction.document_id == document_id)
+        .group_by(Correction.annotator)
+    )
+    rows = session.exec(select(Correction).where(col(Correction.id).in_(newest)))
+    return {c.annotator: c for c in sorted(rows, key=lambda c: c.annotator)}
+
+
+def correction_history(
+    document_id: int, *, session: Session, annotator: str | None = None
+) -> list[Correction]:
+    """Every correction of a document (of one annotator: their chain), oldest first, superseded ones included."""
+    query = select(Correction).where(Correction.document_id == document_id)
+    if annotator is not None:
+        query = query.where(Correction.annotator == annotator)
+    return list(session.exec(query.order_by(Correction.id)))
 
 
 def correction_queue(
-    task: str, limit: int | None = 20, *, session: Session, run_id: int | None = None
+    task: str,
+    limit: int | None = 20,
+    *,
+    session: Session,
+    run_id: int | None = None,
+    annotator: str | None = None,
 ) -> list[Prediction]:
-    """Predictions to correct: the newest of each uncorrected document, least confident first, then oldest."""
+    """Predictions to correct: the newest of each document still to do, least confident first, then oldest.
+
+    Without `annotator`: documents nobody corrected. An annotator's queue holds first the documents assigned to
+    them that they have not corrected, then the documents assigned to nobody that nobody corrected; documents
+    assigned to others are theirs. So double annotation is what assignments ask for, and without assignments a
+    document leaves every queue once someone corrected it.
+    """
+    docs = select(Document.id).where(Document.task == task)
+    if annotator is None:
+        todo = ~col(Document.id).in_(select(Correction.document_id))
+        mine = None
+    else:
+        mine = assigned_documents(task, annotator)
+        done_by_me = select(Correction.document_id).where(Correction.annotator == annotator)
+        anyones = ~col(Document.id).in_(select(Assignment.document_id).where(Assignment.task == task))
+        untouched = ~col(Document.id).in_(select(Correction.document_id))
+        todo = sa.and_(
+            ~col(Document.id).in_(done_by_me), sa.or_(col(Document.id).in_(mine), anyones & untouched)
+        )
     newest = (
         select(func.max(Prediction.id))
-        .join(Document)
-        .where(Document.task == task, ~col(Document.id).in_(select(Correction.document_id)))
+        .where(col(Prediction.document_id).in_(docs.where(todo)))
         .group_by(Prediction.document_id)
     )
     if run_id is not None:
         newest = newest.where(Prediction.run_id == run_id)
-    query = (
-        select(Prediction)
-        .where(col(Prediction.id).in_(newest))
-        .order_by(nulls_last(col(Prediction.confidence).asc()), Prediction.created_at, Prediction.id)
-    )
+    order = [nulls_last(col(Prediction.confidence).asc()), Prediction.created_at, Prediction.id]
+    if mine is not None:
+        order.insert(0, sa.case((col(Prediction.document_id).in_(mine), 0), else_=1))
+    query = select(Prediction).where(col(Prediction.id).in_(newest)).order_by(*order)
     if limit is not None:
         query = query.limit(limit)
     return list(session.exec(query))
 
 
-def rescore_with_correction(
-    prediction_id: int, *, session: Session, correction: Correction | None = None
-) -> tuple[dict | None, float | None]:
-    """A prediction's counts and score against its document's correction in force (or one given), no inference."""
-    prediction = get_prediction(prediction_id, session=session)
-    correction = correction or latest_correction(prediction.document_id, session=session)
-    if correction is None:
-        raise NotFound(f"the document of prediction {prediction_id} has no correction")
-    doc = get_document(prediction.document_id, session=session)
-    return score_record(get_spec(doc.task), correction.record, prediction.record)
-
-
-def rescore_run(run_id: int, *, session: Session) -> dict:
-    """A run's metrics against corrected data: each document's correction in force, else its gold."""
-    rows = run_predictions(run_id, session=session)
-    if not rows:
-        raise NotFound(f"run {run_id} has no predictions")
-    doc_ids = {r.document_id for r in rows}
-    docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(doc_ids)))}
-    spec = get_spec(next(iter(docs.values())).task)
-    counts, corrected = [], 0
-    for row in rows:
-        correction = latest_correction(row.document_id, session=session)
-        reference = correction.record if correction else docs[row.document_id].gold
-        corrected += correction is not None
-        counts.append(score_record(spec, reference, row.record)[0])
-    name = kind_for(spec).metric_name(spec)
-    return {**metrics.aggregate(name, counts), "corrected": corrected, "run_id": run_id}
+def assigned_documents(task: str, annotator: str):
+    """The ids of a task's documents assigned to an annotator (a subquery)."""
+    return select(Assignment.document_id).where(Assignment.task == task, Assignment.annotator == annotator)
 
 
 # plain data for the CLI and the app --------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Export the corrected data of a task (jsonl, conll, brat, hf) and import the same formats back.
 
-Exported records are each document's correction in force; with `with_gold`, documents without a correction
-add their gold record. Records keep the gold format, so export then import gives the same records.
+Exported records are each document's record in force (in_force.py: the adjudicated one, else the annotators'
+version when there is one or they agree); documents whose annotators disagree are left out, and counted, until a
+curator adjudicates them. With `with_gold`, documents nobody corrected add their gold record. Records keep the
+gold format, so export then import gives the same records.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from medui.backend.data.common import DataError, ImportReport, read_jsonl, write_jsonl
 from medui.backend.store import formats
-from medui.backend.store.corrections import latest_corrections
+from medui.backend.store.in_force import records_in_force
 from medui.backend.store.repo import StoreError
 from medui.backend.store.tables import Document
 from medui.tasks.kinds import kind_for
@@ -46,20 +48,23 @@ def check_format(fmt: str, spec: TaskSpec) -> None:
 
 def export_records(
     task: str, *, session: Session, with_gold: bool = False, split: str | None = None
-) -> tuple[list[dict], int]:
-    """Records to export in document order, and how many of them are corrections."""
-    corrections = {c.document_id: c for c in latest_corrections(task, session=session, split=split)}
+) -> tuple[list[dict], int, int]:
+    """Records to export in document order, how many of them are corrected (or adjudicated), and how many
+    corrected documents were left out because their annotators disagree (pending adjudication)."""
+    resolved = records_in_force(task, session=session, split=split)
+    in_force = {r.document_id: r.record for r in resolved if r.record is not None}
+    pending = {r.document_id for r in resolved if r.record is None}
     query = select(Document).where(Document.task == task)
     if split is not None:
         query = query.where(Document.split == split)
     if not with_gold:
-        query = query.where(col(Document.id).in_(list(corrections)))
+        query = query.where(col(Document.id).in_(list(in_force)))
     records = []
     for doc in session.exec(query.order_by(Document.id)):
-        source = corrections[doc.id].record if doc.id in corrections else doc.gold
+        source = in_force.get(doc.id, None if doc.id in pending else doc.gold)
         if source is not None:
             records.append({**source, "id": doc.record_id})
-    return records, len(corrections)
+    return records, len(in_force), len(pending)
 
 
 def export(
@@ -78,16 +83,17 @@ def export(
     """
     spec = get_spec(task)
     check_format(fmt, spec)
-    records, corrected = export_records(task, session=session, with_gold=with_gold, split=split)
+    records, corrected, pending = export_records(task, session=session, with_gold=with_gold, split=split)
     if not records:
         hint = "" if with_gold else " (--with-gold adds the gold records)"
-        raise ExportError(f"nothing to export for {task}: no corrected records{hint}")
+        waiting = f"; {pending} documents await adjudication (medui adjudicate --list)" if pending else ""
+        raise ExportError(f"nothing to export for {task}: no corrected records{hint}{waiting}")
     out = Path(out)
     if fmt == "hf" and out.exists() and not force:
         raise ExportError(f"{out}: exists already; add --force to replace this earlier export")
     dropped = write_records(spec, fmt, records, out)
     summary = {"task": task, "format": fmt, "out": str(out), "records": len(records)}
-    summary |= {"corrected": corrected, "gold": len(records) - corrected}
+    summary |= {"corrected": corrected, "gold": len(records) - corrected, "pending_adjudication": pending}
     if dropped:
         summary["overlapping_entities_left_out"] = dropped
     return summary

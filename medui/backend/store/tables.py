@@ -1,4 +1,5 @@
-"""The database schema (SQLModel): users, documents, runs, predictions, corrections, training jobs, variants.
+"""The database schema (SQLModel): users, documents, runs, predictions, corrections, assignments, adjudications,
+training jobs, variants.
 
 JSON columns are JSON on SQLite and JSONB on PostgreSQL. Times are timezone-aware UTC (`utcnow()`): SQLModel's
 UTCDateTime refuses naive values and reads UTC back on both databases. Schema changes go through a new Alembic revision in migrations/versions/, never an edit in place.
@@ -14,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlmodel import Field, SQLModel
 
-USER_ROLES = ("clinician", "annotator", "researcher")
+USER_ROLES = ("clinician", "annotator", "curator", "researcher")
 CORRECTION_KINDS = ("edit", "accept")
 JOB_OBJECTIVES = ("sft", "cpt")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -48,7 +49,7 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
-    role: str = "annotator"  # clinician | annotator | researcher
+    role: str = "annotator"  # clinician | annotator | curator | researcher
     password_hash: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -120,9 +121,11 @@ class Prediction(SQLModel, table=True):
 
 
 class Correction(SQLModel, table=True):
-    """A corrected (or accepted) record; append-only, a newer one of the same document supersedes it."""
+    """A corrected (or accepted) record; append-only. Each annotator's corrections of a document form their own
+    chain: a newer one of the same document and annotator supersedes it (that annotator's version)."""
 
     __tablename__ = "corrections"
+    __table_args__ = (sa.Index("ix_corrections_document_annotator", "document_id", "annotator"),)
 
     id: int | None = Field(default=None, primary_key=True)
     prediction_id: int | None = Field(default=None, foreign_key="predictions.id", index=True)
@@ -137,6 +140,40 @@ class Correction(SQLModel, table=True):
     score: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
     supersedes_id: int | None = Field(default=None, foreign_key="corrections.id")
+
+
+class Assignment(SQLModel, table=True):
+    """A document of a task given to an annotator to correct (k annotators a document for double annotation)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (sa.UniqueConstraint("document_id", "annotator", name="uq_assignment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(index=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    annotator: str = Field(index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    assigned_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Adjudication(SQLModel, table=True):
+    """A curator's final record of a document, made from the annotators' versions; append-only, the newest of a
+    document is in force (it wins over every annotator's version for export and training)."""
+
+    __tablename__ = "adjudications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(index=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    record: dict = Field(sa_column=json_column(nullable=False))
+    curator: str
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    sources: dict = Field(default_factory=dict, sa_column=json_column(False))  # annotator -> correction id
+    taken_from: str | None = None  # the annotator whose version was taken as it is; None: a record given
+    note: str | None = Field(default=None, sa_column=text_column())
+    created_at: datetime = Field(default_factory=utcnow)
+    supersedes_id: int | None = Field(default=None, foreign_key="adjudications.id")
 
 
 class TrainingJob(SQLModel, table=True):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -109,6 +109,11 @@ class Kind:
 
     def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
         """Agreement figures of two annotators' versions of the same documents (in the same order)."""
+        raise NotImplementedError
+
+    def annotation_key(self, spec: TaskSpec, record: dict) -> Hashable:
+        """What a record annotates, comparable across annotators: equal keys are the same annotation (order,
+        mention texts and entity ids aside); adjudication lists the documents whose versions' keys differ."""
         raise NotImplementedError
 
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:

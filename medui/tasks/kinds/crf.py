@@ -148,6 +148,9 @@ class CrfKind(Kind):
         """The items filled in (not empty, not non_menzionato)."""
         return (k for k, v in record.get("fields", {}).items() if v not in (None, [], "non_menzionato"))
 
+    def annotation_key(self, spec: TaskSpec, record: dict) -> tuple:
+        return agreement.form_key(record, [item.name for item in spec.fields])
+
 
 def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:
     from pydantic import ValidationError

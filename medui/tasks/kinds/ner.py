@@ -151,6 +151,9 @@ class NerKind(Kind):
     def counted_labels(self, spec: TaskSpec, record: dict) -> Iterable[str]:
         return entity_labels(record)
 
+    def annotation_key(self, spec: TaskSpec, record: dict) -> frozenset:
+        return agreement.span_key(record)
+
 
 class AmKind(NerKind):
     """Argument mining: argument components (Claim, Premise) are spans, scored like entities."""

@@ -104,6 +104,9 @@ class QaKind(Kind):
             out["token_f1"] = sum(scores) / len(scores)
         return out
 
+    def annotation_key(self, spec: TaskSpec, record: dict) -> str | None:
+        return agreement.answer_value(record, spec.answer_format == "extractive")
+
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
         extractive = spec.answer_format == "extractive"
         return agreement.group_kappa(

@@ -202,3 +202,6 @@ class ReKind(Kind):
         """The span statistics, and the relation links by label."""
         relations = Counter(r["label"] for record in records for r in record.get("relations", []))
         return {**super().split_stats(spec, records), "relations": dict(sorted(relations.items()))}
+
+    def annotation_key(self, spec: TaskSpec, record: dict) -> tuple:
+        return agreement.relation_key(record)

@@ -91,6 +91,26 @@ def test_corrections_replace_gold_and_test_documents_are_held_out(tokenizer, ses
     assert next(r for r in records if r["id"] == train[0]["id"])["entities"] == fixed["entities"]
 
 
+def test_training_waits_for_the_adjudication_of_a_disagreement_then_takes_it(session):
+    from medui.backend.store.adjudication import adjudicate
+    from medui.backend.store.corrections import add_correction
+    from medui.backend.store.repo import ensure_documents
+
+    spec = get_spec(TASK)
+    train = gold.load_split(spec, "train")
+    first, second = ensure_documents(TASK, "train", train[:2], session=session)
+    one, two = ({**train[0], "entities": train[0]["entities"][:n]} for n in (1, 2))
+    add_correction(one, "anna", session=session, document_id=first.id)
+    add_correction(two, "bruno", session=session, document_id=first.id)  # they disagree on the first
+    add_correction(train[1], "anna", session=session, document_id=second.id)
+    records, counts = dataset.task_records(spec, "corrections", session)
+    assert [r["id"] for r in records] == [train[1]["id"]] and counts["corrections"] == 1
+    adjudicate(first.id, "carla", take="bruno", session=session)
+    records, counts = dataset.task_records(spec, "corrections", session)
+    assert [r["id"] for r in records] == [train[0]["id"], train[1]["id"]]
+    assert records[0]["entities"] == two["entities"]
+
+
 def test_no_corrections_is_a_clear_error(tokenizer, session):
     with pytest.raises(DataError, match="no training data"):
         dataset.sft_dataset([TASK], "corrections", tokenizer, session=session)

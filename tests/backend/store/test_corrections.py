@@ -1,4 +1,4 @@
-"""Corrections: validated against the task, append-only, latest wins, the queue and rescoring."""
+"""Corrections: validated against the task, append-only, one chain per annotator, the queue and rescoring."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from medui.backend.store import repo
 from medui.backend.store.corrections import (
     CorrectionError,
     add_correction,
+    annotator_versions,
     correction_history,
     correction_queue,
     latest_corrections,
-    rescore_run,
-    rescore_with_correction,
 )
+from medui.backend.store.in_force import rescore_run, rescore_with_correction
 from medui.backend.store.tables import Correction, User
 from medui.tasks.registry import get_spec
 from tests.backend.store.records import NER_TASK, TEXT, make_prediction, ner_record
@@ -54,15 +54,22 @@ def test_accepting_a_prediction_stores_its_record(session):
         add_correction(None, "anna", document_id=pred.document_id, kind="accept", session=session)
 
 
-def test_corrections_are_append_only_and_the_latest_wins(session):
+def test_each_annotator_has_a_chain_of_their_own_where_their_latest_wins(session):
     _, (pred, other) = _predictions(session, [("a", 0.5), ("b", 0.5)])
     first = add_correction(ner_record("a"), "anna", prediction_id=pred.id, session=session)
     second = add_correction(ner_record("a", spans=BOTH), "bruno", prediction_id=pred.id, session=session)
     third = add_correction(ner_record("b", spans=()), "anna", document_id=other.document_id, session=session)
-    assert (first.supersedes_id, second.supersedes_id, third.supersedes_id) == (None, first.id, None)
-    assert [c.id for c in correction_history(pred.document_id, session=session)] == [first.id, second.id]
-    assert [c.id for c in latest_corrections(NER_TASK, session=session)] == [second.id, third.id]
-    assert len(session.exec(select(Correction)).all()) == 3
+    fourth = add_correction(ner_record("a", spans=()), "anna", prediction_id=pred.id, session=session)
+    assert [c.supersedes_id for c in (first, second, third, fourth)] == [None, None, None, first.id]
+    doc = pred.document_id
+    assert [c.id for c in correction_history(doc, session=session)] == [first.id, second.id, fourth.id]
+    assert [c.id for c in correction_history(doc, annotator="anna", session=session)] == [first.id, fourth.id]
+    assert {n: c.id for n, c in annotator_versions(doc, session=session).items()} == {
+        "anna": fourth.id, "bruno": second.id
+    }  # fmt: skip
+    assert [c.id for c in latest_corrections(NER_TASK, session=session)] == [fourth.id, second.id, third.id]
+    assert [c.id for c in latest_corrections(NER_TASK, annotator="bruno", session=session)] == [second.id]
+    assert len(session.exec(select(Correction)).all()) == 4
     assert latest_corrections(NER_TASK, split="train", session=session) == []
 
 

@@ -94,22 +94,38 @@ def test_formats_that_cannot_hold_a_family_are_refused(session, tmp_path, fmt, t
         import_export(fmt, tmp_path, task)
 
 
-def test_only_the_latest_correction_and_gold_only_when_asked(session, tmp_path):
+def test_each_documents_record_in_force_and_gold_only_when_asked(session, tmp_path):
     task = "e3c_clinical_entities"
     gold = [
-        {"id": i, "text": NER_TEXT, "entities": _spans(NER_TEXT, ("dolore", "CLINENTITY"))} for i in "abc"
+        {"id": i, "text": NER_TEXT, "entities": _spans(NER_TEXT, ("dolore", "CLINENTITY"))} for i in "abcd"
     ]
     docs = repo.ensure_documents(task, "test", gold, session=session)
     add_correction({"entities": []}, "anna", document_id=docs[0].id, session=session)
     latest = {"entities": _spans(NER_TEXT, ("toracico", "CLINENTITY"))}
-    add_correction(latest, "bruno", document_id=docs[0].id, session=session)
-    records, corrected = export_records(task, session=session)
-    assert corrected == 1 and [(r["id"], r["entities"][0]["text"]) for r in records] == [("a", "toracico")]
+    add_correction(latest, "anna", document_id=docs[0].id, session=session)  # her latest wins
+    add_correction(latest, "anna", document_id=docs[1].id, session=session)
+    add_correction({"entities": []}, "bruno", document_id=docs[1].id, session=session)  # they disagree on b
+    records, corrected, pending = export_records(task, session=session)
+    assert (corrected, pending) == (1, 1)
+    assert [(r["id"], r["entities"][0]["text"]) for r in records] == [("a", "toracico")]
     summary = export(task, "jsonl", tmp_path / "all.jsonl", session=session, with_gold=True)
     assert (summary["records"], summary["corrected"], summary["gold"]) == (3, 1, 2)
-    assert [r["entities"][0]["text"] for r in import_export("jsonl", tmp_path / "all.jsonl", task)] == [
-        "toracico", "dolore", "dolore"
+    assert summary["pending_adjudication"] == 1  # b: neither a version nor its gold until adjudicated
+    assert [(r["id"], r["entities"][0]["text"]) for r in import_export("jsonl", tmp_path / "all.jsonl", task)] == [
+        ("a", "toracico"), ("c", "dolore"), ("d", "dolore")
     ]  # fmt: skip
+
+
+def test_an_export_of_only_disagreements_says_they_await_adjudication(session, tmp_path):
+    task = "e3c_clinical_entities"
+    (doc,) = repo.ensure_documents(
+        task, "test", [{"id": "a", "text": NER_TEXT, "entities": []}], session=session
+    )
+    add_correction({"entities": _spans(NER_TEXT, ("dolore", "CLINENTITY"))}, "anna", document_id=doc.id,
+                   session=session)  # fmt: skip
+    add_correction({"entities": []}, "bruno", document_id=doc.id, session=session)
+    with pytest.raises(ExportError, match="1 documents await adjudication"):
+        export(task, "jsonl", tmp_path / "x.jsonl", session=session)
 
 
 def test_nothing_to_export_says_how_to_add_gold(session, tmp_path):

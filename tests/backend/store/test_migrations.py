@@ -109,3 +109,64 @@ def test_run_progress_moves_from_parameters_to_columns(db_url):
         assert running.parameters == {"source": "app"}
         assert (failed.error, failed.metrics, failed.parameters) == ("boom", {}, {"source": "app"})
     engine.dispose()
+
+
+def _insert_v3_corrections(engine) -> None:
+    """Two documents corrected under 0003 (one chain per document, whoever corrected): anna, bruno, anna on the
+    first, bruno on the second."""
+    now = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    record = '{"id": "r%d", "text": "Febbre.", "entities": []}'
+    with engine.begin() as conn:
+        for i in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO documents (task, split, record_id, source, text, hash, gold, created_at) "
+                    "VALUES ('e3c_events', 'test', :rid, '', 'Febbre.', :hash, NULL, :now)"
+                ),
+                {"rid": f"r{i}", "hash": f"h{i}", "now": now},
+            )
+        for doc, annotator, supersedes in [
+            (1, "anna", None),
+            (1, "bruno", 1),
+            (1, "anna", 2),
+            (2, "bruno", None),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO corrections (document_id, task, record, annotator, note, kind, created_at, "
+                    "supersedes_id) VALUES (:doc, 'e3c_events', :record, :annotator, :note, 'edit', :now, :sup)"
+                ),
+                {"doc": doc, "record": record % doc, "annotator": annotator, "note": f"{annotator} {doc}",
+                 "now": now, "sup": supersedes},
+            )  # fmt: skip
+
+
+def _chains(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        query = "SELECT id, document_id, annotator, note, supersedes_id FROM corrections ORDER BY id"
+        return [tuple(row) for row in conn.execute(text(query))]
+
+
+def test_existing_corrections_become_their_authors_chains_and_back(db_url):
+    from alembic import command
+
+    engine = db.make_engine(db_url)
+    db.upgrade(engine, "0003_run_progress")
+    _insert_v3_corrections(engine)
+    engine.dispose()
+
+    engine = db.init_db(db_url)
+    assert db.current_revision(engine) == db.head_revision()
+    assert _chains(engine) == [
+        (1, 1, "anna", "anna 1", None), (2, 1, "bruno", "bruno 1", None), (3, 1, "anna", "anna 1", 1),
+        (4, 2, "bruno", "bruno 2", None),
+    ]  # fmt: skip
+    assert {"assignments", "adjudications"} <= set(inspect(engine).get_table_names())
+    with Session(engine) as session:
+        from medui.backend.store.corrections import annotator_versions
+
+        assert {n: c.id for n, c in annotator_versions(1, session=session).items()} == {"anna": 3, "bruno": 2}
+    command.downgrade(db.alembic_config(engine=engine), "0003_run_progress")
+    assert [row[-1] for row in _chains(engine)] == [None, 1, 2, None]  # one chain per document again
+    assert "assignments" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -1,0 +1,157 @@
+"""Assignment: a curator gives a task's documents to annotators, k distinct annotators a document.
+
+Documents are taken in the queue's order (least confident newest prediction first, documents without a
+prediction last, then by id) and each one still short of k assignments gets the annotators with the fewest
+documents of the task so far (ties: the order they were named in), so loads differ by at most one across a
+run. Assigning again tops up documents short of k and adds new ones; it never moves an assignment. An
+annotator's queue (corrections.correction_queue) holds their assigned documents first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from medui.backend.auth import ROLE_LEVEL, ROLE_NAMES_IT, acting_user
+from medui.backend.store.db import StoreError
+from medui.backend.store.repo import get_or_create_user
+from medui.backend.store.tables import Assignment, Correction, Document, Prediction
+from medui.tasks.registry import get_spec
+
+
+class AssignmentError(StoreError):
+    """An assignment that cannot be made as asked (annotators, overlap, limit)."""
+
+
+def checked_annotators(names: Sequence[str], per_document: int, *, session: Session) -> list[str]:
+    """The annotators named, each a user who may correct (created as an annotator when new)."""
+    clean = [n.strip() for n in names if n and n.strip()]
+    if not clean:
+        raise AssignmentError("name the annotators to assign documents to (--annotators a,b,c)")
+    repeated = sorted(n for n, count in Counter(clean).items() if count > 1)
+    if repeated:
+        raise AssignmentError(f"annotator named twice: {', '.join(repeated)}")
+    if not 1 <= per_document <= len(clean):
+        raise AssignmentError(
+            f"{per_document} annotators a document cannot be met by {len(clean)} annotators: "
+            f"use --per-document from 1 to {len(clean)}"
+        )
+    for name in clean:
+        user = get_or_create_user(name, "annotator", session=session)
+        if ROLE_LEVEL.get(user.role, -1) < ROLE_LEVEL["annotator"]:
+            raise AssignmentError(
+                f"{name} is a {user.role} and cannot correct: give documents to annotators",
+                italian=f"{name} è {ROLE_NAMES_IT.get(user.role, user.role)} e non può correggere",
+            )
+    return clean
+
+
+def documents_in_queue_order(task: str, *, session: Session, split: str | None = None) -> list[int]:
+    """A task's document ids, least confident newest prediction first, those without a prediction last."""
+    docs = select(Document.id).where(Document.task == task)
+    if split is not None:
+        docs = docs.where(Document.split == split)
+    doc_ids = list(session.exec(docs))
+    newest = select(func.max(Prediction.id)).where(col(Prediction.document_id).in_(docs))
+    query = select(Prediction.document_id, Prediction.confidence).where(
+        col(Prediction.id).in_(newest.group_by(Prediction.document_id))
+    )
+    confidence = dict(session.exec(query).all())
+    unseen = float("inf")
+
+    def order(doc_id: int) -> tuple:
+        has = doc_id in confidence
+        value = confidence.get(doc_id)
+        return (not has, value is None, value if value is not None else unseen, doc_id)
+
+    return sorted(doc_ids, key=order)
+
+
+def assign_documents(
+    task: str,
+    annotators: Sequence[str],
+    per_document: int,
+    *,
+    session: Session,
+    curator: str | None,
+    limit: int | None = None,
+    split: str | None = None,
+) -> dict:
+    """Give documents of a task to annotators, `per_document` distinct ones each (see the module docstring);
+    `limit`: at most that many documents get new assignments. Only a curator or researcher may."""
+    who = acting_user(curator, "assign", session=session)
+    spec = get_spec(task)
+    if limit is not None and limit < 1:
+        raise AssignmentError("--limit must be 1 or more")
+    names = checked_annotators(annotators, per_document, session=session)
+    users = {n: get_or_create_user(n, session=session) for n in names}
+    held: dict[int, set[str]] = {}
+    for doc_id, name in session.exec(
+        select(Assignment.document_id, Assignment.annotator).where(Assignment.task == spec.id)
+    ):
+        held.setdefault(doc_id, set()).add(name)
+    load = Counter({n: 0 for n in names})
+    load.update(name for holders in held.values() for name in holders if name in load)
+    new: Counter = Counter()
+    documents = 0
+    for doc_id in documents_in_queue_order(spec.id, session=session, split=split):
+        holders = held.get(doc_id, set())
+        need = per_document - len(holders)
+        if need <= 0:
+            continue
+        if limit is not None and documents >= limit:
+            break
+        free = [n for n in names if n not in holders]
+        for name in sorted(free, key=lambda n: (load[n], names.index(n)))[:need]:
+            session.add(
+                Assignment(task=spec.id, document_id=doc_id, annotator=name, user_id=users[name].id,
+                           assigned_by=who.name)
+            )  # fmt: skip
+            load[name] += 1
+            new[name] += 1
+        documents += 1
+    session.flush()
+    return {
+        "task": spec.id,
+        "per_document": per_document,
+        "documents": documents,
+        "assignments": sum(new.values()),
+        "new": {n: new[n] for n in names},
+        "load": {n: load[n] for n in names},
+        "assigned_by": who.name,
+    }
+
+
+def assignment_progress(task: str, *, session: Session) -> list[dict]:
+    """Per annotator of a task: documents assigned, how many of them they corrected, and how many have a
+    prediction (only those show in the correction queue)."""
+    spec = get_spec(task)
+    mine = Assignment.task == spec.id
+    assigned = select(Assignment.annotator, func.count()).where(mine).group_by(Assignment.annotator)
+    corrected = (
+        select(Assignment.annotator, func.count(func.distinct(Correction.document_id)))
+        .join(Correction, sa.and_(Correction.document_id == Assignment.document_id,
+                                  Correction.annotator == Assignment.annotator))
+        .where(mine)
+        .group_by(Assignment.annotator)
+    )  # fmt: skip
+    predicted = (
+        select(Assignment.annotator, func.count(func.distinct(Prediction.document_id)))
+        .join(Prediction, Prediction.document_id == Assignment.document_id)
+        .where(mine)
+        .group_by(Assignment.annotator)
+    )
+    done, with_prediction = dict(session.exec(corrected).all()), dict(session.exec(predicted).all())
+    return [
+        {
+            "annotator": name,
+            "assigned": n,
+            "corrected": done.get(name, 0),
+            "with_prediction": with_prediction.get(name, 0),
+        }
+        for name, n in sorted(session.exec(assigned).all())
+    ]
