@@ -52,14 +52,21 @@ class Engine:
     ):
         self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
         self.kind = kind_for(spec)
-        self.batch_size = batch_size or (16 if lm.device == "cuda" else 4)
+        self.batch_size = batch_size or self.default_batch_size()
         self.max_input_tokens = max_input_tokens
         self.pool = gold.fewshot_pool(spec) if strategy.shots else []
+        self.prepare_decoding()
+
+    def default_batch_size(self) -> int:
+        return 16 if self.lm.device == "cuda" else 4
+
+    def prepare_decoding(self) -> None:
+        """The constraint of a constrained strategy, compiled once for this model's tokenizer (or None)."""
         self.constraint = (
             decoding.compile_constraint(
-                lm, self.kind.output_model(spec).model_json_schema(), self.kind.copy_keys(spec)
+                self.lm, self.kind.output_model(self.spec).model_json_schema(), self.kind.copy_keys(self.spec)
             )
-            if strategy.constrained
+            if self.strategy.constrained
             else None
         )
 

@@ -39,15 +39,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from medui.backend import gold
 from medui.backend.decoding import Generation
 from medui.backend.engine import Engine
 from medui.backend.models import SERVER_PREFIXES, ModelError, Variant
-from medui.backend.strategy import Strategy
 from medui.config import get_settings
 from medui.errors import MeduiError
-from medui.tasks.kinds import kind_for
-from medui.tasks.spec import TaskSpec
 
 CHARS_PER_TOKEN = 3
 MAX_RETRY_AFTER_S = 30.0
@@ -342,22 +338,17 @@ def listed_models(timeout: float = 3.0) -> tuple[list[str], str | None]:
 class ServingEngine(Engine):
     """The Engine of a served model: same prompts, windows and post-processing, generation by the server."""
 
-    def __init__(
-        self,
-        lm: ServerModel,
-        spec: TaskSpec,
-        strategy: Strategy,
-        seed: int = 0,
-        batch_size: int | None = None,
-        max_input_tokens: int = 1024,
-    ):
-        self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
-        self.kind = kind_for(spec)
-        self.batch_size = batch_size or 4 * lm.concurrency
-        self.max_input_tokens = max_input_tokens
-        self.pool = gold.fewshot_pool(spec) if strategy.shots else []
+    lm: ServerModel
+
+    def default_batch_size(self) -> int:
+        return 4 * self.lm.concurrency
+
+    def prepare_decoding(self) -> None:
+        """The server constrains decoding itself: it gets the JSON schema of a constrained strategy."""
         self.constraint = None
-        self.schema = self.kind.output_model(spec).model_json_schema() if strategy.constrained else None
+        self.schema = (
+            self.kind.output_model(self.spec).model_json_schema() if self.strategy.constrained else None
+        )
 
     def input_tokens(self, text: str) -> int:
         return math.ceil(len(text) / CHARS_PER_TOKEN)

@@ -67,8 +67,13 @@ def study_rows(path: Path, models: set[str]) -> list[dict]:
 
 def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenerate: str) -> str:
     """The model card: what the adapter is, what it was trained on (and never on), how well, how to use it."""
-    data, hp, run = meta.get("data", {}), meta.get("hyperparameters", {}), meta.get("training", {})
-    records = data.get("records") or []
+    data, hp = meta.get("data", {}), meta.get("hyperparameters", {})
+    stages = lineage_stages(meta)
+    records = list(
+        {
+            json.dumps(r, sort_keys=True): r for s in stages for r in s.get("data", {}).get("records") or []
+        }.values()
+    )
     splits = sorted({r.get("split") for r in records if r.get("split")})
     tasks = data.get("tasks", {})
     lines = [
@@ -80,7 +85,8 @@ def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenera
         "it in the app's model list.",
         "",
         "## Training data",
-        f"- {data.get('rows')} rows, {data.get('tokens')} tokens, from {len(records)} records of the splits "
+        f"- {data.get('rows')} rows, {data.get('tokens')} tokens, from {len(records)} records (every training "
+        f"stage together) of the splits "
         f"{', '.join(splits) or '-'} (data snapshot `{data.get('snapshot', '')[:16]}`). No test record of any "
         "task is trained on: a record whose text is in any task's evaluation split is left out "
         "(`excluded_eval_overlap` below).",
@@ -95,20 +101,14 @@ def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenera
         shared = f" (gold counted under {c['gold_shared_with']})" if c.get("gold_shared_with") else ""
         lines.append(f"| {task}{shared} | {used} | {c.get('rows', 0)} | {c.get('answer_tokens', 0)} | "
                      f"{c.get('excluded_eval_overlap', 0)} | {c.get('dropped_too_long', 0)} |")  # fmt: skip
-    dev = run.get("dev_curve") or []
-    lines += [
-        "",
-        "## Training run",
-        f"- {run.get('steps')} optimizer steps of {hp.get('batch_size')} x {hp.get('grad_accum')} rows, "
-        f"learning rate {hp.get('learning_rate')} ({hp.get('lr_schedule')}), {hp.get('epochs')} epochs of at "
-        f"most {hp.get('rows_per_task')} rows a task, max length {hp.get('max_length')}, seed {hp.get('seed')}.",
-        f"- {run.get('seconds')} s of training on the CPU ({run.get('tokens_per_s')} tokens/s), peak memory "
-        f"{run.get('peak_rss_mb')} MB; resumed at steps {run.get('resumed_at') or 'never'}.",
-        f"- Loss on a fixed probe of training rows: {_num(run.get('loss_before'))} before, "
-        f"{_num(run.get('loss_after'))} after.",
-        f"- Dev loss (step: loss): {', '.join(f'{s}: {v}' for s, v in dev) or '-'}; installed weights of "
-        f"step {run.get('best_step')}.",
-    ]
+    lines += ["", "## Training run"]
+    for number, stage in enumerate(stages, start=1):
+        if len(stages) > 1:
+            parent = stage.get("parent") or stage.get("base")
+            lines += ["", f"Stage {number} of {len(stages)}, on {parent}:"]
+        lines += run_lines(stage)
+    trained = {t: c for s in stages for t, c in s.get("data", {}).get("tasks", {}).items() if c.get("rows")}
+    lines += ["", "## Licences", ""] + licence_lines(sorted(trained), meta.get("base", ""))
     if rows:
         columns = [c for c in rows[0] if c not in ("model", "strategy")]
         lines += ["", "## Evaluation (primary metric x100, from the study table)", "",
@@ -120,6 +120,50 @@ def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenera
     lines += ["", "## Regenerate", "", f"`{regenerate}`" if regenerate else "", "",
               f"Created {meta.get('created_at')} (job {meta.get('job_id')}).", ""]  # fmt: skip
     return "\n".join(lines)
+
+
+def lineage_stages(meta: dict) -> list[dict]:
+    """The runs of an adapter trained on top of others, first run first (its own lineage is the last)."""
+    stages = []
+    while meta:
+        stages.insert(0, meta)
+        meta = meta.get("parent_lineage") or {}
+    return stages
+
+
+def run_lines(meta: dict) -> list[str]:
+    """What one training run did: steps, schedule, time, speed, memory, losses, the weights kept."""
+    hp, run = meta.get("hyperparameters", {}), meta.get("training", {})
+    dev = run.get("dev_curve") or []
+    return [
+        f"- {run.get('steps')} optimizer steps of {hp.get('batch_size')} x {hp.get('grad_accum')} rows, "
+        f"learning rate {hp.get('learning_rate')} ({hp.get('lr_schedule')}), {hp.get('epochs')} epochs of at "
+        f"most {hp.get('rows_per_task')} rows a task, max length {hp.get('max_length')}, seed {hp.get('seed')}.",
+        f"- {run.get('seconds')} s of training on the CPU ({run.get('tokens_per_s')} tokens/s), peak memory "
+        f"{run.get('peak_rss_mb')} MB; resumed at steps {run.get('resumed_at') or 'never'}.",
+        f"- Loss on a fixed probe of training rows: {_num(run.get('loss_before'))} before, "
+        f"{_num(run.get('loss_after'))} after.",
+        f"- Dev loss (step: loss): {', '.join(f'{s}: {v}' for s, v in dev) or '-'}; installed weights of "
+        f"step {run.get('best_step')}.",
+    ]
+
+
+def licence_lines(tasks: list[str], base: str) -> list[str]:
+    """The licence of every dataset trained on (from its dataset card), and what a NonCommercial one means."""
+    from medui.backend import gold
+    from medui.tasks.registry import get_spec
+
+    by_licence: dict[str, list[str]] = {}
+    for task in tasks:
+        licence = str(gold.card(get_spec(task)).get("licence") or "not stated")
+        by_licence.setdefault(licence, []).append(task)
+    lines = [f"- {licence}: {', '.join(names)}" for licence, names in sorted(by_licence.items())]
+    if any("NC" in licence for licence in by_licence):
+        lines += ["", "Part of the training data is CC BY-NC 4.0 (the E3C texts and annotations). The adapter's "
+                  "weights are learnt from that material, so medui treats them as adapted material under the "
+                  "same terms: use and share the adapter for non-commercial purposes only, crediting E3C "
+                  "(Magnini et al., 2021); commercial use needs the rights holders' permission."]  # fmt: skip
+    return lines + ["", f"The base model's own licence and terms of use ({base}) apply to the adapter too."]
 
 
 def _num(value) -> str:

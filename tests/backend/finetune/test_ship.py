@@ -59,3 +59,25 @@ def test_shipping_an_unknown_adapter_is_refused_and_writes_nothing(medui_home, t
     with pytest.raises(InputError, match="no trained adapter"):
         ship.ship("nope", out_dir=tmp_path / "shipped")
     assert not (tmp_path / "shipped").exists()
+
+
+def test_the_card_of_a_two_stage_adapter_gives_both_runs_every_record_and_the_licences():
+    stage1 = {
+        "base": "gemma-3-270m", "parent": None,
+        "data": {"records": [{"task": "e3c_actors", "split": "train", "id": "a"}],
+                 "tasks": {"e3c_actors": {"gold": 1, "rows": 1}}},
+        "hyperparameters": {"seed": 0}, "training": {"steps": 80, "best_step": 80},
+    }  # fmt: skip
+    stage2 = {
+        "base": "gemma-3-270m", "parent": "stage-one", "parent_lineage": stage1,
+        "data": {"records": [{"task": "medqa_it", "split": "train", "id": "q"},
+                             {"task": "e3c_actors", "split": "train", "id": "a"}],
+                 "tasks": {"medqa_it": {"gold": 1, "rows": 1}, "e3c_actors": {"gold": 1, "rows": 0}}},
+        "hyperparameters": {"seed": 1}, "training": {"steps": 78, "best_step": 78},
+    }  # fmt: skip
+    card = ship.model_card("two-stage", stage2, 7.3, [], "")
+    assert "from 2 records (every training stage together)" in card
+    assert card.index("Stage 1 of 2, on gemma-3-270m:") < card.index("80 optimizer steps")
+    assert card.index("Stage 2 of 2, on stage-one:") < card.index("78 optimizer steps")
+    assert "- CC BY-NC 4.0: e3c_actors" in card and "- CC BY 4.0: medqa_it" in card
+    assert "non-commercial purposes only" in card
