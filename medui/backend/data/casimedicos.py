@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from medui.backend.data.common import DataError, ImportReport, span_record
+from medui.backend.data.common import DataError, ImportReport, read_text_lines, span_record
 from medui.backend.data.e3c import pack_sentences
 from medui.backend.data.pharmaer import bio_spans
 from medui.tasks.registry import get_spec
@@ -37,24 +37,11 @@ class BioText:
 
 
 # -- token lines ----------------------------------------------------------------------------------------------
-def read_lines(path: Path) -> list[str]:
-    """The lines of a UTF-8 text file (BOM and CR line ends allowed)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    try:
-        return raw.decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
-
-
 def read_token_sentences(path: Path, split_line: LineSplitter, report: ImportReport) -> list[list[TokenLine]]:
     """Sentences of (token, raw tag) from a token-per-line file with blank lines between sentences."""
     sentences: list[list[TokenLine]] = []
     current: list[TokenLine] = []
-    for line in [*read_lines(path), ""]:
+    for line in [*read_text_lines(path), ""]:
         if not line.strip():
             if current:
                 sentences.append(current)

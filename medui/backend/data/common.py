@@ -35,20 +35,25 @@ class ImportReport:
         }
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    """Read a JSONL file of objects; a malformed line raises DataError naming it."""
+def read_text_lines(path: str | Path, *, text_only: bool = False) -> list[str]:
+    """The lines of a UTF-8 text file (BOM and CR line ends allowed); unreadable or undecodable: DataError.
+    text_only refuses a file whose first 4 KB hold a NUL byte (a binary file given for a text one)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    if b"\x00" in raw[:4096]:
+    if text_only and b"\x00" in raw[:4096]:
         raise DataError(f"{path}: binary file, expected JSON lines")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
-    return list(parse_jsonl_lines(text.splitlines(), str(path)))
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Read a JSONL file of objects; a malformed line raises DataError naming it."""
+    return list(parse_jsonl_lines(read_text_lines(path, text_only=True), str(path)))
 
 
 def parse_jsonl_lines(lines: Iterable[str], source: str = "<input>") -> Iterator[dict]:

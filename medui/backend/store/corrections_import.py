@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from medui.backend import gold
 from medui.backend.auth import ROLE_LEVEL
-from medui.backend.data.common import DataError
+from medui.backend.data.common import DataError, read_text_lines
 from medui.backend.store.corrections import CorrectionError, add_correction, checked_record
 from medui.backend.store.repo import clean_record, ensure_documents, get_or_create_user, new_document
 from medui.backend.store.tables import Document
@@ -52,17 +52,8 @@ class _Match:
 
 def read_lines(path: str | Path) -> tuple[list[tuple[int, object]], list[tuple[int, str]]]:
     """(line number, parsed value) of every non-blank line, and the lines that are not JSON."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
     values, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(read_text_lines(path), start=1):
         if not line.strip():
             continue
         try:
