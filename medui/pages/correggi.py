@@ -7,14 +7,14 @@ in tables and fields. Save validates against the task; "Accetta così" stores th
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 from medui.backend import service
+from medui.backend.store.corrections import StaleCorrection
 from medui.pages import common, editing
 from medui.pages.common import guarded, user_of
-from medui.tasks.kinds import kind_for
-from medui.tasks.kinds.crf import form_editor_rows
-from medui.tasks.registry import get_spec
 
 QUEUE_HEADERS = ["predizione", "record", "split", "confidenza", "anteprima"]
 HISTORY_HEADERS = ["correzione", "record", "predizione", "tipo", "annotatore", "quando", "nota"]
@@ -38,45 +38,7 @@ class CorreggiPage:
         with gr.Row():
             self.pick = gr.Number(label="Predizione", precision=0, scale=1, elem_id="correggi-predizione")
             self.open = gr.Button("Apri", scale=1)
-        self.about = gr.Markdown(elem_id="correggi-info")
-        self.labels = gr.Markdown()
-        self.spans = gr.HighlightedText(
-            label="Menzioni (seleziona del testo per aggiungerne una; clic per cambiarla o toglierla)",
-            interactive=True,
-            show_legend=True,
-            elem_id="correggi-menzioni",
-            visible=False,
-        )
-        self.entities = gr.Dataframe(
-            headers=["id", "inizio", "fine", "etichetta", "testo"],
-            label="Menzioni con i loro id",
-            elem_id="correggi-entita",
-            interactive=False,
-            visible=False,
-        )
-        self.relations = gr.Dataframe(
-            headers=["testa", "relazione", "coda"],
-            label="Relazioni (id delle menzioni)",
-            interactive=True,
-            visible=False,
-            elem_id="correggi-relazioni",
-            type="array",
-        )
-        self.form = gr.Dataframe(
-            headers=["voce", "tipo", "valori ammessi", "valore"],
-            label="Modulo (colonna valore; liste separate da |)",
-            interactive=True,
-            static_columns=[0, 1, 2],
-            visible=False,
-            type="array",
-        )
-        self.choice = gr.Radio(label="Risposta", choices=[], visible=False)
-        self.answer = gr.Textbox(label="Risposta", visible=False)
-        self.note = gr.Textbox(label="Nota (facoltativa)")
-        self.draft = gr.Textbox(
-            label="La tua versione, non salvata (qualcuno ha salvato prima di te): confrontala e salva di nuovo",
-            lines=4, interactive=False, visible=False, elem_id="correggi-bozza",
-        )  # fmt: skip
+        self.editors = editing.Editors()
         with gr.Row():
             self.save = gr.Button("Salva correzione", variant="primary", elem_id="correggi-salva")
             self.accept = gr.Button("Accetta così", elem_id="correggi-accetta")
@@ -87,20 +49,14 @@ class CorreggiPage:
             interactive=False,
             elem_id="correggi-storico",
         )
-        self.item = gr.State(None)
-        self.current = gr.State([])
         self.skipped = gr.State([])
-
-    # fmt: skip
-
-    def editors(self) -> list:
-        return [self.item, self.current, self.about, self.labels, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
 
 def queue_rows(task_id: str, limit: float | None, user: str | None) -> list[list]:
     rows = service.correction_queue(task_id, int(limit or 20), user)
     return [
-        [r["prediction_id"], r["record_id"], r["split"], _fmt(r["confidence"]), r["preview"]] for r in rows
+        [r["prediction_id"], r["record_id"], r["split"], editing.fmt(r["confidence"]), r["preview"]]
+        for r in rows
     ]
 
 
@@ -119,65 +75,65 @@ def history_rows(task_id: str) -> list[list]:
     ]
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+def wire_saving(page: CorreggiPage) -> None:
+    """Save, accept as is, skip: each then opens the next prediction in the queue."""
 
-
-def empty_editors() -> tuple:
-    hidden = gr.update(visible=False)
-    return (
-        None,
-        [],
-        "Nessuna predizione da correggere.",
-        "",
-        hidden,
-        hidden,
-        hidden,
-        hidden,
-        hidden,
-        hidden,
-        "",
-        hidden,
-    )
-
-
-def editors_for(item: dict) -> tuple:
-    """Values of the editors for a queue item (the prediction to correct)."""
-    spec = get_spec(item["task"])
-    kind, pred = kind_for(spec), item.get("in_force") or item["prediction"]  # the version in force is edited
-    shown, entities = kind.editors(spec), pred.get("entities", [])
-    about = (
-        f"**Predizione {int(item['prediction_id'])}** · compito {editing.escape_md(spec.id)} · record {editing.escape_md(item['record_id'])}"
-        f" · confidenza {_fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
-    )
-    spans = entities_rows = relations = form = gr.update(visible=False)
-    if "spans" in shown:
-        spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
-    if "entities" in shown:
-        entities_rows = gr.update(visible=True, value=common.entity_rows(editing.numbered(entities)))
-    if "relations" in shown:
-        relations = gr.update(
-            visible=True, value=[[r["head"], r["label"], r["tail"]] for r in pred.get("relations", [])]
+    def next_item(task_id: str, limit: float, skipped: list[int], user: str | None) -> tuple:
+        rows = queue_rows(task_id, limit, user)
+        nxt = next((r[0] for r in rows if r[0] not in skipped), None)
+        editors = (
+            editing.values_for(service.correction_item(nxt, user)) if nxt is not None else editing.empty()
         )
-    if "form" in shown:
-        form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
-    choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
-    answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
-    current = kind.editor_entities(spec, pred)
-    return (
-        item,
-        current,
-        about,
-        editing.labels_hint(spec),
-        spans,
-        entities_rows,
-        relations,
-        form,
-        choice,
-        answer,
-        "",
-        gr.update(visible=False, value=""),
-    )
+        return (rows, history_rows(task_id), nxt, *editors)
+
+    @guarded
+    def save(
+        task_id, limit, skipped, item, current, form, choice, answer, relations, note, request: gr.Request
+    ) -> tuple:
+        """Validate and store the corrected record, then open the next prediction."""
+        if not item:
+            raise gr.Error("Apri prima una predizione da correggere.")
+        record = editing.record_from_editors(item, current, form, choice, answer, relations)
+        try:
+            saved = service.save_correction(
+                item["prediction_id"],
+                record,
+                user_of(request),
+                note=note or None,
+                version=item.get("version", 0),
+            )
+        except StaleCorrection as exc:  # someone saved first: show theirs, keep this one beside it
+            common.warn(exc.italian)
+            reloaded = editing.values_for(service.correction_item(item["prediction_id"], user_of(request)))
+            draft = gr.update(visible=True, value=json.dumps(record, ensure_ascii=False, indent=1))
+            rows = queue_rows(task_id, limit, user_of(request))
+            return (rows, history_rows(task_id), item["prediction_id"], *reloaded[:-2], note, draft)
+        common.info(f"Correzione {saved['id']} salvata.")
+        return next_item(task_id, limit, skipped, user_of(request))
+
+    @guarded
+    def accept(task_id, limit, skipped, item, note, request: gr.Request) -> tuple:
+        """Store the prediction as it is, then open the next one."""
+        if not item:
+            raise gr.Error("Apri prima una predizione da correggere.")
+        saved = service.save_correction(
+            item["prediction_id"], None, user_of(request), note=note or None, accept=True
+        )
+        common.info(f"Predizione accettata (correzione {saved['id']}).")
+        return next_item(task_id, limit, skipped, user_of(request))
+
+    @guarded
+    def skip(task_id, limit, skipped, item, request: gr.Request) -> tuple:
+        """Leave this prediction for later (in this tab) and open the next one."""
+        skipped = [*skipped, item["prediction_id"]] if item else skipped
+        return (skipped, *next_item(task_id, limit, skipped, user_of(request)))
+
+    after = [page.queue, page.history, page.pick, *page.editors.outputs()]
+    base = [page.task, page.limit, page.skipped, page.editors.item]
+    editors_in = page.editors.inputs()
+    page.save.click(save, [*base, *editors_in], after, api_name="correggi_salva")
+    page.accept.click(accept, [*base, page.editors.note], after, api_name="correggi_accetta")
+    page.skip.click(skip, base, [page.skipped, *after], api_name="correggi_salta", queue=False)
 
 
 def build(demo: gr.Blocks) -> None:
@@ -198,9 +154,9 @@ def build(demo: gr.Blocks) -> None:
         """Load a prediction into the editors."""
         if prediction_id is None:
             raise gr.Error("Scegli una predizione dalla coda o scrivi il suo numero.")
-        return editors_for(service.correction_item(int(prediction_id), user_of(request)))
+        return editing.values_for(service.correction_item(int(prediction_id), user_of(request)))
 
-    page.open.click(open_item, page.pick, page.editors(), api_name="correggi_apri", queue=False)
+    page.open.click(open_item, page.pick, page.editors.outputs(), api_name="correggi_apri", queue=False)
 
     @guarded
     def pick_row(evt: gr.SelectData) -> int:
@@ -208,7 +164,7 @@ def build(demo: gr.Blocks) -> None:
         return int(evt.row_value[0])
 
     page.queue.select(pick_row, None, page.pick, api_name="correggi_scegli", queue=False).then(
-        open_item, page.pick, page.editors(), api_name="correggi_apri_scelta", queue=False
+        open_item, page.pick, page.editors.outputs(), api_name="correggi_apri_scelta", queue=False
     )
 
     @guarded
@@ -217,14 +173,14 @@ def build(demo: gr.Blocks) -> None:
         wanted = (request.query_params.get("predizione") or "").strip() if request else ""
         queue_values = refresh(task_id, limit, request)
         if not wanted.isdigit():
-            return (*queue_values, None, gr.update(), *empty_editors())
+            return (*queue_values, None, gr.update(), *editing.empty())
         item = service.correction_item(int(wanted), user_of(request))
-        return (*queue_values, int(wanted), gr.update(value=item["task"]), *editors_for(item))
+        return (*queue_values, int(wanted), gr.update(value=item["task"]), *editing.values_for(item))
 
-    load_outputs = [page.queue, page.history, page.pick, page.task, *page.editors()]
+    load_outputs = [page.queue, page.history, page.pick, page.task, *page.editors.outputs()]
     demo.load(on_load, [page.task, page.limit], load_outputs, api_name="correggi_carica", queue=False)
-    editing.wire_span_editing(page)
-    editing.wire_saving(page, editors_for, empty_editors, queue_rows, history_rows)
+    page.editors.wire()
+    wire_saving(page)
 
     def save_correction(
         prediction_id: int, record_json: str, request: gr.Request, note: str = "", version: int = -1

@@ -1,21 +1,21 @@
-"""The correction page's editors: records rebuilt from the edited spans, relation and form tables, answers.
+"""The editors of one correction, as a component: `Editors` builds them inside a page's layout and owns their
+state (the item being corrected, its current mentions); `values_for` fills them from a queue item, `empty`
+clears them, `record_from_editors` rebuilds the gold-format record from what was edited.
 
-Kept apart from correggi.py (the layout and its events) to keep both short. What a task's editors hold and the
-record built back from them is its kind's (`Kind.editors`, `Kind.record_from_editors`); this module wires them.
+What a task's editors hold and the record built back from them is its kind's (`Kind.editors`,
+`Kind.record_from_editors`). Correggi (correggi.py) owns the queue, the history and saving.
 """
 
 from __future__ import annotations
 
 import html
-import json
 
 import gradio as gr
 
-from medui.backend import service
-from medui.backend.store.corrections import StaleCorrection
 from medui.pages import common
-from medui.pages.common import guarded, user_of
+from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
+from medui.tasks.kinds.crf import form_editor_rows
 from medui.tasks.kinds.re import relations_from_rows
 from medui.tasks.records import numbered
 from medui.tasks.registry import get_spec
@@ -68,8 +68,128 @@ def remap_relations(old: list[dict], new: list[dict], rows: list[list]) -> tuple
     return kept, dropped
 
 
-def wire_span_editing(page) -> None:
-    """Edited spans: offsets rebuilt, ids renumbered, relations re-pointed."""
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def empty() -> tuple:
+    hidden = gr.update(visible=False)
+    return (
+        None,
+        [],
+        "Nessuna predizione da correggere.",
+        "",
+        hidden,
+        hidden,
+        hidden,
+        hidden,
+        hidden,
+        hidden,
+        "",
+        hidden,
+    )
+
+
+def values_for(item: dict) -> tuple:
+    """Values of the editors for a queue item (the prediction to correct)."""
+    spec = get_spec(item["task"])
+    kind, pred = kind_for(spec), item.get("in_force") or item["prediction"]  # the version in force is edited
+    shown, entities = kind.editors(spec), pred.get("entities", [])
+    about = (
+        f"**Predizione {int(item['prediction_id'])}** · compito {escape_md(spec.id)} · record {escape_md(item['record_id'])}"
+        f" · confidenza {fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
+    )
+    spans = entities_rows = relations = form = gr.update(visible=False)
+    if "spans" in shown:
+        spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
+    if "entities" in shown:
+        entities_rows = gr.update(visible=True, value=common.entity_rows(numbered(entities)))
+    if "relations" in shown:
+        relations = gr.update(
+            visible=True, value=[[r["head"], r["label"], r["tail"]] for r in pred.get("relations", [])]
+        )
+    if "form" in shown:
+        form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
+    choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
+    answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
+    current = kind.editor_entities(spec, pred)
+    return (
+        item,
+        current,
+        about,
+        labels_hint(spec),
+        spans,
+        entities_rows,
+        relations,
+        form,
+        choice,
+        answer,
+        "",
+        gr.update(visible=False, value=""),
+    )
+
+
+class Editors:
+    """The editors of one correction (spans, relations, form items or answer, and a note), with their state: the
+    queue item being corrected and its current mentions. Built inside a page's layout; `wire` adds their events."""
+
+    def __init__(self) -> None:
+        self.about = gr.Markdown(elem_id="correggi-info")
+        self.labels = gr.Markdown()
+        self.spans = gr.HighlightedText(
+            label="Menzioni (seleziona del testo per aggiungerne una; clic per cambiarla o toglierla)",
+            interactive=True,
+            show_legend=True,
+            elem_id="correggi-menzioni",
+            visible=False,
+        )
+        self.entities = gr.Dataframe(
+            headers=["id", "inizio", "fine", "etichetta", "testo"],
+            label="Menzioni con i loro id",
+            elem_id="correggi-entita",
+            interactive=False,
+            visible=False,
+        )
+        self.relations = gr.Dataframe(
+            headers=["testa", "relazione", "coda"],
+            label="Relazioni (id delle menzioni)",
+            interactive=True,
+            visible=False,
+            elem_id="correggi-relazioni",
+            type="array",
+        )
+        self.form = gr.Dataframe(
+            headers=["voce", "tipo", "valori ammessi", "valore"],
+            label="Modulo (colonna valore; liste separate da |)",
+            interactive=True,
+            static_columns=[0, 1, 2],
+            visible=False,
+            type="array",
+        )
+        self.choice = gr.Radio(label="Risposta", choices=[], visible=False)
+        self.answer = gr.Textbox(label="Risposta", visible=False)
+        self.note = gr.Textbox(label="Nota (facoltativa)")
+        self.draft = gr.Textbox(
+            label="La tua versione, non salvata (qualcuno ha salvato prima di te): confrontala e salva di nuovo",
+            lines=4, interactive=False, visible=False, elem_id="correggi-bozza",
+        )  # fmt: skip
+        self.item = gr.State(None)
+        self.current = gr.State([])
+
+    def outputs(self) -> list:
+        """The components `values_for` and `empty` fill, in their order."""
+        return [self.item, self.current, self.about, self.labels, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
+
+    def inputs(self) -> list:
+        """The components a corrected record is built from, then the note."""
+        return [self.current, self.form, self.choice, self.answer, self.relations, self.note]
+
+    def wire(self) -> None:
+        """Edited spans: offsets rebuilt, ids renumbered, relations re-pointed."""
+        _wire_span_editing(self)
+
+
+def _wire_span_editing(page: Editors) -> None:
 
     @guarded
     def spans_changed(
@@ -89,62 +209,3 @@ def wire_span_editing(page) -> None:
         spans_changed, [page.item, page.spans, page.current, page.relations],
         [page.current, page.entities, page.relations], api_name="correggi_menzioni", queue=False,
     )  # fmt: skip
-
-
-def wire_saving(page, editors_for, empty_editors, queue_rows, history_rows) -> None:
-    """Save, accept as is, skip: each then opens the next prediction in the queue."""
-
-    def next_item(task_id: str, limit: float, skipped: list[int], user: str | None) -> tuple:
-        rows = queue_rows(task_id, limit, user)
-        nxt = next((r[0] for r in rows if r[0] not in skipped), None)
-        editors = editors_for(service.correction_item(nxt, user)) if nxt is not None else empty_editors()
-        return (rows, history_rows(task_id), nxt, *editors)
-
-    @guarded
-    def save(
-        task_id, limit, skipped, item, current, form, choice, answer, relations, note, request: gr.Request
-    ) -> tuple:
-        """Validate and store the corrected record, then open the next prediction."""
-        if not item:
-            raise gr.Error("Apri prima una predizione da correggere.")
-        record = record_from_editors(item, current, form, choice, answer, relations)
-        try:
-            saved = service.save_correction(
-                item["prediction_id"],
-                record,
-                user_of(request),
-                note=note or None,
-                version=item.get("version", 0),
-            )
-        except StaleCorrection as exc:  # someone saved first: show theirs, keep this one beside it
-            common.warn(exc.italian)
-            reloaded = editors_for(service.correction_item(item["prediction_id"], user_of(request)))
-            draft = gr.update(visible=True, value=json.dumps(record, ensure_ascii=False, indent=1))
-            rows = queue_rows(task_id, limit, user_of(request))
-            return (rows, history_rows(task_id), item["prediction_id"], *reloaded[:-2], note, draft)
-        common.info(f"Correzione {saved['id']} salvata.")
-        return next_item(task_id, limit, skipped, user_of(request))
-
-    @guarded
-    def accept(task_id, limit, skipped, item, note, request: gr.Request) -> tuple:
-        """Store the prediction as it is, then open the next one."""
-        if not item:
-            raise gr.Error("Apri prima una predizione da correggere.")
-        saved = service.save_correction(
-            item["prediction_id"], None, user_of(request), note=note or None, accept=True
-        )
-        common.info(f"Predizione accettata (correzione {saved['id']}).")
-        return next_item(task_id, limit, skipped, user_of(request))
-
-    @guarded
-    def skip(task_id, limit, skipped, item, request: gr.Request) -> tuple:
-        """Leave this prediction for later (in this tab) and open the next one."""
-        skipped = [*skipped, item["prediction_id"]] if item else skipped
-        return (skipped, *next_item(task_id, limit, skipped, user_of(request)))
-
-    after = [page.queue, page.history, page.pick, *page.editors()]
-    base = [page.task, page.limit, page.skipped, page.item]
-    editors_in = [page.current, page.form, page.choice, page.answer, page.relations, page.note]
-    page.save.click(save, [*base, *editors_in], after, api_name="correggi_salva")
-    page.accept.click(accept, [*base, page.note], after, api_name="correggi_accetta")
-    page.skip.click(skip, base, [page.skipped, *after], api_name="correggi_salta", queue=False)
