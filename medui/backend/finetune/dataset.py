@@ -52,6 +52,7 @@ class TrainRow:
     input_ids: list[int]
     labels: list[int]
     source: str  # task id (SFT) or corpus file name (CPT)
+    empty: bool = False  # an SFT answer whose lists are all empty (nothing found in the text)
 
 
 @dataclass
@@ -78,7 +79,19 @@ def encode_pair(tokenizer, prompt: str, answer: str, source: str = "") -> TrainR
     """Prompt ids (as inference encodes them) + answer ids; labels only on the answer."""
     prompt_ids = tokenizer(prompt)["input_ids"]
     answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    return TrainRow(prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids, source)
+    row = TrainRow(prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids, source)
+    row.empty = empty_answer(answer)
+    return row
+
+
+def empty_answer(answer: str) -> bool:
+    """Whether a JSON answer lists nothing: it has lists and every one is empty (a text without mentions)."""
+    try:
+        value = json.loads(answer)
+    except json.JSONDecodeError:
+        return False
+    lists = [v for v in value.values() if isinstance(v, list)] if isinstance(value, dict) else []
+    return bool(lists) and not any(lists)
 
 
 def snapshot_hash(items: list) -> str:

@@ -147,17 +147,24 @@ def mean_loss(model, rows: list[TrainRow], config: TrainConfig, pad_id: int, dev
 
 
 # the resumable loop ---------------------------------------------------------------------------------------
+def kept_empty(n_empty: int, config: TrainConfig) -> int:
+    """How many of a task's rows with an empty answer an epoch keeps (`empty_share` of them)."""
+    return n_empty if config.empty_share >= 1 else round(n_empty * config.empty_share)
+
+
 def epoch_size(rows: list[TrainRow], config: TrainConfig) -> int:
-    """Rows one epoch trains on: all of them, or at most `rows_per_task` of each task (source)."""
-    if not config.rows_per_task:
-        return len(rows)
-    sizes = Counter(r.source for r in rows)
-    return sum(min(n, config.rows_per_task) for n in sizes.values())
+    """Rows one epoch trains on: all of them, or at most `rows_per_task` of each task (source), with only
+    `empty_share` of the rows whose answer is empty."""
+    full, empty = Counter(r.source for r in rows if not r.empty), Counter(r.source for r in rows if r.empty)
+    sizes = {task: full[task] + kept_empty(empty[task], config) for task in {*full, *empty}}
+    cap = config.rows_per_task or max(sizes.values(), default=0)
+    return sum(min(n, cap) for n in sizes.values())
 
 
 def epoch_rows(rows: list[TrainRow], config: TrainConfig, rng: random.Random) -> list[TrainRow]:
-    """The rows of one epoch: all, or a fresh seeded sample of at most `rows_per_task` per task."""
-    if not config.rows_per_task:
+    """The rows of one epoch: all, or a fresh seeded sample of at most `rows_per_task` per task; of the rows
+    with an empty answer, a seeded `empty_share`."""
+    if not config.rows_per_task and config.empty_share >= 1:
         return rows
     by_task: dict[str, list[TrainRow]] = {}
     for row in rows:
@@ -165,7 +172,12 @@ def epoch_rows(rows: list[TrainRow], config: TrainConfig, rng: random.Random) ->
     picked: list[TrainRow] = []
     for task in sorted(by_task):
         group = by_task[task]
-        picked += group if len(group) <= config.rows_per_task else rng.sample(group, config.rows_per_task)
+        if config.empty_share < 1:
+            empty = [r for r in group if r.empty]
+            kept = {id(r) for r in rng.sample(empty, kept_empty(len(empty), config))}
+            group = [r for r in group if not r.empty or id(r) in kept]
+        cap = config.rows_per_task or len(group)
+        picked += group if len(group) <= cap else rng.sample(group, cap)
     return picked
 
 

@@ -45,6 +45,7 @@ class TrainConfig:
     rows_per_task: int | None = (
         None  # an epoch trains on at most this many rows of each task (a new sample each)
     )
+    empty_share: float = 1.0  # share of the rows whose answer lists nothing that an epoch keeps (seeded)
     dev_rows_per_task: int | None = None  # dev rows of each task whose loss selects the epoch
     dev_fraction: float = 0.0  # share of train documents held out as dev for tasks without a dev split
     model: str | None = None  # the base a recipe is meant for (default of `medui train --recipe`)
@@ -65,6 +66,7 @@ class TrainConfig:
             and "lr_schedule: cosine|linear|constant",
             self.checkpoint_minutes < 0 and "checkpoint_minutes must be at least 0",
             not 0 <= self.dev_fraction < 1 and "dev_fraction must be in [0, 1)",
+            not 0 <= self.empty_share <= 1 and "empty_share must be in [0, 1]",
         ]
         first = next((p for p in problems if p), None)
         if first:

@@ -1,0 +1,53 @@
+"""Model selection on dev: the primary metric of adapters on the dev records of the 12 real-data tasks.
+
+Dev records are those training holds out (medui/backend/finetune/dataset.py): AbstRCT and CasiMedicos dev
+splits, 10% of the E3C train documents. AbstRCT glaucoma and mixed have no dev of their own (they read
+neoplasm's), so neoplasm's dev stands for the three. Usage:
+    python bench/dev_select.py --models gemma-3-270m-ft,gemma-3-270m-ft-s2 --limit 10 --out FILE.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from medui.backend import models
+from medui.backend.finetune.dataset import gold_records
+from medui.backend.runner import build_engine, evaluate
+from medui.tasks.registry import all_specs, get_spec
+
+REAL = [t for t in sorted(all_specs()) if t.startswith(("e3c_", "casimedicos_", "abstrct_neoplasm"))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--strategy", default="cd")
+    ap.add_argument("--limit", type=int, default=10)
+    ap.add_argument("--dev-fraction", type=float, default=0.1)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    out = Path(args.out)
+    results = json.loads(out.read_text()) if out.exists() else {}
+    for name in args.models.split(","):
+        lm = models.load(name, None, "bfloat16")
+        for task in REAL:
+            key = f"{name}|{args.strategy}|{task}"
+            if key in results:
+                continue
+            records = gold_records(get_spec(task), "dev", args.dev_fraction)[: args.limit]
+            began = time.perf_counter()
+            metrics = evaluate(build_engine(lm, task, args.strategy, batch_size=10), records).metrics
+            results[key] = {"primary": metrics[metrics["primary"]], "n": metrics["n"],
+                            "valid_rate": metrics["valid_rate"], "seconds": round(time.perf_counter() - began, 1)}  # fmt: skip
+            out.write_text(json.dumps(results, indent=1))
+            print(key, results[key], flush=True)
+        scores = [results[f"{name}|{args.strategy}|{t}"]["primary"] for t in REAL]
+        print(f"{name} {args.strategy}: dev average x100 = {100 * sum(scores) / len(scores):.1f}", flush=True)
+        models.unload()
+
+
+if __name__ == "__main__":
+    main()
