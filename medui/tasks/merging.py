@@ -59,8 +59,8 @@ def piece_table(spec: TaskSpec, versions: dict[str, dict]) -> list[dict]:
     have it (`by`) and whether all of them do (`agreed`)."""
     rows = sorted(_pieces_by_key(spec, versions).values(), key=lambda row: (row[0].order, row[0].key))
     return [
-        {"key": p.key, "part": p.part, "what": p.what, "shown": p.shown, "slot": p.slot, "by": by,
-         "agreed": len(by) == len(versions)}
+        {"key": p.key, "part": p.part, "what": p.what, "shown": p.shown, "value": p.value, "slot": p.slot,
+         "by": by, "agreed": len(by) == len(versions)}
         for p, by in rows
     ]  # fmt: skip
 
