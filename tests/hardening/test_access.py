@@ -116,7 +116,7 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/modelli_carica": ([], ["", ""]),
         "/modelli_scarica": ([], ["", ""]),
         "/adjudicate": ([], [1, "anna"]),
-        "/accordo_salva": ([], [None, "unisci", [], "", TASK, ""]),
+        "/accordo_salva": ([], [None, [], "", TASK, ""]),  # the tab state is not an input of the API
     }
 
 
