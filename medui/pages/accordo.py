@@ -51,7 +51,8 @@ def agreement_table(report: dict) -> tuple[list[str], list[list]]:
     entries = [e for p in report["pairs"] if p not in models for e in _pair_entries(p)]
     if report["mean_pairwise"]:
         mean = report["mean_pairwise"]
-        entries.append((f"media tra annotatori ({mean['pairs']} coppie)", "tutte", report["documents"], mean))
+        pairs = f"{mean['pairs']} {'coppia' if mean['pairs'] == 1 else 'coppie'}"
+        entries.append((f"media tra annotatori ({pairs})", "tutte", report["documents"], mean))
     entries += [e for p in models for e in _pair_entries(p)]
     entries += [
         (f"{r['annotator']} ~ predizioni corrette", "tutte", r["documents"], r) for r in report["vs_model"]

@@ -67,7 +67,7 @@ def test_the_agreement_of_two_annotators_with_the_run_beside_them(team):
     assert headers == ["coppia", "etichetta", "documenti", "F1 stretta", "F1 lasca"]
     assert rows[0] == ["anna ~ bruno", "tutte", 3, 0.5, 0.75]
     assert rows[1] == ["anna ~ bruno", "CLINENTITY", 3, 0.5, 0.75]
-    assert ["media tra annotatori (1 coppie)", "tutte", 3, 0.5, 0.75] in rows
+    assert ["media tra annotatori (1 coppia)", "tutte", 3, 0.5, 0.75] in rows
     assert [f"modello #{team['run']} ~ bruno", "tutte", 3, 0.857, 0.857] in rows
     only = service.agreement_report(NER_TASK, "test", ["anna"], team["run"], "anna")
     assert [(p["a"], p["b"]) for p in only["pairs"]] == [(model, "anna")]
