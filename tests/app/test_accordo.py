@@ -180,3 +180,31 @@ def test_a_merged_answer_must_be_one(team):
     bruno = next(p["key"] for p in pieces if p["by"] == ["bruno"])
     service.save_adjudication(doc.id, None, [bruno], "cura")
     assert record_in_force_of(doc.id)["answer"] == other
+
+
+def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
+    from medui.backend import gold
+    from medui.backend.agreement import mean_pairwise
+    from medui.tasks.agreement import measure
+    from medui.tasks.merging import piece_table
+
+    spec = get_spec("ed_dyspnea_crf")
+    records = gold.load_split(spec, "test")[:2]
+    anna = {r["id"]: r for r in records}
+    bruno = {r["id"]: {**r, "fields": {**r["fields"], "eta": 1}} for r in records}  # every age differs
+    report = measure(spec, {"anna": anna, "bruno": bruno})
+    report |= {"mean_pairwise": mean_pairwise(report["pairs"]), "vs_model": []}
+    headers, rows = accordo.agreement_table(report)
+    assert headers == ["coppia", "etichetta", "documenti", "kappa", "accordo osservato"]
+    by_item = {row[1]: row for row in rows if row[0] == "anna ~ bruno"}
+    assert set(by_item) == {"tutte", *(item.name for item in spec.fields)}
+    assert by_item["eta"][2:] == [2, 0.0, 0.0] and by_item["tutte"][2] == 2
+    first = records[0]
+    versions = {"anna": first, "bruno": bruno[first["id"]]}
+    shown = {"task": spec.id, "text": first["text"], "pieces": piece_table(spec, versions),
+             "versions": {n: {"id": i, "created_at": "oggi"} for i, n in enumerate(versions, start=1)}}  # fmt: skip
+    html = accordo.versions_html(shown)
+    assert html.count('class="medui-diff"') == 2 and html.count('class="medui-agree"') == 2 * (
+        len(spec.fields) - 1
+    )
+    assert f"<b>eta</b>: {first['fields']['eta']}</li>" in html and "<b>eta</b>: 1</li>" in html

@@ -22,6 +22,8 @@ def team_filters(task_id: str, username: str | None = None) -> dict:
     """What the agreement of a task is filtered by: its annotators (with a version of some document), the splits
     of the documents they corrected, and its finished evaluation runs (label, id)."""
     allowed(username, "compare")
+    from sqlmodel import col, select
+
     from medui.backend.service.evaluations import list_runs
     from medui.backend.store.corrections import latest_corrections
     from medui.backend.store.tables import Document
@@ -29,7 +31,8 @@ def team_filters(task_id: str, username: str | None = None) -> dict:
     spec = get_spec(task_id)
     with session_scope() as session:
         versions = latest_corrections(spec.id, session=session)
-        splits = {session.get(Document, doc_id).split for doc_id in {c.document_id for c in versions}}
+        documents = col(Document.id).in_({c.document_id for c in versions})
+        splits = session.exec(select(Document.split).where(documents).distinct()).all()
     runs = [
         (f"#{r['id']} {r['model']} · {r['strategy']} · {r['split']}", r["id"])
         for r in list_runs(spec.id)
