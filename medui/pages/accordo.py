@@ -69,7 +69,8 @@ def _round(value) -> float | None:
 def agreement_summary(report: dict) -> str:
     if not report["pairs"] and not report["vs_model"]:
         return "Nessun documento di questo compito ha le versioni di due annotatori."
-    text = f"{report['documents']} documenti con almeno due versioni di annotatori."
+    n = report["documents"]
+    text = f"{n} {'documento' if n == 1 else 'documenti'} con almeno due versioni di annotatori."
     kappa = report.get("kappa")
     if kappa and kappa.get("value") is not None:
         method = "di Cohen" if kappa["method"] == "cohen" else "di Fleiss"

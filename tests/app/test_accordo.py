@@ -71,7 +71,7 @@ def test_the_agreement_of_two_annotators_with_the_run_beside_them(team):
     assert [f"modello #{team['run']} ~ bruno", "tutte", 3, 0.857, 0.857] in rows
     only = service.agreement_report(NER_TASK, "test", ["anna"], team["run"], "anna")
     assert [(p["a"], p["b"]) for p in only["pairs"]] == [(model, "anna")]
-    assert "Nessun documento" not in accordo.agreement_summary(report)
+    assert accordo.agreement_summary(report) == "3 documenti con almeno due versioni di annotatori."
 
 
 def test_bad_filters_get_one_clear_message(team):
@@ -199,6 +199,9 @@ def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
     by_item = {row[1]: row for row in rows if row[0] == "anna ~ bruno"}
     assert set(by_item) == {"tutte", *(item.name for item in spec.fields)}
     assert by_item["eta"][2:] == [2, 0.0, 0.0] and by_item["tutte"][2] == 2
+    assert f"Kappa di Cohen su anna, bruno: **{report['kappa']['value']:.3f}** (2 documenti)" in (
+        accordo.agreement_summary(report)
+    )
     first = records[0]
     versions = {"anna": first, "bruno": bruno[first["id"]]}
     shown = {"task": spec.id, "text": first["text"], "pieces": piece_table(spec, versions),
