@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import addestra, confronta, correggi, modelli, prova, studio
+from medui.pages import accordo, addestra, confronta, correggi, modelli, prova, studio
 
 PAGES = (
     ("Prova", "prova", prova.build),
     ("Confronta", "confronta", confronta.build),
     ("Correggi", "correggi", correggi.build),
+    ("Accordo", "accordo", accordo.build),
     ("Addestra", "addestra", addestra.build),
     ("Studio", "studio", studio.build),
 )

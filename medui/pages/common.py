@@ -28,6 +28,13 @@ MODEL_QUEUE = "modello"  # the concurrency_id of every event that runs the model
 PROVA_QUEUE = "prova"  # Prova reads uploaded documents (in a worker) before it waits for the model lock
 PROVA_CONCURRENCY = 4
 STATUS_COLORS = {"corretto": "#2e7d32", "falso positivo": "#c62828", "mancato": "#ef6c00"}
+MARK_CLASSES = {
+    "corretto": "tp",
+    "falso positivo": "fp",
+    "mancato": "fn",
+    "accordo": "agree",
+    "disaccordo": "diff",
+}
 
 
 def notice() -> gr.HTML:
@@ -211,12 +218,12 @@ def span_status(gold: list[dict], pred: list[dict]) -> tuple[list[dict], list[di
 
 
 def marked_html(text: str, entities: list[dict]) -> str:
-    """Text with entities coloured by status (escaped HTML); overlapping ones are listed under it."""
+    """Text with entities coloured by status (MARK_CLASSES; escaped HTML); overlapping ones are listed under it."""
     shown, hidden = non_overlapping(entities)
     parts, pos = [], 0
     for e in shown:
         parts.append(html.escape(text[pos : e["start"]]))
-        cls = {"corretto": "tp", "falso positivo": "fp", "mancato": "fn"}[e["status"]]
+        cls = MARK_CLASSES[e["status"]]
         parts.append(
             f'<mark class="medui-{cls}" title="{html.escape(e["status"])}">{html.escape(text[e["start"] : e["end"]])}'
             f'<span class="medui-tag">{html.escape(e["label"])}</span></mark>'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -56,6 +57,38 @@ class AppServer:
 
     def auth(self, name: str) -> tuple[str, str]:
         return name, USERS[name][1]
+
+
+def add_account(server: AppServer, name: str, role: str) -> tuple[str, str]:
+    """A user added to a running app's database (a cheap hash: it only has to log in): its name and password."""
+    from sqlmodel import Session, select
+
+    from medui.backend import auth
+    from medui.backend.store.db import make_engine
+    from medui.backend.store.tables import User
+
+    password = f"password-{name}"
+    engine = make_engine(server.database_url or f"sqlite:///{server.database}")
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.name == name)).first() or User(name=name)
+        user.role, user.password_hash = role, auth.hash_password(password, iterations=1000)
+        session.add(user)
+        session.commit()
+    engine.dispose()
+    return name, password
+
+
+def versions_of(first, second, text: str, spans: tuple[list, list]) -> int:
+    """A prediction of an e3c_clinical_entities text sent to the queue, saved by two annotators (gradio_client
+    clients) with their own spans: its document id."""
+    record = first.predict("e3c_clinical_entities", "", "cd", text, api_name="/run_task")
+    prediction = first.predict(record["result_id"], api_name="/send_to_queue")["prediction_id"]
+    for client, these in zip((first, second), spans, strict=True):
+        entities = [{"start": s, "end": e, "label": "CLINENTITY"} for s, e in these]
+        saved = client.predict(
+            prediction, json.dumps({"entities": entities}), "", api_name="/save_correction"
+        )
+    return saved["document_id"]
 
 
 @pytest.fixture(scope="session")

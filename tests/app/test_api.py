@@ -1,4 +1,5 @@
-"""End to end through gradio_client against the launched app: run, queue, correct, train; roles on the server."""
+"""End to end through gradio_client against the launched app: run, queue, correct, adjudicate, train; roles on the
+server."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from tests.app.conftest import add_account, versions_of
+
 TASK = "e3c_clinical_entities"
 TEXT = "Il paziente presenta febbre, tosse e dispnea."
+ACCORDO_TEXT = "Dolore addominale e nausea da due giorni."  # Dolore 0-6, Dolore addominale 0-17, nausea 20-26
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +115,36 @@ def test_an_evaluation_runs_in_the_background_and_fills_the_study(clients):
     table, _plot, csv_file, _note = client.predict("", api_name="/studio_carica")
     assert TASK in table["headers"]
     assert TASK in Path(csv_file).read_text(encoding="utf-8")
+
+
+def test_two_annotators_disagree_and_the_curator_merges_their_versions(app_server, clients):
+    bruno = Client(app_server.url, auth=add_account(app_server, "bruno", "annotator"), verbose=False)
+    cura = Client(app_server.url, auth=add_account(app_server, "cura", "curator"), verbose=False)
+    doc_id = versions_of(clients["anna"], bruno, ACCORDO_TEXT, ([(0, 17)], [(0, 6), (20, 26)]))
+    report = cura.predict(TASK, api_name="/agreement")
+    pair = next(p for p in report["pairs"] if (p["a"], p["b"]) == ("anna", "bruno"))
+    assert (pair["documents"], pair["strict_f1"], pair["lenient_f1"]) == (1, 0.0, pytest.approx(2 / 3))
+
+    *_, role, pending = clients["anna"].predict(TASK, api_name="/accordo_carica")
+    assert "sola lettura" in role and "annotatore" in role and not pending["data"]
+    with pytest.raises(Exception, match="permesso negato: anna è annotatore"):
+        clients["anna"].predict(doc_id, api_name="/document_versions")
+    *_, role, pending = cura.predict(TASK, api_name="/accordo_carica")
+    assert role == "" and doc_id in [row[0] for row in pending["data"]]
+
+    shown = cura.predict(doc_id, api_name="/document_versions")
+    keys = {p["shown"]: p["key"] for p in shown["pieces"]}
+    assert sorted(keys) == ["Dolore", "Dolore addominale", "nausea"] and not shown["agree"]
+    with pytest.raises(Exception, match="pezzo sconosciuto"):
+        cura.predict(doc_id, "", ["0:3:CLINENTITY"], "", api_name="/adjudicate")
+    merged = [keys["Dolore addominale"], keys["nausea"]]
+    made = cura.predict(doc_id, "", merged, "unione", api_name="/adjudicate")
+    assert (made["curator"], made["taken_from"], made["note"]) == ("cura", None, "unione")
+    with sqlite3.connect(app_server.database) as conn:
+        rows = conn.execute("select curator, record from adjudications where document_id = ?", (doc_id,))
+        ((curator, record),) = rows.fetchall()
+    assert curator == "cura" and [e["text"] for e in json.loads(record)["entities"]] == [
+        "Dolore addominale",
+        "nausea",
+    ]
+    assert doc_id not in [r["document_id"] for r in cura.predict(TASK, api_name="/pending_adjudications")]

@@ -1,6 +1,7 @@
 """Browser end to end (Playwright driving Debian's Chromium): every page opens; an NER run shows highlighted
-entities; one span corrected in Correggi is saved and found in the database. Screenshots go to test-artifacts/
-(and to docs/screenshots/ with MEDUI_DOCS_SCREENSHOTS=1)."""
+entities; one span corrected in Correggi is saved and found in the database; two annotators' versions merged by
+the curator in Accordo become the record in force. Screenshots go to test-artifacts/ (and to docs/screenshots/
+with MEDUI_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ import pytest
 
 from medui.config import REPO_ROOT
 from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login, playwright_or_skip
-from tests.app.conftest import ARTIFACTS
+from tests.app.conftest import ARTIFACTS, add_account, versions_of
 
 PAGES = {
     "modelli": "/",
     "prova": "/prova",
     "confronta": "/confronta",
     "correggi": "/correggi",
+    "accordo": "/accordo",
     "addestra": "/addestra",
     "studio": "/studio",
 }
 TEXT = "Il paziente presenta febbre, tosse e dispnea."
+ACCORDO_TEXT = "Cefalea intensa e vomito al risveglio."  # Cefalea intensa 0-15, vomito 18-24, risveglio 28-37
 
 sync_api = playwright_or_skip()
 
@@ -106,6 +109,57 @@ def test_every_page_opens_with_the_notice(page, app_server):
             choose(page, "Compito", "e3c_clinical_entities (ner)")  # the task the other tests ran
         page.wait_for_timeout(2000)  # the page's load events fill its tables (Gradio keeps a stream open)
         shot(page, name)
+
+
+def test_the_curator_merges_two_disagreeing_versions_in_accordo(browser, app_server):
+    from gradio_client import Client
+    from sqlmodel import Session
+
+    from medui.backend.store.db import make_engine
+    from medui.backend.store.in_force import record_in_force
+
+    anna = Client(app_server.url, auth=app_server.auth("anna"), verbose=False)
+    bruno = Client(app_server.url, auth=add_account(app_server, "bruno", "annotator"), verbose=False)
+    doc_id = versions_of(anna, bruno, ACCORDO_TEXT, ([(0, 15)], [(18, 24), (28, 37)]))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *add_account(app_server, "cura", "curator"))
+    page.goto(app_server.url + "/accordo")
+    sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("anna ~ bruno")
+    sync_api.expect(page.locator("#accordo-in-sospeso")).to_contain_text(ACCORDO_TEXT)
+    page.locator("#accordo-documento input").fill(str(doc_id))
+    page.click("#accordo-apri")
+    versions = page.locator("#accordo-versioni")
+    sync_api.expect(versions.locator("mark.medui-diff")).to_have_count(3)  # every span is in dispute
+    sync_api.expect(versions.locator("mark.medui-diff", has_text="vomito")).to_have_count(1)
+
+    page.locator("#accordo-scelta label", has_text="prendi la versione di bruno").click()
+    pieces = page.locator("#accordo-pezzi")
+    sync_api.expect(pieces.locator("input:checked")).to_have_count(2)  # bruno's vomito and risveglio
+    pieces.locator("label", has_text="Cefalea intensa").click()  # anna's
+    pieces.locator("label", has_text="risveglio").click()  # not bruno's
+    merge = page.locator("#accordo-scelta label", has_text="unisci i pezzi scelti").locator("input")
+    sync_api.expect(merge).to_be_checked()
+    shot(page, "accordo-aggiudicazione")
+    page.click("#accordo-salva")
+    sync_api.expect(page.locator("#accordo-esito")).to_contain_text("con i pezzi scelti", timeout=30_000)
+    sync_api.expect(page.locator("#accordo-info")).to_contain_text("in vigore: aggiudicazione")
+    context.close()
+
+    engine = make_engine(f"sqlite:///{app_server.database}")
+    with Session(engine) as session:
+        in_force = record_in_force(doc_id, session=session)
+    engine.dispose()
+    assert (in_force.source, [e["text"] for e in in_force.record["entities"]]) == (
+        "adjudicated",
+        ["Cefalea intensa", "vomito"],
+    )
+
+
+def test_an_annotator_sees_the_agreement_read_only(page, app_server):
+    page.goto(app_server.url + "/accordo")
+    sync_api.expect(page.locator("#accordo-ruolo")).to_contain_text("sola lettura")
+    sync_api.expect(page.locator("#accordo-salva")).to_be_hidden()
 
 
 def select_word(page, container, word: str) -> None:

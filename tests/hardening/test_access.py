@@ -40,6 +40,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
     "/send_to_queue": 0, "/prova_correggi_questo": 0, "/confronta_avvia": 0,
     "/save_correction": 1, "/accept_prediction": 1, "/correggi_salva": 1, "/correggi_accetta": 1,
     "/start_training": 2, "/addestra_avvia": 2, "/addestra_annulla": 2, "/modelli_carica": 2, "/modelli_scarica": 2,
+    "/adjudicate": 2, "/accordo_salva": 2,  # curators and researchers
 }  # fmt: skip
 READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their result in memory until queued)
     "/run_task", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli", "/modelli_elenco",
@@ -47,7 +48,9 @@ READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their res
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
     "/correggi_compito", "/correggi_apri", "/correggi_scegli", "/correggi_apri_scelta", "/correggi_carica",
     "/correggi_menzioni", "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
-    "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna",
+    "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna", "/accordo_carica", "/accordo_compito",
+    "/accordo_calcola", "/accordo_in_sospeso", "/accordo_apri", "/accordo_scegli", "/accordo_apri_scelto",
+    "/accordo_prendi", "/accordo_unisci", "/agreement", "/pending_adjudications", "/document_versions",
 }  # fmt: skip
 
 
@@ -112,6 +115,8 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/addestra_annulla": ([("/addestra_carica", [None])], [job]),
         "/modelli_carica": ([], ["", ""]),
         "/modelli_scarica": ([], ["", ""]),
+        "/adjudicate": ([], [1, "anna"]),
+        "/accordo_salva": ([], [None, [], "", TASK, ""]),  # the tab state is not an input of the API
     }
 
 
@@ -232,13 +237,16 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
     "cancel_training": ([1], "researcher"),
     "load_model": (["gemma-3-270m"], "researcher"),
     "unload_model": ([None], "researcher"),
+    "save_adjudication": ([1, "anna", None], "curator"),
+    "pending_documents": ([TASK, ""], "curator"),  # reads, but of the annotators' versions: curators only
+    "document_versions": ([1], "curator"),
 }
 SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, reached only from `medui users`
     "before_after", "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
     "input_record", "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows",
     "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics", "run_records",
     "strategy_choices", "study_table", "task_choices", "task_splits", "users_configured",
-    "allowed", "add_user", "run_stream", "run_task",
+    "allowed", "add_user", "run_stream", "run_task", "agreement_report", "team_filters",
 }  # fmt: skip
 
 

@@ -38,6 +38,13 @@ from medui.backend.service.evaluations import (
     study_table,
 )
 from medui.backend.service.running import RunUpdate, input_record, run_stream, run_task, send_to_queue
+from medui.backend.service.team import (
+    agreement_report,
+    document_versions,
+    pending_documents,
+    save_adjudication,
+    team_filters,
+)
 from medui.backend.service.training import (
     DATA_SOURCES,
     before_after,
@@ -48,11 +55,12 @@ from medui.backend.service.training import (
 )
 
 __all__ = [
-    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "allowed", "before_after", "cancel_training",
-    "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
-    "input_record", "job_status", "list_jobs", "list_runs", "load_model", "login", "model_choices",
-    "model_rows", "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics",
-    "run_records", "run_stream", "run_task", "save_correction", "send_to_queue", "start_evaluation",
-    "start_training", "strategy_choices", "study_table", "task_choices", "task_splits",
-    "unload_model", "users_configured",
+    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "agreement_report", "allowed", "before_after",
+    "cancel_training", "compare_runs", "correction_item", "correction_queue", "default_model",
+    "document_versions", "get_run", "identity", "input_record", "job_status", "list_jobs", "list_runs",
+    "load_model", "login", "model_choices", "model_rows", "parse_record", "pending_documents", "pick_model",
+    "process_memory", "recent_corrections", "run_metrics", "run_records", "run_stream", "run_task",
+    "save_adjudication", "save_correction", "send_to_queue", "start_evaluation", "start_training",
+    "strategy_choices", "study_table", "task_choices", "task_splits", "team_filters", "unload_model",
+    "users_configured",
 ]  # fmt: skip

@@ -97,11 +97,11 @@ def correction_queue(task_id: str, limit: int = 20, username: str | None = None)
         rows = []
         for pred in queue_of(spec.id, limit, session=session, annotator=who.name):
             doc = session.get(Document, pred.document_id)
-            rows.append({**queue_row(pred, doc.record_id), "split": doc.split, "preview": _preview(doc.text)})
+            rows.append({**queue_row(pred, doc.record_id), "split": doc.split, "preview": preview(doc.text)})
         return rows
 
 
-def _preview(text: str, chars: int = 90) -> str:
+def preview(text: str, chars: int = 90) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= chars else flat[: chars - 1] + "…"
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from medui.tasks.merging import Piece
 from medui.tasks.spec import TaskSpec
 
 T = TypeVar("T")
@@ -119,6 +120,14 @@ class Kind:
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
         """Kappa over all annotators at once (one version each a document); None when the family has none."""
         return None
+
+    def pieces(self, spec: TaskSpec, record: dict) -> list[Piece]:
+        """A record cut into the pieces a curator merges versions from (medui/tasks/merging.py)."""
+        raise NotImplementedError
+
+    def record_from_pieces(self, spec: TaskSpec, record_id: str, pieces: list[Piece]) -> dict:
+        """The record (without its inputs) made of the pieces kept, in record order."""
+        raise NotImplementedError
 
     def copy_keys(self, spec: TaskSpec) -> CopyKeys:
         """The string values of the output that are copied from the input under constrained decoding."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from medui.errors import InputError
-from medui.tasks import agreement
+from medui.tasks import agreement, merging
 from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.records import format_value
 from medui.tasks.spec import PRESENCE_VALUES, FormField, TaskSpec
@@ -150,6 +151,22 @@ class CrfKind(Kind):
 
     def annotation_key(self, spec: TaskSpec, record: dict) -> tuple:
         return agreement.form_key(record, [item.name for item in spec.fields])
+
+    def pieces(self, spec: TaskSpec, record: dict) -> list[merging.Piece]:
+        """One a form item: its value (the item is its slot; equal values in comparable form are one piece)."""
+        items = [item.name for item in spec.fields]
+        comparable = agreement.form_values(record, items)
+        out = []
+        for i, name in enumerate(items):
+            same = comparable[name]
+            key = json.dumps(sorted(same) if isinstance(same, frozenset) else same, ensure_ascii=False)
+            value = (record.get("fields") or {}).get(name)
+            shown = format_value(value) or "(non indicato)"
+            out.append(merging.Piece(f"{name}={key}", "voce", name, shown, value, (i,), slot=name))
+        return out
+
+    def record_from_pieces(self, spec: TaskSpec, record_id: str, pieces: list[merging.Piece]) -> dict:
+        return {"id": record_id, "fields": {p.what: p.value for p in pieces}}
 
 
 def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from medui.tasks import agreement
+from medui.tasks import agreement, merging
 from medui.tasks.align import Aligner
 from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.spec import TaskSpec
@@ -153,6 +153,12 @@ class NerKind(Kind):
 
     def annotation_key(self, spec: TaskSpec, record: dict) -> frozenset:
         return agreement.span_key(record)
+
+    def pieces(self, spec: TaskSpec, record: dict) -> list[merging.Piece]:
+        return [merging.span_piece(e) for e in record.get("entities", [])]
+
+    def record_from_pieces(self, spec: TaskSpec, record_id: str, pieces: list[merging.Piece]) -> dict:
+        return {"id": record_id, "entities": [dict(p.value) for p in pieces]}
 
 
 class AmKind(NerKind):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from medui.tasks import agreement
+from medui.tasks import agreement, merging
 from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.metrics import extractive_counts
 from medui.tasks.spec import TaskSpec
@@ -106,6 +106,17 @@ class QaKind(Kind):
 
     def annotation_key(self, spec: TaskSpec, record: dict) -> str | None:
         return agreement.answer_value(record, spec.answer_format == "extractive")
+
+    def pieces(self, spec: TaskSpec, record: dict) -> list[merging.Piece]:
+        """The answer, one piece in the slot "risposta"."""
+        answer = record.get("answer")
+        option = (record.get("options") or {}).get(answer)
+        shown = f"{answer}) {option}" if option else ("(nessuna risposta)" if answer is None else str(answer))
+        key = f"risposta={self.annotation_key(spec, record)}"
+        return [merging.Piece(key, "risposta", "risposta", shown, answer, (0,), slot="risposta")]
+
+    def record_from_pieces(self, spec: TaskSpec, record_id: str, pieces: list[merging.Piece]) -> dict:
+        return {"id": record_id, "answer": pieces[0].value if pieces else None}
 
     def agreement_group(self, spec: TaskSpec, documents: list[list[dict]]) -> dict | None:
         extractive = spec.answer_format == "extractive"

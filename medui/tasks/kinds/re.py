@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from medui.tasks import agreement
+from medui.errors import InputError
+from medui.tasks import agreement, merging
 from medui.tasks.align import Aligner
 from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.kinds.ner import MENTION_KEYS, entity_labels, span_lines, span_problems
@@ -205,3 +206,31 @@ class ReKind(Kind):
 
     def annotation_key(self, spec: TaskSpec, record: dict) -> tuple:
         return agreement.relation_key(record)
+
+    def pieces(self, spec: TaskSpec, record: dict) -> list[merging.Piece]:
+        """Its mentions, then its relations (keyed by their head and tail spans, not the entity ids)."""
+        entities = record.get("entities", [])
+        by_id = {e.get("id"): e for e in entities}
+        out = [merging.span_piece(e) for e in entities]
+        for rel in record.get("relations", []):
+            head, tail = by_id.get(rel["head"]), by_id.get(rel["tail"])
+            if head is None or tail is None:
+                continue
+            ends = {"head": merging.span_key(head), "label": rel["label"], "tail": merging.span_key(tail)}
+            shown = f"{head.get('text', '')} → {tail.get('text', '')}"
+            order = (1, head["start"], head["end"], tail["start"], tail["end"], rel["label"])
+            key = f"{ends['head']}>{rel['label']}>{ends['tail']}"
+            out.append(merging.Piece(key, "relazione", rel["label"], shown, ends, order))
+        return out
+
+    def record_from_pieces(self, spec: TaskSpec, record_id: str, pieces: list[merging.Piece]) -> dict:
+        entities = numbered([dict(p.value) for p in pieces if p.part == "menzione"])
+        ids = {merging.span_key(e): e["id"] for e in entities}
+        relations = []
+        for p in (p for p in pieces if p.part == "relazione"):
+            if p.value["head"] not in ids or p.value["tail"] not in ids:
+                raise InputError(
+                    f"la relazione {p.what} «{p.shown}» lega una menzione che non hai tenuto: tieni anche quella"
+                )
+            relations.append({"head": ids[p.value["head"]], "label": p.what, "tail": ids[p.value["tail"]]})
+        return {"id": record_id, "entities": entities, "relations": relations}

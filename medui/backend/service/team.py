@@ -1,0 +1,164 @@
+"""The annotation team from the app: agreement of a task's annotators (and a stored run), the documents waiting
+for a curator, one document's versions side by side, and the curator's adjudication (one version taken, or
+pieces merged: medui/tasks/merging.py).
+
+Agreement figures are for anyone who may compare; the versions themselves and adjudication only for curators
+and researchers (an annotator must not see the others' versions: the annotations are independent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from medui.backend.inputs import InputError
+from medui.backend.service.core import allowed, as_id
+from medui.backend.service.corrections import clean_note, preview
+from medui.backend.store.db import session_scope
+from medui.tasks.merging import merged_record, piece_table
+from medui.tasks.registry import get_spec
+
+
+def team_filters(task_id: str, username: str | None = None) -> dict:
+    """What the agreement of a task is filtered by: its annotators (with a version of some document), the splits
+    of the documents they corrected, and its finished evaluation runs (label, id)."""
+    allowed(username, "compare")
+    from sqlmodel import col, select
+
+    from medui.backend.service.evaluations import list_runs
+    from medui.backend.store.corrections import latest_corrections
+    from medui.backend.store.tables import Document
+
+    spec = get_spec(task_id)
+    with session_scope() as session:
+        versions = latest_corrections(spec.id, session=session)
+        documents = col(Document.id).in_({c.document_id for c in versions})
+        splits = session.exec(select(Document.split).where(documents).distinct()).all()
+    runs = [
+        (f"#{r['id']} {r['model']} · {r['strategy']} · {r['split']}", r["id"])
+        for r in list_runs(spec.id)
+        if r["status"] == "succeeded"
+    ]
+    return {"annotators": sorted({c.annotator for c in versions}), "splits": sorted(splits), "runs": runs}
+
+
+def agreement_report(
+    task_id: str,
+    split: str | None = None,
+    annotators: Sequence[str] | None = None,
+    run_id: int | None = None,
+    username: str | None = None,
+) -> dict:
+    """The agreement of a task's annotators (all, or those named) on the documents of a split (or all), with a
+    stored run as one more annotator (`run:<id>`) when one is given: medui.backend.agreement.team_agreement."""
+    allowed(username, "compare")
+    from medui.backend.agreement import task_versions, team_agreement
+    from medui.backend.store.tables import Run
+
+    spec = get_spec(task_id)
+    split = (split or "").strip() or None
+    names = list(dict.fromkeys(n.strip() for n in annotators or () if n and n.strip())) or None
+    with session_scope() as session:
+        known = set(task_versions(spec.id, session=session, split=split))
+        unknown = sorted(set(names or ()) - known)
+        if unknown:
+            where = f" nello split {split}" if split else ""
+            raise InputError(
+                f"annotatore sconosciuto per {spec.id}{where}: {', '.join(unknown)} "
+                f"(hanno una versione: {', '.join(sorted(known)) or 'nessuno'})"
+            )
+        if run_id not in (None, ""):
+            run_id = as_id(run_id, "valutazione")
+            run = session.get(Run, run_id)
+            if run is None or run.split == "prova":
+                raise InputError(f"la valutazione {run_id} non esiste")
+            if run.task != spec.id:
+                raise InputError(f"la valutazione {run_id} è di {run.task}, non di {spec.id}")
+        else:
+            run_id = None
+        return team_agreement(spec.id, session=session, split=split, annotators=names, run_id=run_id)
+
+
+def pending_documents(task_id: str, split: str | None = None, username: str | None = None) -> list[dict]:
+    """The documents of a task whose annotators disagree and that no adjudication settled, in document order."""
+    allowed(username, "adjudicate")
+    from medui.backend.store.adjudication import pending_adjudications
+    from medui.backend.store.tables import Document
+
+    with session_scope() as session:
+        rows = pending_adjudications(
+            get_spec(task_id).id, session=session, split=(split or "").strip() or None
+        )
+        return [
+            {"document_id": r["document_id"], "record_id": r["record_id"], "split": r["split"],
+             "annotators": list(r["versions"]), "adjudicated": r["adjudicated"],
+             "preview": preview(session.get(Document, r["document_id"]).text)}
+            for r in rows
+        ]  # fmt: skip
+
+
+def document_versions(document_id: int, username: str | None = None) -> dict:
+    """A document's annotators' versions side by side, its distinct pieces with who has each (`pieces`, from
+    merging.piece_table) and the adjudication in force; InputError unless two annotators have a version."""
+    allowed(username, "adjudicate")
+    with session_scope() as session:
+        return _versions(as_id(document_id, "documento"), session)
+
+
+def _versions(doc_id: int, session) -> dict:
+    from medui.backend.store import adjudication
+    from medui.backend.store.repo import NotFound
+
+    try:
+        shown = adjudication.document_versions(doc_id, session=session)
+    except NotFound:
+        raise InputError(f"il documento {doc_id} non esiste") from None
+    names = list(shown["versions"])
+    if len(names) < 2:
+        only = f"ha solo la versione di {names[0]}" if names else "non ha versioni di annotatori"
+        raise InputError(f"il documento {doc_id} {only}: servono due versioni per aggiudicarlo")
+    records = {name: v["record"] for name, v in shown["versions"].items()}
+    return {**shown, "pieces": piece_table(get_spec(shown["task"]), records)}
+
+
+def save_adjudication(
+    document_id: int,
+    take: str | None = None,
+    keys: Sequence[str] | None = None,
+    username: str | None = None,
+    note: str | None = None,
+    seen: dict[str, int] | None = None,
+) -> dict:
+    """Store a document's final record: one annotator's version (`take`) or the pieces kept (`keys`, from
+    `document_versions`' pieces), validated against the task. `seen`: the versions the curator looked at
+    (annotator -> correction id); when one changed meanwhile nothing is stored."""
+    who = allowed(username, "adjudicate")
+    from medui.backend.store.adjudication import adjudicate, adjudication_row
+    from medui.backend.store.corrections import CorrectionError
+
+    take = (take or "").strip() or None
+    if (take is None) == (keys is None):
+        raise InputError("aggiudica prendendo la versione di un annotatore oppure unendo i pezzi scelti")
+    if keys is not None and not (isinstance(keys, list | tuple) and all(isinstance(k, str) for k in keys)):
+        raise InputError("i pezzi da tenere sono una lista di chiavi (testi)")
+    note = clean_note(note)
+    with session_scope() as session:
+        shown = _versions(as_id(document_id, "documento"), session)
+        versions = shown["versions"]
+        if seen is not None and {n: v["id"] for n, v in versions.items()} != dict(seen):
+            raise InputError("le versioni del documento sono cambiate da quando l'hai aperto: riaprilo")
+        if take is not None and take not in versions:
+            raise InputError(
+                f"{take} non ha una versione del documento {shown['document_id']}: "
+                f"prendi quella di {' o '.join(versions)}"
+            )
+        record = None
+        if keys is not None:
+            records = {name: v["record"] for name, v in versions.items()}
+            record = merged_record(get_spec(shown["task"]), shown["record_id"], records, keys)
+        try:
+            made = adjudicate(
+                shown["document_id"], who.name, session=session, take=take, record=record, note=note
+            )
+        except CorrectionError as exc:
+            raise InputError(f"la versione unita non rispetta lo schema del compito: {exc}") from None
+        return adjudication_row(made)
