@@ -3,6 +3,8 @@ the same weights as an uninterrupted run; the batch plan, per-task epoch samples
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -102,3 +104,20 @@ def test_dev_loss_selects_the_epoch_installed(tiny_llama, data, tmp_path):
     assert [s for s, _ in curve] == [4, 8]
     assert result.meta["training"]["best_dev_loss"] == min(loss for _, loss in curve)
     assert result.meta["training"]["tokens_per_s"] > 0
+
+
+def test_empty_share_keeps_that_share_of_the_rows_with_an_empty_answer_each_epoch():
+    rows = [dataset.TrainRow([1, 2], [1, 2], "t", empty=i < 10) for i in range(20)]
+    rows += [dataset.TrainRow([1], [1], "u", empty=True) for _ in range(4)]
+    cfg = config(max_steps=None, epochs=1, empty_share=0.2)
+    picked = loop.epoch_rows(rows, cfg, random.Random(0))
+    assert sum(r.source == "t" and r.empty for r in picked) == 2 and sum(not r.empty for r in picked) == 10
+    assert sum(r.source == "u" for r in picked) == 1  # round(4 * 0.2)
+    assert loop.epoch_size(rows, cfg) == len(picked) == 13
+    assert loop.epoch_size(rows, config(max_steps=None, empty_share=0.2, rows_per_task=5)) == 5 + 1
+
+
+def test_an_answer_that_lists_nothing_is_marked_empty():
+    assert dataset.empty_answer(' {"entities":[]}\n') and dataset.empty_answer('{"a":[],"b":[]}')
+    assert not dataset.empty_answer('{"entities":[{"text":"x","label":"A"}]}')
+    assert not dataset.empty_answer('{"answer":"B"}') and not dataset.empty_answer("not json")
