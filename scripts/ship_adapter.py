@@ -19,8 +19,19 @@ def main() -> None:
     parser.add_argument("--study", type=Path, default=None, help="study.csv whose rows go in the model card")
     parser.add_argument("--regenerate", default="", help="the command that trains the adapter again")
     parser.add_argument("--out", type=Path, default=None, help="default: assets/models")
+    parser.add_argument("--notes", default="", help="a paragraph for the card (how the stage was chosen)")
+    parser.add_argument("--as", dest="shipped_as", default=None, help="the shipped name (default: NAME)")
     args = parser.parse_args()
-    print(ship(args.name, study_csv=args.study, out_dir=args.out, regenerate=args.regenerate))
+    print(
+        ship(
+            args.name,
+            study_csv=args.study,
+            out_dir=args.out,
+            regenerate=args.regenerate,
+            shipped_as=args.shipped_as,
+            notes=args.notes,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -77,9 +77,11 @@ def test_few_shot_cd_lists_several_entities(gemma):
     assert max(len(p.record["entities"]) for p in result.predictions) >= 2
 
 
-def test_the_shipped_fine_tuned_gemma_loads_by_name_and_finds_actors_the_base_misses():
-    """gemma-3-270m-ft (assets/models/, bf16 LoRA): zero-shot under cd it finds 3 of the 18 actors of the first
-    10 test records (F1 0.24; the base model with cd alone finds none: bench/results/study/)."""
+def test_the_shipped_fine_tuned_gemma_loads_by_name_and_beats_the_base_on_clinical_entities():
+    """gemma-3-270m-ft (assets/models/, bf16 LoRA), zero-shot under cd, against the base model with few-shot+cd
+    on the first 5 test records, both in bfloat16 as the study runs them. On e3c_clinical_entities they tie
+    (F1 0.25, 2 true positives each; 0.31 against 0.25 in batches of 10); on e3c_measurements the base finds
+    nothing that the fine-tuned model finds."""
     from safetensors.torch import load_file
 
     variant = models.resolve("gemma-3-270m-ft")
@@ -87,10 +89,24 @@ def test_the_shipped_fine_tuned_gemma_loads_by_name_and_finds_actors_the_base_mi
     weights = variant.path / "adapter_model.safetensors"
     assert weights.stat().st_size < 25 * 2**20
     assert {str(t.dtype) for t in load_file(weights).values()} == {"torch.bfloat16"}
-    assert "## Training data" in (variant.path / "README.md").read_text(encoding="utf-8")
-    spec = get_spec("e3c_actors")
-    engine = Engine(models.load("gemma-3-270m-ft"), spec, parse_strategy("cd", spec))
-    result = evaluate(engine, load_eval_records(spec, "test", 10))
+    card = (variant.path / "README.md").read_text(encoding="utf-8")
+    assert "## Training data" in card and "CC BY-NC 4.0" in card
+    scores = {}
+    for task in ("e3c_clinical_entities", "e3c_measurements"):
+        spec = get_spec(task)
+        records = load_eval_records(spec, "test", 5)
+        for name, strategy in (("gemma-3-270m-ft", "cd"), ("gemma-3-270m", "few-shot+cd")):
+            engine = Engine(models.load(name, dtype="bfloat16"), spec, parse_strategy(strategy, spec))
+            scores[task, name] = evaluate(engine, records).metrics
+            assert scores[task, name]["valid_rate"] == 1.0
     models.unload("gemma-3-270m-ft")
-    assert result.metrics["valid_rate"] == 1.0
-    assert result.metrics["tp"] >= 2 and result.metrics["f1"] >= 0.15, result.metrics
+    entities_ft, entities_base = (
+        scores["e3c_clinical_entities", "gemma-3-270m-ft"],
+        scores["e3c_clinical_entities", "gemma-3-270m"],
+    )
+    assert entities_ft["tp"] >= 2 and entities_ft["f1"] >= entities_base["f1"], scores
+    measurements_ft, measurements_base = (
+        scores["e3c_measurements", "gemma-3-270m-ft"],
+        scores["e3c_measurements", "gemma-3-270m"],
+    )
+    assert measurements_ft["f1"] > measurements_base["f1"] + 0.2, scores

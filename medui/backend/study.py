@@ -11,6 +11,7 @@ from pathlib import Path
 from medui.backend import gold, models, runner
 from medui.backend.engine import parse_strategy
 from medui.backend.evaluation import load_eval_records
+from medui.backend.strategy import STRATEGIES
 from medui.tasks.registry import all_specs, get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -64,6 +65,9 @@ def build_table(tasks: list[str], results: list[dict]) -> StudyTable:
     return StudyTable(tasks, list(rows.values()))
 
 
+CONDITIONS = "conditions.md"  # hand-written conditions of a study, appended to its study.md
+
+
 def _run_file(out: Path, model: str, strategy: str, task: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{model}__{strategy}__{task}")
     return out / "runs" / f"{safe}.json"
@@ -113,11 +117,31 @@ def run_study(
                 results.append(_one_run(out, cell, engine_for, store, log))
         if loaded:
             models.unload(name)
-    table = build_table(tasks, results)
+    order = {name: i for i, name in enumerate(STRATEGIES)}
+    cells = sorted(
+        earlier_cells(out, tasks, limit, seed, results) + results,
+        key=lambda m: (m["model"], order.get(m["strategy"], len(order))),
+    )  # by model, then strategy as STRATEGIES lists them
+    table = build_table(tasks, cells)
     out.mkdir(parents=True, exist_ok=True)
     (out / "study.csv").write_text(table.to_csv(), encoding="utf-8")
-    (out / "study.md").write_text(table.to_markdown(), encoding="utf-8")
+    conditions = out / CONDITIONS
+    notes = "\n" + conditions.read_text(encoding="utf-8") if conditions.exists() else ""
+    (out / "study.md").write_text(table.to_markdown() + notes, encoding="utf-8")
     return table
+
+
+def earlier_cells(out: Path, tasks: list[str], limit: int | None, seed: int, fresh: list[dict]) -> list[dict]:
+    """The cells of OUT/runs that earlier pieces of the study computed (same tasks, limit and seed) and that
+    this piece did not: so the table grows piece by piece instead of holding only the last command's rows."""
+    done = {(m["model"], m["strategy"], m["task"]) for m in fresh}
+    cells = []
+    for path in sorted((out / "runs").glob("*.json")):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        key = (saved.get("model"), saved.get("strategy"), saved.get("task"))
+        if key not in done and key[2] in tasks and saved.get("limit") == limit and saved.get("seed") == seed:
+            cells.append(saved)
+    return cells
 
 
 @dataclass(frozen=True)

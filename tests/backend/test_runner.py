@@ -86,3 +86,18 @@ def test_a_stored_run_is_found_only_for_its_spec_version_split_and_limit(tiny):
         )
         newer = spec.model_copy(update={"version": spec.version + 1})
         assert runner.find_stored_run(newer, engine.lm.name, "cd", "test", session=session, limit=2) is None
+
+
+def test_a_study_in_pieces_into_one_folder_keeps_every_row_and_its_conditions(tiny, tmp_path):
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "conditions.md").write_text("Conditions: two records a task.\n", encoding="utf-8")
+    run_study([TASK], [tiny], ["few-shot+cd"], out, limit=2, shots=1)
+    table = run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
+    assert [row["strategy"] for row in table.rows] == ["cd", "few-shot+cd"]
+    assert (out / "study.csv").read_text().count("\n") == 3
+    markdown = (out / "study.md").read_text()
+    assert (
+        "| cd |" in markdown and "| few-shot+cd |" in markdown and markdown.endswith("two records a task.\n")
+    )
+    assert len(run_study([TASK], [tiny], ["cd"], out, limit=3, shots=1).rows) == 1  # another limit: not mixed

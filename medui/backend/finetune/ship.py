@@ -26,13 +26,21 @@ MAX_SHIPPED_MB = 25
 
 
 def ship(
-    name: str, *, study_csv: Path | None = None, out_dir: Path | None = None, regenerate: str = ""
+    name: str,
+    *,
+    study_csv: Path | None = None,
+    out_dir: Path | None = None,
+    regenerate: str = "",
+    shipped_as: str | None = None,
+    notes: str = "",
 ) -> Path:
-    """Copy adapter NAME into the shipped folder (out_dir/NAME) with bf16 weights and a model card."""
+    """Copy adapter NAME into the shipped folder (out_dir/NAME, or out_dir/shipped_as: the name users pick,
+    when the trained adapter is a stage of it) with bf16 weights and a model card."""
     source = get_settings().adapters_dir / name
     if not (source / "adapter_config.json").exists() or not (source / WEIGHTS).exists():
         raise InputError(f"no trained adapter {name!r} in {source.parent}")
     out_dir = out_dir or SHIPPED_MODELS_DIR
+    trained_as, name = name, shipped_as or name
     target, staging = out_dir / name, out_dir / f".{name}.staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -46,9 +54,10 @@ def ship(
         shutil.copy2(source / "adapter_config.json", staging / "adapter_config.json")
         meta = json.loads((source / "medui.json").read_text(encoding="utf-8"))
         meta["weights_dtype"] = "bfloat16"
+        meta["trained_as"] = trained_as
         (staging / "medui.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         rows = study_rows(study_csv, {name, meta.get("base", "")}) if study_csv else []
-        card = model_card(name, meta, size_mb, rows, regenerate)
+        card = model_card(name, meta, size_mb, rows, regenerate, notes)
         (staging / "README.md").write_text(card, encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
@@ -65,50 +74,71 @@ def study_rows(path: Path, models: set[str]) -> list[dict]:
         return [row for row in csv.DictReader(handle) if row.get("model") in models]
 
 
-def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenerate: str) -> str:
-    """The model card: what the adapter is, what it was trained on (and never on), how well, how to use it."""
-    data, hp = meta.get("data", {}), meta.get("hyperparameters", {})
+def model_card(
+    name: str, meta: dict, size_mb: float, rows: list[dict], regenerate: str, notes: str = ""
+) -> str:
+    """The model card: what the adapter is, what it was trained on (and never on), how well, how to use it.
+    An adapter trained in stages (each on the one before) gives every stage's data and run."""
+    hp = meta.get("hyperparameters", {})
     stages = lineage_stages(meta)
-    records = list(
-        {
-            json.dumps(r, sort_keys=True): r for s in stages for r in s.get("data", {}).get("records") or []
-        }.values()
-    )
+    unique = {
+        json.dumps(r, sort_keys=True): r for s in stages for r in s.get("data", {}).get("records") or []
+    }
+    records = list(unique.values())
     splits = sorted({r.get("split") for r in records if r.get("split")})
-    tasks = data.get("tasks", {})
+    per_stage = [s.get("data", {}).get("tasks", {}) for s in stages]
+    tasks = sorted({t for counts in per_stage for t in counts})
+    several = len(stages) > 1
+    what = (
+        f"LoRA {meta.get('objective', 'sft')} in {len(stages)} stages"
+        if several
+        else "LoRA " + meta.get("objective", "sft")
+    )
     lines = [
         f"# {name}",
         "",
-        f"{meta.get('description', '')}. A LoRA adapter (r={hp.get('lora_r')}, alpha={hp.get('lora_alpha')}, "
+        f"{what} on {', '.join(tasks)}. A LoRA adapter (r={hp.get('lora_r')}, alpha={hp.get('lora_alpha')}, "
         f"{', '.join(hp.get('target_modules') or [])}) on **{meta.get('base')}**, shipped with medui "
         f"({size_mb:.1f} MB, bfloat16). Use it by name: `medui run --model {name} --strategy cd ...`, or pick "
         "it in the app's model list.",
         "",
         "## Training data",
-        f"- {data.get('rows')} rows, {data.get('tokens')} tokens, from {len(records)} records (every training "
-        f"stage together) of the splits "
-        f"{', '.join(splits) or '-'} (data snapshot `{data.get('snapshot', '')[:16]}`). No test record of any "
-        "task is trained on: a record whose text is in any task's evaluation split is left out "
-        "(`excluded_eval_overlap` below).",
+        f"- {len(records)} records of the splits {', '.join(splits) or '-'}"
+        + (" (every stage together)" if several else "")
+        + ". No test record of any task is trained on: a record whose text is in any task's evaluation split "
+        "is left out (`excluded_eval_overlap` below).",
         "- Model selection on dev only: AbstRCT and CasiMedicos dev splits, 10% of the E3C train documents held "
         "out by document.",
         "",
-        "| task | records | rows | answer tokens | left out (eval overlap) | too long |",
+        "| task | records | rows"
+        + (" (stage " + " / ".join(str(i + 1) for i in range(len(stages))) + ")" if several else "")
+        + " | answer tokens | left out (eval overlap) | too long |",
         "|---|---|---|---|---|---|",
     ]
-    for task, c in sorted(tasks.items()):
+    for task in tasks:
+        seen = [counts[task] for counts in per_stage if task in counts]
+        c = seen[0]
         used = c.get("gold", c.get("corrections", 0))
         shared = f" (gold counted under {c['gold_shared_with']})" if c.get("gold_shared_with") else ""
-        lines.append(f"| {task}{shared} | {used} | {c.get('rows', 0)} | {c.get('answer_tokens', 0)} | "
+        stage_rows = " / ".join(str(counts.get(task, {}).get("rows", 0)) for counts in per_stage)
+        lines.append(f"| {task}{shared} | {used} | {stage_rows} | {c.get('answer_tokens', 0)} | "
                      f"{c.get('excluded_eval_overlap', 0)} | {c.get('dropped_too_long', 0)} |")  # fmt: skip
+    lines.append("")
+    for number, stage in enumerate(stages, start=1):
+        data = stage.get("data", {})
+        label = f"Stage {number}: " if several else ""
+        lines.append(f"- {label}{data.get('rows')} rows, {data.get('tokens')} tokens (data snapshot "
+                     f"`{data.get('snapshot', '')[:16]}`).")  # fmt: skip
+    if notes:
+        lines += ["", notes]
     lines += ["", "## Training run"]
     for number, stage in enumerate(stages, start=1):
         if len(stages) > 1:
             parent = stage.get("parent") or stage.get("base")
             lines += ["", f"Stage {number} of {len(stages)}, on {parent}:"]
         lines += run_lines(stage)
-    trained = {t: c for s in stages for t, c in s.get("data", {}).get("tasks", {}).items() if c.get("rows")}
-    lines += ["", "## Licences", ""] + licence_lines(sorted(trained), meta.get("base", ""))
+    trained = sorted({t for counts in per_stage for t, c in counts.items() if c.get("rows")})
+    lines += ["", "## Licences", ""] + licence_lines(trained, meta.get("base", ""))
     if rows:
         columns = [c for c in rows[0] if c not in ("model", "strategy")]
         lines += ["", "## Evaluation (primary metric x100, from the study table)", "",
@@ -117,7 +147,7 @@ def model_card(name: str, meta: dict, size_mb: float, rows: list[dict], regenera
         lines += [
             f"| {r['model']} | {r['strategy']} | " + " | ".join(r[c] for c in columns) + " |" for r in rows
         ]
-    lines += ["", "## Regenerate", "", f"`{regenerate}`" if regenerate else "", "",
+    lines += ["", "## Regenerate", "", *(["```", regenerate, "```"] if regenerate else ["-"]), "",
               f"Created {meta.get('created_at')} (job {meta.get('job_id')}).", ""]  # fmt: skip
     return "\n".join(lines)
 
@@ -138,7 +168,13 @@ def run_lines(meta: dict) -> list[str]:
     return [
         f"- {run.get('steps')} optimizer steps of {hp.get('batch_size')} x {hp.get('grad_accum')} rows, "
         f"learning rate {hp.get('learning_rate')} ({hp.get('lr_schedule')}), {hp.get('epochs')} epochs of at "
-        f"most {hp.get('rows_per_task')} rows a task, max length {hp.get('max_length')}, seed {hp.get('seed')}.",
+        f"most {hp.get('rows_per_task')} rows a task"
+        + (
+            f" (of the rows with an empty answer, {hp['empty_share']:.0%})"
+            if hp.get("empty_share", 1) < 1
+            else ""
+        )
+        + f", max length {hp.get('max_length')}, seed {hp.get('seed')}.",
         f"- {run.get('seconds')} s of training on the CPU ({run.get('tokens_per_s')} tokens/s), peak memory "
         f"{run.get('peak_rss_mb')} MB; resumed at steps {run.get('resumed_at') or 'never'}.",
         f"- Loss on a fixed probe of training rows: {_num(run.get('loss_before'))} before, "

@@ -76,7 +76,8 @@ def test_the_card_of_a_two_stage_adapter_gives_both_runs_every_record_and_the_li
         "hyperparameters": {"seed": 1}, "training": {"steps": 78, "best_step": 78},
     }  # fmt: skip
     card = ship.model_card("two-stage", stage2, 7.3, [], "")
-    assert "from 2 records (every training stage together)" in card
+    assert "- 2 records of the splits train (every stage together)" in card and "LoRA sft in 2 stages" in card
+    assert "| e3c_actors | 1 | 1 / 0 |" in card and "| medqa_it | 1 | 0 / 1 |" in card
     assert card.index("Stage 1 of 2, on gemma-3-270m:") < card.index("80 optimizer steps")
     assert card.index("Stage 2 of 2, on stage-one:") < card.index("78 optimizer steps")
     assert "- CC BY-NC 4.0: e3c_actors" in card and "- CC BY 4.0: medqa_it" in card
