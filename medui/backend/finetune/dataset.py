@@ -79,9 +79,8 @@ def encode_pair(tokenizer, prompt: str, answer: str, source: str = "") -> TrainR
     """Prompt ids (as inference encodes them) + answer ids; labels only on the answer."""
     prompt_ids = tokenizer(prompt)["input_ids"]
     answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    row = TrainRow(prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids, source)
-    row.empty = empty_answer(answer)
-    return row
+    labels = [IGNORE] * len(prompt_ids) + answer_ids
+    return TrainRow(prompt_ids + answer_ids, labels, source, empty_answer(answer))
 
 
 def empty_answer(answer: str) -> bool:

@@ -116,8 +116,7 @@ def model_card(
         "|---|---|---|---|---|---|",
     ]
     for task in tasks:
-        seen = [counts[task] for counts in per_stage if task in counts]
-        c = seen[0]
+        c = next(counts[task] for counts in per_stage if task in counts)  # the first stage that had it
         used = c.get("gold", c.get("corrections", 0))
         shared = f" (gold counted under {c['gold_shared_with']})" if c.get("gold_shared_with") else ""
         stage_rows = " / ".join(str(counts.get(task, {}).get("rows", 0)) for counts in per_stage)
@@ -133,7 +132,7 @@ def model_card(
         lines += ["", notes]
     lines += ["", "## Training run"]
     for number, stage in enumerate(stages, start=1):
-        if len(stages) > 1:
+        if several:
             parent = stage.get("parent") or stage.get("base")
             lines += ["", f"Stage {number} of {len(stages)}, on {parent}:"]
         lines += run_lines(stage)
