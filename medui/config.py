@@ -12,11 +12,19 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DATA_DIR = REPO_ROOT / "assets" / "data"
 SHIPPED_MODELS_DIR = REPO_ROOT / "assets" / "models"  # fine-tuned adapters shipped with medui
+BASE_MODEL = "gemma-3-270m"
+SHIPPED_DEFAULT = "gemma-3-270m-ft"  # the default model wherever it is shipped (fine-tuned on the 20 tasks)
+
+
+def default_model_name() -> str:
+    """The fine-tuned Gemma when its adapter is shipped, else the bundled base model."""
+    return SHIPPED_DEFAULT if (SHIPPED_MODELS_DIR / SHIPPED_DEFAULT / "adapter_config.json").exists() else BASE_MODEL
 
 
 class Settings(BaseSettings):
@@ -26,7 +34,7 @@ class Settings(BaseSettings):
 
     home: Path = REPO_ROOT / "db"
     database_url: str | None = None
-    model: str = "gemma-3-270m"
+    model: str = Field(default_factory=default_model_name)
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     shared_data_dir: Path = REPO_ROOT.parent / "shared" / "data"

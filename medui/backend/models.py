@@ -56,7 +56,6 @@ BUNDLED = {
         "HuggingFaceTB/SmolLM2-135M-Instruct",
     ),  # fmt: skip
 }
-DEFAULT_MODEL = "gemma-3-270m"
 SERVER_PREFIXES = ("openai:", "openai-chat:")  # a model of an OpenAI-compatible server (backend/serving.py)
 
 
@@ -165,6 +164,22 @@ def resolve(name: str) -> Variant:
         f"unknown model {name!r}: use one of {known}, a model folder, or a trained adapter name",
         f"modello sconosciuto {name!r}: usa uno tra {known}, una cartella di modello o un adattatore addestrato",
     )
+
+
+def intended_strategy(name: str | None = None) -> str:
+    """The strategy a model is meant for: cd for an adapter fine-tuned on the answers (it learnt them from the
+    zero-shot prompt, so few-shot examples only lengthen its input), few-shot+cd for the rest (the best strategy
+    without training). A name that does not resolve gets few-shot+cd: loading it will say what is wrong."""
+    try:
+        variant = resolve(name or get_settings().model)
+    except ModelError:
+        return "few-shot+cd"
+    if variant.kind == "adapter" and variant.path is not None:
+        meta = variant.path / "medui.json"
+        objective = json.loads(meta.read_text(encoding="utf-8")).get("objective") if meta.exists() else None
+        if objective == "sft":
+            return "cd"
+    return "few-shot+cd"
 
 
 def pick_device(device: str | None = None) -> str:
@@ -330,7 +345,7 @@ def list_variants() -> list[dict]:
             "description": b.description,
             "params": b.params,
             "converted": _is_model_dir(converted_dir(b.name)),
-            "default": b.name == DEFAULT_MODEL,
+            "default": b.name == get_settings().model,
         }
         for b in BUNDLED.values()
     ]
@@ -350,7 +365,7 @@ def list_variants() -> list[dict]:
                     "description": meta.get("description", ""),
                     "base": meta.get("base"),
                     "converted": True,
-                    "default": folder.name == DEFAULT_MODEL,
+                    "default": folder.name == get_settings().model,
                 }
             )
     return rows

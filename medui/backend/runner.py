@@ -46,7 +46,7 @@ RUN_KEYS = (
 def build_engine(
     model: str | LoadedModel | None,
     task: str | TaskSpec,
-    strategy: str | Strategy = "few-shot+cd",
+    strategy: str | Strategy | None = None,
     *,
     shots: int | None = None,
     seed: int = 0,
@@ -57,13 +57,16 @@ def build_engine(
 ) -> Engine:
     """An engine for a model (a name, loaded once, or a loaded model), a task and a strategy (a name or parsed).
 
-    A bad task or strategy fails before the model is loaded. A served model (openai:NAME, on `base_url` or
-    MEDUI_OPENAI_BASE_URL) gets the ServingEngine: the same interface, generation by the server.
+    No strategy: the model's own (models.intended_strategy). A bad task or strategy fails before the model is
+    loaded. A served model (openai:NAME, on `base_url` or MEDUI_OPENAI_BASE_URL) gets the ServingEngine: the
+    same interface, generation by the server.
     """
     from medui.backend import models
     from medui.backend.engine import Engine, parse_strategy
 
     spec = task if isinstance(task, TaskSpec) else get_spec(task)
+    if strategy is None:
+        strategy = models.intended_strategy(model if isinstance(model, str) or model is None else model.name)
     parsed = parse_strategy(strategy, spec, shots) if isinstance(strategy, str) else strategy
     lm = models.load(model, device, dtype, base_url) if model is None or isinstance(model, str) else model
     if lm.device == "server":

@@ -35,8 +35,11 @@ def _base_url_arg(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def _strategy_args(p: argparse.ArgumentParser, default: str = "few-shot+cd") -> None:
-    p.add_argument("--strategy", default=default, help=" | ".join(STRATEGIES))
+def _strategy_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--strategy", default=None,
+        help=" | ".join(STRATEGIES) + " (default: the model's own: cd for a fine-tuned adapter, else few-shot+cd)",
+    )  # fmt: skip
     p.add_argument("--shots", type=int, default=None, help="few-shot examples (default: the task's)")
     p.add_argument("--seed", type=int, default=0, help="seed choosing the few-shot examples")
     p.add_argument("--batch-size", type=int, default=None)

@@ -132,6 +132,17 @@ def model_picker(label: str = "Modello") -> tuple[gr.Dropdown, gr.Textbox]:
     return choice, path
 
 
+def strategy_dropdown(**kw) -> gr.Dropdown:
+    """The strategy picker, on the default model's own strategy (cd for the fine-tuned Gemma)."""
+    value = service.model_strategy(service.default_model())
+    return gr.Dropdown(service.strategy_choices(), value=value, label="Strategia", **kw)
+
+
+def follow_model(model: gr.Dropdown, strategy: gr.Dropdown) -> None:
+    """Choosing another model moves the strategy to that model's own; the user can still pick any."""
+    model.change(guarded(service.model_strategy), model, strategy, api_name=False, queue=False)
+
+
 def refresh_models() -> dict:
     """An update of a model dropdown with the current variants."""
     return gr.update(choices=service.model_choices())

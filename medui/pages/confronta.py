@@ -102,9 +102,10 @@ def build(demo: gr.Blocks) -> None:
         split = gr.Dropdown(label="Split", choices=["test"], value="test", scale=1)
     model, model_path = common.model_picker()
     with gr.Row():
-        strategy = gr.Dropdown(service.strategy_choices(), value="few-shot+cd", label="Strategia")
+        strategy = common.strategy_dropdown()
         limit = gr.Number(value=20, precision=0, minimum=0, label="Record (0: tutti)")
         start = gr.Button("Avvia valutazione", variant="primary", elem_id="confronta-avvia")
+    common.follow_model(model, strategy)
     progress = gr.HTML(elem_id="confronta-avanzamento")
     runs = gr.Dataframe(headers=RUN_HEADERS, label="Valutazioni di questo compito", interactive=False)
     timer = gr.Timer(2.0)

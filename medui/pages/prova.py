@@ -27,10 +27,9 @@ class ProvaPage:
         common.header("Prova", "Esegui un compito su un testo incollato o su un file caricato.")
         with gr.Row():
             self.task = common.task_dropdown(scale=3)
-            self.strategy = gr.Dropdown(
-                service.strategy_choices(), value="few-shot+cd", label="Strategia", scale=1
-            )
+            self.strategy = common.strategy_dropdown(scale=1)
         self.model, self.model_path = common.model_picker()
+        common.follow_model(self.model, self.strategy)
         self.text = gr.Textbox(label="Testo", lines=8, placeholder=Kind.input_placeholder)
         self.upload = gr.File(
             label=f"oppure carica un file ({', '.join(SUFFIXES)}; tabelle fino a {MAX_TABLE_ROWS} righe)",

@@ -174,3 +174,19 @@ def test_pages_that_pick_a_task_open_on_clinical_entities():
     with gr.Blocks():
         assert common.task_dropdown().value == "e3c_clinical_entities"
         assert common.task_dropdown(families=("qa",)).value != "e3c_clinical_entities"
+
+
+def test_the_strategy_picker_opens_on_the_default_models_own_and_follows_the_model(medui_home, monkeypatch):
+    import gradio as gr
+
+    from medui.backend import service
+    from medui.config import get_settings
+
+    monkeypatch.delenv("MEDUI_MODEL", raising=False)
+    get_settings.cache_clear()
+    with gr.Blocks():
+        strategy = common.strategy_dropdown()
+    assert service.default_model() == "gemma-3-270m-ft" and strategy.value == "cd"
+    assert service.model_strategy("gemma-3-270m") == "few-shot+cd"
+    assert service.model_strategy("gemma-3-270m-ft") == "cd"
+    assert service.model_strategy("/somewhere/else") == "few-shot+cd"  # a folder is not read for this

@@ -87,3 +87,40 @@ def test_a_shipped_adapter_resolves_by_name_and_is_listed_once(
     assert [(r["kind"], r["description"]) for r in rows] == [("shipped", "from assets-models")]
     assert models.load("tiny-ft", device="cpu", dtype="float32").variant.path == shipped / "tiny-ft"
     models.unload()
+
+
+def test_the_shipped_fine_tuned_gemma_is_the_default_and_is_meant_for_cd(medui_home, monkeypatch):
+    from medui import config
+
+    assert (config.SHIPPED_MODELS_DIR / "gemma-3-270m-ft" / "adapter_config.json").exists()
+    monkeypatch.delenv("MEDUI_MODEL", raising=False)
+    config.get_settings.cache_clear()
+    assert config.get_settings().model == "gemma-3-270m-ft"
+    assert [r["name"] for r in models.list_variants() if r["default"]] == ["gemma-3-270m-ft"]
+    assert models.intended_strategy("gemma-3-270m-ft") == "cd"
+    assert models.intended_strategy(None) == "cd"  # the default model's
+    assert models.intended_strategy("gemma-3-270m") == "few-shot+cd"
+    assert models.intended_strategy("nope") == "few-shot+cd"  # loading it will say what is wrong
+    monkeypatch.setattr(config, "SHIPPED_MODELS_DIR", medui_home / "no-assets")
+    config.get_settings.cache_clear()
+    assert config.get_settings().model == "gemma-3-270m"  # without the adapter: the bundled base
+
+
+def test_an_adapter_trained_on_answers_gets_cd_and_a_cpt_one_few_shot_cd(medui_home, tiny_model_dir):
+    from peft import LoraConfig, get_peft_model
+
+    base = models.load(str(tiny_model_dir), device="cpu", dtype="float32")
+    peft_model = get_peft_model(base.model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    for name, objective in (("answers", "sft"), ("language", "cpt")):
+        folder = models.get_settings().adapters_dir / name
+        peft_model.save_pretrained(folder)
+        meta = {"base": str(tiny_model_dir), "objective": objective}
+        (folder / "medui.json").write_text(json.dumps(meta), encoding="utf-8")
+    models.unload()
+    assert models.intended_strategy("answers") == "cd"
+    assert models.intended_strategy("language") == "few-shot+cd"
+    from medui.backend import runner
+
+    engine = runner.build_engine("answers", "e3c_clinical_entities", device="cpu", dtype="float32")
+    assert engine.strategy.name == "cd"  # no strategy given: the model's own
+    models.unload()

@@ -95,6 +95,14 @@ def default_model() -> str:
     return get_settings().model
 
 
+def model_strategy(name: str | None) -> str:
+    """The strategy a page preselects for a model: its own for a variant medui knows (cd for a fine-tuned
+    adapter), few-shot+cd for anything else (a folder is not read before the run checks it)."""
+    name = (name or "").strip() or default_model()
+    known = {v["name"] for v in models.list_variants()}
+    return models.intended_strategy(name) if name in known else "few-shot+cd"
+
+
 def model_choices() -> list[str]:
     """Model names for dropdowns: the default first, then bundled models, adapters, loaded and served models."""
     from medui.backend.finetune.jobs import sweep
