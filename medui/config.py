@@ -24,7 +24,11 @@ SHIPPED_DEFAULT = "gemma-3-270m-ft"  # the default model wherever it is shipped 
 
 def default_model_name() -> str:
     """The fine-tuned Gemma when its adapter is shipped, else the bundled base model."""
-    return SHIPPED_DEFAULT if (SHIPPED_MODELS_DIR / SHIPPED_DEFAULT / "adapter_config.json").exists() else BASE_MODEL
+    return (
+        SHIPPED_DEFAULT
+        if (SHIPPED_MODELS_DIR / SHIPPED_DEFAULT / "adapter_config.json").exists()
+        else BASE_MODEL
+    )
 
 
 class Settings(BaseSettings):
