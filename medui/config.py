@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     openai_concurrency: int = 8  # requests in flight to it, per model
     openai_timeout: float = 120.0  # seconds to wait for one answer
     openai_retries: int = 4  # more attempts after a connection error, 429 or 5xx (exponential back-off)
+    # how cd reaches the server: json_schema (vLLM, llama.cpp's llama-server, OpenAI), grammar (GBNF written by
+    # medui, for llama-cpp-python's server), auto (grammar when the server lists its models as llama-cpp-python)
+    openai_constraint: str = "auto"
 
     @property
     def db_url(self) -> str:

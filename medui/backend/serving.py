@@ -13,7 +13,10 @@ when the server wants one, is read from MEDUI_OPENAI_API_KEY when a model connec
   models that need their chat template; the server then wraps the text, so the model sees more than the prompt.
 - Constrained decoding (cd, few-shot+cd) sends the task's JSON schema as structured output:
   `response_format: {"type": "json_schema", "json_schema": {"name", "schema", "strict": true}}` (OpenAI, vLLM),
-  and on /v1/completions the schema again as `json_schema` (what llama.cpp's server reads there). The server
+  and on /v1/completions the schema again as `json_schema` (what llama.cpp's server reads there).
+  llama-cpp-python's server reads no JSON schema, only a GBNF `grammar`: medui writes the schema's grammar
+  (backend/gbnf.py) and sends that instead when the server lists its models as owned by "me" (that server's
+  mark) or MEDUI_OPENAI_CONSTRAINT=grammar (json_schema forces the schema). The server
   constrains to the schema only (the local copy constraint is not sent); mentions are aligned to the input
   afterwards as for every run. A server that ignores the schema (text after the JSON object, or no object) ends
   the run with a ServingError rather than storing unconstrained output as a cd run.
@@ -35,10 +38,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from medui.backend import gbnf
 from medui.backend.decoding import Generation
 from medui.backend.engine import Engine
 from medui.backend.models import SERVER_PREFIXES, ModelError, Variant
@@ -49,6 +54,7 @@ CHARS_PER_TOKEN = 3
 MAX_RETRY_AFTER_S = 30.0
 LISTING_TTL_S = 30.0
 FINISH = {"stop": "eos", "length": "length"}
+CONSTRAINTS = ("auto", "json_schema", "grammar")
 
 
 class ServingError(MeduiError, RuntimeError):
@@ -97,10 +103,18 @@ class ServerModel:
     timeout: float = 120.0
     retries: int = 4
     backoff: float = 0.5  # seconds before the first retry, doubled each time
+    constraint: str = "auto"  # json_schema | grammar | auto (see MEDUI_OPENAI_CONSTRAINT)
     device: str = "server"
     dtype: str = "-"
 
     def __post_init__(self) -> None:
+        if self.constraint not in CONSTRAINTS:
+            raise ServingError(
+                f"unknown MEDUI_OPENAI_CONSTRAINT {self.constraint!r}: use {', '.join(CONSTRAINTS)}",
+                f"MEDUI_OPENAI_CONSTRAINT {self.constraint!r} sconosciuto: usa {', '.join(CONSTRAINTS)}",
+            )
+        self.owners: set[str] = set()  # owned_by of the listed models: says which server this is
+        self.detected: str | None = None  # what constrains_by found for constraint auto
         self.slots = threading.BoundedSemaphore(max(1, self.concurrency))
         self.variant = Variant(self.name, "server", None)
         headers = {"Authorization": f"Bearer {key}"} if (key := _api_key()) else {}
@@ -133,6 +147,8 @@ class ServerModel:
             body.update(prompt=prompt, logprobs=1)
         if schema is None:
             body["stop"] = ["\n"]
+        elif self.constrains_by() == "grammar":
+            body["grammar"] = grammar_of(json.dumps(schema))
         else:
             body["response_format"] = {
                 "type": "json_schema",
@@ -141,6 +157,16 @@ class ServerModel:
             if not self.chat:
                 body["json_schema"] = schema  # llama.cpp's server reads the schema of a completion here
         return body
+
+    def constrains_by(self) -> str:
+        """How the schema goes to this server: a GBNF `grammar` for llama-cpp-python's server (its models are
+        listed as owned by "me"; it reads no JSON schema), else `response_format` with the JSON schema."""
+        if self.constraint != "auto":
+            return self.constraint
+        if self.detected is None:
+            self.models()
+            self.detected = "grammar" if self.owners == {"me"} else "json_schema"
+        return self.detected
 
     def complete(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> Generation:
         """One prompt through the server (waiting for a free slot): its text, log-probabilities and counts."""
@@ -198,6 +224,7 @@ class ServerModel:
         """The model names the server lists (/v1/models)."""
         data = self.send("GET", "/models")
         try:
+            self.owners = {str(m.get("owned_by", "")) for m in data["data"]}
             return [str(m["id"]) for m in data["data"]]
         except (KeyError, TypeError) as exc:
             raise ServingError(f"the server {self.shown_url} answered /models with no model list") from exc
@@ -210,6 +237,20 @@ class ServerModel:
                 f"the server {self.shown_url} has no model {self.served!r} (it serves: {', '.join(names)})",
                 f"il server {self.shown_url} non ha il modello {self.served!r} (serve: {', '.join(names)})",
             )
+
+
+@lru_cache(maxsize=64)
+def grammar_of(schema_json: str) -> str:
+    """The GBNF grammar of a JSON schema (given as JSON text, so it is written once a schema)."""
+    try:
+        return gbnf.from_json_schema(json.loads(schema_json))
+    except gbnf.SchemaError as exc:
+        raise ServingError(
+            f"cannot write this task's JSON schema as a grammar ({exc}): set MEDUI_OPENAI_CONSTRAINT=json_schema "
+            "for a server that reads JSON schemas",
+            "lo schema JSON di questo compito non si può scrivere come grammatica: usa un server che legge "
+            "schemi JSON (MEDUI_OPENAI_CONSTRAINT=json_schema)",
+        ) from exc
 
 
 def _first_line(text: str) -> str:
@@ -246,7 +287,7 @@ def _refused(response: httpx.Response, server: ServerModel, body: dict | None) -
             "does the base URL end in /v1, and is the model served?",
             f"il server {url} non ha {server.path} per il modello {server.served!r}: l'URL finisce in /v1?",
         )
-    schema = bool(body and "response_format" in body)
+    schema = bool(body and ("response_format" in body or "grammar" in body))
     what = " (with a JSON schema: does it support structured output?)" if schema else ""
     return ServingError(
         f"the server {url} refused the request{what}: {status} {detail}",
@@ -299,12 +340,12 @@ def connect(name: str, base_url: str | None = None) -> ServerModel:
     if not served:
         raise ModelError(f"not a served model name: {name!r} (use openai:NAME)")
     s, url = get_settings(), _base_url(base_url)
-    key = (name, url, s.openai_concurrency, s.openai_timeout, s.openai_retries, _api_key())
+    key = (name, url, s.openai_concurrency, s.openai_timeout, s.openai_retries, s.openai_constraint, _api_key())
     with _SERVERS_LOCK:
         if key not in _SERVERS:
             _SERVERS[key] = ServerModel(
                 name, served, prefix == "openai-chat:", url, concurrency=s.openai_concurrency,
-                timeout=s.openai_timeout, retries=s.openai_retries,
+                timeout=s.openai_timeout, retries=s.openai_retries, constraint=s.openai_constraint,
             )  # fmt: skip
         return _SERVERS[key]
 

@@ -24,6 +24,8 @@ class Stub:
     refuse_schema: bool = False  # 400 to any request with a response_format
     ignore_schema: bool = False  # free text after the JSON object
     logprobs: bool = True
+    owned_by: str | None = None  # what /v1/models says owns each model ("me": llama-cpp-python's server)
+    grammar_schema: dict | None = None  # for a request with a GBNF grammar: the schema the answer is built from
     api_key: str | None = None  # 401 to requests without it
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)
@@ -79,6 +81,10 @@ def check_shape(path: str, body: dict, stub: Stub) -> None:
     assert isinstance(prompt, str) and prompt.endswith("Risposta:"), prompt[-40:]
     assert body["logprobs"] is True if chat else body["logprobs"] == 1
     fmt = body.get("response_format")
+    if "grammar" in body:
+        assert body["grammar"].startswith("root ::=") and "stop" not in body
+        assert fmt is None and "json_schema" not in body
+        return
     if fmt is None:
         assert body["stop"] == ["\n"] and "json_schema" not in body
         return
@@ -92,9 +98,13 @@ def answer(path: str, body: dict, stub: Stub) -> dict:
     chat = path == "/v1/chat/completions"
     prompt = body["messages"][0]["content"] if chat else body["prompt"]
     fmt = body.get("response_format")
-    schema = fmt["json_schema"]["schema"] if fmt else None
+    schema = fmt["json_schema"]["schema"] if fmt else stub.grammar_schema if "grammar" in body else None
     value = example(schema, schema, input_word(prompt)) if schema else {"entities": []}
     text = " " + json.dumps(value, ensure_ascii=False) + ("\nTesto: altro" if stub.ignore_schema else "")
+    if "grammar" in body:
+        from tests.backend.gbnf_match import accepts
+
+        assert accepts(body["grammar"], text.strip()), "the answer does not fit the request's grammar"
     logprobs = None
     if stub.logprobs:
         logprobs = (
@@ -126,7 +136,9 @@ def _handler(stub: Stub):
             stub.requests.append({"path": self.path})
             if self.path != "/v1/models":
                 return self._reply(404, {"error": {"message": "no such route"}})
-            self._reply(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in stub.models]})
+            owner = {"owned_by": stub.owned_by} if stub.owned_by else {}
+            listed = [{"id": m, "object": "model", **owner} for m in stub.models]
+            self._reply(200, {"object": "list", "data": listed})
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -163,9 +175,10 @@ def _handler(stub: Stub):
                 )
             try:
                 check_shape(self.path, body, stub)
+                reply = answer(self.path, body, stub)
             except (AssertionError, KeyError, TypeError) as exc:
                 return self._reply(422, {"detail": f"bad request shape: {exc!r}"})
-            self._reply(200, answer(self.path, body, stub))
+            self._reply(200, reply)
 
     return Handler
 

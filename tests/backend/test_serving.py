@@ -265,3 +265,30 @@ def test_medui_models_lists_the_configured_servers_models(stub, capsys):
     assert main(["models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {"name": MODEL, "kind": "server"}.items() <= next(r for r in rows if r["name"] == MODEL).items()
+
+
+def test_a_llama_cpp_python_server_gets_the_schemas_grammar_instead_of_the_schema(stub, monkeypatch):
+    from medui.tasks.kinds import kind_for
+    from medui.tasks.registry import get_spec
+
+    spec = get_spec(TASK)
+    stub.owned_by = "me"  # how llama-cpp-python's server lists its models
+    stub.grammar_schema = kind_for(spec).output_model(spec).model_json_schema()
+    prediction = runner.predict(_engine("cd"), [_record()])[0]
+    assert prediction.record["entities"][0]["text"] == "Paziente"
+    (sent,) = [r["body"] for r in stub.generations()]
+    assert "grammar" in sent and "response_format" not in sent  # the stub checked the answer fits it
+    # a server of another kind gets the schema, whatever it lists; the setting wins over the listing
+    for owner, setting, expected in (("vllm", "auto", "response_format"), ("me", "json_schema", "response_format"),
+                                     ("vllm", "grammar", "grammar")):  # fmt: skip
+        stub.owned_by, stub.requests[:] = owner, []
+        monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", setting)
+        get_settings.cache_clear()
+        serving._SERVERS.clear()
+        runner.predict(_engine("cd"), [_record()])
+        assert expected in stub.generations()[0]["body"], (owner, setting)
+    monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", "regex")
+    get_settings.cache_clear()
+    serving._SERVERS.clear()
+    with pytest.raises(ServingError, match="MEDUI_OPENAI_CONSTRAINT"):
+        _engine("cd")
