@@ -142,9 +142,8 @@ class Writer:
         if kind == "array":
             return self.add(name, self.array(schema, name))
         if kind == "string":
-            return self.add(name, self.string(schema)) if set(schema) & {"pattern", "minLength", "maxLength"} else (
-                "string"
-            )
+            bounded = set(schema) & {"pattern", "minLength", "maxLength"}
+            return self.add(name, self.string(schema)) if bounded else "string"
         if kind == "integer":
             return self.add("integer", f'"-"? ("0" | [1-9] {repeat("digit", 0, MAX_DIGITS - 1)})')
         if kind == "number":
@@ -161,7 +160,7 @@ class Writer:
         if set(properties) != set(schema.get("required", [])):
             raise SchemaError(f"{name}: every property must be required")
         members = [
-            f"{literal(json.dumps(key, ensure_ascii=False))} ws \":\" ws {self.value(sub, f'{name}-{key}')}"
+            f'{literal(json.dumps(key, ensure_ascii=False))} ws ":" ws {self.value(sub, f"{name}-{key}")}'
             for key, sub in properties.items()
         ]
         inside = ' "," ws '.join(members)

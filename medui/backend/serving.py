@@ -340,7 +340,8 @@ def connect(name: str, base_url: str | None = None) -> ServerModel:
     if not served:
         raise ModelError(f"not a served model name: {name!r} (use openai:NAME)")
     s, url = get_settings(), _base_url(base_url)
-    key = (name, url, s.openai_concurrency, s.openai_timeout, s.openai_retries, s.openai_constraint, _api_key())
+    settings = (s.openai_concurrency, s.openai_timeout, s.openai_retries, s.openai_constraint)
+    key = (name, url, *settings, _api_key())
     with _SERVERS_LOCK:
         if key not in _SERVERS:
             _SERVERS[key] = ServerModel(

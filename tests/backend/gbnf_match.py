@@ -4,9 +4,9 @@ literals, [classes] with ranges, negation and escapes, alternatives, groups, ? *
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
-ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "]": "]", "[": "[", "/": "/", "-": "-", "^": "^"}
+ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}  # any other escaped character stands for itself
 
 
 def _unescape(text: str, i: int) -> tuple[str, int]:
@@ -18,7 +18,7 @@ def _unescape(text: str, i: int) -> tuple[str, int]:
         return chr(int(text[i + 2 : i + 4], 16)), i + 4
     if code == "u":
         return chr(int(text[i + 2 : i + 6], 16)), i + 6
-    return ESCAPES[code], i + 2
+    return ESCAPES.get(code, code), i + 2
 
 
 def parse(grammar: str) -> dict[str, tuple]:
@@ -98,7 +98,7 @@ def accepts(grammar: str, text: str) -> bool:
     for node in rules.values():
         _check_refs(node, rules)
 
-    @lru_cache(maxsize=None)
+    @cache
     def rule(name: str, pos: int) -> frozenset[int]:
         return frozenset(match(rules[name], pos))
 

@@ -25,7 +25,7 @@ class Stub:
     ignore_schema: bool = False  # free text after the JSON object
     logprobs: bool = True
     owned_by: str | None = None  # what /v1/models says owns each model ("me": llama-cpp-python's server)
-    grammar_schema: dict | None = None  # for a request with a GBNF grammar: the schema the answer is built from
+    grammar_schema: dict | None = None  # the schema of the answers to requests with a GBNF grammar
     api_key: str | None = None  # 401 to requests without it
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)

@@ -60,7 +60,9 @@ def test_relation_ids_follow_their_pattern_and_forms_their_bounds():
     grammar = gbnf.from_json_schema(schema)
     record = kind_for(crf).render_target(crf, gold.load_split(crf, crf.eval_split)[0])
     answer = json.loads(record)
-    listed = next(k for k, v in schema["properties"].items() if "anyOf" in v and v["anyOf"][0].get("maxItems"))
+    listed = next(
+        k for k, v in schema["properties"].items() if "anyOf" in v and v["anyOf"][0].get("maxItems")
+    )
     bound = schema["properties"][listed]["anyOf"][0]["maxItems"]
     answer[listed] = ["x"] * bound
     assert accepts(grammar, json.dumps(answer, ensure_ascii=False))
@@ -88,7 +90,10 @@ def test_integers_numbers_and_choices():
 @pytest.mark.parametrize(
     "schema, why",
     [
-        ({"type": "object", "additionalProperties": False, "properties": {"a": {}}, "required": []}, "required"),
+        (
+            {"type": "object", "additionalProperties": False, "properties": {"a": {}}, "required": []},
+            "required",
+        ),
         ({"type": "object", "properties": {}, "required": []}, "closed"),
         ({"type": "string", "format": "date"}, "keywords"),
         ({"type": "string", "pattern": "a|b"}, "anchored"),
