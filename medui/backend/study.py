@@ -1,25 +1,39 @@
-"""The paper-style study table: rows model x strategy, a column per task (primary metric x100), the average."""
+"""The paper-style study table: rows model x strategy, a column per task (primary metric x100), the average.
+
+Each cell file in OUT/runs keeps the cell's per-record metric counts by record id (`record_counts`), so that
+study.md can mark the cells not significantly different from the reference row's cell on the same task (paired
+bootstrap, medui.tasks.compare). Cell files written before they kept them are read as they are, unmarked.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from medui.backend import gold, models, runner
 from medui.backend.engine import parse_strategy
-from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation import load_eval_records, paired_counts
+from medui.backend.inputs import InputError
 from medui.backend.strategy import STRATEGIES
+from medui.tasks.compare import paired_bootstrap
+from medui.tasks.kinds import kind_for
 from medui.tasks.registry import all_specs, get_spec
 from medui.tasks.spec import TaskSpec
+
+RECORD_COUNTS = "record_counts"  # a cell's per-record metric counts by record id
+MARK = "†"  # in study.md: not significantly different from the reference row on that task
 
 
 @dataclass
 class StudyTable:
     tasks: list[str]
     rows: list[dict]  # {"model", "strategy", task: score x100 or None, "average"}
+    reference: tuple[str, str] | None = None  # (model, strategy) of the row the others are compared with
+    # the cells compared with the reference's cell on their task, (model, strategy, task): significant or not
+    significant: dict[tuple[str, str, str], bool] = field(default_factory=dict)
 
     def columns(self) -> list[str]:
         return ["model", "strategy", *self.tasks, "average"]
@@ -31,10 +45,31 @@ class StudyTable:
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
+        """The table, a cell not significantly different from the reference's marked, and the mark's legend."""
         cols = self.columns()
         lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        lines += ["| " + " | ".join(_cell(row.get(c)) for c in cols) + " |" for row in self.rows]
+        lines += ["| " + " | ".join(self._marked(row, c) for c in cols) + " |" for row in self.rows]
+        if self.significant and self.reference:
+            lines += ["", self.legend(*self.reference)]
         return "\n".join(lines) + "\n"
+
+    def _marked(self, row: dict, column: str) -> str:
+        text = _cell(row.get(column))
+        return text + MARK if self.significant.get((row["model"], row["strategy"], column)) is False else text
+
+    def legend(self, model: str, strategy: str) -> str:
+        """One line: what the mark means against the reference row, and whether some cells were not compared."""
+        line = (
+            f"{MARK}: not significantly different from the reference row ({model}, {strategy}) on that task "
+            "(the 95% paired bootstrap interval of the difference, on the records both scored, includes 0)"
+        )
+        others = [r for r in self.rows if (r["model"], r["strategy"]) != (model, strategy)]
+        unpaired = any(
+            r.get(t) is not None and (r["model"], r["strategy"], t) not in self.significant
+            for r in others
+            for t in self.tasks
+        )
+        return line + ("; cells without per-record counts are not compared." if unpaired else ".")
 
 
 def _cell(value) -> str:
@@ -53,8 +88,14 @@ def expand_tasks(spec: str) -> list[str]:
     return [get_spec(t.strip()).id for t in spec.split(",") if t.strip()]
 
 
-def build_table(tasks: list[str], results: list[dict]) -> StudyTable:
-    """Results (metrics dicts with model, strategy, task) into the table; averages over the tasks present."""
+def build_table(
+    tasks: list[str], results: list[dict], reference: tuple[str, str] | None = None
+) -> StudyTable:
+    """Results (metrics dicts with model, strategy, task) into the table; averages over the tasks present.
+
+    `reference` (model, strategy), default the first row: every other cell with per-record counts is compared
+    with the reference's cell on the same task (paired bootstrap of the primary metric).
+    """
     rows: dict[tuple[str, str], dict] = {}
     for m in results:
         row = rows.setdefault((m["model"], m["strategy"]), {"model": m["model"], "strategy": m["strategy"]})
@@ -62,7 +103,53 @@ def build_table(tasks: list[str], results: list[dict]) -> StudyTable:
     for row in rows.values():
         scores = [row[t] for t in tasks if row.get(t) is not None]
         row["average"] = sum(scores) / len(scores) if scores else None
-    return StudyTable(tasks, list(rows.values()))
+    if reference is None and rows:
+        reference = next(iter(rows))
+    elif reference is not None and reference not in rows:
+        known = ", ".join(f"{m}:{s}" for m, s in rows)
+        raise InputError(
+            f"the reference {reference[0]}:{reference[1]} is not a row of the study (rows: {known})"
+        )
+    significant = {} if reference is None else compare_with_reference(results, reference)
+    return StudyTable(tasks, list(rows.values()), reference, significant)
+
+
+def compare_with_reference(
+    results: list[dict], reference: tuple[str, str]
+) -> dict[tuple[str, str, str], bool]:
+    """(model, strategy, task) of every cell compared with the reference's cell on its task: significant or not.
+    Cells where either side has no per-record counts, or the two share no record, are left out."""
+    cells = {(m["model"], m["strategy"], m["task"]): m for m in results}
+    out = {}
+    for (model, strategy, task), cell in cells.items():
+        other = cells.get((*reference, task))
+        if (model, strategy) == reference or other is None:
+            continue
+        test = paired_difference(task, cell, other)
+        if test is not None:
+            out[(model, strategy, task)] = test["significant"]
+    return out
+
+
+def paired_difference(task: str, cell: dict, reference: dict) -> dict | None:
+    """Cell minus reference on the task's primary metric, with its 95% paired bootstrap interval over the records
+    both scored (medui.tasks.compare.paired_bootstrap); None without per-record counts on both sides."""
+    counts, reference_counts = cell.get(RECORD_COUNTS), reference.get(RECORD_COUNTS)
+    shared = [rid for rid in counts or {} if rid in (reference_counts or {})]
+    if not shared:
+        return None
+    spec = get_spec(task)
+    return paired_bootstrap(
+        kind_for(spec).metric_name(spec), [counts[r] for r in shared], [reference_counts[r] for r in shared]
+    )
+
+
+def parse_reference(text: str) -> tuple[str, str]:
+    """'MODEL:STRATEGY' (a served model's name may hold colons: the strategy is after the last one)."""
+    model, _, strategy = text.rpartition(":")
+    if not model.strip() or not strategy.strip():
+        raise InputError(f"--reference {text!r}: expected MODEL:STRATEGY, e.g. gemma-3-270m:few-shot+cd")
+    return model.strip(), strategy.strip()
 
 
 CONDITIONS = "conditions.md"  # hand-written conditions of a study, appended to its study.md
@@ -87,9 +174,13 @@ def run_study(
     dtype: str | None = None,
     base_url: str | None = None,
     store: bool = False,
+    reference: str | None = None,
     log: Callable[[str], None] | None = None,
 ) -> StudyTable:
     """Evaluate every model x strategy x task, write OUT/study.csv and OUT/study.md, return the table.
+
+    `reference` ('MODEL:STRATEGY', default the table's first row): study.md marks the cells not significantly
+    different from that row's cell on the same task.
 
     A cell is computed once: one already in OUT/runs (same limit and seed) is reused; with `store`, every
     computed cell is also stored as a run in the database, and a cell already stored there (same model,
@@ -100,6 +191,8 @@ def run_study(
     for s in strategies:
         parse_strategy(s, get_spec(tasks[0]), shots)  # fail early on an unknown strategy
     names = [models.resolve(name).name for name in model_names]  # fail early on an unknown model
+    if reference:
+        parse_reference(reference)  # fail early on a malformed one
     results = []
     for name in names:
         loaded: list = []
@@ -122,13 +215,23 @@ def run_study(
         earlier_cells(out, tasks, limit, seed, results) + results,
         key=lambda m: (m["model"], order.get(m["strategy"], len(order))),
     )  # by model, then strategy as STRATEGIES lists them
-    table = build_table(tasks, cells)
+    table = build_table(tasks, cells, _reference_row(reference, cells))
     out.mkdir(parents=True, exist_ok=True)
     (out / "study.csv").write_text(table.to_csv(), encoding="utf-8")
     conditions = out / CONDITIONS
     notes = "\n" + conditions.read_text(encoding="utf-8") if conditions.exists() else ""
     (out / "study.md").write_text(table.to_markdown() + notes, encoding="utf-8")
     return table
+
+
+def _reference_row(reference: str | None, cells: list[dict]) -> tuple[str, str] | None:
+    """The row `reference` names: its model as written, or as the rows name it (a folder by its full path)."""
+    if not reference:
+        return None
+    model, strategy = parse_reference(reference)
+    if (model, strategy) not in {(c["model"], c["strategy"]) for c in cells}:
+        model = models.resolve(model).name
+    return model, strategy
 
 
 def earlier_cells(out: Path, tasks: list[str], limit: int | None, seed: int, fresh: list[dict]) -> list[dict]:
@@ -167,7 +270,12 @@ def stored_metrics(cell: Cell, *, session) -> dict | None:
         cell.spec, cell.model, cell.strategy, cell.split, session=session, limit=cell.limit, shots=shots,
         seed=cell.seed,
     )  # fmt: skip
-    return None if run is None else {**run.metrics, "limit": cell.limit, "run_id": run.id}
+    if run is None:
+        return None
+    from medui.backend.store.repo import run_record_counts
+
+    counts = run_record_counts(run.id, session=session)
+    return {**run.metrics, "limit": cell.limit, "run_id": run.id, RECORD_COUNTS: counts}
 
 
 def _one_run(out: Path, cell: Cell, engine_for, store: bool, log) -> dict:
@@ -197,9 +305,10 @@ def _stored_or_computed(cell: Cell, engine_for, log) -> dict:
 
 
 def _compute(cell: Cell, engine_for, session, log) -> dict:
-    """Evaluate the cell (and store it, given a session); its metrics with the limit."""
+    """Evaluate the cell (and store it, given a session); its metrics with the limit and per-record counts."""
     records = load_eval_records(cell.spec, cell.split, cell.limit)
     result = runner.evaluate(engine_for(cell.spec, cell.strategy), records)
+    counts, _ = paired_counts(cell.spec, records, [p.record for p in result.predictions])
     metrics = result.metrics
     if session is not None:
         parameters = {"source": "study", "limit": cell.limit}
@@ -211,4 +320,5 @@ def _compute(cell: Cell, engine_for, session, log) -> dict:
         log(
             f"{cell.model} {cell.strategy} {cell.spec.id}: {metrics['primary']}={metrics[metrics['primary']]:.4f}"
         )
-    return {**metrics, "limit": cell.limit}
+    by_id = {str(r.get("id")): c for r, c in zip(records, counts, strict=True)}
+    return {**metrics, "limit": cell.limit, RECORD_COUNTS: by_id}

@@ -89,6 +89,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _base_url_arg(p)
     p.add_argument("--out", required=True)
     p.add_argument(
+        "--reference", default=None, metavar="MODEL:STRATEGY",
+        help="the row the others are compared with in study.md (default: the first row); a cell not "
+        "significantly different from it on its task (95%% paired bootstrap) is marked",
+    )  # fmt: skip
+    p.add_argument(
         "--save", action="store_true",
         help="store every cell as a run in the database, and reuse the cells already stored there",
     )  # fmt: skip
@@ -203,7 +208,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     table = run_study(
         expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,
         shots=args.shots, seed=args.seed, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
-        base_url=args.base_url, store=args.save,
+        base_url=args.base_url, store=args.save, reference=args.reference,
     )  # fmt: skip
     print(table.to_markdown())
     return 0

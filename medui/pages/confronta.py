@@ -1,5 +1,6 @@
 """Confronta: evaluate a model on a task split in the background; browse a run record by record, gold and
-prediction side by side (correct, false positive, missed coloured); compare two runs."""
+prediction side by side (correct, false positive, missed coloured); compare two runs on the records both scored
+(A - B with its paired bootstrap interval, wins and losses per record)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from medui.tasks.registry import get_spec
 
 RUN_HEADERS = ["id", "modello", "strategia", "split", "stato", "avanzamento", "punteggio", "n", "avviata"]
 DETAIL_HEADERS = ["esito", "cosa", "oro", "predizione"]
+PAIR_HEADERS = ["record", "A", "B", "A - B", "esito"]
+OUTCOMES = {"win": "A meglio", "loss": "B meglio", "tie": "pari"}
 
 
 def runs_table(task_id: str) -> tuple[list[list], str, list[tuple[str, int]]]:
@@ -134,9 +137,9 @@ def build(demo: gr.Blocks) -> None:
         run_a = gr.Dropdown(label="Valutazione A", choices=[])
         run_b = gr.Dropdown(label="Valutazione B", choices=[])
         compare = gr.Button("Confronta")
-    compared = gr.Dataframe(headers=["metrica", "A", "B"], label="Metriche", interactive=False)
+    compared = gr.Markdown(elem_id="confronta-sintesi")
     compared_records = gr.Dataframe(
-        headers=["record", "A", "B", "differenza"], label="Punteggio per record (x100)", interactive=False
+        headers=PAIR_HEADERS, label="Punteggio per record (x100), record in comune", interactive=False
     )
     store = gr.State([])
 
@@ -235,20 +238,59 @@ def build(demo: gr.Blocks) -> None:
         if a is None or b is None:
             raise gr.Error("Scegli due valutazioni.")
         result = service.compare_runs(int(a), int(b), user_of(request))
-        return _frame(result["metrics"]), _frame(result["records"])
+        return comparison_summary(result), comparison_rows(result)
 
     compare.click(
         do_compare, [run_a, run_b], [compared, compared_records], api_name="confronta_due", queue=False
     )
 
 
+def comparison_summary(result: dict) -> str:
+    """Two runs compared (service.compare_runs), in words: primary metric of each, A - B with its 95% paired
+    bootstrap interval and whether it excludes 0, wins/losses/ties, McNemar's p for right-or-wrong metrics."""
+    a, b, n = result["run_a"], result["run_b"], result["n"]
+    lo, hi = result["ci95"]
+    left_out = [
+        f"{run['records'] - n} solo in {side}" for side, run in (("A", a), ("B", b)) if run["records"] > n
+    ]
+    shared = f"Confronto su **{n} record in comune**" + (
+        f" (esclusi: {', '.join(left_out)})." if left_out else "."
+    )
+    lines = [
+        f"**A** #{a['id']} {a['model']} · {a['strategy']} · {a['split']} — "
+        f"**B** #{b['id']} {b['model']} · {b['strategy']} · {b['split']}",
+        shared,
+        "",
+        "| metrica | A | B | A - B | IC 95% (bootstrap appaiato) | significativa |",
+        "|---|---|---|---|---|---|",
+        f"| {result['metric']} | {_pct(result['a'])} | {_pct(result['b'])} | {_signed(result['difference'])} "
+        f"| {_signed(lo)} .. {_signed(hi)} | {'sì: esclude 0' if result['significant'] else 'no: include 0'} |",
+        "",
+        f"Per record: A meglio in {result['wins']}, B meglio in {result['losses']}, pari in {result['ties']}.",
+    ]
+    if "mcnemar" in result:
+        test = result["mcnemar"]
+        method = "esatto" if test["method"] == "exact" else "chi quadro"
+        lines.append(
+            f"Test di McNemar ({method}): p = {test['p_value']:.3g} "
+            f"(giusto solo A: {test['only_a']}, solo B: {test['only_b']})."
+        )
+    return "\n".join(lines)
+
+
+def comparison_rows(result: dict) -> list[list]:
+    """The compared records: score of A and B (x100), A - B and who did better."""
+    return [
+        [r["id"], _pct(r["a"]), _pct(r["b"]), _pct(r["a"] - r["b"]), OUTCOMES[r["outcome"]]]
+        for r in result["records"]
+    ]
+
+
+def _signed(value: float) -> str:
+    return f"{100 * value:+.1f}"
+
+
 def _pct(value: float | None, digits: int = 1) -> float | None:
     if value is None:
         return None
     return round(100 * value, 1) if digits == 1 else round(value, digits)
-
-
-def _frame(rows: list[dict]):
-    import pandas as pd
-
-    return pd.DataFrame(rows)

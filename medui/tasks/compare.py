@@ -126,15 +126,18 @@ def compare(
     resamples: int = 1000,
     seed: int = 0,
 ) -> dict:
-    """Everything about A against B: bootstrap difference, wins/losses/ties (with the record ids when given),
-    and McNemar's test when the metric's records are right or wrong."""
+    """Everything about A against B: bootstrap difference, wins/losses/ties (given the record ids, each record's
+    outcome and its two record scores), and McNemar's test when the metric's records are right or wrong."""
     result = paired_bootstrap(metric, counts_a, counts_b, resamples=resamples, seed=seed)
     per_record = outcomes(metric, counts_a, counts_b)
     result.update(wins=per_record.count("win"), losses=per_record.count("loss"), ties=per_record.count("tie"))
     if ids is not None:
         if len(ids) != len(per_record):
             raise ValueError("one id a record")
-        result["records"] = [{"id": i, "outcome": o} for i, o in zip(ids, per_record, strict=True)]
+        result["records"] = [
+            {"id": i, "outcome": o, "a": record_score(metric, ca), "b": record_score(metric, cb)}
+            for i, o, ca, cb in zip(ids, per_record, counts_a, counts_b, strict=True)
+        ]
     if metric in BINARY_OUTCOME:
         key = BINARY_OUTCOME[metric]
         result["mcnemar"] = mcnemar([c.get(key, 0) for c in counts_a], [c.get(key, 0) for c in counts_b])

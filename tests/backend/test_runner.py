@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -62,6 +63,11 @@ def test_a_study_run_in_pieces_reuses_the_cells_already_stored(tiny, tmp_path, m
     second = study("b", ["cd", "few-shot+cd"])  # a fresh folder: only the database remembers the cd cell
     assert evaluated == ["few-shot+cd"]
     assert second.rows[0][TASK] == first.rows[0][TASK]
+    computed, reused = (
+        json.loads(next((tmp_path / folder / "runs").glob("*__cd__*.json")).read_text())["record_counts"]
+        for folder in ("a", "b")
+    )  # the cell keeps its per-record counts, computed or taken from the database
+    assert computed == reused and len(computed) == 2 and all("correct" in c for c in computed.values())
     assert len(_runs()) == 2
     study("c", ["cd"], limit=3)  # another limit is another cell
     assert evaluated == ["few-shot+cd", "cd"] and len(_runs()) == 3

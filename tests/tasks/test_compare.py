@@ -127,7 +127,7 @@ def test_outcomes_and_compare():
     assert outcomes("choice", a, b) == ["win", "tie", "tie"]
     result = compare("choice", a, b, ids=["r1", "r2", "r3"], resamples=100)
     assert (result["wins"], result["losses"], result["ties"]) == (1, 0, 2)
-    assert result["records"][0] == {"id": "r1", "outcome": "win"}
+    assert result["records"][0] == {"id": "r1", "outcome": "win", "a": 1.0, "b": 0.0}
     assert result["difference"] == approx(1 / 3)
     assert result["mcnemar"]["p_value"] == 1.0  # 1 discordant record: 2 * 1/2
     ner_a, ner_b = _span_records(4, 20)

@@ -13,7 +13,7 @@ import functools
 import os
 import threading
 
-from medui.backend import runner
+from medui.backend import evaluation, runner
 from medui.backend.evaluation import load_eval_records
 from medui.backend.inputs import InputError
 from medui.backend.processes import pid_alive
@@ -183,22 +183,59 @@ def run_records(run_id: int, username: str | None = None) -> list[dict]:
 
 
 def compare_runs(run_a: int, run_b: int, username: str | None = None) -> dict:
-    """Two runs side by side: their metrics, and per record (by record id) the two scores and the difference."""
-    a, b = run_metrics(run_a), run_metrics(run_b)
-    keys = [k for k in dict.fromkeys([*a, *b]) if isinstance(a.get(k, b.get(k)), int | float | str)]
-    metrics = [{"metrica": k, f"#{run_a}": a.get(k), f"#{run_b}": b.get(k)} for k in keys]
-    scores_a = {r["record_id"]: r["score"] for r in run_records(run_a, username)}
-    scores_b = {r["record_id"]: r["score"] for r in run_records(run_b, username)}
-    records = []
-    for rid in dict.fromkeys([*scores_a, *scores_b]):
-        sa, sb = scores_a.get(rid), scores_b.get(rid)
-        diff = None if sa is None or sb is None else round(100 * (sb - sa), 1)
-        records.append({"record": rid, f"#{run_a}": _pct(sa), f"#{run_b}": _pct(sb), "differenza": diff})
-    return {"metrics": metrics, "records": records}
+    """Run A against run B on the gold records both scored: `medui.backend.evaluation.compare_runs` on their
+    stored predictions (A - B on the primary metric with its 95% paired bootstrap interval, wins/losses/ties per
+    record, McNemar's test for right-or-wrong metrics), with the task and what each run is."""
+    identity(username)
+    run_a, run_b = int(run_a), int(run_b)
+    if run_a == run_b:
+        raise InputError(f"A e B sono la stessa valutazione (#{run_a}): scegline due diverse")
+    a, b = _scored_run(run_a), _scored_run(run_b)
+    if a["task"] != b["task"]:
+        raise InputError(
+            f"#{run_a} è una valutazione di {a['task']}, #{run_b} di {b['task']}: "
+            "si confrontano solo valutazioni dello stesso compito"
+        )
+    shared = [doc for doc in a["golds"] if doc in b["golds"]]
+    if not shared:
+        raise InputError(f"#{run_a} e #{run_b} non hanno record in comune: non c'è niente da confrontare")
+    golds = [a["golds"][doc] for doc in shared]
+    preds_a, preds_b = [a["preds"][doc] for doc in shared], [b["preds"][doc] for doc in shared]
+    result = evaluation.compare_runs(get_spec(a["task"]), golds, preds_a, preds_b)
+    return {**result, "task": a["task"], "run_a": _about(a), "run_b": _about(b)}
 
 
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(100 * value, 1)
+def _about(run: dict) -> dict:
+    """What a compared run is: its id, model, strategy, split and how many gold records it scored."""
+    return {k: run[k] for k in ("id", "model", "strategy", "split")} | {"records": len(run["golds"])}
+
+
+def _scored_run(run_id: int) -> dict:
+    """A run's task and settings, and by document the gold records it was scored on and its predictions."""
+    from sqlmodel import col, select
+
+    from medui.backend.store.tables import Document, Prediction, Run
+
+    with session_scope() as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            raise InputError(f"la valutazione {run_id} non esiste")
+        query = (
+            select(Prediction, Document)
+            .join(Document, col(Prediction.document_id) == col(Document.id))
+            .where(Prediction.run_id == run_id)
+            .order_by(col(Prediction.id))
+        )
+        golds, preds = {}, {}
+        for pred, doc in session.exec(query):
+            if doc.gold is not None:
+                golds[doc.id] = {**doc.gold, "id": doc.record_id}
+                preds[doc.id] = {**pred.record, "id": doc.record_id}
+        if not golds:
+            raise InputError(f"la valutazione #{run_id} non ha predizioni su record con oro da confrontare")
+        model = run.adapter or run.model
+        return {"id": run.id, "task": run.task, "model": model, "strategy": run.strategy, "split": run.split,
+                "golds": golds, "preds": preds}  # fmt: skip
 
 
 def study_table(split: str | None = None):

@@ -254,3 +254,14 @@ def get_prediction(prediction_id: int, *, session: Session) -> Prediction:
 def run_predictions(run_id: int, *, session: Session) -> list[Prediction]:
     """A run's predictions in the order they were stored."""
     return list(session.exec(select(Prediction).where(Prediction.run_id == run_id).order_by(Prediction.id)))
+
+
+def run_record_counts(run_id: int, *, session: Session) -> dict[str, dict]:
+    """A run's per-record metric counts by record id, in stored order (predictions without gold left out)."""
+    query = (
+        select(Document.record_id, Prediction.counts)
+        .join(Document, col(Prediction.document_id) == col(Document.id))
+        .where(Prediction.run_id == run_id)
+        .order_by(col(Prediction.id))
+    )
+    return {record_id: counts for record_id, counts in session.exec(query) if counts}
