@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # how cd reaches the server: json_schema (vLLM, llama.cpp's llama-server, OpenAI), grammar (GBNF written by
     # medui, for llama-cpp-python's server), auto (grammar when the server lists its models as llama-cpp-python)
     openai_constraint: str = "auto"
+    # log-probabilities (the confidence of served predictions): on | off | auto (off for llama-cpp-python's
+    # server, where they cost 13x the decoding time)
+    openai_logprobs: str = "auto"
 
     @property
     def db_url(self) -> str:

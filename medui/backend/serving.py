@@ -22,6 +22,7 @@ when the server wants one, is read from MEDUI_OPENAI_API_KEY when a model connec
   the run with a ServingError rather than storing unconstrained output as a cd run.
 - Free decoding stops at the first newline, as a local run stops at the end of the answer line.
 - Confidence: the geometric mean of the returned tokens' probabilities (log-probabilities are requested), else None.
+  llama-cpp-python's server is not asked for them (MEDUI_OPENAI_LOGPROBS=auto): they make it 13x slower.
 - At most `concurrency` requests (MEDUI_OPENAI_CONCURRENCY, 8) are in flight to a server model, over all engines;
   one answer may take MEDUI_OPENAI_TIMEOUT seconds; connection errors, 429 and 5xx are retried
   MEDUI_OPENAI_RETRIES times with exponential back-off. A server that is down or refuses a request (or the
@@ -55,6 +56,7 @@ MAX_RETRY_AFTER_S = 30.0
 LISTING_TTL_S = 30.0
 FINISH = {"stop": "eos", "length": "length"}
 CONSTRAINTS = ("auto", "json_schema", "grammar")
+LOGPROBS = ("auto", "on", "off")
 
 
 class ServingError(MeduiError, RuntimeError):
@@ -104,17 +106,22 @@ class ServerModel:
     retries: int = 4
     backoff: float = 0.5  # seconds before the first retry, doubled each time
     constraint: str = "auto"  # json_schema | grammar | auto (see MEDUI_OPENAI_CONSTRAINT)
+    logprobs: str = "auto"  # on | off | auto (see MEDUI_OPENAI_LOGPROBS)
     device: str = "server"
     dtype: str = "-"
 
     def __post_init__(self) -> None:
-        if self.constraint not in CONSTRAINTS:
-            raise ServingError(
-                f"unknown MEDUI_OPENAI_CONSTRAINT {self.constraint!r}: use {', '.join(CONSTRAINTS)}",
-                f"MEDUI_OPENAI_CONSTRAINT {self.constraint!r} sconosciuto: usa {', '.join(CONSTRAINTS)}",
-            )
+        for setting, value, allowed in (
+            ("MEDUI_OPENAI_CONSTRAINT", self.constraint, CONSTRAINTS),
+            ("MEDUI_OPENAI_LOGPROBS", self.logprobs, LOGPROBS),
+        ):
+            if value not in allowed:
+                raise ServingError(
+                    f"unknown {setting} {value!r}: use {', '.join(allowed)}",
+                    f"{setting} {value!r} sconosciuto: usa {', '.join(allowed)}",
+                )
         self.owners: set[str] = set()  # owned_by of the listed models: says which server this is
-        self.detected: str | None = None  # what constrains_by found for constraint auto
+        self.detected: bool | None = None  # whether the server is llama-cpp-python's (asked once)
         self.slots = threading.BoundedSemaphore(max(1, self.concurrency))
         self.variant = Variant(self.name, "server", None)
         headers = {"Authorization": f"Bearer {key}"} if (key := _api_key()) else {}
@@ -142,9 +149,11 @@ class ServerModel:
         """The request body for one prompt: greedy, log-probabilities, the schema as structured output."""
         body: dict = {"model": self.served, "max_tokens": max_tokens, "temperature": 0.0}
         if self.chat:
-            body.update(messages=[{"role": "user", "content": prompt}], logprobs=True)
+            body["messages"] = [{"role": "user", "content": prompt}]
         else:
-            body.update(prompt=prompt, logprobs=1)
+            body["prompt"] = prompt
+        if self.wants_logprobs():
+            body["logprobs"] = True if self.chat else 1
         if schema is None:
             body["stop"] = ["\n"]
         elif self.constrains_by() == "grammar":
@@ -158,15 +167,27 @@ class ServerModel:
                 body["json_schema"] = schema  # llama.cpp's server reads the schema of a completion here
         return body
 
-    def constrains_by(self) -> str:
-        """How the schema goes to this server: a GBNF `grammar` for llama-cpp-python's server (its models are
-        listed as owned by "me"; it reads no JSON schema), else `response_format` with the JSON schema."""
-        if self.constraint != "auto":
-            return self.constraint
+    def llama_cpp_python(self) -> bool:
+        """Whether the server is llama-cpp-python's (it lists its models as owned by "me"), asked once."""
         if self.detected is None:
             self.models()
-            self.detected = "grammar" if self.owners == {"me"} else "json_schema"
+            self.detected = self.owners == {"me"}
         return self.detected
+
+    def constrains_by(self) -> str:
+        """How the schema goes to this server: a GBNF `grammar` for llama-cpp-python's server (it reads no JSON
+        schema), else `response_format` with the JSON schema; MEDUI_OPENAI_CONSTRAINT decides when not auto."""
+        if self.constraint != "auto":
+            return self.constraint
+        return "grammar" if self.llama_cpp_python() else "json_schema"
+
+    def wants_logprobs(self) -> bool:
+        """Log-probabilities (the confidence) are asked for unless MEDUI_OPENAI_LOGPROBS says no; auto: not from
+        llama-cpp-python's server, which takes a softmax over the whole vocabulary in Python for each token
+        (13x slower on Gemma's 262k tokens: 40 tokens in 15.7 s against 1.2 s)."""
+        if self.logprobs != "auto":
+            return self.logprobs == "on"
+        return not self.llama_cpp_python()
 
     def complete(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> Generation:
         """One prompt through the server (waiting for a free slot): its text, log-probabilities and counts."""
@@ -340,13 +361,19 @@ def connect(name: str, base_url: str | None = None) -> ServerModel:
     if not served:
         raise ModelError(f"not a served model name: {name!r} (use openai:NAME)")
     s, url = get_settings(), _base_url(base_url)
-    settings = (s.openai_concurrency, s.openai_timeout, s.openai_retries, s.openai_constraint)
+    settings = (
+        s.openai_concurrency,
+        s.openai_timeout,
+        s.openai_retries,
+        s.openai_constraint,
+        s.openai_logprobs,
+    )
     key = (name, url, *settings, _api_key())
     with _SERVERS_LOCK:
         if key not in _SERVERS:
             _SERVERS[key] = ServerModel(
                 name, served, prefix == "openai-chat:", url, concurrency=s.openai_concurrency,
-                timeout=s.openai_timeout, retries=s.openai_retries, constraint=s.openai_constraint,
+                timeout=s.openai_timeout, retries=s.openai_retries, constraint=s.openai_constraint, logprobs=s.openai_logprobs,
             )  # fmt: skip
         return _SERVERS[key]
 

@@ -4,12 +4,13 @@
 # prints
 #   export MEDUI_TEST_OPENAI_URL=http://127.0.0.1:PORT/v1
 # on stdout (everything else goes to stderr), so that CI can run:  eval "$(bash scripts/ci/llama_server.sh)"
-# The first install builds llama.cpp from source (about 20 minutes on 2 cores); pip keeps the built wheel in its
-# cache, so later installs take seconds. Idempotent: a server already answering on the port is reused.
+# The first install builds llama.cpp from source: 43.7 minutes on 2 cores beside a training job (13.4 CPU-minutes
+# of compiling), so about 10-20 minutes on a quiet machine; pip keeps the built wheel in its cache, so later
+# installs take seconds. Idempotent: a server already answering on the port is reused.
 # Settings: MEDUI_LLAMA_VENV (.cache/llama-venv), MEDUI_LLAMA_PORT (8765), MEDUI_PYTHON (.venv/bin/python: the
 # project's environment, which has the GGUF package), LLAMA_CPP_PYTHON_VERSION (0.3.36).
-# llama-cpp-python reads no JSON schema on /v1/completions (only a GBNF grammar), so medui's cd runs against it
-# end in medui's one-line "ignored the JSON schema" error; vLLM or llama.cpp's own llama-server constrain them.
+# llama-cpp-python reads no JSON schema on /v1/completions, only a GBNF grammar: medui sees that the server lists
+# its models as owned by "me" and sends the task schema's grammar (medui/backend/gbnf.py) instead.
 set -euo pipefail
 
 VENV="${MEDUI_LLAMA_VENV:-.cache/llama-venv}"
@@ -66,7 +67,7 @@ start_server() {
   mkdir -p "$LOG_DIR"
   log "starting llama_cpp.server on $HOST:$PORT with $gguf (log: $LOG_DIR/llama-server.log)"
   nohup "$VENV/bin/python" -m llama_cpp.server --model "$gguf" --model_alias gemma-3-270m \
-    --host "$HOST" --port "$PORT" --n_ctx 4096 >"$LOG_DIR/llama-server.log" 2>&1 </dev/null &
+    --host "$HOST" --port "$PORT" --n_ctx 4096 --n_threads "$(nproc)" --n_threads_batch "$(nproc)" >"$LOG_DIR/llama-server.log" 2>&1 </dev/null &
   echo $! >"$LOG_DIR/llama-server.pid"
 }
 

@@ -273,20 +273,26 @@ def test_a_llama_cpp_python_server_gets_the_schemas_grammar_instead_of_the_schem
 
     spec = get_spec(TASK)
     stub.owned_by = "me"  # how llama-cpp-python's server lists its models
+    stub.expect_logprobs = False  # they cost that server 13x the decoding time: not asked for
     stub.grammar_schema = kind_for(spec).output_model(spec).model_json_schema()
     prediction = runner.predict(_engine("cd"), [_record()])[0]
-    assert prediction.record["entities"][0]["text"] == "Paziente"
+    assert prediction.record["entities"][0]["text"] == "Paziente" and prediction.confidence is None
     (sent,) = [r["body"] for r in stub.generations()]
     assert "grammar" in sent and "response_format" not in sent  # the stub checked the answer fits it
     # a server of another kind gets the schema, whatever it lists; the setting wins over the listing
     for owner, setting, expected in (("vllm", "auto", "response_format"), ("me", "json_schema", "response_format"),
                                      ("vllm", "grammar", "grammar")):  # fmt: skip
-        stub.owned_by, stub.requests[:] = owner, []
+        stub.owned_by, stub.requests[:], stub.expect_logprobs = owner, [], owner != "me"
         monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", setting)
         get_settings.cache_clear()
         serving._SERVERS.clear()
         runner.predict(_engine("cd"), [_record()])
         assert expected in stub.generations()[0]["body"], (owner, setting)
+    monkeypatch.setenv("MEDUI_OPENAI_LOGPROBS", "on")  # asked for anyway: the confidence comes back
+    stub.owned_by, stub.expect_logprobs = "me", True
+    get_settings.cache_clear()
+    serving._SERVERS.clear()
+    assert runner.predict(_engine("cd"), [_record()])[0].confidence is not None
     monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", "regex")
     get_settings.cache_clear()
     serving._SERVERS.clear()
