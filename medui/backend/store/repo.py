@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from medui.backend.store.db import StoreError
@@ -32,7 +33,12 @@ class NotFound(StoreError):
 
 # users ------------------------------------------------------------------------------------------------
 def get_or_create_user(name: str, role: str = "annotator", *, session: Session) -> User:
-    """The user of that name, created with the role when new (an existing user keeps its role)."""
+    """The user of that name, created with the role when new (an existing user keeps its role).
+
+    Two requests creating the same new user at once both get the one row: the INSERT waits for the other
+    transaction and skips a name it stored (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike). Not a
+    savepoint around a plain INSERT: pysqlite opens no transaction before one, so its release would commit.
+    """
     name = (name or "").strip()
     if not name:
         raise StoreError("a user needs a name")
@@ -41,10 +47,10 @@ def get_or_create_user(name: str, role: str = "annotator", *, session: Session) 
         return user
     if role not in USER_ROLES:
         raise StoreError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
-    user = User(name=name, role=role)
-    session.add(user)
-    session.flush()
-    return user
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    new = insert(User).values(name=name, role=role, created_at=utcnow())
+    session.exec(new.on_conflict_do_nothing(index_elements=["name"]))
+    return session.exec(select(User).where(User.name == name)).one()
 
 
 # documents --------------------------------------------------------------------------------------------
