@@ -6,9 +6,9 @@ Every function takes `*, session` and flushes (so new rows have ids) but never c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -25,10 +25,25 @@ if TYPE_CHECKING:
     from medui.backend import engine
 
 INPUT_KEYS = ("id", "text", "context", "question", "options")
+IN_CHUNK = 500  # values of one IN (...) list: its bind parameters stay far under SQLite's limit (999 before
+# version 3.32, 32,766 since) and PostgreSQL's 65,535, whatever else the query binds
 
 
 class NotFound(StoreError):
     """A row named by id that does not exist."""
+
+
+def chunked(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    """Values in lists of at most `size`, in their order."""
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def rows_in(query: Any, column: Any, values: Iterable, *, session: Session, size: int = IN_CHUNK) -> list:
+    """The rows of a query whose `column` is one of `values`, asked for `size` values at a time (a single IN
+    list of every value would pass the databases' limit on bind parameters)."""
+    return [row for part in chunked(values, size) for row in session.exec(query.where(col(column).in_(part)))]
 
 
 # users ------------------------------------------------------------------------------------------------
@@ -91,7 +106,7 @@ def ensure_documents(
     spec = get_spec(task)
     keys = [record_key(r) for r in records]
     query = select(Document).where(Document.task == task, Document.split == split)
-    by_key = {d.record_id: d for d in session.exec(query.where(col(Document.record_id).in_(keys)))}
+    by_key = {d.record_id: d for d in rows_in(query, Document.record_id, set(keys), session=session)}
     out = []
     for key, record in zip(keys, records, strict=True):
         doc = by_key.get(key)
