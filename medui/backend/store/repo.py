@@ -68,6 +68,17 @@ def get_or_create_user(name: str, role: str = "annotator", *, session: Session) 
     return session.exec(select(User).where(User.name == name)).one()
 
 
+def remember_task(name: str, task: str, *, session: Session) -> None:
+    """Note the task a user chose last (a user new to the store is created, as an annotator)."""
+    get_or_create_user(name, session=session).last_task = get_spec(task).id
+    session.flush()
+
+
+def last_task(name: str, *, session: Session) -> str | None:
+    """The task a user chose last; None for a user who never chose one (or is not stored)."""
+    return session.exec(select(User.last_task).where(User.name == name)).first()
+
+
 # documents --------------------------------------------------------------------------------------------
 def document_text(spec: TaskSpec, record: dict) -> str:
     """The text a document shows: the record's text, or a QA record's input (context, question, options)."""

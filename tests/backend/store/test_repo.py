@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from medui.backend.store import repo
 from medui.backend.store.tables import Document, Prediction, User
-from medui.tasks.registry import get_spec
+from medui.tasks.registry import UnknownTask, get_spec
 from tests.backend.store.records import NER_TASK, TEXT, make_prediction, ner_record
+
+OTHER_TASK = "medqa_it"
 
 
 def _run(session, **kwargs):
@@ -58,6 +60,21 @@ def test_a_user_created_in_a_transaction_that_rolls_back_is_not_stored(session):
     repo.get_or_create_user("di-passaggio", session=session)
     session.rollback()
     assert session.exec(select(User)).all() == []
+
+
+def test_a_users_last_task_is_remembered_and_a_new_user_has_none(session):
+    repo.get_or_create_user("anna", "curator", session=session)
+    assert (
+        repo.last_task("anna", session=session) is None and repo.last_task("nessuno", session=session) is None
+    )
+    repo.remember_task("anna", "e3c_clinical_entities", session=session)
+    repo.remember_task("anna", OTHER_TASK, session=session)
+    repo.remember_task("bruno", "e3c_clinical_entities", session=session)  # not stored yet: created
+    assert repo.last_task("anna", session=session) == OTHER_TASK
+    assert repo.get_or_create_user("bruno", session=session).last_task == "e3c_clinical_entities"
+    with pytest.raises(UnknownTask):
+        repo.remember_task("anna", "nessun_compito", session=session)
+    assert repo.get_or_create_user("anna", session=session).role == "curator"
 
 
 def test_ensure_documents_creates_once_and_updates_gold(session):
