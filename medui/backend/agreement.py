@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from medui.backend.store.corrections import latest_corrections
-from medui.backend.store.repo import NotFound, StoreError
+from medui.backend.store.repo import NotFound, StoreError, rows_in
 from medui.backend.store.tables import Correction, Prediction, Run
 from medui.tasks.agreement import measure
 from medui.tasks.kinds import kind_for
@@ -69,8 +69,8 @@ def versus_model(
     kind, out = kind_for(spec), []
     for name, by_doc in sorted(versions.items()):
         made = [c for _, c in sorted(by_doc.items()) if c.prediction_id is not None]
-        preds = {p.id: p for p in session.exec(select(Prediction).where(
-            col(Prediction.id).in_([c.prediction_id for c in made])))}  # fmt: skip
+        made_from = [c.prediction_id for c in made]
+        preds = {p.id: p for p in rows_in(select(Prediction), Prediction.id, made_from, session=session)}
         pairs = [(preds[c.prediction_id].record, c.record) for c in made if c.prediction_id in preds]
         if pairs:
             figures = kind.agreement_pair(spec, [p for p, _ in pairs], [r for _, r in pairs])

@@ -200,8 +200,16 @@ def build(demo: gr.Blocks) -> None:
         )  # fmt: skip
 
     loaded = [split, names, run, summary, table, role, curating, pending]
-    demo.load(task_changed, task, loaded, api_name="accordo_carica", queue=False)
+
+    @guarded
+    def on_load(task_id: str, request: gr.Request) -> tuple:
+        """The task the user chose last, with its filters and agreement."""
+        opening = common.opening_task(task, task_id, request)
+        return (opening, *task_changed(opening, request))
+
+    demo.load(on_load, task, [task, *loaded], api_name="accordo_carica", queue=False)
     task.change(task_changed, task, loaded, api_name="accordo_compito", queue=False)
+    common.remembers_task(task, "accordo")
 
     @guarded
     def recompute(task_id, split_name, chosen, run_id, request: gr.Request) -> tuple:

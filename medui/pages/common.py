@@ -118,6 +118,22 @@ def task_dropdown(label: str = "Compito", families: tuple[str, ...] | None = Non
     return gr.Dropdown(choices=choices, value=value, label=label, **kw)
 
 
+def remembers_task(dropdown: gr.Dropdown, page: str) -> None:
+    """Store the task the user picks in a page's task dropdown: every page that picks a task opens on it."""
+
+    @guarded
+    def chosen(task_id: str, request: gr.Request) -> None:
+        service.remember_task(task_id, user_of(request))
+
+    dropdown.input(chosen, dropdown, None, api_name=f"{page}_scegli_compito", queue=False)
+
+
+def opening_task(dropdown: gr.Dropdown, shown: str | None, request: gr.Request | None) -> str | None:
+    """The task a page's dropdown opens on: the user's last choice when it offers it, else the one it shows."""
+    offered = [value for _, value in dropdown.choices]
+    return service.opening_task(offered, shown, user_of(request))
+
+
 def model_picker(label: str = "Modello") -> tuple[gr.Dropdown, gr.Textbox]:
     """A dropdown of the known variants and a free field for a model folder (it wins when filled in)."""
     with gr.Row():

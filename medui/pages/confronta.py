@@ -166,8 +166,15 @@ def build(demo: gr.Blocks) -> None:
             *refresh(task_id),
         )
 
-    demo.load(task_changed, task, [split, *run_lists], api_name="confronta_carica", queue=False)
+    @guarded
+    def on_load(task_id: str, request: gr.Request) -> tuple:
+        """The task the user chose last, its splits and its evaluations."""
+        opening = common.opening_task(task, task_id, request)
+        return (opening, *task_changed(opening))
+
+    demo.load(on_load, task, [task, split, *run_lists], api_name="confronta_carica", queue=False)
     task.change(task_changed, task, [split, *run_lists], api_name="confronta_compito", queue=False)
+    common.remembers_task(task, "confronta")
 
     @guarded
     def tick(task_id: str) -> tuple:

@@ -148,6 +148,7 @@ def build(demo: gr.Blocks) -> None:
     lists = [page.queue, page.history]
     page.refresh.click(refresh, [page.task, page.limit], lists, api_name="correggi_coda", queue=False)
     page.task.change(refresh, [page.task, page.limit], lists, api_name="correggi_compito", queue=False)
+    common.remembers_task(page.task, "correggi")
 
     @guarded
     def open_item(prediction_id: float | None, request: gr.Request) -> tuple:
@@ -169,11 +170,13 @@ def build(demo: gr.Blocks) -> None:
 
     @guarded
     def on_load(task_id: str, limit: float, request: gr.Request) -> tuple:
-        """The queue, the history and, with ?predizione=ID in the address, that prediction opened."""
+        """The queue and the history of the task the user chose last and, with ?predizione=ID in the address,
+        that prediction opened (on its task)."""
         wanted = (request.query_params.get("predizione") or "").strip() if request else ""
-        queue_values = refresh(task_id, limit, request)
         if not wanted.isdigit():
-            return (*queue_values, None, gr.update(), *editing.empty())
+            task_id = common.opening_task(page.task, task_id, request)
+            return (*refresh(task_id, limit, request), None, task_id, *editing.empty())
+        queue_values = refresh(task_id, limit, request)
         item = service.correction_item(int(wanted), user_of(request))
         return (*queue_values, int(wanted), gr.update(value=item["task"]), *editing.values_for(item))
 

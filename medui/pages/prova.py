@@ -140,6 +140,14 @@ def build(demo: gr.Blocks) -> None:
     page = ProvaPage()
     visibility = [page.spans, page.relations, page.form, page.answer, page.text]
     page.task.change(guarded(family_updates), page.task, visibility, api_name="prova_compito", queue=False)
+    common.remembers_task(page.task, "prova")
+
+    @guarded
+    def on_load(task_id: str, request: gr.Request) -> str | None:
+        """The task the user chose last (its change shows that task's result components)."""
+        return common.opening_task(page.task, task_id, request)
+
+    demo.load(on_load, page.task, page.task, api_name="prova_carica", queue=False)
 
     @guarded
     def run(task_id, strategy, model, model_path, text, upload, request: gr.Request) -> Iterator[dict]:

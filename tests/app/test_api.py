@@ -14,6 +14,7 @@ from gradio_client import Client
 from tests.app.conftest import add_account, versions_of
 
 TASK = "e3c_clinical_entities"
+OTHER_TASK = "e3c_measurements"
 TEXT = "Il paziente presenta febbre, tosse e dispnea."
 ACCORDO_TEXT = "Dolore addominale e nausea da due giorni."  # Dolore 0-6, Dolore addominale 0-17, nausea 20-26
 
@@ -148,3 +149,24 @@ def test_two_annotators_disagree_and_the_curator_merges_their_versions(app_serve
         "nausea",
     ]
     assert doc_id not in [r["document_id"] for r in cura.predict(TASK, api_name="/pending_adjudications")]
+
+
+def test_every_page_that_picks_a_task_opens_on_the_one_the_user_chose_last(app_server):
+    lucia = Client(app_server.url, auth=add_account(app_server, "lucia", "curator"), verbose=False)
+    nuovo = Client(app_server.url, auth=add_account(app_server, "nuovo", "clinician"), verbose=False)
+
+    def opened(client: Client) -> list[str]:
+        return [
+            client.predict(TASK, api_name="/prova_carica"),
+            client.predict(TASK, api_name="/confronta_carica")[0],
+            client.predict(TASK, 20, api_name="/correggi_carica")[3],
+            client.predict(TASK, api_name="/accordo_carica")[0],
+        ]
+
+    assert opened(lucia) == [TASK] * 4
+    lucia.predict(OTHER_TASK, api_name="/prova_scegli_compito")
+    assert opened(lucia) == [OTHER_TASK] * 4 and opened(nuovo) == [TASK] * 4
+    lucia.predict(TASK, api_name="/correggi_scegli_compito")
+    assert opened(lucia) == [TASK] * 4
+    with pytest.raises(Exception, match="nessun_compito"):
+        nuovo.predict("nessun_compito", api_name="/confronta_scegli_compito")

@@ -41,9 +41,12 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
     "/save_correction": 1, "/accept_prediction": 1, "/correggi_salva": 1, "/correggi_accetta": 1,
     "/start_training": 2, "/addestra_avvia": 2, "/addestra_annulla": 2, "/modelli_carica": 2, "/modelli_scarica": 2,
     "/adjudicate": 2, "/accordo_salva": 2,  # curators and researchers
+    "/prova_scegli_compito": 0, "/confronta_scegli_compito": 0, "/correggi_scegli_compito": 0,
+    "/accordo_scegli_compito": 0,  # the task a user chose last, their own
 }  # fmt: skip
 READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their result in memory until queued)
-    "/run_task", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli", "/modelli_elenco",
+    "/run_task", "/prova_carica", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli",
+    "/modelli_elenco",
     "/modelli_aggiorna", "/modelli_adattatore", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
     "/correggi_compito", "/correggi_apri", "/correggi_scegli", "/correggi_apri_scelta", "/correggi_carica",
@@ -244,10 +247,12 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
     "save_adjudication": ([1, "anna", None], "curator"),
     "pending_documents": ([TASK, ""], "curator"),  # reads, but of the annotators' versions: curators only
     "document_versions": ([1], "curator"),
+    "remember_task": ([TASK], "clinician"),
 }
 SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, reached only from `medui users`
     "before_after", "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
-    "input_record", "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows", "model_strategy",
+    "input_record", "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows", "opening_task",
+    "model_strategy",
     "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics", "run_records",
     "strategy_choices", "study_table", "task_choices", "task_splits", "users_configured",
     "allowed", "add_user", "run_stream", "run_task", "agreement_report", "team_filters",

@@ -87,6 +87,26 @@ def task_choices(families: tuple[str, ...] | None = None) -> list[tuple[str, str
     ]
 
 
+def opening_task(offered: list[str], shown: str | None, username: str | None = None) -> str | None:
+    """The task a page opens on: the one the user chose last on any page, when this page offers it; else the
+    one it shows (its default)."""
+    from medui.backend.store.repo import last_task
+
+    who = identity(username)
+    with session_scope() as session:
+        last = last_task(who.name, session=session)
+    return last if last in offered else shown
+
+
+def remember_task(task_id: str, username: str | None = None) -> None:
+    """Store the task a user just chose on a page (the pages that pick a task open on it next time)."""
+    from medui.backend.store.repo import remember_task as store_task
+
+    who = allowed(username, "run")
+    with session_scope() as session:
+        store_task(who.name, task_id, session=session)
+
+
 def strategy_choices() -> list[str]:
     return list(STRATEGIES)
 

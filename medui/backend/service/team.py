@@ -26,13 +26,14 @@ def team_filters(task_id: str, username: str | None = None) -> dict:
 
     from medui.backend.service.evaluations import list_runs
     from medui.backend.store.corrections import latest_corrections
-    from medui.backend.store.tables import Document
+    from medui.backend.store.tables import Correction, Document
 
     spec = get_spec(task_id)
     with session_scope() as session:
         versions = latest_corrections(spec.id, session=session)
-        documents = col(Document.id).in_({c.document_id for c in versions})
-        splits = session.exec(select(Document.split).where(documents).distinct()).all()
+        corrected = select(Correction.document_id).where(Correction.task == spec.id)  # no list of ids to bind
+        query = select(Document.split).where(col(Document.id).in_(corrected)).distinct()
+        splits = session.exec(query).all()
     runs = [
         (f"#{r['id']} {r['model']} · {r['strategy']} · {r['split']}", r["id"])
         for r in list_runs(spec.id)

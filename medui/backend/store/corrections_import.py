@@ -13,13 +13,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from medui.backend import gold
 from medui.backend.auth import ROLE_LEVEL
 from medui.backend.data.common import DataError, read_text_lines
 from medui.backend.store.corrections import CorrectionError, add_correction, checked_record
-from medui.backend.store.repo import clean_record, ensure_documents, get_or_create_user, new_document
+from medui.backend.store.repo import clean_record, ensure_documents, get_or_create_user, new_document, rows_in
 from medui.backend.store.tables import Document
 from medui.tasks import registry
 from medui.tasks.registry import get_spec
@@ -78,11 +78,11 @@ def _match(spec: TaskSpec, values, split: str | None, *, session: Session) -> tu
     records = [(n, v) for n, v in values if isinstance(v, dict)]
     problems = [(n, "not a JSON object") for n, v in values if not isinstance(v, dict)]
     ids = {str(v["id"]) for _, v in records if v.get("id") not in (None, "")}
-    query = select(Document).where(Document.task == spec.id, col(Document.record_id).in_(ids))
+    query = select(Document).where(Document.task == spec.id)
     if split is not None:
         query = query.where(Document.split == split)
     stored: dict[str, list[Document]] = {}
-    for doc in session.exec(query):
+    for doc in rows_in(query, Document.record_id, ids, session=session):
         stored.setdefault(doc.record_id, []).append(doc)
     on_disk = _gold_on_disk(spec, split) if ids - set(stored) else {}
     matches, first_line = [], {}

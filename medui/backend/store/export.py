@@ -13,12 +13,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from medui.backend.data.common import DataError, ImportReport, read_jsonl, write_jsonl
 from medui.backend.store import formats
 from medui.backend.store.in_force import records_in_force
-from medui.backend.store.repo import StoreError
+from medui.backend.store.repo import StoreError, rows_in
 from medui.backend.store.tables import Document
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -57,10 +57,12 @@ def export_records(
     query = select(Document).where(Document.task == task)
     if split is not None:
         query = query.where(Document.split == split)
-    if not with_gold:
-        query = query.where(col(Document.id).in_(list(in_force)))
+    if with_gold:
+        docs = list(session.exec(query.order_by(Document.id)))
+    else:
+        docs = sorted(rows_in(query, Document.id, in_force, session=session), key=lambda d: d.id)
     records = []
-    for doc in session.exec(query.order_by(Document.id)):
+    for doc in docs:
         source = in_force.get(doc.id, None if doc.id in pending else doc.gold)
         if source is not None:
             records.append({**source, "id": doc.record_id})

@@ -20,7 +20,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from medui.backend.store.corrections import annotator_versions, latest_corrections
-from medui.backend.store.repo import NotFound, get_document, get_prediction, run_predictions, score_record
+from medui.backend.store.repo import (
+    NotFound,
+    get_document,
+    get_prediction,
+    rows_in,
+    run_predictions,
+    score_record,
+)
 from medui.backend.store.tables import Adjudication, Correction, Document
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
@@ -142,7 +149,7 @@ def rescore_run(run_id: int, *, session: Session) -> dict:
     if not rows:
         raise NotFound(f"run {run_id} has no predictions")
     doc_ids = {r.document_id for r in rows}
-    docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(doc_ids)))}
+    docs = {d.id: d for d in rows_in(select(Document), Document.id, doc_ids, session=session)}
     spec = get_spec(next(iter(docs.values())).task)
     counts, corrected, pending = [], 0, 0
     for row in rows:

@@ -6,10 +6,11 @@ Every function takes `*, session` and flushes (so new rows have ids) but never c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from medui.backend.store.db import StoreError
@@ -24,15 +25,35 @@ if TYPE_CHECKING:
     from medui.backend import engine
 
 INPUT_KEYS = ("id", "text", "context", "question", "options")
+IN_CHUNK = 500  # values of one IN (...) list: its bind parameters stay far under SQLite's limit (999 before
+# version 3.32, 32,766 since) and PostgreSQL's 65,535, whatever else the query binds
 
 
 class NotFound(StoreError):
     """A row named by id that does not exist."""
 
 
+def chunked(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    """Values in lists of at most `size`, in their order."""
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def rows_in(query: Any, column: Any, values: Iterable, *, session: Session, size: int = IN_CHUNK) -> list:
+    """The rows of a query whose `column` is one of `values`, asked for `size` values at a time (a single IN
+    list of every value would pass the databases' limit on bind parameters)."""
+    return [row for part in chunked(values, size) for row in session.exec(query.where(col(column).in_(part)))]
+
+
 # users ------------------------------------------------------------------------------------------------
 def get_or_create_user(name: str, role: str = "annotator", *, session: Session) -> User:
-    """The user of that name, created with the role when new (an existing user keeps its role)."""
+    """The user of that name, created with the role when new (an existing user keeps its role).
+
+    Two requests creating the same new user at once both get the one row: the INSERT waits for the other
+    transaction and skips a name it stored (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike). Not a
+    savepoint around a plain INSERT: pysqlite opens no transaction before one, so its release would commit.
+    """
     name = (name or "").strip()
     if not name:
         raise StoreError("a user needs a name")
@@ -41,10 +62,21 @@ def get_or_create_user(name: str, role: str = "annotator", *, session: Session) 
         return user
     if role not in USER_ROLES:
         raise StoreError(f"unknown role {role!r}: use one of {', '.join(USER_ROLES)}")
-    user = User(name=name, role=role)
-    session.add(user)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    new = insert(User).values(name=name, role=role, created_at=utcnow())
+    session.exec(new.on_conflict_do_nothing(index_elements=["name"]))
+    return session.exec(select(User).where(User.name == name)).one()
+
+
+def remember_task(name: str, task: str, *, session: Session) -> None:
+    """Note the task a user chose last (a user new to the store is created, as an annotator)."""
+    get_or_create_user(name, session=session).last_task = get_spec(task).id
     session.flush()
-    return user
+
+
+def last_task(name: str, *, session: Session) -> str | None:
+    """The task a user chose last; None for a user who never chose one (or is not stored)."""
+    return session.exec(select(User.last_task).where(User.name == name)).first()
 
 
 # documents --------------------------------------------------------------------------------------------
@@ -85,7 +117,7 @@ def ensure_documents(
     spec = get_spec(task)
     keys = [record_key(r) for r in records]
     query = select(Document).where(Document.task == task, Document.split == split)
-    by_key = {d.record_id: d for d in session.exec(query.where(col(Document.record_id).in_(keys)))}
+    by_key = {d.record_id: d for d in rows_in(query, Document.record_id, set(keys), session=session)}
     out = []
     for key, record in zip(keys, records, strict=True):
         doc = by_key.get(key)

@@ -51,6 +51,7 @@ class User(SQLModel, table=True):
     name: str = Field(unique=True, index=True)
     role: str = "annotator"  # clinician | annotator | curator | researcher
     password_hash: str | None = None
+    last_task: str | None = None  # the task chosen last on a page that picks one: the pages open on it
     created_at: datetime = Field(default_factory=utcnow)
 
 

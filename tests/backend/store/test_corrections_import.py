@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from medui.backend.data.common import DataError
 from medui.backend.gold import load_split
 from medui.backend.store import repo
 from medui.backend.store.corrections import CorrectionError, add_correction, latest_corrections
 from medui.backend.store.corrections_import import CorrectionImportError, import_corrections
-from medui.backend.store.export import export
+from medui.backend.store.export import export, export_records
 from medui.backend.store.in_force import records_in_force
 from medui.backend.store.tables import Correction, Document
 from medui.tasks.registry import get_spec
@@ -99,3 +101,44 @@ def test_an_empty_file_or_a_clinician_is_refused(session, tmp_path):
         import_corrections(tmp_path / "empty.jsonl", NER_TASK, "anna", session=session)
     with pytest.raises(CorrectionError, match="clara is a clinician and cannot correct"):
         import_corrections(tmp_path / "empty.jsonl", NER_TASK, "clara", session=session)
+
+
+OLD_SQLITE_LIMIT = 999  # bind parameters a statement may hold in SQLite before 3.32 (32,766 since)
+
+
+@pytest.fixture
+def few_parameters(engine):
+    """The test engine, on SQLite with its old limit on bind parameters (pooled connections replaced)."""
+    if engine.dialect.name == "sqlite":
+
+        def lower_limit(dbapi_connection, _record) -> None:
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, OLD_SQLITE_LIMIT)
+
+        event.listen(engine, "connect", lower_limit)
+        engine.dispose()
+    return engine
+
+
+def test_a_file_with_more_ids_than_bind_parameters_is_stored_or_refused_whole(few_parameters, tmp_path):
+    n = OLD_SQLITE_LIMIT + 200
+    records = [ner_record(f"r{i}", spans=()) for i in range(n)]
+    with Session(few_parameters) as session:
+        repo.ensure_documents(NER_TASK, "test", records, session=session)  # one IN list of n ids would fail
+        session.commit()
+    lines = [ner_record(f"r{i}", spans=(FEBBRE,)) for i in range(n)]
+    bad = _write(tmp_path / "bad.jsonl", [*lines[:-1], {"id": f"r{n - 1}", "entities": [{"start": 0}]}])
+    with Session(few_parameters) as session, pytest.raises(CorrectionImportError, match=f"line {n}: "):
+        import_corrections(bad, NER_TASK, "anna", session=session)
+    with Session(few_parameters) as session:
+        assert session.exec(select(Correction)).all() == []
+        summary = import_corrections(_write(tmp_path / "ok.jsonl", lines), NER_TASK, "anna", session=session)
+        session.commit()
+        assert (summary["stored"], summary["documents_created"]) == (n, 0)
+        assert len(latest_corrections(NER_TASK, session=session)) == n
+        records, corrected, _ = export_records(NER_TASK, session=session)
+        assert corrected == n and [r["id"] for r in records] == [f"r{i}" for i in range(n)]
+
+
+def test_lookups_ask_for_a_chunk_of_ids_at_a_time_under_every_limit():
+    assert [len(part) for part in repo.chunked(range(1201), 500)] == [500, 500, 201]
+    assert repo.IN_CHUNK + 10 <= OLD_SQLITE_LIMIT  # room for the query's other parameters

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from medui.backend.store import repo
-from medui.backend.store.tables import Document, Prediction
-from medui.tasks.registry import get_spec
+from medui.backend.store.tables import Document, Prediction, User
+from medui.tasks.registry import UnknownTask, get_spec
 from tests.backend.store.records import NER_TASK, TEXT, make_prediction, ner_record
+
+OTHER_TASK = "medqa_it"
 
 
 def _run(session, **kwargs):
@@ -23,6 +29,52 @@ def test_get_or_create_user_is_idempotent(session):
         repo.get_or_create_user("bob", "admin", session=session)
     with pytest.raises(repo.StoreError, match="needs a name"):
         repo.get_or_create_user("  ", session=session)
+
+
+def test_two_sessions_creating_the_same_new_user_get_the_one_row(engine):
+    """The second session reads no user, then inserts while the first has inserted it uncommitted: its INSERT
+    waits for the first to commit, and it gets the row that won instead of an IntegrityError."""
+    inserting = threading.Event()
+
+    def note_insert(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO USERS"):
+            inserting.set()
+
+    with Session(engine) as first, Session(engine) as second, ThreadPoolExecutor(1) as pool:
+        mine = repo.get_or_create_user("nuova", "curator", session=first)
+        event.listen(engine, "before_cursor_execute", note_insert)
+        try:
+            theirs = pool.submit(repo.get_or_create_user, "nuova", session=second)
+            assert inserting.wait(10), "the second session never tried to insert"
+            first.commit()
+            other = theirs.result(timeout=30)
+        finally:
+            event.remove(engine, "before_cursor_execute", note_insert)
+        second.commit()
+        assert (other.id, other.role) == (mine.id, "curator")
+    with Session(engine) as session:
+        assert session.exec(select(User.name)).all() == ["nuova"]
+
+
+def test_a_user_created_in_a_transaction_that_rolls_back_is_not_stored(session):
+    repo.get_or_create_user("di-passaggio", session=session)
+    session.rollback()
+    assert session.exec(select(User)).all() == []
+
+
+def test_a_users_last_task_is_remembered_and_a_new_user_has_none(session):
+    repo.get_or_create_user("anna", "curator", session=session)
+    assert (
+        repo.last_task("anna", session=session) is None and repo.last_task("nessuno", session=session) is None
+    )
+    repo.remember_task("anna", "e3c_clinical_entities", session=session)
+    repo.remember_task("anna", OTHER_TASK, session=session)
+    repo.remember_task("bruno", "e3c_clinical_entities", session=session)  # not stored yet: created
+    assert repo.last_task("anna", session=session) == OTHER_TASK
+    assert repo.get_or_create_user("bruno", session=session).last_task == "e3c_clinical_entities"
+    with pytest.raises(UnknownTask):
+        repo.remember_task("anna", "nessun_compito", session=session)
+    assert repo.get_or_create_user("anna", session=session).role == "curator"
 
 
 def test_ensure_documents_creates_once_and_updates_gold(session):
