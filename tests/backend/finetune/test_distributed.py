@@ -3,6 +3,11 @@ model against a single-process one with the same global batch (same losses, same
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -16,6 +21,7 @@ from medui.backend.inputs import InputError
 from medui.backend.store.tables import ModelVariant
 from medui.config import get_settings
 from tests.backend.finetune.test_cli_train import run
+from tests.backend.finetune.test_jobs import wait_for_steps
 
 TASK = "medqa_it"
 
@@ -103,3 +109,51 @@ def test_two_accelerate_processes_train_as_one_process_with_the_same_global_batc
     assert accel.adapter_variant_id == registered.id and registered.lineage["training"]["processes"] == 2
     lm = models.load("tiny-accel", "cpu", "float32")
     assert lm.model(torch.tensor([[1, 2, 3]])).logits.shape[-1] > 0
+
+
+def ranks_of(job_id: int) -> list[int]:
+    """Pids of the processes running this job's worker (launcher and ranks) on this test's medui home."""
+    home = f"MEDUI_HOME={get_settings().home}".encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            env = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if jobs.WORKER_MODULE.encode() in args and str(job_id).encode() in args and home in env:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_killed_accelerate_job_stops_all_ranks_and_resumes_from_the_checkpoint(tiny_llama, session):
+    from medui.backend.finetune.train import checkpoint_dir
+
+    job = jobs.submit(
+        session=session,
+        tasks=[TASK],
+        name="tiny-accel-resume",
+        model=str(tiny_llama),
+        data="gold",
+        eval_limit=0,
+        device="cpu",
+        max_steps=40,
+        batch_size=2,
+        checkpoint_minutes=0,
+        launcher="accelerate",
+        processes=2,
+    )
+    job = wait_for_steps(session, job.id, n=3)
+    os.kill(job.pid, signal.SIGKILL)  # the launcher: its ranks must not train on as orphans
+    deadline = time.monotonic() + 60
+    while (ranks_of(job.id) or jobs.get(job.id, session=session).status == "running") and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.3)
+    assert ranks_of(job.id) == [] and jobs.get(job.id, session=session).status == "failed"
+    assert (checkpoint_dir(job.id) / "state.pt").exists()
+    job = jobs.wait(jobs.resume(job.id, session=session).id, session=session, poll_s=0.5, timeout_s=300)
+    assert job.status == "succeeded", job.error or job.log
+    assert "resumed from" in job.log and "data parallel over 2 processes" in job.log
+    assert [s for s, _ in job.loss_curve] == list(range(1, 41))
+    assert job.adapter_variant_id is not None and not checkpoint_dir(job.id).exists()
