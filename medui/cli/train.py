@@ -38,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-base-fewshot", action="store_true", help="do not also score the base few-shot+cd")
     p.add_argument("--device", default=None, help="auto (default), cpu or cuda")
+    p.add_argument(
+        "--launcher",
+        choices=("local", "accelerate"),
+        default="local",
+        help="local: one process (default); accelerate: data parallel under `accelerate launch`",
+    )
+    p.add_argument("--processes", type=int, default=2, help="processes of --launcher accelerate (default 2)")
     p.add_argument("--wait", action="store_true", help="follow the job until it ends (Ctrl-C cancels it)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=in_session(cmd_train))
@@ -80,6 +87,8 @@ def cmd_train(args: argparse.Namespace, session) -> int:
         eval_limit=args.eval_limit,
         base_fewshot=not args.no_base_fewshot,
         device=args.device,
+        launcher=args.launcher,
+        processes=args.processes,
         epochs=args.epochs,
         max_steps=args.max_steps,
         lora_r=args.lora_r,

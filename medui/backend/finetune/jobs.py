@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from medui.backend import models, processes
 from medui.backend.data.common import DataError
-from medui.backend.finetune import dataset
+from medui.backend.finetune import dataset, distributed
 from medui.backend.finetune import store_access as sa_jobs
 from medui.backend.finetune.recipe import TrainConfig, default_recipe, load_recipe
 from medui.backend.finetune.train import check_adapter_name, remove_staging
@@ -82,10 +82,15 @@ def submit(
     eval_limit: int | None = DEFAULT_EVAL_LIMIT,
     base_fewshot: bool = True,
     device: str | None = None,
+    launcher: str = "local",
+    processes: int = 2,
     start: bool = True,
     **overrides,
 ) -> TrainingJob:
-    """Check a training request, record it as a queued job and start its worker process."""
+    """Check a training request, record it as a queued job and start its worker process.
+
+    launcher "accelerate": the worker runs as `processes` data-parallel ranks under `accelerate launch`."""
+    check_launcher(launcher, processes)
     model = model or get_settings().model
     check_weights(models.resolve(model))  # the user's error, now rather than in the worker
     device = models.pick_device(device)
@@ -98,6 +103,8 @@ def submit(
         "eval_limit": eval_limit,
         "base_fewshot": base_fewshot,
         "device": device,
+        "launcher": launcher,
+        "processes": processes if launcher == "accelerate" else 1,
     }
     source = params["corpus"] if objective == "cpt" else data
     job = sa_jobs.create_job(
@@ -110,10 +117,20 @@ def submit(
         params=params,
     )
     if start:
-        pid = spawn_worker(job.id)
+        pid = spawn_worker(job)
         sa_jobs.update_job(job.id, session=session, pid=pid)
         session.refresh(job)
     return job
+
+
+def check_launcher(launcher: str, processes: int) -> None:
+    """A launcher medui knows, with at least one process, and accelerate installed when it is asked for."""
+    if launcher not in distributed.LAUNCHERS:
+        raise InputError(f"unknown launcher {launcher!r}: use one of {', '.join(distributed.LAUNCHERS)}")
+    if processes < 1:
+        raise InputError(f"--processes must be at least 1 (got {processes})")
+    if launcher == "accelerate" and not distributed.accelerate_available():
+        raise InputError("--launcher accelerate needs the accelerate package: pip install accelerate")
 
 
 def check_weights(variant: models.Variant) -> None:
@@ -144,8 +161,17 @@ def worker_log_path(job_id: int) -> Path:
     return get_settings().home / "training" / f"job-{job_id}.log"
 
 
-def spawn_worker(job_id: int) -> int:
+def worker_command(job: TrainingJob) -> list[str]:
+    """The worker's command line: one process, or `accelerate launch` of it as data-parallel ranks."""
+    if job.params.get("launcher", "local") == "accelerate":
+        return distributed.launch_command(WORKER_MODULE, [str(job.id)], job.params["processes"])
+    return [sys.executable, "-m", WORKER_MODULE, str(job.id)]
+
+
+def spawn_worker(job: TrainingJob) -> int:
     """Start the worker of a job in its own session (it survives the CLI); its output goes to a log file."""
+    job_id = job.id
+    assert job_id is not None
     env = {**os.environ, "TORCHDYNAMO_DISABLE": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
     env["MEDUI_HOME"] = str(get_settings().home)
     if get_settings().database_url:
@@ -154,7 +180,7 @@ def spawn_worker(job_id: int) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE, str(job_id)],
+            worker_command(job),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -295,7 +321,7 @@ def resume(job_id: int, *, session: Session) -> TrainingJob:
     ):
         raise InputError(f"the name {job.name!r} is now taken by a registered variant or an active job")
     sa_jobs.reopen_job(job_id, session=session)
-    pid = spawn_worker(job_id)
+    pid = spawn_worker(job)
     sa_jobs.update_job(job_id, session=session, pid=pid)
     return get(job_id, session=session)
 

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from medui.backend import models
+from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import IGNORE, TrainData, TrainRow
 from medui.backend.finetune.recipe import TrainConfig
 from medui.backend.inputs import InputError
@@ -65,6 +66,16 @@ def use_bf16(config: TrainConfig, device: str) -> bool:
 
 def labelled_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mean cross-entropy of the next-token predictions at labelled positions (logits only there)."""
+    return labelled_loss_sum(model, batch) / max(1, labelled_count(batch))
+
+
+def labelled_count(batch: dict[str, torch.Tensor]) -> int:
+    """How many positions of a batch carry a label (the positions its loss is the mean of)."""
+    return int((batch["labels"][:, 1:] != IGNORE).sum())
+
+
+def labelled_loss_sum(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Summed cross-entropy of the next-token predictions at labelled positions."""
     causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
     decoder, head = causal_lm.get_decoder(), causal_lm.get_output_embeddings()
     hidden = decoder(
@@ -78,7 +89,7 @@ def labelled_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     for i in range(0, len(targets), LOSS_CHUNK):
         part = (states[i : i + LOSS_CHUNK], targets[i : i + LOSS_CHUNK])
         total = total + checkpoint(_chunk_loss_sum, head, softcap, *part, use_reentrant=False)
-    return total / max(1, len(targets))
+    return total
 
 
 def _chunk_loss_sum(head, softcap: float | None, states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -212,6 +223,7 @@ class Loop:
         self.optimizer = torch.optim.AdamW(
             list(self.params.values()), lr=config.learning_rate, weight_decay=config.weight_decay
         )
+        self.ranks = distributed.current()
         self.state = RunState()
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.tokens_seen = 0
@@ -219,7 +231,7 @@ class Loop:
 
     # checkpoints --------------------------------------------------------------------------------------
     def save(self) -> None:
-        if self.folder is None:
+        if self.folder is None or not self.ranks.main:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         blob = {
@@ -268,20 +280,14 @@ class Loop:
         last_save = time.monotonic()
         self.model.train()
         while state.step < total:
-            if self.callbacks.should_stop():
+            if distributed.main_says(self.ranks.main and self.callbacks.should_stop()):
                 raise TrainingCancelled(f"cancelled at step {state.step} of {total}")
             began = time.perf_counter()
             lr = config.learning_rate * lr_factor(state.step, total, config)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            step_loss = 0.0
-            for k in range(config.grad_accum):
-                batch = [self.rows[i] for i in plan[state.step * config.grad_accum + k]]
-                self.tokens_seen += sum(len(r.input_ids) for r in batch)
-                with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=autocast):
-                    loss = labelled_loss(self.model, collate(batch, self.pad_id, self.device))
-                (loss / config.grad_accum).backward()
-                step_loss += loss.item() / config.grad_accum
+            step_loss, tokens = self.accumulate(plan, autocast)
+            self.tokens_seen += tokens
             torch.nn.utils.clip_grad_norm_(list(self.params.values()), config.max_grad_norm)
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
@@ -291,7 +297,7 @@ class Loop:
             state.seconds += spent
             state.curve.append([state.step, round(step_loss, 5)])
             self.callbacks.on_step(state.step, total, step_loss, lr)
-            if self.dev_rows and (state.step % per_epoch == 0 or state.step == total):
+            if self.dev_rows and self.ranks.main and (state.step % per_epoch == 0 or state.step == total):
                 self.evaluate_dev()
             if state.step < total and time.monotonic() - last_save >= every:
                 self.save()
@@ -303,6 +309,30 @@ class Loop:
             self.callbacks.log(f"installing the weights of step {state.best_step} (lowest dev loss)")
         self.save()
         return state
+
+    def accumulate(self, plan: list[list[int]], autocast: bool) -> tuple[float, int]:
+        """Gradients of one optimizer step (summed over the ranks); its loss and tokens over all ranks.
+
+        Each rank takes its shard of every micro-batch and divides its loss sum by the labelled positions
+        of the whole micro-batch: summed over ranks, loss and gradients are those of one process."""
+        config, step_loss, tokens = self.config, 0.0, 0
+        for k in range(config.grad_accum):
+            batch = [self.rows[i] for i in plan[self.state.step * config.grad_accum + k]]
+            mine = distributed.shard(batch, self.ranks)
+            inputs = collate(mine, self.pad_id, self.device) if mine else None
+            counts = torch.tensor([labelled_count(inputs) if inputs is not None else 0], device=self.device)
+            labelled = max(1, int(distributed.sum_over_ranks(counts).item()))
+            tokens += sum(len(r.input_ids) for r in mine)
+            if inputs is None:
+                continue  # fewer rows than ranks: this rank adds nothing to this micro-batch
+            with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=autocast):
+                loss = labelled_loss_sum(self.model, inputs) / labelled
+            (loss / config.grad_accum).backward()
+            step_loss += loss.item() / config.grad_accum
+        distributed.sum_gradients(list(self.params.values()))
+        totals = torch.tensor([step_loss, tokens], dtype=torch.float64, device=self.device)
+        totals = distributed.sum_over_ranks(totals)
+        return float(totals[0]), int(totals[1])
 
     def evaluate_dev(self) -> None:
         state = self.state

@@ -38,6 +38,7 @@ from typing import Any
 import torch
 
 from medui.backend import models
+from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import TrainData
 from medui.backend.finetune.loop import Callbacks, Loop, TrainingCancelled, epoch_size, mean_loss, total_steps
 from medui.backend.finetune.recipe import TrainConfig
@@ -182,27 +183,35 @@ def train(
     device: str | None = None,
     dev: TrainData | None = None,
     checkpoint: Path | None = None,
-) -> TrainResult:
+) -> TrainResult | None:
     """Train a LoRA adapter on rows and install it as adapters_dir/<name> (only if the whole run succeeds).
 
     dev: rows whose loss selects the epoch whose weights are installed. checkpoint: a folder to write the run's
-    state to (and resume from, when it holds the state of the same data and recipe)."""
+    state to (and resume from, when it holds the state of the same data and recipe). In a data-parallel run
+    (medui/backend/finetune/distributed.py) every rank trains its shards; rank 0 alone measures the probe,
+    installs the adapter and returns the result, the other ranks return None."""
     callbacks = callbacks or Callbacks()
     check_adapter_name(name)
     device = models.pick_device(device)
     torch.manual_seed(config.seed)
     start = time.perf_counter()
     model, lineage = load_trainable(model_name, config, device)
+    ranks = distributed.current()
+    distributed.share_weights([p for p in model.parameters() if p.requires_grad])
     pad_id = load_tokenizer(model_name).pad_token_id
     callbacks.log(
         f"loaded {model_name} on {device} in {time.perf_counter() - start:.1f}s; {_trainable(model)}"
     )
-    probe = data.rows[: config.probe_rows]
+    probe = data.rows[: config.probe_rows] if ranks.main else []
     loss_before = mean_loss(model, probe, config, pad_id, device)
     steps = total_steps(epoch_size(data.rows, config), config)
     callbacks.log(f"{len(data.rows)} rows, {steps} steps; probe loss before {_fmt(loss_before)}")
+    if ranks.world > 1:
+        callbacks.log(f"data parallel over {ranks.world} processes: each takes its shard of every batch")
     run = Loop(model, data, config, pad_id, device, callbacks, dev, checkpoint)
     state = run.loop()
+    if not ranks.main:
+        return None
     loss_after = mean_loss(model, probe, config, pad_id, device)
     seconds = state.seconds
     summary = {
@@ -216,6 +225,7 @@ def train(
         "best_dev_loss": state.best_dev,
         "best_step": state.best_step,
         "resumed_at": state.resumed_at,
+        "processes": ranks.world,
         "peak_rss_mb": peak_rss_mb(),
     }
     full_meta = _metadata(config, data, lineage, meta or {}, summary)

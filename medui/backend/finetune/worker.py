@@ -19,6 +19,8 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from medui.backend import models  # noqa: E402
+from medui.backend.finetune import distributed  # noqa: E402
 from medui.backend.finetune import store_access as sa_jobs  # noqa: E402
 from medui.backend.finetune.train import TrainingCancelled, checkpoint_dir  # noqa: E402
 from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
@@ -97,34 +99,13 @@ def build_dev(job: TrainingJob, tokenizer, config):
 
 def run_job(job: TrainingJob, session) -> None:
     """Train, install, register and evaluate; raises TrainingCancelled or any error."""
-    from medui.backend.finetune.recipe import TrainConfig
-    from medui.backend.finetune.train import Callbacks, load_tokenizer, train
-
     evaluate_after = bool(job.tasks) and job.params.get("eval_limit") != 0
     report = JobReporter(job, session, TRAIN_SHARE if evaluate_after else 1.0)
-    config = TrainConfig(**job.params["config"])
     report.log(
         f"job {job.id}: {job.objective} of {job.model} as {job.name!r} on {', '.join(job.tasks) or '-'}"
     )
-    tokenizer = load_tokenizer(job.model)
-    data = build_data(job, tokenizer, config, session)
-    report.log(f"data {data.snapshot}: {data.stats}")
-    dev = build_dev(job, tokenizer, config)
-    if dev is not None:
-        report.log(f"dev {dev.snapshot}: {dev.stats['rows']} rows")
-    meta = {"tasks": list(job.tasks), "job_id": job.id, "data": {"source": job.data_source}}
-    callbacks = Callbacks(on_step=report.on_step, log=report.log, should_stop=report.should_stop)
-    result = train(
-        job.model,
-        data,
-        config,
-        name=job.name,
-        meta=meta,
-        callbacks=callbacks,
-        device=job.params.get("device"),
-        dev=dev,
-        checkpoint=checkpoint_dir(job.id),
-    )
+    result = train_job(job, session, report)
+    assert result is not None  # rank 0 (or the only process) installs the adapter
     report.log(
         f"trained {result.steps} steps in {result.seconds:.0f}s; probe loss {result.loss_before} -> {result.loss_after}"
     )
@@ -137,9 +118,38 @@ def run_job(job: TrainingJob, session) -> None:
         sa_jobs.set_scores(variant.id, scores, session=session)
 
 
+def train_job(job: TrainingJob, session, report: JobReporter | None):
+    """Build the job's data and train; without a reporter (the ranks other than 0 of a data-parallel job)
+    nothing is logged or installed and the result is None."""
+    from medui.backend.finetune.recipe import TrainConfig
+    from medui.backend.finetune.train import Callbacks, load_tokenizer, train
+
+    config = TrainConfig(**job.params["config"])
+    callbacks = Callbacks()
+    if report is not None:
+        callbacks = Callbacks(on_step=report.on_step, log=report.log, should_stop=report.should_stop)
+    tokenizer = load_tokenizer(job.model)
+    data = build_data(job, tokenizer, config, session)
+    callbacks.log(f"data {data.snapshot}: {data.stats}")
+    dev = build_dev(job, tokenizer, config)
+    if dev is not None:
+        callbacks.log(f"dev {dev.snapshot}: {dev.stats['rows']} rows")
+    meta = {"tasks": list(job.tasks), "job_id": job.id, "data": {"source": job.data_source}}
+    return train(
+        job.model,
+        data,
+        config,
+        name=job.name,
+        meta=meta,
+        callbacks=callbacks,
+        device=job.params.get("device"),
+        dev=dev,
+        checkpoint=checkpoint_dir(job.id),
+    )
+
+
 def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> dict:
     """Scores of the adapter and its base on each task's evaluation split (limited), as stored on the variant."""
-    from medui.backend import models
 
     limit = job.params.get("eval_limit")
     runs = [("adapter", job.name, "cd"), ("base", base, "cd")]
@@ -184,43 +194,73 @@ def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one job to its end; the exit code is 0 unless the job could not even be claimed or failed."""
-    from medui.backend.finetune.jobs import cleanup
-    from medui.backend.finetune.train import remove_checkpoint
+    """Run one job to its end; the exit code is 0 unless the job could not even be claimed or failed.
+
+    Under `accelerate launch` every rank runs this: rank 0 claims, reports and finishes the job, the others
+    train their shards (medui/backend/finetune/distributed.py); the job's pid stays the launcher's."""
     from medui.backend.store.db import session_scope
 
     argv = sys.argv[1:] if argv is None else argv
     job_id = int(argv[0])
     signal.signal(signal.SIGTERM, _terminate)
     with session_scope() as session:
-        claimed = sa_jobs.update_job(
-            job_id,
-            session=session,
-            when_status=("queued",),
-            status="running",
-            started_at=utcnow(),
-            pid=os.getpid(),
-        )
         job = sa_jobs.get_job(job_id, session=session)
-        if not claimed or job is None or job.cancel_requested:
-            return 1
+        ranks = distributed.start(models.pick_device(job.params.get("device")) if job else "cpu")
         try:
-            run_job(job, session)
-            sa_jobs.finish_job(job_id, "succeeded", session=session)
-            remove_checkpoint(job_id)
-            return 0
-        except TrainingCancelled as exc:
-            session.rollback()
-            sa_jobs.finish_job(job_id, "cancelled", session=session, error=str(exc))
-            remove_checkpoint(job_id)
-            return 0
-        except BaseException as exc:
-            traceback.print_exc()
-            session.rollback()
-            sa_jobs.finish_job(job_id, "failed", session=session, error=failure_message(exc))
-            return 1
+            claimed = ranks.main and claim(job_id, session)
+            if not distributed.main_says(claimed):
+                return 1
+            job = sa_jobs.get_job(job_id, session=session)
+            assert job is not None
+            return run_claimed(job, session) if ranks.main else run_shard(job, session)
         finally:
-            cleanup(job, session=session)
+            distributed.stop()
+
+
+def claim(job_id: int, session) -> bool:
+    """Mark the queued job running (with this process as its worker unless a launcher started it)."""
+    pid = {} if distributed.launched() else {"pid": os.getpid()}
+    claimed = sa_jobs.update_job(
+        job_id, session=session, when_status=("queued",), status="running", started_at=utcnow(), **pid
+    )
+    job = sa_jobs.get_job(job_id, session=session)
+    return bool(claimed) and job is not None and not job.cancel_requested
+
+
+def run_claimed(job: TrainingJob, session) -> int:
+    """Run the job and record how it ended."""
+    from medui.backend.finetune.jobs import cleanup
+    from medui.backend.finetune.train import remove_checkpoint
+
+    try:
+        run_job(job, session)
+        sa_jobs.finish_job(job.id, "succeeded", session=session)
+        remove_checkpoint(job.id)
+        return 0
+    except TrainingCancelled as exc:
+        session.rollback()
+        sa_jobs.finish_job(job.id, "cancelled", session=session, error=str(exc))
+        remove_checkpoint(job.id)
+        return 0
+    except BaseException as exc:
+        traceback.print_exc()
+        session.rollback()
+        sa_jobs.finish_job(job.id, "failed", session=session, error=failure_message(exc))
+        return 1
+    finally:
+        cleanup(job, session=session)
+
+
+def run_shard(job: TrainingJob, session) -> int:
+    """A rank other than 0: train its shards; a failure ends it (and the launcher then stops the others)."""
+    try:
+        train_job(job, session, None)
+        return 0
+    except TrainingCancelled:
+        return 0
+    except BaseException:
+        traceback.print_exc()
+        return 1
 
 
 def failure_message(exc: BaseException) -> str:
