@@ -1,7 +1,8 @@
 """Browser end to end (Playwright driving Debian's Chromium): every page opens; an NER run shows highlighted
 entities; one span corrected in Correggi is saved and found in the database; two annotators' versions merged by
-the curator in Accordo become the record in force. Screenshots go to test-artifacts/ (and to docs/screenshots/
-with MEDUI_DOCS_SCREENSHOTS=1)."""
+the curator in Accordo become the record in force; the task chosen on Prova opens Correggi; Gradio's own strings
+are Italian in an English or German browser. Screenshots go to test-artifacts/ (and to docs/screenshots/ with
+MEDUI_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
