@@ -100,6 +100,7 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             "add users first (`medui users add NAME --role R`) or serve on 127.0.0.1"
         )
     from medui.backend.web import guarded_app
+    from medui.pages.italian import gradio_italian
 
     demo = demo or load_app_module().build_demo()
     return demo.launch(
@@ -111,7 +112,8 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
         show_error=False,
         max_file_size="20mb",
         prevent_thread_lock=not block,
-        footer_links=["api"],
+        footer_links=["api"],  # its "Use via API" in Italian, as Gradio's other strings (pages/italian.py)
+        i18n=gradio_italian(),
         inbrowser=False,
         quiet=False,
         run_history=False,  # inputs and outputs (clinical text) would stay in the browser's storage

@@ -33,7 +33,7 @@ class ProvaPage:
         self.text = gr.Textbox(label="Testo", lines=8, placeholder=Kind.input_placeholder)
         self.upload = gr.File(
             label=f"oppure carica un file ({', '.join(SUFFIXES)}; tabelle fino a {MAX_TABLE_ROWS} righe)",
-            file_types=list(SUFFIXES), type="filepath",
+            file_types=list(SUFFIXES), type="filepath", elem_id="prova-file",
         )  # fmt: skip
         self.run = gr.Button("Esegui", variant="primary", elem_id="prova-esegui")
         self.raw = gr.Textbox(

@@ -1,7 +1,8 @@
 """Browser end to end (Playwright driving Debian's Chromium): every page opens; an NER run shows highlighted
 entities; one span corrected in Correggi is saved and found in the database; two annotators' versions merged by
-the curator in Accordo become the record in force. Screenshots go to test-artifacts/ (and to docs/screenshots/
-with MEDUI_DOCS_SCREENSHOTS=1)."""
+the curator in Accordo become the record in force; the task chosen on Prova opens Correggi; Gradio's own strings
+are Italian in an English or German browser. Screenshots go to test-artifacts/ (and to docs/screenshots/ with
+MEDUI_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 
 import pytest
 
@@ -178,3 +180,60 @@ def select_word(page, container, word: str) -> None:
     page.mouse.down()
     page.mouse.move(box[2] - 1, y, steps=5)
     page.mouse.up()
+
+
+def last_task(database, name: str) -> str | None:
+    with sqlite3.connect(database) as conn:
+        row = conn.execute("select last_task from users where name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def wait_for(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.2)
+
+
+def opened(page, url: str) -> None:
+    """Go to a page and wait for its load event's answer (a plain HTTP call: the event is not queued)."""
+    with page.expect_response(lambda answer: answer.url.endswith("/gradio_api/run/predict")):
+        page.goto(url)
+
+
+def test_the_task_chosen_on_prova_opens_correggi_and_a_new_user_opens_on_the_default(browser, app_server):
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
+    marta, nuovo = (context.new_page() for context in contexts)
+    login(marta, app_server.url, *add_account(app_server, "marta", "annotator"))
+    login(nuovo, app_server.url, *add_account(app_server, "nuovo-browser", "annotator"))
+    task = marta.get_by_label("Compito").first
+    opened(marta, app_server.url + "/prova")
+    choose(marta, "Compito", "e3c_measurements (ner)")
+    wait_for(lambda: last_task(app_server.database, "marta") == "e3c_measurements")  # stored by its own event
+    opened(marta, app_server.url + "/correggi")
+    sync_api.expect(task).to_have_value(re.compile(r"^e3c_measurements "))
+    opened(nuovo, app_server.url + "/correggi")
+    sync_api.expect(nuovo.get_by_label("Compito").first).to_have_value(re.compile(r"^e3c_clinical_entities "))
+    for context in contexts:
+        context.close()
+
+
+ENGLISH = ("Drop File Here", "Click to Upload", "- or -", "Use via API")  # Gradio's, in an English browser
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_gradios_own_strings_are_italian_in_a_browser_of_another_language(browser, app_server, locale):
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    name, password = app_server.auth("anna")
+    context.request.post(app_server.url + "/login", form={"username": name, "password": password})
+    page = context.new_page()
+    page.goto(app_server.url + "/prova")
+    upload = page.locator("#prova-file")
+    sync_api.expect(upload).to_contain_text("Trascina qui il file")
+    sync_api.expect(upload).to_contain_text("- oppure -")
+    sync_api.expect(upload).to_contain_text("Clicca per caricare")
+    sync_api.expect(page.locator("footer")).to_contain_text("Usa tramite API")
+    assert page.evaluate("navigator.language") == locale
+    shown = page.locator("body").inner_text()
+    assert not [english for english in ENGLISH if english in shown], shown
+    context.close()
