@@ -93,6 +93,11 @@ def pattern_rule(pattern: str) -> str:
     return " ".join(pieces) if pieces else '""'
 
 
+def rule_name(name: str) -> str:
+    """A GBNF rule name (letters, digits, dashes) for a place in the schema."""
+    return re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-").lower() or "rule"
+
+
 class Writer:
     """Rules named after their place in the schema; one rule per $defs entry."""
 
@@ -101,7 +106,7 @@ class Writer:
         self.rules: dict[str, str] = {}
 
     def add(self, name: str, body: str) -> str:
-        name = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-").lower() or "rule"
+        name = rule_name(name)
         base, n = name, 1
         while name in self.rules and self.rules[name] not in (body, PENDING):
             n += 1
@@ -111,13 +116,14 @@ class Writer:
 
     def ref(self, ref: str) -> str:
         prefix = "#/$defs/"
-        if not ref.startswith(prefix) or ref[len(prefix) :] not in self.defs:
+        target = ref[len(prefix) :] if ref.startswith(prefix) else None
+        if target not in self.defs:
             raise SchemaError(f"$ref {ref!r}: only references to the schema's own $defs are supported")
-        name = "def-" + ref[len(prefix) :]
-        key = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-").lower()
+        name = "def-" + target
+        key = rule_name(name)
         if key not in self.rules:
             self.rules[key] = PENDING  # a recursive reference ends here
-            expression = self.value(self.defs[ref[len(prefix) :]], name)
+            expression = self.value(self.defs[target], name)
             if expression != key:
                 self.rules[key] = expression
         return key

@@ -361,20 +361,14 @@ def connect(name: str, base_url: str | None = None) -> ServerModel:
     if not served:
         raise ModelError(f"not a served model name: {name!r} (use openai:NAME)")
     s, url = get_settings(), _base_url(base_url)
-    settings = (
-        s.openai_concurrency,
-        s.openai_timeout,
-        s.openai_retries,
-        s.openai_constraint,
-        s.openai_logprobs,
-    )
-    key = (name, url, *settings, _api_key())
+    options = {
+        "concurrency": s.openai_concurrency, "timeout": s.openai_timeout, "retries": s.openai_retries,
+        "constraint": s.openai_constraint, "logprobs": s.openai_logprobs,
+    }  # fmt: skip
+    key = (name, url, *options.values(), _api_key())
     with _SERVERS_LOCK:
         if key not in _SERVERS:
-            _SERVERS[key] = ServerModel(
-                name, served, prefix == "openai-chat:", url, concurrency=s.openai_concurrency,
-                timeout=s.openai_timeout, retries=s.openai_retries, constraint=s.openai_constraint, logprobs=s.openai_logprobs,
-            )  # fmt: skip
+            _SERVERS[key] = ServerModel(name, served, prefix == "openai-chat:", url, **options)
         return _SERVERS[key]
 
 
