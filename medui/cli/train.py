@@ -24,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="base: bundled name, folder, or an adapter to train further")
     p.add_argument("--data", default=None, help="corrections (default) | gold | both (sft)")
     p.add_argument("--name", required=True, help="name of the new adapter (then --model NAME anywhere)")
-    p.add_argument("--objective", default="sft", help="sft (answers) | cpt (language modelling on --corpus)")
+    p.add_argument(
+        "--objective",
+        default=None,
+        help="sft (answers, default) | cpt (language modelling on --corpus); default: the recipe's",
+    )
     p.add_argument("--corpus", default=None, help='JSONL of {"text": ...} for cpt')
     p.add_argument("--epochs", type=float, default=None)
     p.add_argument("--max-steps", type=int, default=None)
@@ -81,7 +85,7 @@ def cmd_train(args: argparse.Namespace, session) -> int:
         name=args.name,
         model=args.model or (recipe.model if recipe else None),
         data=args.data or (recipe.data if recipe else None) or "corrections",
-        objective=args.objective,
+        objective=args.objective or (recipe.objective if recipe else "sft"),
         corpus=args.corpus,
         recipe=args.recipe,
         eval_limit=args.eval_limit,

@@ -17,7 +17,9 @@ what still does not fit is dropped and counted. Records whose document is in the
 never trained on (they would inflate the evaluation that follows training).
 
 CPT. Texts of a JSONL corpus ({"text": ...}) are tokenised, each between BOS and EOS, concatenated and cut into
-chunks of the maximum length; every token is a label.
+chunks of the maximum length; every token is a label. A corpus text that shares a run of `OVERLAP_WORDS` words
+with an evaluation or dev record of any task is dropped first: the shipped E3C layer-3 sample holds a copy of a
+layer-1 test document (IT101038), which CPT would otherwise learn by heart.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import functools
 import hashlib
 import json
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,9 +302,49 @@ def corpus_texts(path: str | Path) -> list[str]:
     return texts
 
 
-def cpt_dataset(path: str | Path, tokenizer, max_length: int = 512) -> TrainData:
-    """Packed chunks of max_length tokens from a corpus; the last partial chunk is kept if long enough."""
-    texts = corpus_texts(path)
+OVERLAP_WORDS = 8
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = OVERLAP_WORDS) -> set[int]:
+    """Hashes of every run of n words of a text (lower-cased, punctuation ignored)."""
+    words = _WORD.findall(text.lower())
+    return {hash(" ".join(words[i : i + n])) for i in range(len(words) - n + 1)}
+
+
+def held_out_texts(dev_fraction: float) -> list[str]:
+    """The texts no training may see (every string field of a record: its text, question, ...): every task's
+    evaluation split and its dev records."""
+    records: list[dict] = []
+    for spec in all_specs().values():
+        try:
+            records += gold.load_split(spec, spec.eval_split)
+        except gold.UnknownSplit:
+            pass
+        try:
+            records += gold_records(spec, "dev", dev_fraction)
+        except DataError:
+            pass
+    return sorted({" ".join(v for v in r.values() if isinstance(v, str)) for r in records})
+
+
+def drop_overlapping(texts: list[str], held_out: list[str]) -> tuple[list[str], int]:
+    """The texts that share no run of OVERLAP_WORDS words with a held-out text, and how many were dropped."""
+    banned: set[int] = set()
+    for text in held_out:
+        banned |= shingles(text)
+    kept = [t for t in texts if banned.isdisjoint(shingles(t))]
+    return kept, len(texts) - len(kept)
+
+
+def cpt_dataset(
+    path: str | Path, tokenizer, max_length: int = 512, held_out: list[str] | None = None
+) -> TrainData:
+    """Packed chunks of max_length tokens from a corpus (less the texts overlapping `held_out`); the last
+    partial chunk is kept if long enough."""
+    texts, dropped = drop_overlapping(corpus_texts(path), held_out or [])
+    if not texts:
+        raise DataError(f"{path}: every text of the corpus overlaps an evaluation or dev record")
     bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
     stream: list[int] = []
@@ -310,5 +353,6 @@ def cpt_dataset(path: str | Path, tokenizer, max_length: int = 512) -> TrainData
     name = Path(path).name
     chunks = [stream[i : i + max_length] for i in range(0, len(stream), max_length)]
     rows = [TrainRow(c, list(c), name) for c in chunks if len(c) >= min(32, max_length)]
-    stats = {"corpus": str(path), "documents": len(texts), "tokens": len(stream), "rows": len(rows)}
+    stats = {"corpus": str(path), "documents": len(texts), "dropped_overlap": dropped}
+    stats |= {"tokens": len(stream), "rows": len(rows)}
     return TrainData(rows, snapshot_hash([name, texts]), stats)

@@ -65,7 +65,8 @@ def build_data(job: TrainingJob, tokenizer, config, session):
     from medui.backend.finetune import dataset
 
     if job.objective == "cpt":
-        return dataset.cpt_dataset(job.params["corpus"], tokenizer, config.max_length)
+        held_out = dataset.held_out_texts(config.dev_fraction)
+        return dataset.cpt_dataset(job.params["corpus"], tokenizer, config.max_length, held_out)
     return dataset.sft_dataset(
         list(job.tasks),
         job.data_source,

@@ -39,3 +39,14 @@ def test_user_errors_are_raised_for_the_cli_to_report(tiny_llama, home):
         run(["jobs", "cancel", "42"])
     with pytest.raises(InputError, match="lora_r"):
         run(["train", "--tasks", "medqa_it", "--model", str(tiny_llama), "--name", "x", "--lora-r", "0"])
+
+
+def test_a_cpt_recipe_makes_a_cpt_job_without_objective(tiny_llama, home, tmp_path, capsys):
+    recipe = tmp_path / "cpt.yaml"
+    recipe.write_text("objective: cpt\nmax_length: 32\nmax_steps: 1\nbatch_size: 2\nlora_r: 4\n")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": "Il paziente presenta febbre e tosse da tre giorni. " * 6}) + "\n")
+    argv = ["train", "--recipe", str(recipe), "--model", str(tiny_llama), "--corpus", str(corpus)]
+    assert run([*argv, "--name", "cli-cpt", "--eval-limit", "0", "--wait", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "succeeded" and result["objective"] == "cpt"
