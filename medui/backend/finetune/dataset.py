@@ -24,6 +24,7 @@ layer-1 test document (IT101038), which CPT would otherwise learn by heart.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -317,14 +318,10 @@ def held_out_texts(dev_fraction: float) -> list[str]:
     evaluation split and its dev records."""
     records: list[dict] = []
     for spec in all_specs().values():
-        try:
+        with contextlib.suppress(gold.UnknownSplit):
             records += gold.load_split(spec, spec.eval_split)
-        except gold.UnknownSplit:
-            pass
-        try:
+        with contextlib.suppress(DataError):
             records += gold_records(spec, "dev", dev_fraction)
-        except DataError:
-            pass
     return sorted({" ".join(v for v in r.values() if isinstance(v, str)) for r in records})
 
 

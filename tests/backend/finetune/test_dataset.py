@@ -139,7 +139,9 @@ def test_shipped_corpus_has_text_and_licence():
 
 
 def test_cpt_drops_texts_that_overlap_held_out_records(tokenizer, tmp_path):
-    held = "La paziente di 54 anni giunge in pronto soccorso per dolore toracico irradiato al braccio sinistro."
+    held = (
+        "La paziente di 54 anni giunge in pronto soccorso per dolore toracico irradiato al braccio sinistro."
+    )
     corpus = tmp_path / "corpus.jsonl"
     texts = [
         "Anamnesi remota. " + held.upper().replace(" ", "  "),  # same 8 words, other case and spacing
