@@ -44,6 +44,20 @@ class StudyTable:
             lines.append(",".join(_cell(row.get(c)) for c in self.columns()))
         return "\n".join(lines) + "\n"
 
+    @classmethod
+    def from_csv(cls, text: str) -> StudyTable:
+        """A table written by `to_csv` (cells as floats, empty cells None); not compared with a reference."""
+        lines = [line.split(",") for line in text.strip().splitlines()]
+        if not lines or lines[0][:2] != ["model", "strategy"] or lines[0][-1] != "average":
+            raise InputError("not a study table: the header must be model,strategy,<tasks>,average")
+        header, rows = lines[0], []
+        for values in lines[1:]:
+            row = dict(zip(header, values, strict=True))
+            rows.append(
+                {k: (v if k in ("model", "strategy") else float(v) if v else None) for k, v in row.items()}
+            )
+        return cls(header[2:-1], rows)
+
     def to_markdown(self) -> str:
         """The table, a cell not significantly different from the reference's marked, and the mark's legend."""
         cols = self.columns()

@@ -1,4 +1,8 @@
-"""Studio: the study table (model x strategy x task, primary metric x100) from stored runs, a plot, a CSV."""
+"""Studio: the study table (model x strategy x task, primary metric x100), a plot of the averages, a CSV.
+
+Two sources: the runs stored in this database (the default once there is one), and the study shipped with medui
+(bench/results/study, computed when the release was made), marked as such: a fresh database shows the latter.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,24 @@ from medui.backend import service
 from medui.pages import common
 from medui.pages.common import guarded
 
+SAVED, SHIPPED = "Valutazioni salvate", "Studio distribuito con medui"
+SHIPPED_NOTE = (
+    "**Risultati distribuiti con medui**, non calcolati su questo database: primi 10 record di test a compito, "
+    "condizioni e comandi in `bench/results/study/study.md`."
+)
 
-def study(split: str) -> tuple:
-    """The table, the plot's data (average per configuration) and the CSV file."""
+
+def study(split: str, source: str = SAVED) -> tuple:
+    """The table, the plot's data (average per configuration), the CSV file and a note saying where it comes
+    from."""
     import pandas as pd
 
-    table = service.study_table(split.strip() or None)
+    if source == SHIPPED:
+        table = service.shipped_study_table()
+        if table is None:
+            raise gr.Error("Questa installazione non contiene lo studio distribuito (bench/results/study).")
+    else:
+        table = service.study_table(split.strip() or None)
     frame = pd.DataFrame(
         [{c: row.get(c) for c in table.columns()} for row in table.rows], columns=table.columns()
     )
@@ -32,21 +48,31 @@ def study(split: str) -> tuple:
     note = (
         f"{len(table.rows)} configurazioni su {len(table.tasks)} compiti."
         if table.rows
-        else "Nessuna valutazione conclusa: avviane una in Confronta."
+        else "Nessuna valutazione conclusa: avviane una in Confronta (o scegli lo studio distribuito)."
     )
-    return frame, plot, str(csv_path), note
+    return frame, plot, str(csv_path), SHIPPED_NOTE + " " + note if source == SHIPPED else note
+
+
+def opening(split: str) -> tuple:
+    """On load: the saved runs' table, or the shipped study where this database has none yet."""
+    saved = study(split, SAVED)
+    if saved[0].empty and service.shipped_study_table() is not None:
+        return (SHIPPED, *study(split, SHIPPED))
+    return (SAVED, *saved)
 
 
 def build(demo: gr.Blocks) -> None:
     """Build the page and wire its events."""
     common.header("Studio", "La tabella dello studio dalle valutazioni salvate: punteggio principale x100.")
     with gr.Row():
-        split = gr.Textbox(label="Split (vuoto: lo split di valutazione di ogni compito)", scale=3)
+        source = gr.Radio([SAVED, SHIPPED], value=SAVED, label="Fonte", scale=2, elem_id="studio-fonte")
+        split = gr.Textbox(label="Split (vuoto: lo split di valutazione di ogni compito)", scale=2)
         refresh = gr.Button("Aggiorna", scale=1)
     note = gr.Markdown(elem_id="studio-nota")
     table = gr.Dataframe(label="Modello x strategia x compito", interactive=False, elem_id="studio-tabella")
     plot = gr.BarPlot(x="configurazione", y="media", label="Media sui compiti", height=300)
     csv = gr.File(label="CSV", interactive=False)
     outputs = [table, plot, csv, note]
-    demo.load(guarded(study), split, outputs, api_name="studio_carica", queue=False)
-    refresh.click(guarded(study), split, outputs, api_name="studio_aggiorna", queue=False)
+    demo.load(guarded(opening), split, [source, *outputs], api_name="studio_carica", queue=False)
+    refresh.click(guarded(study), [split, source], outputs, api_name="studio_aggiorna", queue=False)
+    source.input(guarded(study), [split, source], outputs, api_name="studio_fonte", queue=False)

@@ -113,7 +113,8 @@ def test_an_evaluation_runs_in_the_background_and_fills_the_study(clients):
             break
         time.sleep(1)
     assert runs["data"][0][4] == "succeeded", runs["data"][0]
-    table, _plot, csv_file, _note = client.predict("", api_name="/studio_carica")
+    source, table, _plot, csv_file, _note = client.predict("", api_name="/studio_carica")
+    assert source == "Valutazioni salvate"  # the database has a run: the shipped study is not shown
     assert TASK in table["headers"]
     assert TASK in Path(csv_file).read_text(encoding="utf-8")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,23 @@ def test_the_strategy_picker_opens_on_the_default_models_own_and_follows_the_mod
     assert service.model_strategy("gemma-3-270m") == "few-shot+cd"
     assert service.model_strategy("gemma-3-270m-ft") == "cd"
     assert service.model_strategy("/somewhere/else") == "few-shot+cd"  # a folder is not read for this
+
+
+def test_studio_opens_on_the_shipped_study_on_a_fresh_database(medui_home):
+    from medui.backend.study import StudyTable
+    from medui.config import REPO_ROOT
+    from medui.pages import studio
+
+    shipped = (REPO_ROOT / "bench/results/study/study.csv").read_text(encoding="utf-8")
+    source, frame, plot, csv_path, note = studio.opening("")
+    assert source == studio.SHIPPED and "distribuiti con medui" in note
+    rows = [line.split(",")[:2] for line in shipped.strip().splitlines()[1:]]
+    assert frame[["model", "strategy"]].values.tolist() == rows and len(plot) == len(rows)
+    assert (
+        StudyTable.from_csv(Path(csv_path).read_text(encoding="utf-8")).rows
+        == StudyTable.from_csv(shipped).rows
+    )
+    frame, _plot, _csv, note = studio.study("", studio.SAVED)
+    assert frame.empty and "Nessuna valutazione" in note
+    with pytest.raises(InputError, match="not a study table"):
+        StudyTable.from_csv("a,b\n1,2\n")

@@ -51,7 +51,7 @@ READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their res
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
     "/correggi_compito", "/correggi_apri", "/correggi_scegli", "/correggi_apri_scelta", "/correggi_carica",
     "/correggi_menzioni", "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
-    "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna", "/accordo_carica", "/accordo_compito",
+    "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna", "/studio_fonte", "/accordo_carica", "/accordo_compito",
     "/accordo_calcola", "/accordo_in_sospeso", "/accordo_apri", "/accordo_scegli", "/accordo_apri_scelto",
     "/accordo_prendi", "/accordo_unisci", "/agreement", "/pending_adjudications", "/document_versions",
 }  # fmt: skip

@@ -37,6 +37,7 @@ from medui.backend.service.evaluations import (
     list_runs,
     run_metrics,
     run_records,
+    shipped_study_table,
     start_evaluation,
     study_table,
 )
@@ -64,6 +65,6 @@ __all__ = [
     "load_model", "login", "model_choices", "model_rows", "model_strategy", "opening_task", "parse_record",
     "pending_documents", "pick_model", "process_memory", "recent_corrections", "remember_task", "run_metrics",
     "run_records", "run_stream", "run_task", "save_adjudication", "save_correction", "send_to_queue",
-    "start_evaluation", "start_training", "strategy_choices", "study_table", "task_choices", "task_splits",
+    "start_evaluation", "start_training", "strategy_choices", "shipped_study_table", "study_table", "task_choices", "task_splits",
     "team_filters", "unload_model", "users_configured",
 ]  # fmt: skip

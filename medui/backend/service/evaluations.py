@@ -20,6 +20,7 @@ from medui.backend.processes import pid_alive
 from medui.backend.service.core import allowed, identity, lock_for
 from medui.backend.service.running import engine_for, model_and_adapter
 from medui.backend.store.db import session_scope
+from medui.config import REPO_ROOT
 from medui.tasks.registry import all_specs, get_spec
 
 MAX_EVAL_RECORDS = 2000
@@ -265,3 +266,15 @@ def study_table(split: str | None = None):
             }
     tasks = sorted({key[2] for key in latest})
     return build_table(tasks, list(latest.values()))
+
+
+SHIPPED_STUDY = REPO_ROOT / "bench" / "results" / "study"
+
+
+def shipped_study_table():
+    """The study shipped with medui (bench/results/study/study.csv, conditions in study.md), or None where this
+    installation does not hold it."""
+    from medui.backend.study import StudyTable
+
+    path = SHIPPED_STUDY / "study.csv"
+    return StudyTable.from_csv(path.read_text(encoding="utf-8")) if path.is_file() else None
