@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from medui.backend import models, serving
+from medui.backend import models, openai_client
 from medui.backend.evaluation import load_eval_records
 from medui.backend.runner import build_engine, evaluate
 from medui.config import get_settings
@@ -47,7 +47,7 @@ def served(url: str, name: str, concurrency: int, **kw) -> dict:
     os.environ["MEDUI_OPENAI_BASE_URL"] = url
     os.environ["MEDUI_OPENAI_CONCURRENCY"] = str(concurrency)
     get_settings.cache_clear()
-    serving._SERVERS.clear()
+    openai_client._SERVERS.clear()
     row = one_row(f"server, concurrency {concurrency}", f"openai:{name}", **kw)
     row["concurrency"] = concurrency
     return row

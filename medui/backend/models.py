@@ -23,7 +23,7 @@ from medui.config import SHIPPED_MODELS_DIR, get_settings
 from medui.errors import MeduiError
 
 if TYPE_CHECKING:
-    from medui.backend.serving import ServerModel
+    from medui.backend.openai_client import ServerModel
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ BUNDLED = {
         "HuggingFaceTB/SmolLM2-135M-Instruct",
     ),  # fmt: skip
 }
-SERVER_PREFIXES = ("openai:", "openai-chat:")  # a model of an OpenAI-compatible server (backend/serving.py)
+SERVER_PREFIXES = ("openai:", "openai-chat:")  # a model of an OpenAI-compatible server (openai_client.py)
 
 
 @dataclass(frozen=True)
@@ -236,13 +236,14 @@ def load(
     """Load a model variant once; later calls with the same name, device and dtype return the same object.
 
     At most MEDUI_MAX_LOADED_MODELS stay loaded: loading one more evicts the least recently used. A served
-    model (openai:NAME) loads nothing: its ServerModel (serving.py) on `base_url` or MEDUI_OPENAI_BASE_URL.
+    model (openai:NAME) loads nothing: its ServerModel (openai_client.py) on `base_url` or
+    MEDUI_OPENAI_BASE_URL.
     """
     name = canonical_name((name or get_settings().model).strip())
     if name.startswith(SERVER_PREFIXES):
-        from medui.backend import serving
+        from medui.backend import openai_client
 
-        return serving.connect(name, base_url)
+        return openai_client.connect(name, base_url)
     device = pick_device(device)
     dtype = pick_dtype(device, dtype)
     key = f"{name}|{device}|{dtype}"

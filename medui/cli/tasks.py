@@ -69,7 +69,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _served_rows() -> list[dict]:
-    from medui.backend.serving import listed_models
+    from medui.backend.openai_client import listed_models
 
     served, error = listed_models()
     rows = [

@@ -10,8 +10,8 @@ import socket
 import pytest
 from sqlmodel import select
 
-from medui.backend import runner, serving
-from medui.backend.serving import ServingError
+from medui.backend import openai_client, runner
+from medui.backend.openai_client import ServingError
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Prediction, Run
 from medui.cli import main
@@ -31,13 +31,13 @@ def stub(medui_home, monkeypatch):
     monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", found.url)
     monkeypatch.delenv("MEDUI_OPENAI_API_KEY", raising=False)
     get_settings.cache_clear()
-    serving._SERVERS.clear()
-    serving._LISTED.clear()
+    openai_client._SERVERS.clear()
+    openai_client._LISTED.clear()
     yield found
     server.shutdown()
     server.server_close()
-    serving._SERVERS.clear()
-    serving._LISTED.clear()
+    openai_client._SERVERS.clear()
+    openai_client._LISTED.clear()
 
 
 def _engine(strategy: str = "few-shot+cd", model: str = MODEL, **kw):
@@ -179,7 +179,7 @@ def test_an_unknown_model_and_a_refused_key_say_so(stub, monkeypatch):
     with pytest.raises(ServingError, match=r"no /completions for model 'other'.*end in /v1"):
         runner.predict(_engine("cd", model="openai:other"), [_record()])
     with pytest.raises(ServingError, match=r"has no model 'other' \(it serves: stub-model\)"):
-        serving.connect("openai:other").check()
+        openai_client.connect("openai:other").check()
     stub.api_key = "the-right-key"
     with pytest.raises(ServingError, match=r"refused the request \(401\): check MEDUI_OPENAI_API_KEY"):
         runner.predict(_engine("cd"), [_record()])
@@ -196,7 +196,7 @@ def test_the_api_key_is_sent_but_never_stored_or_printed(stub, monkeypatch, caps
     (run,) = _runs()
     stored = json.dumps([run.parameters, run.metrics, run.model], default=str)
     assert "sk-test" not in printed.out + printed.err + stored
-    assert "sk-test" not in repr(serving.connect(MODEL))
+    assert "sk-test" not in repr(openai_client.connect(MODEL))
 
 
 def test_a_study_stores_the_served_model_cells(stub, tmp_path):
@@ -234,7 +234,7 @@ def test_the_app_says_when_the_configured_server_does_not_answer(medui_home, mon
 
     monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")
     get_settings.cache_clear()
-    serving._LISTED.clear()
+    openai_client._LISTED.clear()
     rows = service.model_rows()
     assert any(r["kind"].startswith("impossibile raggiungere il server") for r in rows)
     assert not any(name.startswith("openai:") for name in service.model_choices())
@@ -285,16 +285,16 @@ def test_a_llama_cpp_python_server_gets_the_schemas_grammar_instead_of_the_schem
         stub.owned_by, stub.requests[:], stub.expect_logprobs = owner, [], owner != "me"
         monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", setting)
         get_settings.cache_clear()
-        serving._SERVERS.clear()
+        openai_client._SERVERS.clear()
         runner.predict(_engine("cd"), [_record()])
         assert expected in stub.generations()[0]["body"], (owner, setting)
     monkeypatch.setenv("MEDUI_OPENAI_LOGPROBS", "on")  # asked for anyway: the confidence comes back
     stub.owned_by, stub.expect_logprobs = "me", True
     get_settings.cache_clear()
-    serving._SERVERS.clear()
+    openai_client._SERVERS.clear()
     assert runner.predict(_engine("cd"), [_record()])[0].confidence is not None
     monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", "regex")
     get_settings.cache_clear()
-    serving._SERVERS.clear()
+    openai_client._SERVERS.clear()
     with pytest.raises(ServingError, match="MEDUI_OPENAI_CONSTRAINT"):
         _engine("cd")

@@ -12,7 +12,7 @@ import os
 import pytest
 from sqlmodel import select
 
-from medui.backend import serving
+from medui.backend import openai_client
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Prediction, Run
 from medui.cli import main
@@ -32,8 +32,8 @@ def served(medui_home, monkeypatch) -> str:
         pytest.skip("no real server: set MEDUI_TEST_OPENAI_URL (scripts/ci/llama_server.sh)")
     monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", url)
     get_settings.cache_clear()
-    serving._LISTED.clear()
-    name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or serving.connect("openai:?").models()[0]
+    openai_client._LISTED.clear()
+    name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or openai_client.connect("openai:?").models()[0]
     return f"openai:{name}"
 
 

@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 from medui.backend import models
+from medui.backend.openai_client import ServingError
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, default_model
 from medui.backend.service.running import drop_engines
 from medui.backend.service.training import before_after
-from medui.backend.serving import ServingError
 from medui.backend.store.db import session_scope
 
 
@@ -84,7 +84,7 @@ def model_rows() -> list[dict]:
     """Every variant: kind, size on disk, whether and where it is loaded, and for adapters lineage and scores;
     then the models of the configured server (MEDUI_OPENAI_BASE_URL), or a row saying it cannot be reached."""
     from medui.backend.finetune.jobs import sweep
-    from medui.backend.serving import listed_models
+    from medui.backend.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not list it
     loaded = {lm.name: lm for lm in models.loaded()}
@@ -105,7 +105,7 @@ def server_error_row(error: str) -> dict:
 
 
 def _server_url() -> str:
-    from medui.backend.serving import shown_url
+    from medui.backend.openai_client import shown_url
     from medui.config import get_settings
 
     return shown_url(get_settings().openai_base_url or "")

@@ -126,7 +126,7 @@ def model_strategy(name: str | None) -> str:
 def model_choices() -> list[str]:
     """Model names for dropdowns: the default first, then bundled models, adapters, loaded and served models."""
     from medui.backend.finetune.jobs import sweep
-    from medui.backend.serving import listed_models
+    from medui.backend.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not offer it
     names = [
