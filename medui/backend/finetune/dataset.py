@@ -31,6 +31,7 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,15 +163,16 @@ def task_records(
     return kept, counts
 
 
+def evaluation_records() -> Iterator[dict]:
+    """Every task's evaluation-split records (a task without one gives none)."""
+    for spec in all_specs().values():
+        with contextlib.suppress(gold.UnknownSplit):
+            yield from gold.load_split(spec, spec.eval_split)
+
+
 @functools.lru_cache(maxsize=1)
 def _evaluation_hashes(roots: tuple[str, ...]) -> frozenset[str]:
-    hashes: set[str] = set()
-    for spec in all_specs().values():
-        try:
-            hashes |= {doc_hash(r) for r in gold.load_split(spec, spec.eval_split)}
-        except gold.UnknownSplit:
-            continue
-    return frozenset(hashes)
+    return frozenset(doc_hash(r) for r in evaluation_records())
 
 
 def evaluation_hashes() -> frozenset[str]:
@@ -316,10 +318,8 @@ def shingles(text: str, n: int = OVERLAP_WORDS) -> set[int]:
 def held_out_texts(dev_fraction: float) -> list[str]:
     """The texts no training may see (every string field of a record: its text, question, ...): every task's
     evaluation split and its dev records."""
-    records: list[dict] = []
+    records = list(evaluation_records())
     for spec in all_specs().values():
-        with contextlib.suppress(gold.UnknownSplit):
-            records += gold.load_split(spec, spec.eval_split)
         with contextlib.suppress(DataError):
             records += gold_records(spec, "dev", dev_fraction)
     return sorted({" ".join(v for v in r.values() if isinstance(v, str)) for r in records})
