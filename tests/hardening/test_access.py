@@ -254,7 +254,7 @@ SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, 
     "input_record", "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows", "opening_task",
     "model_strategy",
     "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics", "run_records",
-    "strategy_choices", "study_table", "task_choices", "task_splits", "users_configured",
+    "strategy_choices", "shipped_study_table", "study_table", "task_choices", "task_splits", "users_configured",
     "allowed", "add_user", "run_stream", "run_task", "agreement_report", "team_filters",
 }  # fmt: skip
 
