@@ -138,17 +138,58 @@ def model_card(
         lines += run_lines(stage)
     trained = sorted({t for counts in per_stage for t, c in counts.items() if c.get("rows")})
     lines += ["", "## Licences", ""] + licence_lines(trained, meta.get("base", ""))
+    lines += evaluation_lines(rows)
+    lines += ["", REGENERATE, "", *(["```", regenerate, "```"] if regenerate else ["-"]), "",
+              f"Created {meta.get('created_at')} (job {meta.get('job_id')}).", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+EVALUATION, REGENERATE = "## Evaluation", "## Regenerate"
+
+
+def evaluation_lines(rows: list[dict], dev: dict[str, dict] | None = None, conditions: str = "") -> list[str]:
+    """The card's evaluation: the dev scores the adapter was chosen on (task -> {"primary", "n"}) and the
+    study table's rows of the adapter and its base (test records; `conditions` says how many, where)."""
+    if not rows and not dev:
+        return []
+    lines = ["", f"{EVALUATION} (primary metric x100)"]
+    if dev:
+        lines += ["", "Dev (model selection, `bench/dev_select.py`):", "", "| task | dev | dev records |",
+                  "|---|---|---|"]  # fmt: skip
+        lines += [f"| {task} | {100 * s['primary']:.1f} | {s['n']} |" for task, s in sorted(dev.items())]
+        mean = sum(s["primary"] for s in dev.values()) / len(dev)
+        lines.append(f"| average | {100 * mean:.1f} | |")
     if rows:
         columns = [c for c in rows[0] if c not in ("model", "strategy")]
-        lines += ["", "## Evaluation (primary metric x100, from the study table)", "",
+        lines += ["", "Test (the study table" + (f"; {conditions}" if conditions else "") + "):", "",
                   "| model | strategy | " + " | ".join(columns) + " |",
                   "|---|---|" + "---|" * len(columns)]  # fmt: skip
         lines += [
             f"| {r['model']} | {r['strategy']} | " + " | ".join(r[c] for c in columns) + " |" for r in rows
         ]
-    lines += ["", "## Regenerate", "", *(["```", regenerate, "```"] if regenerate else ["-"]), "",
-              f"Created {meta.get('created_at')} (job {meta.get('job_id')}).", ""]  # fmt: skip
-    return "\n".join(lines)
+    return lines
+
+
+def refresh_evaluation(
+    folder: Path, *, study_csv: Path | None = None, dev: dict[str, dict] | None = None, conditions: str = ""
+) -> Path:
+    """Rewrite the evaluation section of a shipped adapter's card (README.md in `folder`) from a newer study
+    or dev selection, keeping the rest of the card; the weights and the lineage are not touched."""
+    card_path = Path(folder) / "README.md"
+    if not card_path.exists():
+        raise InputError(f"no model card in {folder}")
+    card = card_path.read_text(encoding="utf-8")
+    meta = json.loads((Path(folder) / "medui.json").read_text(encoding="utf-8"))
+    rows = study_rows(study_csv, {Path(folder).name, meta.get("base", "")}) if study_csv else []
+    head, sep, tail = card.partition("\n" + REGENERATE)
+    if not sep:
+        raise InputError(f"the card in {folder} has no {REGENERATE!r} section")
+    head = head.split("\n" + EVALUATION)[0].rstrip("\n")
+    text = "\n".join([head, *evaluation_lines(rows, dev, conditions), ""]) + sep + tail
+    staging = card_path.with_suffix(".md.staging")
+    staging.write_text(text, encoding="utf-8")
+    os.replace(staging, card_path)
+    return card_path
 
 
 def lineage_stages(meta: dict) -> list[dict]:

@@ -82,3 +82,27 @@ def test_the_card_of_a_two_stage_adapter_gives_both_runs_every_record_and_the_li
     assert card.index("Stage 2 of 2, on stage-one:") < card.index("78 optimizer steps")
     assert "- CC BY-NC 4.0: e3c_actors" in card and "- CC BY 4.0: medqa_it" in card
     assert "non-commercial purposes only" in card
+
+
+def test_refreshing_a_shipped_card_rewrites_only_its_evaluation(trained, tmp_path):
+    study = tmp_path / "study.csv"
+    study.write_text("model,strategy,e3c_clinical_entities,average\ntiny-ft,cd,41.0,41.0\n")
+    out = tmp_path / "shipped"
+    target = ship.ship("tiny-ft", study_csv=study, out_dir=out, regenerate="medui train --recipe x")
+    before = (target / "README.md").read_text()
+    weights = (target / ship.WEIGHTS).read_bytes()
+    study.write_text("model,strategy,e3c_clinical_entities,average\ntiny-ft,cd,52.5,52.5\nother,cd,1.0,1.0\n")
+    dev = {"e3c_clinical_entities": {"primary": 0.25, "n": 10}}
+    card = ship.refresh_evaluation(target, study_csv=study, dev=dev, conditions="50 test records a task")
+    after = card.read_text()
+    assert "| tiny-ft | cd | 52.5 | 52.5 |" in after and "41.0" not in after and "other" not in after
+    assert "| e3c_clinical_entities | 25.0 | 10 |" in after and "50 test records a task" in after
+    assert after.count(ship.EVALUATION) == 1 and after.count(ship.REGENERATE) == 1
+    assert after.split(ship.EVALUATION)[0] == before.split(ship.EVALUATION)[0]  # the rest is kept
+    assert after.split(ship.REGENERATE)[1] == before.split(ship.REGENERATE)[1]
+    assert (target / ship.WEIGHTS).read_bytes() == weights
+    again = ship.refresh_evaluation(target, study_csv=study, dev=dev, conditions="50 test records a task")
+    assert again.read_text() == after  # idempotent
+    (target / "README.md").write_text("# no sections\n")
+    with pytest.raises(InputError, match="no '## Regenerate' section"):
+        ship.refresh_evaluation(target, study_csv=study)
