@@ -1,4 +1,5 @@
-"""The plot of the study's averages: one horizontal bar a model and strategy, from study.csv.
+"""The plot of the study's averages: horizontal bars a model and strategy (the average over all tasks and, where
+the table has it, over the real-data tasks), from study.csv.
 
     python bench/plot_study.py [--study bench/results/study]   # writes study.png beside study.csv
 Needs matplotlib (in the dev extra).
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from medui.backend.study import StudyTable
+from medui.backend.study import REAL_AVERAGE, StudyTable
 
 
 def plot(table: StudyTable, out: Path) -> None:
@@ -20,12 +21,25 @@ def plot(table: StudyTable, out: Path) -> None:
 
     rows = sorted(table.rows, key=lambda r: r["average"] or 0.0)
     labels = [f"{r['model']} · {r['strategy']}" for r in rows]
-    values = [r["average"] or 0.0 for r in rows]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2), dpi=120)
-    bars = ax.barh(labels, values, color=["#2a7ab0" if "-ft" in r["model"] else "#9bb7cc" for r in rows])
-    ax.bar_label(bars, fmt="%.1f", padding=3)
-    ax.set_xlabel(f"average primary metric x100 over {len(table.tasks)} tasks")
-    ax.set_xlim(0, max([*values, 1.0]) * 1.15)
+    series = [("average", f"all {len(table.tasks)} tasks", 0.0)]
+    if REAL_AVERAGE in table.averages():
+        series = [("average", f"all {len(table.tasks)} tasks", -0.2), (REAL_AVERAGE, "real-data tasks", 0.2)]
+    height = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) * len(series) + 1.2), dpi=120)
+    top = 1.0
+    for column, name, offset in series:
+        values = [r.get(column) or 0.0 for r in rows]
+        top = max(top, *values)
+        positions = [i + offset for i in range(len(rows))]
+        shade = ["#2a7ab0" if "-ft" in r["model"] else "#9bb7cc" for r in rows]
+        bars = ax.barh(positions, values, height=height, color=shade, label=name,
+                       hatch="//" if column == REAL_AVERAGE else None, edgecolor="white")  # fmt: skip
+        ax.bar_label(bars, fmt="%.1f", padding=3, fontsize=8)
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_xlabel("average primary metric x100")
+    ax.set_xlim(0, top * 1.15)
+    if len(series) > 1:
+        ax.legend(loc="lower right", fontsize=8)
     ax.set_title("medui study: fine-tuned (dark) and base models", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()

@@ -20,28 +20,44 @@ from medui.backend.inputs import InputError
 from medui.backend.strategy import STRATEGIES
 from medui.tasks.compare import paired_bootstrap
 from medui.tasks.kinds import kind_for
-from medui.tasks.registry import all_specs, get_spec
+from medui.tasks.registry import UnknownTask, all_specs, get_spec
 from medui.tasks.spec import TaskSpec
 
 RECORD_COUNTS = "record_counts"  # a cell's per-record metric counts by record id
 MARK = "†"  # in study.md: not significantly different from the reference row on that task
+REAL_AVERAGE = "average_real"  # the average over the real-data tasks, where the table holds others too
+
+
+def is_real(task: str) -> bool:
+    """Whether the task's gold data is real (E3C, CasiMedicos, AbstRCT), not sample data written for medui."""
+    try:
+        return gold.card(get_spec(task)).get("origin") == "real"
+    except UnknownTask:  # a task id this install does not know (a table written elsewhere)
+        return False
 
 
 @dataclass
 class StudyTable:
     tasks: list[str]
-    rows: list[dict]  # {"model", "strategy", task: score x100 or None, "average"}
+    rows: list[dict]  # {"model", "strategy", task: score x100 or None, "average"[, REAL_AVERAGE]}
     reference: tuple[str, str] | None = None  # (model, strategy) of the row the others are compared with
     # the cells compared with the reference's cell on their task, (model, strategy, task): significant or not
     significant: dict[tuple[str, str, str], bool] = field(default_factory=dict)
 
+    def averages(self) -> list[str]:
+        """The average columns: over the real-data tasks where the table holds sample-data tasks too, then over
+        all its tasks ("average")."""
+        real = sum(is_real(t) for t in self.tasks)
+        return ([REAL_AVERAGE] if 0 < real < len(self.tasks) else []) + ["average"]
+
     def columns(self) -> list[str]:
-        return ["model", "strategy", *self.tasks, "average"]
+        return ["model", "strategy", *self.tasks, *self.averages()]
 
     def to_csv(self) -> str:
-        lines = [",".join(self.columns())]
+        columns = self.columns()
+        lines = [",".join(columns)]
         for row in self.rows:
-            lines.append(",".join(_cell(row.get(c)) for c in self.columns()))
+            lines.append(",".join(_cell(row.get(c)) for c in columns))
         return "\n".join(lines) + "\n"
 
     @classmethod
@@ -56,7 +72,7 @@ class StudyTable:
             rows.append(
                 {k: (v if k in ("model", "strategy") else float(v) if v else None) for k, v in row.items()}
             )
-        return cls(header[2:-1], rows)
+        return cls([c for c in header[2:-1] if c != REAL_AVERAGE], rows)
 
     def to_markdown(self) -> str:
         """The table, a cell not significantly different from the reference's marked, and the mark's legend."""
@@ -92,12 +108,17 @@ def _cell(value) -> str:
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
+def _mean(scores: list[float | None]) -> float | None:
+    present = [s for s in scores if s is not None]
+    return sum(present) / len(present) if present else None
+
+
 def expand_tasks(spec: str) -> list[str]:
     """'all', 'real' (tasks with real gold data) or a comma-separated list of ids (each checked)."""
     if spec in ("all", "real"):
         ids = list(all_specs())
         if spec == "real":
-            ids = [t for t in ids if gold.card(get_spec(t)).get("origin") == "real"]
+            ids = [t for t in ids if is_real(t)]
         return ids
     return [get_spec(t.strip()).id for t in spec.split(",") if t.strip()]
 
@@ -105,7 +126,8 @@ def expand_tasks(spec: str) -> list[str]:
 def build_table(
     tasks: list[str], results: list[dict], reference: tuple[str, str] | None = None
 ) -> StudyTable:
-    """Results (metrics dicts with model, strategy, task) into the table; averages over the tasks present.
+    """Results (metrics dicts with model, strategy, task) into the table; averages over the tasks present (and
+    over the real-data ones, where the tasks mix real and sample data).
 
     `reference` (model, strategy), default the first row: every other cell with per-record counts is compared
     with the reference's cell on the same task (paired bootstrap of the primary metric).
@@ -114,9 +136,11 @@ def build_table(
     for m in results:
         row = rows.setdefault((m["model"], m["strategy"]), {"model": m["model"], "strategy": m["strategy"]})
         row[m["task"]] = 100.0 * m[m["primary"]]
+    real = [t for t in tasks if is_real(t)]
     for row in rows.values():
-        scores = [row[t] for t in tasks if row.get(t) is not None]
-        row["average"] = sum(scores) / len(scores) if scores else None
+        row["average"] = _mean([row.get(t) for t in tasks])
+        if 0 < len(real) < len(tasks):
+            row[REAL_AVERAGE] = _mean([row.get(t) for t in real])
     if reference is None and rows:
         reference = next(iter(rows))
     elif reference is not None and reference not in rows:

@@ -77,3 +77,30 @@ def test_a_study_folder_of_old_and_new_cell_files_gets_its_marks(tmp_path):
     assert main([*args, "--reference", "better:cd"]) == 0
     markdown = (tmp_path / "study.md").read_text(encoding="utf-8")
     assert f"| base | cd | 25.0 | 25.0{MARK} |" in markdown and "reference row (better, cd)" in markdown
+
+
+def test_a_table_of_real_and_sample_tasks_averages_both_and_reads_back():
+    from medui.backend.study import REAL_AVERAGE, StudyTable
+
+    tasks = ["e3c_actors", "e3c_events", "medqa_it"]  # two real-data tasks, one sample-data task
+    cells = [
+        {"model": "m", "strategy": "cd", "task": "e3c_actors", "primary": "f1", "f1": 0.30},
+        {"model": "m", "strategy": "cd", "task": "e3c_events", "primary": "f1", "f1": 0.10},
+        {"model": "m", "strategy": "cd", "task": "medqa_it", "primary": "accuracy", "accuracy": 0.80},
+        {"model": "n", "strategy": "cd", "task": "medqa_it", "primary": "accuracy", "accuracy": 0.50},
+    ]
+    table = build_table(tasks, cells)
+    assert table.columns()[-2:] == [REAL_AVERAGE, "average"]
+    assert table.rows[0][REAL_AVERAGE] == pytest.approx(20.0) and table.rows[0]["average"] == pytest.approx(
+        40.0
+    )
+    assert table.rows[1][REAL_AVERAGE] is None and table.rows[1]["average"] == pytest.approx(50.0)
+    csv = table.to_csv()
+    assert csv.splitlines()[:3] == [
+        f"model,strategy,e3c_actors,e3c_events,medqa_it,{REAL_AVERAGE},average",
+        "m,cd,30.0,10.0,80.0,20.0,40.0",
+        "n,cd,,,50.0,,50.0",
+    ]
+    back = StudyTable.from_csv(csv)
+    assert back.tasks == tasks and back.to_csv() == csv
+    assert REAL_AVERAGE not in build_table(["e3c_actors", "e3c_events"], cells).columns()  # real only: one
