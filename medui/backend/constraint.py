@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from medui.backend.copying import CopyKeys
+from medui.backend.gbnf import MAX_DIGITS
 from medui.backend.models import LoadedModel
 
 WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
@@ -66,11 +67,26 @@ def eos_ids(lm: LoadedModel) -> list[int]:
     return ids
 
 
+# outlines_core writes integers and numbers with unbounded digits: a small model can write "eta":1000... until
+# max_new_tokens, and the answer is cut, invalid (Gemma-3-270M did, on one ed_dyspnea_crf note in a batch of 10).
+# Bounded as the GBNF grammar bounds them. (The schema's own maxDigits bounds an integer, but outlines_core's
+# maxDigitsInteger drops single-digit numbers: "5.2" would not match.)
+UNBOUNDED_DIGITS = {
+    "[1-9][0-9]*)": f"[1-9][0-9]{{0,{MAX_DIGITS - 1}}})",  # an integer, or a number's integer part
+    r"(\.[0-9]+)?": rf"(\.[0-9]{{1,{MAX_DIGITS}}})?",  # a number's fraction
+    "([eE][+-][0-9]+)?": "([eE][+-][0-9]{1,3})?",  # a number's exponent
+}
+
+
 def schema_regex(json_schema: dict) -> str:
-    """The regex of an answer: one space (the prompt ends at 'Risposta:'), then the compact JSON object."""
+    """The regex of an answer: one space (the prompt ends at 'Risposta:'), then the compact JSON object, every
+    integer and number in it at most MAX_DIGITS digits long."""
     from outlines_core.json_schema import build_regex_from_schema
 
-    return " " + build_regex_from_schema(json.dumps(json_schema), WHITESPACE)
+    regex = build_regex_from_schema(json.dumps(json_schema), WHITESPACE)
+    for unbounded, bounded in UNBOUNDED_DIGITS.items():
+        regex = regex.replace(unbounded, bounded)
+    return " " + regex
 
 
 @dataclass

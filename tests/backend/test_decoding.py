@@ -86,3 +86,35 @@ def test_under_cd_copied_values_are_whole_words_of_the_note(tiny, task_id):
         for item in value if isinstance(value, list) else [value] if value else []:
             starts = [s for s in range(len(record["text"])) if record["text"].startswith(item, s)]
             assert any(not bounds.cuts(s, s + len(item)) for s in starts), (name, item)
+
+
+def test_integers_and_numbers_under_cd_have_a_bounded_number_of_digits():
+    """An unbounded integer let Gemma write "eta":1000... until max_new_tokens (an invalid, cut answer)."""
+    import json
+    import re
+
+    from medui.backend.constraint import schema_regex
+    from medui.backend.gbnf import MAX_DIGITS
+    from medui.tasks.registry import all_specs
+
+    for task_id in all_specs():
+        spec = get_spec(task_id)
+        regex = schema_regex(kind_for(spec).output_model(spec).model_json_schema())
+        assert "[0-9]*" not in regex and "[0-9]+" not in regex, task_id
+    spec = get_spec("ed_syncope_crf")  # integer items and a number item
+    kind = kind_for(spec)
+    number = next(item.name for item in spec.fields if item.type == "number")
+    integer = next(item.name for item in spec.fields if item.type == "integer")
+    pattern = re.compile(schema_regex(kind.output_model(spec).model_json_schema()))
+    answer = json.loads(kind.render_target(spec, load_split(spec, "train")[0]))
+
+    def fits(item: str, written: str) -> bool:  # the answer with the item's value written as given
+        text = json.dumps({**answer, item: "@"}, separators=(",", ":")).replace('"@"', written)
+        return pattern.fullmatch(" " + text) is not None
+
+    assert all(fits(integer, v) for v in ("5", "0", "-12", "9" * MAX_DIGITS, "null"))
+    assert all(
+        fits(number, v) for v in ("5.2", "37.25", "-3", "0.5", "1" * MAX_DIGITS + "." + "1" * MAX_DIGITS)
+    )
+    assert not fits(integer, "1" + "0" * MAX_DIGITS) and not fits(number, "1" * (MAX_DIGITS + 1))
+    assert not fits(number, "0." + "1" * (MAX_DIGITS + 1)) and not fits(integer, "05")
