@@ -48,7 +48,27 @@ def score(spec: TaskSpec, golds: list[dict], preds: list[dict]) -> dict:
     gold_ids = {str(g.get("id")) for g in golds}
     result["valid_rate"] = valid / len(golds) if golds else 0.0
     result["unmatched_predictions"] = sum(1 for pid in by_id if pid not in gold_ids)
+    if kind.spans:
+        result["predicted_spans"], result["cut_spans"] = cut_spans(preds)
     return result
+
+
+def cut_spans(preds: list[dict]) -> tuple[int, int]:
+    """How many predicted spans there are, and how many of them start or end inside a word of their text."""
+    from medui.tasks.words import boundaries
+
+    total = cut = 0
+    for pred in preds:
+        text, entities = pred.get("text"), pred.get("entities") or []
+        if not isinstance(text, str) or not entities:
+            continue
+        bounds = boundaries(text)
+        for ent in entities:
+            start, end = ent.get("start"), ent.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                total += 1
+                cut += bounds.cuts(start, end)
+    return total, cut
 
 
 def compare_runs(spec: TaskSpec, golds: list[dict], preds_a: list[dict], preds_b: list[dict]) -> dict:
