@@ -37,7 +37,9 @@ def find_all(text: str, mention: str) -> list[Span]:
 class Aligner:
     """Gives each mention the first occurrence in the text not yet taken by an earlier mention of its label.
 
-    Occurrences on word boundaries come first: "es" is found in "es. ECG", not inside "iperteso" before it.
+    Occurrences on word boundaries come first: "es" is found in "es. ECG", not inside "iperteso" before it. A
+    mention written twice where the text has it once as a word gets that word again (the two merge), never the
+    copy inside another word ("PA" twice with one "PA" and one "EPA": not "EPA"'s letters).
     """
 
     def __init__(self, text: str):
@@ -49,9 +51,9 @@ class Aligner:
         occurrences = find_all(self.text, mention)
         if not occurrences:
             return None
-        occurrences.sort(key=lambda s: self.bounds.cuts(s.start, s.end))  # stable: text order within each
-        free = [s for s in occurrences if (s, label) not in self._taken]
-        span = free[0] if free else occurrences[0]
+        # whole words before cut ones, then free before taken; stable: text order within each
+        occurrences.sort(key=lambda s: (self.bounds.cuts(s.start, s.end), (s, label) in self._taken))
+        span = occurrences[0]
         self._taken.add((span, label))
         return span
 

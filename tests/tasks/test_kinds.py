@@ -58,6 +58,16 @@ def test_alignment_ignores_case_and_whitespace_runs_when_exact_fails():
     assert (span.start, span.end) == (0, 26)
 
 
+def test_a_mention_written_twice_gets_its_word_again_never_letters_inside_another_word():
+    text = "Ricovero per EPA. PA 150/90; la paziente, poi della paziente; febbre e febbre."
+    aligner = Aligner(text)
+    spans = [aligner.align(m, "X") for m in ("PA", "PA", "la paziente", "la paziente", "febbre", "febbre")]
+    found = [(text[s.start : s.end], s.start) for s in spans]
+    assert found == [("PA", 18), ("PA", 18), ("la paziente", 29), ("la paziente", 29),
+                     ("febbre", 62), ("febbre", 71)]  # fmt: skip
+    assert Aligner("iperteso").align("es", "X") is not None  # no whole word: the cut occurrence, still found
+
+
 def test_relation_output_maps_model_ids_to_aligned_entities():
     spec = get_spec("e3c_measurement_links")
     text = "La temperatura era 38 gradi; emocromo normale."
