@@ -3,7 +3,8 @@
 # already in its --out/runs, so after a stop `nohup bash bench/study50.sh >> bench/results/study/study50.log 2>&1 &`
 # goes on where it was. Pieces in the order they matter; the dtype piece computes float32 cells of the
 # fine-tuned model on tasks of every family, compared with the main study's bfloat16 cells by
-# bench/dtype_check.py.
+# bench/dtype_check.py. The base model's rows without cd (zero-shot, few-shot) take hours at 50 records: they
+# come last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=".venv/bin/medui"
@@ -18,6 +19,7 @@ step $M study --tasks e3c_clinical_entities,e3c_events,e3c_measurement_links,e3c
 .venv/bin/python bench/dtype_check.py
 step $M study --tasks all --models smollm2-135m-instruct --strategies few-shot+cd --dtype bfloat16 "${S[@]}" "${R[@]}" \
   --out bench/results/study
+[ -n "${STUDY_WITHOUT_CD:-}" ] || { echo "== done (STUDY_WITHOUT_CD=1 adds the base rows without cd)"; exit 0; }
 step $M study --tasks all --models gemma-3-270m --strategies zero-shot,few-shot --dtype bfloat16 "${S[@]}" "${R[@]}" \
   --out bench/results/study
 echo "== $(date -u +%FT%TZ) done"
