@@ -22,16 +22,16 @@ def plot(table: StudyTable, out: Path) -> None:
     rows = sorted(table.rows, key=lambda r: r["average"] or 0.0)
     labels = [f"{r['model']} · {r['strategy']}" for r in rows]
     series = [("average", f"all {len(table.tasks)} tasks", 0.0)]
-    if REAL_AVERAGE in table.averages():
+    if REAL_AVERAGE in table.averages:
         series = [("average", f"all {len(table.tasks)} tasks", -0.2), (REAL_AVERAGE, "real-data tasks", 0.2)]
     height = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) * len(series) + 1.2), dpi=120)
+    shade = ["#2a7ab0" if "-ft" in r["model"] else "#9bb7cc" for r in rows]
     top = 1.0
     for column, name, offset in series:
         values = [r.get(column) or 0.0 for r in rows]
         top = max(top, *values)
         positions = [i + offset for i in range(len(rows))]
-        shade = ["#2a7ab0" if "-ft" in r["model"] else "#9bb7cc" for r in rows]
         bars = ax.barh(positions, values, height=height, color=shade, label=name,
                        hatch="//" if column == REAL_AVERAGE else None, edgecolor="white")  # fmt: skip
         ax.bar_label(bars, fmt="%.1f", padding=3, fontsize=8)

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from medui.backend import gold, models, runner
@@ -36,6 +37,13 @@ def is_real(task: str) -> bool:
         return False
 
 
+def real_subset(tasks: list[str]) -> list[str]:
+    """The real-data tasks among `tasks` where they are some but not all of them (the tasks REAL_AVERAGE
+    averages), else []."""
+    real = [t for t in tasks if is_real(t)]
+    return real if len(real) < len(tasks) else []
+
+
 @dataclass
 class StudyTable:
     tasks: list[str]
@@ -44,14 +52,14 @@ class StudyTable:
     # the cells compared with the reference's cell on their task, (model, strategy, task): significant or not
     significant: dict[tuple[str, str, str], bool] = field(default_factory=dict)
 
+    @cached_property
     def averages(self) -> list[str]:
         """The average columns: over the real-data tasks where the table holds sample-data tasks too, then over
-        all its tasks ("average")."""
-        real = sum(is_real(t) for t in self.tasks)
-        return ([REAL_AVERAGE] if 0 < real < len(self.tasks) else []) + ["average"]
+        all its tasks ("average"). Read once per table: each task's dataset card is a file."""
+        return ([REAL_AVERAGE] if real_subset(self.tasks) else []) + ["average"]
 
     def columns(self) -> list[str]:
-        return ["model", "strategy", *self.tasks, *self.averages()]
+        return ["model", "strategy", *self.tasks, *self.averages]
 
     def to_csv(self) -> str:
         columns = self.columns()
@@ -136,10 +144,10 @@ def build_table(
     for m in results:
         row = rows.setdefault((m["model"], m["strategy"]), {"model": m["model"], "strategy": m["strategy"]})
         row[m["task"]] = 100.0 * m[m["primary"]]
-    real = [t for t in tasks if is_real(t)]
+    real = real_subset(tasks)
     for row in rows.values():
         row["average"] = _mean([row.get(t) for t in tasks])
-        if 0 < len(real) < len(tasks):
+        if real:
             row[REAL_AVERAGE] = _mean([row.get(t) for t in real])
     if reference is None and rows:
         reference = next(iter(rows))

@@ -37,7 +37,7 @@ def study(split: str, source: str = SAVED) -> tuple:
     frame = pd.DataFrame(
         [{c: row.get(c) for c in table.columns()} for row in table.rows], columns=table.columns()
     )
-    for column in table.tasks + table.averages():
+    for column in table.tasks + table.averages:
         frame[column] = frame[column].map(lambda v: None if v is None else round(float(v), 1))
     plot = pd.DataFrame(
         {"configurazione": [f"{r['model']} · {r['strategy']}" for r in table.rows],

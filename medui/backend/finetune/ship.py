@@ -56,7 +56,7 @@ def ship(
         meta["weights_dtype"] = "bfloat16"
         meta["trained_as"] = trained_as
         (staging / "medui.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        rows = study_rows(study_csv, {name, meta.get("base", "")}) if study_csv else []
+        rows = study_rows(study_csv, {name, meta.get("base", "")})
         card = model_card(name, meta, size_mb, rows, regenerate, notes)
         (staging / "README.md").write_text(card, encoding="utf-8")
         if target.exists():
@@ -68,8 +68,10 @@ def ship(
     return target
 
 
-def study_rows(path: Path, models: set[str]) -> list[dict]:
-    """The rows of a study table (study.csv) whose model is one of `models`."""
+def study_rows(path: Path | None, models: set[str]) -> list[dict]:
+    """The rows of a study table (study.csv) whose model is one of `models`; none without a table."""
+    if path is None:
+        return []
     with Path(path).open(encoding="utf-8") as handle:
         return [row for row in csv.DictReader(handle) if row.get("model") in models]
 
@@ -175,12 +177,13 @@ def refresh_evaluation(
 ) -> Path:
     """Rewrite the evaluation section of a shipped adapter's card (README.md in `folder`) from a newer study
     or dev selection, keeping the rest of the card; the weights and the lineage are not touched."""
-    card_path = Path(folder) / "README.md"
+    folder = Path(folder)
+    card_path = folder / "README.md"
     if not card_path.exists():
         raise InputError(f"no model card in {folder}")
     card = card_path.read_text(encoding="utf-8")
-    meta = json.loads((Path(folder) / "medui.json").read_text(encoding="utf-8"))
-    rows = study_rows(study_csv, {Path(folder).name, meta.get("base", "")}) if study_csv else []
+    meta = json.loads((folder / "medui.json").read_text(encoding="utf-8"))
+    rows = study_rows(study_csv, {folder.name, meta.get("base", "")})
     head, sep, tail = card.partition("\n" + REGENERATE)
     if not sep:
         raise InputError(f"the card in {folder} has no {REGENERATE!r} section")
