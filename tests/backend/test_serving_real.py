@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -20,6 +21,16 @@ from medui.config import get_settings
 
 pytestmark = pytest.mark.openai
 TASK = "e3c_clinical_entities"
+SERVER_LOG = Path(__file__).resolve().parents[2] / ".cache" / "llama-server.log"  # scripts/ci/llama_server.sh's
+
+
+def failure(err: str) -> str:
+    """A failed command's stderr, with the last lines of the server's log when there is one (a server that died
+    mid-run says why there)."""
+    if not SERVER_LOG.exists():
+        return err
+    tail = "\n".join(SERVER_LOG.read_text(errors="replace").splitlines()[-30:])
+    return f"{err}\n--- {SERVER_LOG} (last 30 lines) ---\n{tail}"
 
 
 @pytest.fixture
@@ -33,7 +44,10 @@ def served(medui_home, monkeypatch) -> str:
     monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", url)
     get_settings.cache_clear()
     openai_client._LISTED.clear()
-    name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or openai_client.connect("openai:?").models()[0]
+    try:
+        name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or openai_client.connect("openai:?").models()[0]
+    except openai_client.ServingError as exc:
+        pytest.fail(failure(str(exc)))
     return f"openai:{name}"
 
 
@@ -55,7 +69,7 @@ def test_eval_save_on_three_records_and_the_app_run_on_the_real_server(served, c
         "--save",
         "--json",
     ]
-    assert main(args) == 0, capsys.readouterr().err
+    assert main(args) == 0, failure(capsys.readouterr().err)
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["n"] == 3 and metrics["model"] == served and metrics["output_tokens"] > 0
     with session_scope() as session:
@@ -78,7 +92,7 @@ def test_cd_on_the_real_server_always_fits_the_schema(served, capsys):
     from medui.tasks.registry import get_spec
 
     args = ["eval", "--task", TASK, "--model", served, "--strategy", "cd", "--limit", "2", "--save", "--json"]
-    assert main(args) == 0, capsys.readouterr().err
+    assert main(args) == 0, failure(capsys.readouterr().err)
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["n"] == 2 and metrics["valid_rate"] == 1.0
     output = kind_for(get_spec(TASK)).output_model(get_spec(TASK))
