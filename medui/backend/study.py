@@ -228,7 +228,7 @@ def run_study(
     `reference` ('MODEL:STRATEGY', default the table's first row): study.md marks the cells not significantly
     different from that row's cell on the same task.
 
-    A cell is computed once: one already in OUT/runs (same limit and seed) is reused; with `store`, every
+    A cell is computed once: one already in OUT/runs (same spec version, limit and seed) is reused; with `store`, every
     computed cell is also stored as a run in the database, and a cell already stored there (same model,
     strategy, spec version, split, limit, shots and seed) is reused, so a study can be run in pieces.
     A model is loaded only when one of its cells has to be computed; `base_url`: the server of openai: models.
@@ -280,15 +280,26 @@ def _reference_row(reference: str | None, cells: list[dict]) -> tuple[str, str] 
     return model, strategy
 
 
+def _same_conditions(saved: dict, spec: TaskSpec, limit: int | None, seed: int) -> bool:
+    """Whether a cell file was computed on the task's current spec version with the same limit and seed (a cell
+    of an older spec version, or one that predates the version's record, is computed again)."""
+    return (
+        saved.get("spec_version") == spec.version
+        and saved.get("limit") == limit
+        and saved.get("seed") == seed
+    )
+
+
 def earlier_cells(out: Path, tasks: list[str], limit: int | None, seed: int, fresh: list[dict]) -> list[dict]:
-    """The cells of OUT/runs that earlier pieces of the study computed (same tasks, limit and seed) and that
-    this piece did not: so the table grows piece by piece instead of holding only the last command's rows."""
+    """The cells of OUT/runs that earlier pieces of the study computed (same tasks, spec versions, limit and
+    seed) and that this piece did not: so the table grows piece by piece instead of holding only the last
+    command's rows."""
     done = {(m["model"], m["strategy"], m["task"]) for m in fresh}
     cells = []
     for path in sorted((out / "runs").glob("*.json")):
         saved = json.loads(path.read_text(encoding="utf-8"))
         key = (saved.get("model"), saved.get("strategy"), saved.get("task"))
-        if key not in done and key[2] in tasks and saved.get("limit") == limit and saved.get("seed") == seed:
+        if key not in done and key[2] in tasks and _same_conditions(saved, get_spec(key[2]), limit, seed):
             cells.append(saved)
     return cells
 
@@ -321,14 +332,20 @@ def stored_metrics(cell: Cell, *, session) -> dict | None:
     from medui.backend.store.repo import run_record_counts
 
     counts = run_record_counts(run.id, session=session)
-    return {**run.metrics, "limit": cell.limit, "run_id": run.id, RECORD_COUNTS: counts}
+    return {
+        **run.metrics,
+        "spec_version": cell.spec.version,
+        "limit": cell.limit,
+        "run_id": run.id,
+        RECORD_COUNTS: counts,
+    }
 
 
 def _one_run(out: Path, cell: Cell, engine_for, store: bool, log) -> dict:
     path = _run_file(out, cell.model, cell.strategy, cell.spec.id)
     if path.exists():
         saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved.get("limit") == cell.limit and saved.get("seed") == cell.seed:
+        if _same_conditions(saved, cell.spec, cell.limit, cell.seed):
             return saved
     metrics = _stored_or_computed(cell, engine_for, log) if store else None
     if metrics is None:
@@ -367,4 +384,4 @@ def _compute(cell: Cell, engine_for, session, log) -> dict:
             f"{cell.model} {cell.strategy} {cell.spec.id}: {metrics['primary']}={metrics[metrics['primary']]:.4f}"
         )
     by_id = {str(r.get("id")): c for r, c in zip(records, counts, strict=True)}
-    return {**metrics, "limit": cell.limit, RECORD_COUNTS: by_id}
+    return {**metrics, "spec_version": cell.spec.version, "limit": cell.limit, RECORD_COUNTS: by_id}

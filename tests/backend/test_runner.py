@@ -107,3 +107,26 @@ def test_a_study_in_pieces_into_one_folder_keeps_every_row_and_its_conditions(ti
         "| cd |" in markdown and "| few-shot+cd |" in markdown and markdown.endswith("two records a task.\n")
     )
     assert len(run_study([TASK], [tiny], ["cd"], out, limit=3, shots=1).rows) == 1  # another limit: not mixed
+
+
+def test_a_study_cell_of_an_older_spec_version_is_computed_again(tiny, tmp_path, monkeypatch):
+    from medui.backend import study as study_module
+    from medui.tasks.registry import get_spec
+
+    out = tmp_path / "study"
+    run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
+    (cell_file,) = (out / "runs").glob("*.json")
+    assert json.loads(cell_file.read_text())["spec_version"] == get_spec(TASK).version
+    evaluated: list[str] = []
+    real_evaluate = runner.evaluate
+    monkeypatch.setattr(
+        runner, "evaluate", lambda engine, records, *a, **kw: evaluated.append(engine.spec.id)
+        or real_evaluate(engine, records, *a, **kw),
+    )  # fmt: skip
+    run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
+    assert evaluated == []  # same spec version, limit and seed: reused
+    newer = get_spec(TASK).model_copy(update={"version": get_spec(TASK).version + 1})
+    monkeypatch.setattr(study_module, "get_spec", lambda task: newer)
+    table = run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
+    assert evaluated == [TASK] and len(table.rows) == 1  # the spec changed: computed again, not shown twice
+    assert json.loads(cell_file.read_text())["spec_version"] == newer.version

@@ -10,6 +10,7 @@ import pytest
 from medui.backend.inputs import InputError
 from medui.backend.study import MARK, build_table, parse_reference, run_study
 from medui.cli import main
+from medui.tasks.registry import get_spec
 
 TASKS = ["medmcqa_it", "medqa_it"]  # right-or-wrong records: accuracy
 N = 40
@@ -19,7 +20,8 @@ def _cell(model: str, task: str, right: range, counts: bool = True) -> dict:
     """A cd cell of `model` on `task`, right on the records numbered in `right` out of N."""
     record_counts = {f"r{i}": {"correct": int(i in right)} for i in range(N)}
     cell = {"model": model, "strategy": "cd", "task": task, "primary": "accuracy", "accuracy": len(right) / N}
-    return {**cell, "limit": None, "seed": 0, **({"record_counts": record_counts} if counts else {})}
+    conditions = {"spec_version": get_spec(task).version, "limit": None, "seed": 0}
+    return {**cell, **conditions, **({"record_counts": record_counts} if counts else {})}
 
 
 CELLS = [
