@@ -21,7 +21,9 @@ from medui.config import get_settings
 
 pytestmark = pytest.mark.openai
 TASK = "e3c_clinical_entities"
-SERVER_LOG = Path(__file__).resolve().parents[2] / ".cache" / "llama-server.log"  # scripts/ci/llama_server.sh's
+SERVER_LOG = (
+    Path(__file__).resolve().parents[2] / ".cache" / "llama-server.log"
+)  # scripts/ci/llama_server.sh's
 
 
 def failure(err: str) -> str:
