@@ -8,7 +8,8 @@ that close the string: a copy never cuts a word ("es" out of "iperteso"), never 
 
 A small model decoding greedily tends to repeat one mention until its token budget runs out. A mention written
 more often than the source holds it cannot be aligned anyway, so it ends the list it is in (the decoding loop
-then allows only the tokens that close that list). The task bounds a copy too (CopyKeys): a value past
+then allows only the tokens that close that list); in a form's list of copied strings, a value the list already
+holds ends it too (a form names a thing once). The task bounds a copy too (CopyKeys): a value past
 `max_chars` ends at its next word boundary, and a list ends after `max_items` copied values.
 """
 
@@ -58,6 +59,10 @@ class SourceCopy:
     def count(self, written: str) -> int:
         """How often the source holds `written` as a whole-word span."""
         return sum(self.ends[s + len(written)] for s in self.occurrences(written))
+
+    def repeats(self, written: str) -> bool:
+        """Whether one more copy of `written` would be more than the source holds."""
+        return self.used[written] + 1 > self.count(written)
 
     def close(self, written: str) -> bool:
         """Record a finished copy; True when it was written more often than the source holds it."""
@@ -117,6 +122,7 @@ class CopyTables:
     next_item: frozenset[int]  # tokens that open another object in a list: they contain "},"
     comma: frozenset[int]  # tokens that start with a comma (another item, after a "}" or a '"')
     opening_with_text: frozenset[int]  # tokens that open a string and write some of it: '"Feb', '["a'
+    closing_with_comma: frozenset[int]  # closers that go on to another item at once: '",', '","'
 
 
 def _opens_with_text(text: str) -> bool:
@@ -136,6 +142,7 @@ def copy_tables(strings: dict[int, str]) -> CopyTables:
         next_item=frozenset(t for t, text in strings.items() if "}," in text),
         comma=frozenset(t for t, text in strings.items() if text.startswith(",")),
         opening_with_text=frozenset(t for t, text in strings.items() if _opens_with_text(text)),
+        closing_with_comma=frozenset(t for t, text in strings.items() if text.startswith('",')),
     )
 
 

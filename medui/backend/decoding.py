@@ -168,10 +168,10 @@ class _Row:
         self.out = ""  # the output so far, for constrained rows (token strings)
         self.written: str | None = None  # inside a copied string value: what is written of it
         self.in_list = False  # inside a list of copied strings (a form item)
-        self.ending = (
-            False  # a mention was repeated, or the list holds max_items: the list it is in must close
-        )
+        # a mention was repeated, or the list holds max_items: the list it is in must close
+        self.ending = False
         self.copied = 0  # values copied in the list being written
+        self.listed: set[str] = set()  # the values of the list of copied strings being written
         self.ids: list[int] = []
         self.logprobs: list[float] = []
         self.stopped: str | None = None
@@ -179,20 +179,30 @@ class _Row:
         self.steps = 0
 
 
-def _allowed(row: _Row, constraint: Constraint | None) -> set[int] | dict | None:
+def _allowed(lm: LoadedModel, row: _Row, constraint: Constraint | None) -> set[int] | dict | None:
     """The row's allowed tokens when they are few (copy mode, small state); None: use the guide's bitmask."""
     if constraint is None:
         return None
     if row.written is not None and row.copy is not None:
-        return row.copy.allowed(row.written, row.guide)
+        allowed = row.copy.allowed(row.written, row.guide)
+        if row.in_list and row.written and _last_in_list(row):  # close it without going on to another item
+            allowed = (allowed - _copy_tables(lm).closing_with_comma) or allowed
+        return allowed
     return constraint.small.get(row.guide.get_state())
+
+
+def _last_in_list(row: _Row) -> bool:
+    """Whether the value being written in a list of copied strings must be that list's last, once closed: it
+    repeats a value of the list or more copies than the source holds, or it fills the list's max_items."""
+    full = bool(row.keys.max_items) and row.copied + 1 >= row.keys.max_items
+    return row.ending or full or row.written in row.listed or row.copy.repeats(row.written)
 
 
 def _choose(
     lm: LoadedModel, batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None
 ):
     """Next token and its log-probability for each row: sparse logits when every row has few choices."""
-    allowed = [_allowed(r, constraint) for r in rows]
+    allowed = [_allowed(lm, r, constraint) for r in rows]
     banned = [_banned(lm, r) for r in rows]
     if constraint is not None and all(a is not None for a in allowed):
         allowed = [(set(a) - b) or set(a) for a, b in zip(allowed, banned, strict=True)]
@@ -286,12 +296,16 @@ def _track_copy(row: _Row, added: str) -> None:
                 continue
             row.copied += 1
             full = bool(row.keys.max_items) and row.copied >= row.keys.max_items
-            row.ending = row.copy.close(row.written) or full or row.ending
+            again = row.in_list and row.written in row.listed  # a form's list names a thing once
+            if row.in_list:
+                row.listed.add(row.written)
+            row.ending = row.copy.close(row.written) or full or again or row.ending
             row.written = None
         row.out += ch
         if ch == "]":
             row.ending = row.in_list = False
             row.copied = 0
+            row.listed = set()
         elif ch == '"' and (
             row.out.endswith(row.keys.strings) or (row.in_list and row.out.endswith(('["', ',"')))
         ):

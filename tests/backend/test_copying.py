@@ -205,6 +205,39 @@ def test_the_loop_closes_the_list_after_max_items_copied_mentions():
     assert not row.ending and row.copied == 0
 
 
+def test_a_value_written_twice_in_a_copied_list_ends_that_list_only():
+    """'terapia' is in the note three times, but a form's list names it once: the second one ends the list
+    (Gemma wrote it ten times, to the list's maxItems); the next list starts afresh."""
+    keys = CopyKeys(lists=('"farmaci":[', '"esami":['))
+    source = "terapia con aspirina; terapia e terapia; ECG"
+    row = decoding._Row(guide=None, copy=SourceCopy(source, {}, []), keys=keys)
+    decoding._track_copy(row, '{"farmaci":["terapia","aspirina"')
+    assert not row.ending, "two different values"
+    decoding._track_copy(row, ',"terapia"')
+    assert row.ending, "the same value again: the list must close"
+    decoding._track_copy(row, '],"esami":["terapia"')
+    assert not row.ending, "another list: its first value may be one another list holds"
+    decoding._track_copy(row, ',"ECG"]}')
+    assert not row.ending and not row.listed
+
+
+def test_the_last_value_of_a_copied_list_closes_without_going_on_to_another():
+    """Gemma closes a list item and opens the next with one token ('","'): once the value being written must be
+    the list's last (written before in this list), that token is not offered, the bare quote is."""
+    from types import SimpleNamespace
+
+    strings = {0: '"', 1: '","', 2: '"]', 3: "terapia", 4: "ECG"}
+    tables = copy_tables(strings)
+    lm = SimpleNamespace(caches=SimpleNamespace(copy_tables=tables))
+    source = "terapia e ECG"
+    keys = CopyKeys(lists=('"farmaci":[',))
+    row = decoding._Row(guide=_AnyGuide(), copy=SourceCopy(source, tables.by_text, tables.closers), keys=keys)
+    decoding._track_copy(row, '{"farmaci":["terapia')
+    assert decoding._allowed(lm, row, SimpleNamespace(small={})) == {0, 1, 2}, "a first value may go on"
+    decoding._track_copy(row, '","terapia')
+    assert decoding._allowed(lm, row, SimpleNamespace(small={})) == {0, 2}, "written before: the list ends"
+
+
 def test_the_specs_bounds_reach_the_copy_keys():
     spec = get_spec("e3c_clinical_entities")
     keys = kind_for(spec).copy_keys(spec)

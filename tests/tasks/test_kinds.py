@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import get_args
 
 import pytest
@@ -109,6 +110,17 @@ def test_form_validation_names_bad_values():
     record["fields"]["colore"] = "blu"
     problems = kind.validate_record(spec, record)
     assert problems[0] == "unknown form item 'colore'" and any("febbre" in p for p in problems)
+
+
+def test_a_form_list_holds_each_value_once():
+    spec = get_spec("clinical_case_crf")
+    kind = kind_for(spec)
+    fields = {
+        **kind.empty_record(spec, {"id": "x", "text": "nota"})["fields"],
+        "esami_strumentali": ["EGA", "ECG", "EGA"],
+    }
+    predicted = kind.prediction(spec, {"id": "x", "text": "EGA, ECG"}, json.dumps(fields))
+    assert predicted["valid"] and predicted["fields"]["esami_strumentali"] == ["EGA", "ECG"]
 
 
 def test_choice_answers_are_limited_to_the_options():

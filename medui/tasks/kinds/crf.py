@@ -100,7 +100,9 @@ class CrfKind(Kind):
         return {item.name: fields.get(item.name, empty_value(item)) for item in spec.fields}
 
     def to_record(self, spec: TaskSpec, record: dict, output: dict) -> dict:
-        return {"id": record_id(record), "text": record["text"], "fields": dict(output)}
+        """The form as predicted, each list once per value (under cd, a value written again ends its list)."""
+        fields = {k: list(dict.fromkeys(v)) if isinstance(v, list) else v for k, v in output.items()}
+        return {"id": record_id(record), "text": record["text"], "fields": fields}
 
     def empty_record(self, spec: TaskSpec, record: dict) -> dict:
         return {
