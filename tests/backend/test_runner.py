@@ -26,6 +26,17 @@ def tiny(tiny_model_dir, medui_home, monkeypatch):
     return str(tiny_model_dir)
 
 
+def _evaluations(monkeypatch) -> list[str]:
+    """The strategies of the evaluations the runner is asked for from now on (they still run)."""
+    evaluated: list[str] = []
+    real_evaluate = runner.evaluate
+    monkeypatch.setattr(
+        runner, "evaluate", lambda engine, records, *a, **kw: evaluated.append(engine.strategy.name)
+        or real_evaluate(engine, records, *a, **kw),
+    )  # fmt: skip
+    return evaluated
+
+
 def _runs() -> list[Run]:
     with session_scope() as session:
         return list(session.exec(select(Run).order_by(Run.id)))
@@ -54,12 +65,7 @@ def test_a_study_run_in_pieces_reuses_the_cells_already_stored(tiny, tmp_path, m
 
     first = study("a", ["cd"])
     assert len(_runs()) == 1
-    evaluated: list[str] = []
-    real_evaluate = runner.evaluate
-    monkeypatch.setattr(
-        runner, "evaluate", lambda engine, records, *a, **kw: evaluated.append(engine.strategy.name)
-        or real_evaluate(engine, records, *a, **kw),
-    )  # fmt: skip
+    evaluated = _evaluations(monkeypatch)
     second = study("b", ["cd", "few-shot+cd"])  # a fresh folder: only the database remembers the cd cell
     assert evaluated == ["few-shot+cd"]
     assert second.rows[0][TASK] == first.rows[0][TASK]
@@ -117,16 +123,11 @@ def test_a_study_cell_of_an_older_spec_version_is_computed_again(tiny, tmp_path,
     run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
     (cell_file,) = (out / "runs").glob("*.json")
     assert json.loads(cell_file.read_text())["spec_version"] == get_spec(TASK).version
-    evaluated: list[str] = []
-    real_evaluate = runner.evaluate
-    monkeypatch.setattr(
-        runner, "evaluate", lambda engine, records, *a, **kw: evaluated.append(engine.spec.id)
-        or real_evaluate(engine, records, *a, **kw),
-    )  # fmt: skip
+    evaluated = _evaluations(monkeypatch)
     run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
     assert evaluated == []  # same spec version, limit and seed: reused
     newer = get_spec(TASK).model_copy(update={"version": get_spec(TASK).version + 1})
     monkeypatch.setattr(study_module, "get_spec", lambda task: newer)
     table = run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
-    assert evaluated == [TASK] and len(table.rows) == 1  # the spec changed: computed again, not shown twice
+    assert evaluated == ["cd"] and len(table.rows) == 1  # the spec changed: computed again, not shown twice
     assert json.loads(cell_file.read_text())["spec_version"] == newer.version
