@@ -8,11 +8,11 @@ from typing import get_args
 import pytest
 
 from medui.backend import gold
-from medui.backend.engine import merge_windows
 from medui.tasks.align import Aligner, sentence_windows
 from medui.tasks.kinds import EditorValues, Part, kind_for
 from medui.tasks.kinds.base import close_truncated
 from medui.tasks.kinds.crf import form_editor_rows
+from medui.tasks.records import merge_windows
 from medui.tasks.registry import all_specs, get_spec
 
 TEXT = "Febbre alta e tosse. Poi febbre di nuovo, senza dispnea."
