@@ -66,8 +66,9 @@ class SourceCopy:
 
     def close(self, written: str) -> bool:
         """Record a finished copy; True when it was written more often than the source holds it."""
+        repeated = self.repeats(written)
         self.used[written] += 1
-        return self.used[written] > self.count(written)
+        return repeated
 
     def tokens_at(self, position: int) -> frozenset[int]:
         """Tokens whose text is a prefix of source[position:] (and holds no character JSON must escape)."""
@@ -162,3 +163,43 @@ def may_open(keys: CopyKeys, out: str, in_list: bool) -> bool:
         return True
     keys_before = [(k[:-1], k[:-2]) for k in keys.strings] + [(k, k[:-1], k[:-2]) for k in keys.lists]
     return any(out.endswith(ends) for ends in keys_before)
+
+
+# a decoding row's copy state (decoding._Row: copy, keys, out, written, in_list, ending, copied, listed) ------
+def ends_list(row) -> bool:
+    """Whether the copied value the row is writing (not yet counted) must be the last of its list: it is one
+    more copy than the source holds, it is already in its list of copied strings (a form names a thing once),
+    or it fills the list's max_items."""
+    full = bool(row.keys.max_items) and row.copied + 1 >= row.keys.max_items
+    return row.ending or full or row.written in row.listed or row.copy.repeats(row.written)
+
+
+def track_copy(row, added: str) -> None:
+    """Follow whether the row is inside a string value that must copy the source, and what it holds so far."""
+    if row.copy is None or not added:
+        return
+    if row.written is not None and '"' not in added:
+        row.written += added
+        return
+    for ch in added:
+        if row.written is not None:
+            if ch != '"':
+                row.written += ch
+                continue
+            row.ending = ends_list(row)
+            row.copy.close(row.written)
+            row.copied += 1
+            if row.in_list:
+                row.listed.add(row.written)
+            row.written = None
+        row.out += ch
+        if ch == "]":
+            row.ending = row.in_list = False
+            row.copied = 0
+            row.listed = set()
+        elif ch == '"' and (
+            row.out.endswith(row.keys.strings) or (row.in_list and row.out.endswith(('["', ',"')))
+        ):
+            row.written = ""
+        elif ch == "[" and row.out.endswith(row.keys.lists):
+            row.in_list = True

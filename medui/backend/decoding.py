@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 import torch
 
 from medui.backend.constraint import Constraint, compile_constraint, eos_ids, token_strings
-from medui.backend.copying import CopyKeys, CopyTables, SourceCopy, copy_tables, list_continuers, may_open
+from medui.backend.copying import (
+    CopyKeys,
+    CopyTables,
+    SourceCopy,
+    copy_tables,
+    ends_list,
+    list_continuers,
+    may_open,
+    track_copy,
+)  # fmt: skip
 from medui.backend.models import LoadedModel
 
 __all__ = ["Constraint", "Generation", "common_prefix", "compile_constraint", "generate"]
@@ -168,8 +177,7 @@ class _Row:
         self.out = ""  # the output so far, for constrained rows (token strings)
         self.written: str | None = None  # inside a copied string value: what is written of it
         self.in_list = False  # inside a list of copied strings (a form item)
-        # a mention was repeated, or the list holds max_items: the list it is in must close
-        self.ending = False
+        self.ending = False  # the list being written must close (copying.ends_list)
         self.copied = 0  # values copied in the list being written
         self.listed: set[str] = set()  # the values of the list of copied strings being written
         self.ids: list[int] = []
@@ -185,17 +193,10 @@ def _allowed(lm: LoadedModel, row: _Row, constraint: Constraint | None) -> set[i
         return None
     if row.written is not None and row.copy is not None:
         allowed = row.copy.allowed(row.written, row.guide)
-        if row.in_list and row.written and _last_in_list(row):  # close it without going on to another item
+        if row.in_list and row.written and ends_list(row):  # close it without going on to another item
             allowed = (allowed - _copy_tables(lm).closing_with_comma) or allowed
         return allowed
     return constraint.small.get(row.guide.get_state())
-
-
-def _last_in_list(row: _Row) -> bool:
-    """Whether the value being written in a list of copied strings must be that list's last, once closed: it
-    repeats a value of the list or more copies than the source holds, or it fills the list's max_items."""
-    full = bool(row.keys.max_items) and row.copied + 1 >= row.keys.max_items
-    return row.ending or full or row.written in row.listed or row.copy.repeats(row.written)
 
 
 def _choose(
@@ -282,38 +283,6 @@ def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[i
     return list(ids)
 
 
-def _track_copy(row: _Row, added: str) -> None:
-    """Follow whether the row is inside a string value that must copy the source, and what it holds so far."""
-    if row.copy is None or not added:
-        return
-    if row.written is not None and '"' not in added:
-        row.written += added
-        return
-    for ch in added:
-        if row.written is not None:
-            if ch != '"':
-                row.written += ch
-                continue
-            row.copied += 1
-            full = bool(row.keys.max_items) and row.copied >= row.keys.max_items
-            again = row.in_list and row.written in row.listed  # a form's list names a thing once
-            if row.in_list:
-                row.listed.add(row.written)
-            row.ending = row.copy.close(row.written) or full or again or row.ending
-            row.written = None
-        row.out += ch
-        if ch == "]":
-            row.ending = row.in_list = False
-            row.copied = 0
-            row.listed = set()
-        elif ch == '"' and (
-            row.out.endswith(row.keys.strings) or (row.in_list and row.out.endswith(('["', ',"')))
-        ):
-            row.written = ""
-        elif ch == "[" and row.out.endswith(row.keys.lists):
-            row.in_list = True
-
-
 def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], constraint, limit: int):
     """Apply one sampled token to a row; return the chunk to feed next (token plus forced tokens)."""
     row.steps += 1
@@ -325,12 +294,12 @@ def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], 
     chunk = [token_id]
     if row.guide is not None:
         row.guide.advance(token_id=token_id, return_tokens=False)
-        _track_copy(row, token_strings(lm).get(token_id, ""))
+        track_copy(row, token_strings(lm).get(token_id, ""))
         if not row.guide.is_finished():
             forced = _forced_tokens(lm, row, constraint)
             row.ids += forced
             chunk += forced
-            _track_copy(row, "".join(token_strings(lm).get(t, "") for t in forced))
+            track_copy(row, "".join(token_strings(lm).get(t, "") for t in forced))
         if row.guide.is_finished():
             row.stopped = "schema"
     else:

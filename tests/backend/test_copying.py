@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medui.backend import decoding
-from medui.backend.copying import SourceCopy, copy_tables, may_open
+from medui.backend.copying import SourceCopy, copy_tables, may_open, track_copy
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec
@@ -165,7 +165,7 @@ def test_the_loop_copies_every_item_of_a_copied_list_and_the_string_items():
         "eparina",
         '"],"x":["',
     ]:
-        decoding._track_copy(row, piece)
+        track_copy(row, piece)
         seen.append(row.written)
     assert seen == [None, "", "angina", None, "", "aspirina", "", "eparina", None]
     assert not row.in_list
@@ -197,11 +197,11 @@ def test_a_copy_past_max_value_chars_ends_at_its_next_word_boundary():
 def test_the_loop_closes_the_list_after_max_items_copied_mentions():
     keys = CopyKeys(strings=('"text":"',), max_items=2)
     row = decoding._Row(guide=None, copy=SourceCopy("febbre e tosse e dispnea", {}, []), keys=keys)
-    decoding._track_copy(row, ' {"entities":[{"text":"febbre","label":"X"},{"text":"tosse')
+    track_copy(row, ' {"entities":[{"text":"febbre","label":"X"},{"text":"tosse')
     assert not row.ending, "one mention closed, the second still being written"
-    decoding._track_copy(row, '","label":"X"}')
+    track_copy(row, '","label":"X"}')
     assert row.ending, "two mentions: the list must close"
-    decoding._track_copy(row, "]}")
+    track_copy(row, "]}")
     assert not row.ending and row.copied == 0
 
 
@@ -211,13 +211,13 @@ def test_a_value_written_twice_in_a_copied_list_ends_that_list_only():
     keys = CopyKeys(lists=('"farmaci":[', '"esami":['))
     source = "terapia con aspirina; terapia e terapia; ECG"
     row = decoding._Row(guide=None, copy=SourceCopy(source, {}, []), keys=keys)
-    decoding._track_copy(row, '{"farmaci":["terapia","aspirina"')
+    track_copy(row, '{"farmaci":["terapia","aspirina"')
     assert not row.ending, "two different values"
-    decoding._track_copy(row, ',"terapia"')
+    track_copy(row, ',"terapia"')
     assert row.ending, "the same value again: the list must close"
-    decoding._track_copy(row, '],"esami":["terapia"')
+    track_copy(row, '],"esami":["terapia"')
     assert not row.ending, "another list: its first value may be one another list holds"
-    decoding._track_copy(row, ',"ECG"]}')
+    track_copy(row, ',"ECG"]}')
     assert not row.ending and not row.listed
 
 
@@ -232,9 +232,9 @@ def test_the_last_value_of_a_copied_list_closes_without_going_on_to_another():
     source = "terapia e ECG"
     keys = CopyKeys(lists=('"farmaci":[',))
     row = decoding._Row(guide=_AnyGuide(), copy=SourceCopy(source, tables.by_text, tables.closers), keys=keys)
-    decoding._track_copy(row, '{"farmaci":["terapia')
+    track_copy(row, '{"farmaci":["terapia')
     assert decoding._allowed(lm, row, SimpleNamespace(small={})) == {0, 1, 2}, "a first value may go on"
-    decoding._track_copy(row, '","terapia')
+    track_copy(row, '","terapia')
     assert decoding._allowed(lm, row, SimpleNamespace(small={})) == {0, 2}, "written before: the list ends"
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from medui.backend import decoding, models
 from medui.backend.constraint import compile_constraint
-from medui.backend.copying import SourceCopy, copy_tables, list_continuers
+from medui.backend.copying import SourceCopy, copy_tables, list_continuers, track_copy
 from medui.backend.engine import Engine, parse_strategy
 from medui.backend.gold import load_split
 from medui.tasks.kinds import kind_for
@@ -62,9 +62,9 @@ def test_the_loop_closes_the_list_after_a_repeated_mention():
     keys = CopyKeys(strings=('"text":"',))
     row = decoding._Row(guide=None, copy=SourceCopy("febbre", {}, []), keys=keys)
     for piece in [' {"entities":[{"text":"', "feb", "bre", '","label":"X"},{"text":"', "febbre", '","']:
-        decoding._track_copy(row, piece)
+        track_copy(row, piece)
     assert row.ending, "the second 'febbre' is not in the text twice"
-    decoding._track_copy(row, 'label":"X"}]')
+    track_copy(row, 'label":"X"}]')
     assert not row.ending, "the list is closed"
 
 
