@@ -109,20 +109,25 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     home = os.environ.get("MEDUI_HOME")
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["MEDUI_HOME"] = str(
-            Path(tmp) / "home"
-        )  # the adapter and database stay in the temporary home
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            # the adapter and the database stay in a temporary home
+            os.environ["MEDUI_HOME"] = str(Path(tmp) / "home")
+            get_settings.cache_clear()
+            model_dir = build_model(args.shape, Path(tmp) / args.shape)
+            batches = [int(b) for b in args.batches.split(",")]
+            report = {
+                "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+                "torch": torch.__version__, "shape": args.shape, "task": TASK,
+                "training": check_training(model_dir, args.device, args.steps),
+                "decoding": check_decoding(model_dir, args.device, batches, args.records),
+            }  # fmt: skip
+    finally:
+        if home is None:
+            os.environ.pop("MEDUI_HOME", None)
+        else:
+            os.environ["MEDUI_HOME"] = home
         get_settings.cache_clear()
-        model_dir = build_model(args.shape, Path(tmp) / args.shape)
-        report = {
-            "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
-            "torch": torch.__version__, "shape": args.shape, "task": TASK,
-            "training": check_training(model_dir, args.device, args.steps),
-            "decoding": check_decoding(model_dir, args.device, [int(b) for b in args.batches.split(",")], args.records),
-        }  # fmt: skip
-    os.environ.pop("MEDUI_HOME") if home is None else os.environ.update(MEDUI_HOME=home)
-    get_settings.cache_clear()
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
