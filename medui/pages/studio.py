@@ -18,8 +18,7 @@ from medui.pages.common import guarded
 SAVED, SHIPPED = "Valutazioni salvate", "Studio distribuito con medui"
 SHIPPED_NOTE = (
     "**Risultati distribuiti con medui**, non calcolati su questo database: primi 50 record di test a compito "
-    "(tutti, dove il test ne ha meno), condizioni e comandi in `bench/results/study/study.md`; le strategie "
-    "senza cd del modello base, su 10 record, in `bench/results/study-10/`."
+    "(tutti, dove il test ne ha meno), condizioni e comandi in `bench/results/study/study.md`."
 )
 
 
