@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:  # a path the user gave
         print(f"medui: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`medui jobs --json | head`): nothing more to tell it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush fails quietly
+        return 141  # as a command stopped by SIGPIPE
     except OSError as exc:
         if exc.errno != errno.ENAMETOOLONG:
             raise

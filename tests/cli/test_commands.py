@@ -29,6 +29,21 @@ def test_tasks_json_lists_the_twenty_tasks(capsys):
     assert "saturazione_o2" in row["labels"]
 
 
+def test_a_reader_that_goes_away_ends_the_command_without_a_traceback():
+    """`medui tasks | head -1`: the pipe closes before medui writes; it stops with SIGPIPE's status, silently."""
+    import subprocess
+    import sys
+
+    cli = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from medui.cli import main; sys.exit(main(['tasks']))"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    cli.stdout.close()  # before the CLI's imports are done, so its first write meets a closed pipe
+    err = cli.stderr.read().decode()
+    assert cli.wait(timeout=120) == 141 and err == ""
+
+
 def test_data_stats_counts_records_and_labels(capsys):
     code, out, _ = run_cli(capsys, "data", "stats", "drug_leaflet_entities", "--json")
     stats = json.loads(out)
