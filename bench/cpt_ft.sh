@@ -22,6 +22,6 @@ stamp "dev selection"
 .venv/bin/python bench/dev_select.py --models gemma-3-270m-cpt-ft --limit 10 \
   --out bench/results/train_ft/dev_select.json
 stamp "study row"
-$MEDUI study --tasks real --models gemma-3-270m-cpt-ft --strategies cd --limit 10 --batch-size 10 \
-  --dtype bfloat16 --out bench/results/study
+$MEDUI study --tasks all --models gemma-3-270m-cpt-ft --strategies cd --limit 50 --batch-size 10 --seed 0 \
+  --dtype bfloat16 --reference gemma-3-270m:few-shot+cd --out bench/results/study
 stamp "done"

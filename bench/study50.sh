@@ -3,8 +3,8 @@
 # already in its --out/runs, so after a stop `nohup bash bench/study50.sh >> bench/results/study/study50.log 2>&1 &`
 # goes on where it was. Pieces in the order they matter; the dtype piece computes float32 cells of the
 # fine-tuned model on tasks of every family, compared with the main study's bfloat16 cells by
-# bench/dtype_check.py. The base model's rows without cd (zero-shot, few-shot) take hours at 50 records: they
-# come last.
+# bench/dtype_check.py. The base model's rows without cd (zero-shot, few-shot) come last: about 70 min together,
+# for two rows of known outcome (no zero-shot answer parses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=".venv/bin/medui"
