@@ -19,6 +19,7 @@ from medui.backend.engine import parse_strategy
 from medui.backend.evaluation import load_eval_records, paired_counts
 from medui.backend.inputs import InputError
 from medui.backend.strategy import STRATEGIES
+from medui.errors import MeduiError
 from medui.tasks.compare import paired_bootstrap
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import UnknownTask, all_specs, get_spec
@@ -238,7 +239,7 @@ def run_study(
         parse_strategy(s, get_spec(tasks[0]), shots)  # fail early on an unknown strategy
     names = [models.resolve(name).name for name in model_names]  # fail early on an unknown model
     if reference:
-        parse_reference(reference)  # fail early on a malformed one
+        _check_reference(reference, [(n, s) for n in names for s in strategies], out, tasks, limit, seed)
     results = []
     for name in names:
         loaded: list = []
@@ -268,6 +269,28 @@ def run_study(
     notes = "\n" + conditions.read_text(encoding="utf-8") if conditions.exists() else ""
     (out / "study.md").write_text(table.to_markdown() + notes, encoding="utf-8")
     return table
+
+
+def _check_reference(
+    reference: str, computed: list[tuple[str, str]], out: Path, tasks: list[str], limit: int | None, seed: int
+) -> None:
+    """Fail before any cell is computed unless the reference row will be in the table: a row this command
+    computes, or one whose cells an earlier piece left in OUT/runs (a piece of a study computes the reference
+    first, or after it)."""
+    model, strategy = parse_reference(reference)
+    rows = set(computed) | {(c["model"], c["strategy"]) for c in earlier_cells(out, tasks, limit, seed, [])}
+    if (model, strategy) in rows:
+        return
+    try:
+        if (models.resolve(model).name, strategy) in rows:
+            return
+    except MeduiError:
+        pass
+    known = ", ".join(f"{m}:{s}" for m, s in sorted(rows)) or "none"
+    raise InputError(
+        f"the reference {model}:{strategy} is not a row of this study: it is neither computed by this command "
+        f"nor in {out / 'runs'} for these tasks, limit and seed (rows: {known})"
+    )
 
 
 def _reference_row(reference: str | None, cells: list[dict]) -> tuple[str, str] | None:

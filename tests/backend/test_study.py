@@ -60,6 +60,29 @@ def test_another_reference_row_and_a_wrong_one():
         parse_reference("base")
 
 
+def test_a_reference_that_no_piece_has_fails_before_any_cell_is_computed(tmp_path, monkeypatch):
+    """A piece of a study may name a reference row that an earlier piece computed; a row that is neither
+    computed by this command nor in OUT/runs fails at once, not after the piece's hours of compute."""
+    from medui.backend import models
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a model was loaded before the reference was checked")
+
+    monkeypatch.setattr(models, "load", no_loading)
+    with pytest.raises(InputError, match="not a row of this study"):
+        run_study(TASKS, ["gemma-3-270m"], ["cd"], tmp_path, reference="base:cd")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for number, cell in enumerate(CELLS):
+        (runs / f"cell{number}.json").write_text(json.dumps(cell), encoding="utf-8")
+    table = run_study(TASKS, [], ["cd"], tmp_path, reference="better:cd")  # an earlier piece's row
+    assert table.reference == ("better", "cd")
+    with pytest.raises(InputError, match="rows: base:cd, better:cd, close:cd, old:cd"):
+        run_study(TASKS, [], ["cd"], tmp_path, reference="better:few-shot+cd")
+    with pytest.raises(InputError, match="not a row of this study"):  # the cells are there, for another limit
+        run_study(TASKS, [], ["cd"], tmp_path, limit=5, reference="better:cd")
+
+
 def test_without_per_record_counts_nothing_is_marked_and_there_is_no_legend():
     old = [{k: v for k, v in cell.items() if k != "record_counts"} for cell in CELLS]
     markdown = build_table(TASKS, old).to_markdown()
