@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two Gemma rows of the study on the whole test split of the 12 real-data tasks (no --limit): the fine-tuned
-# adapter with cd and the base with few-shot+cd. Family by family, smallest first, both rows of a family before
-# the next, so a run cut short still leaves families compared on the same records. Every command skips the
+# adapter with cd and the base with few-shot+cd. Family by family, smallest first, both rows of a family (the
+# reference row first: --reference must name a row there is) before the next, so a run cut short still leaves families compared on the same records. Every command skips the
 # cells already in bench/results/study-full/runs: after a stop,
 # `nohup bash bench/study_full.sh >> bench/results/study-full/study_full.log 2>&1 &` goes on where it was.
 set -euo pipefail
@@ -12,8 +12,8 @@ S=(--batch-size 10 --seed 0 --dtype bfloat16 --reference gemma-3-270m:few-shot+c
 E3C=e3c_actors,e3c_body_parts,e3c_clinical_entities,e3c_events,e3c_measurement_links,e3c_measurements,e3c_temporal_links,e3c_time_expressions
 step() { echo "== $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; "$@"; }
 for tasks in "$E3C" casimedicos_arg_components abstrct_glaucoma_components,abstrct_mixed_components,abstrct_neoplasm_components; do
+  step $M study --tasks "$tasks" --models gemma-3-270m --strategies few-shot+cd "${S[@]}"  # the reference row
   step $M study --tasks "$tasks" --models gemma-3-270m-ft --strategies cd "${S[@]}"
-  step $M study --tasks "$tasks" --models gemma-3-270m --strategies few-shot+cd "${S[@]}"
 done
 # the table of every cell computed so far (nothing is recomputed)
 step $M study --tasks real --models gemma-3-270m --strategies few-shot+cd "${S[@]}"
