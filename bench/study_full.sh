@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The two Gemma rows of the study on the whole test split of the 12 real-data tasks (no --limit): the fine-tuned
-# adapter with cd and the base with few-shot+cd. Family by family, smallest first, both rows of a family (the
-# reference row first: --reference must name a row there is) before the next, so a run cut short still leaves families compared on the same records. Every command skips the
-# cells already in bench/results/study-full/runs: after a stop,
+# adapter with cd and the base with few-shot+cd. Family by family, smallest first, both rows of a family before
+# the next (the reference row first: --reference must name a row there is), so a run cut short still leaves
+# families compared on the same records. Every command skips the cells already in
+# bench/results/study-full/runs: after a stop,
 # `nohup bash bench/study_full.sh >> bench/results/study-full/study_full.log 2>&1 &` goes on where it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
