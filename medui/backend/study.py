@@ -7,6 +7,7 @@ bootstrap, medui.tasks.compare). Cell files written before they kept them are re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -275,31 +276,27 @@ def _check_reference(
     reference: str, computed: list[tuple[str, str]], out: Path, tasks: list[str], limit: int | None, seed: int
 ) -> None:
     """Fail before any cell is computed unless the reference row will be in the table: a row this command
-    computes, or one whose cells an earlier piece left in OUT/runs (a piece of a study computes the reference
-    first, or after it)."""
-    model, strategy = parse_reference(reference)
-    rows = set(computed) | {(c["model"], c["strategy"]) for c in earlier_cells(out, tasks, limit, seed, [])}
-    if (model, strategy) in rows:
-        return
-    try:
-        if (models.resolve(model).name, strategy) in rows:
-            return
-    except MeduiError:
-        pass
-    known = ", ".join(f"{m}:{s}" for m, s in sorted(rows)) or "none"
-    raise InputError(
-        f"the reference {model}:{strategy} is not a row of this study: it is neither computed by this command "
-        f"nor in {out / 'runs'} for these tasks, limit and seed (rows: {known})"
-    )
+    computes, or one whose cells an earlier piece of the study left in OUT/runs."""
+    cells = [{"model": m, "strategy": s} for m, s in computed] + earlier_cells(out, tasks, limit, seed, [])
+    rows = {(c["model"], c["strategy"]) for c in cells}
+    model, strategy = _reference_row(reference, cells)
+    if (model, strategy) not in rows:
+        known = ", ".join(f"{m}:{s}" for m, s in sorted(rows)) or "none"
+        raise InputError(
+            f"the reference {model}:{strategy} is not a row of this study: it is neither computed by this "
+            f"command nor in {out / 'runs'} for these tasks, limit and seed (rows: {known})"
+        )
 
 
 def _reference_row(reference: str | None, cells: list[dict]) -> tuple[str, str] | None:
-    """The row `reference` names: its model as written, or as the rows name it (a folder by its full path)."""
+    """The row `reference` names: its model as written, or as the rows name it (a folder by its full path);
+    as written where it names no model this machine has."""
     if not reference:
         return None
     model, strategy = parse_reference(reference)
     if (model, strategy) not in {(c["model"], c["strategy"]) for c in cells}:
-        model = models.resolve(model).name
+        with contextlib.suppress(MeduiError):
+            model = models.resolve(model).name
     return model, strategy
 
 
