@@ -4,9 +4,7 @@
 #   nohup bash bench/cpt_ft.sh > bench/results/train_ft/cpt_ft.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MEDUI=.venv/bin/medui
-have() { $MEDUI models --json 2>/dev/null | grep -q "\"name\": \"$1\""; }
-stamp() { echo "== $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; }
+source bench/lib.sh
 
 if ! have gemma-3-270m-cpt; then
   stamp "CPT"

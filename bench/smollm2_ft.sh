@@ -7,10 +7,8 @@
 #   nohup bash bench/smollm2_ft.sh >> bench/results/train_ft/smollm2_ft.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MEDUI=.venv/bin/medui
+source bench/lib.sh
 NAME=smollm2-135m-ft
-stamp() { echo "== $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; }
-have() { $MEDUI models --json 2>/dev/null | grep -q "\"name\": \"$1\""; }
 job() {  # "ID STATUS" of the newest training job named $1, or nothing
   $MEDUI jobs --json | .venv/bin/python -c '
 import json, sys

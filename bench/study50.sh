@@ -7,19 +7,18 @@
 # for two rows of known outcome (no zero-shot answer parses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-M=".venv/bin/medui"
+source bench/lib.sh
 S=(--limit 50 --batch-size 10 --seed 0)
 R=(--reference gemma-3-270m:few-shot+cd)
-step() { echo "== $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; "$@"; }
-step $M study --tasks all --models gemma-3-270m-ft --strategies cd --dtype bfloat16 "${S[@]}" --out bench/results/study
-step $M study --tasks all --models gemma-3-270m --strategies cd,few-shot+cd --dtype bfloat16 "${S[@]}" "${R[@]}" \
+step $MEDUI study --tasks all --models gemma-3-270m-ft --strategies cd --dtype bfloat16 "${S[@]}" --out bench/results/study
+step $MEDUI study --tasks all --models gemma-3-270m --strategies cd,few-shot+cd --dtype bfloat16 "${S[@]}" "${R[@]}" \
   --out bench/results/study
-step $M study --tasks e3c_clinical_entities,e3c_events,e3c_measurement_links,e3c_temporal_links,abstrct_neoplasm_components,casimedicos_arg_components,ed_dyspnea_crf,ed_syncope_crf,medqa_it,drug_leaflet_qa \
+step $MEDUI study --tasks e3c_clinical_entities,e3c_events,e3c_measurement_links,e3c_temporal_links,abstrct_neoplasm_components,casimedicos_arg_components,ed_dyspnea_crf,ed_syncope_crf,medqa_it,drug_leaflet_qa \
   --models gemma-3-270m-ft --strategies cd --dtype float32 "${S[@]}" --out bench/results/dtype/float32
 .venv/bin/python bench/dtype_check.py
-step $M study --tasks all --models smollm2-135m-instruct --strategies few-shot+cd --dtype bfloat16 "${S[@]}" "${R[@]}" \
+step $MEDUI study --tasks all --models smollm2-135m-instruct --strategies few-shot+cd --dtype bfloat16 "${S[@]}" "${R[@]}" \
   --out bench/results/study
 [ -n "${STUDY_WITHOUT_CD:-}" ] || { echo "== done (STUDY_WITHOUT_CD=1 adds the base rows without cd)"; exit 0; }
-step $M study --tasks all --models gemma-3-270m --strategies zero-shot,few-shot --dtype bfloat16 "${S[@]}" "${R[@]}" \
+step $MEDUI study --tasks all --models gemma-3-270m --strategies zero-shot,few-shot --dtype bfloat16 "${S[@]}" "${R[@]}" \
   --out bench/results/study
 echo "== $(date -u +%FT%TZ) done"

@@ -7,15 +7,14 @@
 # `nohup bash bench/study_full.sh >> bench/results/study-full/study_full.log 2>&1 &` goes on where it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-M=".venv/bin/medui"
+source bench/lib.sh
 OUT=bench/results/study-full
 S=(--batch-size 10 --seed 0 --dtype bfloat16 --reference gemma-3-270m:few-shot+cd --out "$OUT")
 E3C=e3c_actors,e3c_body_parts,e3c_clinical_entities,e3c_events,e3c_measurement_links,e3c_measurements,e3c_temporal_links,e3c_time_expressions
-step() { echo "== $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; "$@"; }
 for tasks in "$E3C" casimedicos_arg_components abstrct_glaucoma_components,abstrct_mixed_components,abstrct_neoplasm_components; do
-  step $M study --tasks "$tasks" --models gemma-3-270m --strategies few-shot+cd "${S[@]}"  # the reference row
-  step $M study --tasks "$tasks" --models gemma-3-270m-ft --strategies cd "${S[@]}"
+  step $MEDUI study --tasks "$tasks" --models gemma-3-270m --strategies few-shot+cd "${S[@]}"  # the reference row
+  step $MEDUI study --tasks "$tasks" --models gemma-3-270m-ft --strategies cd "${S[@]}"
 done
 # the table of every cell computed so far (nothing is recomputed)
-step $M study --tasks real --models gemma-3-270m --strategies few-shot+cd "${S[@]}"
+step $MEDUI study --tasks real --models gemma-3-270m --strategies few-shot+cd "${S[@]}"
 echo "== $(date -u +%FT%TZ) done"
