@@ -70,7 +70,7 @@ def run_training(args: argparse.Namespace) -> dict:
     data = dataset.sft_dataset([TASK], "gold", tokenizer, max_length=args.max_length)
     prep_s = time.perf_counter() - start
     config = load_recipe("sft_lora_cpu").with_overrides(max_steps=args.max_steps, max_length=args.max_length)
-    epoch_steps = loop.total_steps(len(data.rows), replace(config, max_steps=None))
+    epoch_steps = loop.total_steps(data.rows, replace(config, max_steps=None))
     marks: list[float] = []
     loop_start: list[float] = []
     cpu_marks: list[float] = []

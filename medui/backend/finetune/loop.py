@@ -1,10 +1,10 @@
-"""The optimisation loop of a LoRA run: batches, the loss on labelled positions, the learning-rate schedule,
-and the checkpointed, resumable loop with its per-epoch dev evaluation (see medui/backend/finetune/train.py).
+"""The optimisation loop of a LoRA run: batches, the learning-rate schedule, and the checkpointed, resumable
+loop with its per-epoch dev evaluation (see medui/backend/finetune/train.py).
 
-The loss is cross-entropy on the labelled positions only, and the output layer runs only on those positions, in
-checkpointed chunks: with a 262k vocabulary the logits of every position would cost more time and memory than
-the rest of the model. The batch order of the whole run is planned up front from the seed, so a run resumed from
-its checkpoint sees the same batches in the same order as an uninterrupted one.
+The loss is cross-entropy on the labelled positions only; what a micro-batch computes (its precision, a shared
+prefix run once, the output layer over the run's own vocabulary) is medui/backend/finetune/objective.py. Dev
+losses and probes always use the full softmax. The batch order of the whole run is planned up front from the
+seed, so a run resumed from its checkpoint sees the same batches in the same order as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
 
-from medui.backend import models
 from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import IGNORE, TrainData, TrainRow
+from medui.backend.finetune.losses import full_loss_sum
+from medui.backend.finetune.objective import Objective, labelled_positions, use_bf16
 from medui.backend.finetune.recipe import TrainConfig
 from medui.backend.inputs import InputError
 
-LOSS_CHUNK = 1024  # positions whose logits are materialised at once
+__all__ = ["Callbacks", "Loop", "TrainingCancelled", "use_bf16"]
 
 
 class TrainingCancelled(Exception):
@@ -57,13 +56,7 @@ class RunState:
     resumed_at: list[int] = field(default_factory=list)
 
 
-# batches and loss ----------------------------------------------------------------------------------------
-def use_bf16(config: TrainConfig, device: str) -> bool:
-    if config.bf16 != "auto":
-        return bool(config.bf16)
-    return torch.cuda.is_bf16_supported() if device == "cuda" else models.cpu_has_bf16()
-
-
+# loss over a padded batch (dev, probe) -------------------------------------------------------------------
 def labelled_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mean cross-entropy of the next-token predictions at labelled positions (logits only there)."""
     return labelled_loss_sum(model, batch) / max(1, labelled_count(batch))
@@ -75,7 +68,7 @@ def labelled_count(batch: dict[str, torch.Tensor]) -> int:
 
 
 def labelled_loss_sum(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Summed cross-entropy of the next-token predictions at labelled positions."""
+    """Summed cross-entropy of the next-token predictions at labelled positions, over the whole vocabulary."""
     causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
     decoder, head = causal_lm.get_decoder(), causal_lm.get_output_embeddings()
     hidden = decoder(
@@ -83,20 +76,8 @@ def labelled_loss_sum(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     ).last_hidden_state
     targets = batch["labels"][:, 1:]
     keep = targets != IGNORE
-    states, targets = hidden[:, :-1][keep], targets[keep]
     softcap = getattr(causal_lm.config, "final_logit_softcapping", None)
-    total = hidden.new_zeros((), dtype=torch.float32)
-    for i in range(0, len(targets), LOSS_CHUNK):
-        part = (states[i : i + LOSS_CHUNK], targets[i : i + LOSS_CHUNK])
-        total = total + checkpoint(_chunk_loss_sum, head, softcap, *part, use_reentrant=False)
-    return total
-
-
-def _chunk_loss_sum(head, softcap: float | None, states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    logits = head(states).float()
-    if softcap:
-        logits = torch.tanh(logits / softcap) * softcap
-    return F.cross_entropy(logits, targets, reduction="sum")
+    return full_loss_sum(head, softcap, hidden[:, :-1][keep], targets[keep])
 
 
 # batches --------------------------------------------------------------------------------------------------
@@ -112,21 +93,31 @@ def collate(rows: list[TrainRow], pad_id: int, device: str) -> dict[str, torch.T
     return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
 
 
-def epoch_batches(rows: list[TrainRow], batch_size: int, rng: random.Random) -> list[list[TrainRow]]:
-    """Shuffled batches of rows of similar length (sorted inside pools of 8 batches): little padding."""
+def epoch_batches(
+    rows: list[TrainRow], batch_size: int, rng: random.Random, by_task: bool = False
+) -> list[list[TrainRow]]:
+    """Shuffled batches of rows of similar length (sorted inside pools of 8 batches): little padding. by_task:
+    each batch holds rows of one task (source), which share their instruction (objective.py)."""
     order = list(range(len(rows)))
     rng.shuffle(order)
+    groups: dict[str, list[int]] = {}
+    for i in order:
+        groups.setdefault(rows[i].source if by_task else "", []).append(i)
     pool = batch_size * 8
     batches = []
-    for p in range(0, len(order), pool):
-        chunk = sorted(order[p : p + pool], key=lambda i: len(rows[i].input_ids))
-        batches += [[rows[i] for i in chunk[b : b + batch_size]] for b in range(0, len(chunk), batch_size)]
+    for group in groups.values():
+        for p in range(0, len(group), pool):
+            chunk = sorted(group[p : p + pool], key=lambda i: len(rows[i].input_ids))
+            batches += [
+                [rows[i] for i in chunk[b : b + batch_size]] for b in range(0, len(chunk), batch_size)
+            ]
     rng.shuffle(batches)
     return batches
 
 
-def total_steps(n_rows: int, config: TrainConfig) -> int:
-    per_epoch = math.ceil(math.ceil(n_rows / config.batch_size) / config.grad_accum)
+def total_steps(rows: list[TrainRow], config: TrainConfig) -> int:
+    """Optimizer steps of the run: `max_steps`, or `epochs` times the steps of one epoch."""
+    per_epoch = math.ceil(batches_per_epoch(rows, config) / config.grad_accum)
     return config.max_steps or max(1, math.ceil(per_epoch * config.epochs))
 
 
@@ -163,13 +154,18 @@ def kept_empty(n_empty: int, config: TrainConfig) -> int:
     return n_empty if config.empty_share >= 1 else round(n_empty * config.empty_share)
 
 
-def epoch_size(rows: list[TrainRow], config: TrainConfig) -> int:
-    """Rows one epoch trains on: all of them, or at most `rows_per_task` of each task (source), with only
+def epoch_sizes(rows: list[TrainRow], config: TrainConfig) -> dict[str, int]:
+    """Rows of each task (source) one epoch trains on: all of them, or at most `rows_per_task`, with only
     `empty_share` of the rows whose answer is empty."""
     full, empty = Counter(r.source for r in rows if not r.empty), Counter(r.source for r in rows if r.empty)
     sizes = {task: full[task] + kept_empty(empty[task], config) for task in {*full, *empty}}
     cap = config.rows_per_task or max(sizes.values(), default=0)
-    return sum(min(n, cap) for n in sizes.values())
+    return {task: min(n, cap) for task, n in sizes.items()}
+
+
+def epoch_size(rows: list[TrainRow], config: TrainConfig) -> int:
+    """Rows one epoch trains on (epoch_sizes, summed)."""
+    return sum(epoch_sizes(rows, config).values())
 
 
 def epoch_rows(rows: list[TrainRow], config: TrainConfig, rng: random.Random) -> list[TrainRow]:
@@ -196,16 +192,18 @@ def batch_plan(rows: list[TrainRow], config: TrainConfig) -> list[list[int]]:
     """The row indices of every micro-batch of the run, in order, drawn from the seed (epoch after epoch)."""
     rng = random.Random(config.seed)
     index = {id(r): i for i, r in enumerate(rows)}
-    needed = total_steps(epoch_size(rows, config), config) * config.grad_accum
+    needed = total_steps(rows, config) * config.grad_accum
     plan: list[list[int]] = []
     while len(plan) < needed:
-        batches = epoch_batches(epoch_rows(rows, config, rng), config.batch_size, rng)
+        batches = epoch_batches(epoch_rows(rows, config, rng), config.batch_size, rng, config.share_prefix)
         plan += [[index[id(r)] for r in b] for b in reversed(batches)]
     return plan[:needed]
 
 
 def batches_per_epoch(rows: list[TrainRow], config: TrainConfig) -> int:
-    return math.ceil(epoch_size(rows, config) / config.batch_size)
+    """Micro-batches of one epoch (by task, each task's last batch may be short: epoch_batches)."""
+    sizes = epoch_sizes(rows, config).values() if config.share_prefix else [epoch_size(rows, config)]
+    return sum(math.ceil(n / config.batch_size) for n in sizes)
 
 
 class Loop:
@@ -213,8 +211,11 @@ class Loop:
 
     STATE_FILE = "state.pt"
 
-    def __init__(self, model, data: TrainData, config, pad_id, device, callbacks, dev, checkpoint):
+    def __init__(
+        self, model, data: TrainData, config, pad_id, device, callbacks, dev, checkpoint, specials=()
+    ):
         self.model, self.rows, self.config = model, data.rows, config
+        self.objective = Objective(model, data.rows, config, pad_id, device, specials)
         self.pad_id, self.device, self.callbacks = pad_id, device, callbacks
         self.dev_rows = dev.rows if dev else []
         self.folder = Path(checkpoint) if checkpoint else None
@@ -272,7 +273,7 @@ class Loop:
         config, state = self.config, self.state
         self.restore()
         state = self.state
-        total = total_steps(epoch_size(self.rows, config), config)
+        total = total_steps(self.rows, config)
         plan = batch_plan(self.rows, config)
         per_epoch = max(1, math.ceil(batches_per_epoch(self.rows, config) / config.grad_accum))
         autocast = use_bf16(config, self.device)
@@ -319,14 +320,14 @@ class Loop:
         for k in range(config.grad_accum):
             batch = [self.rows[i] for i in plan[self.state.step * config.grad_accum + k]]
             mine = distributed.shard(batch, self.ranks)
-            inputs = collate(mine, self.pad_id, self.device) if mine else None
-            counts = torch.tensor([labelled_count(inputs) if inputs is not None else 0], device=self.device)
+            counts = torch.tensor([labelled_positions(mine)], device=self.device)
             labelled = max(1, int(distributed.sum_over_ranks(counts).item()))
             tokens += sum(len(r.input_ids) for r in mine)
-            if inputs is None:
+            if not mine:
                 continue  # fewer rows than ranks: this rank adds nothing to this micro-batch
+            draw = self.state.step * config.grad_accum + k  # the negatives of a resumed run are the same
             with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=autocast):
-                loss = labelled_loss_sum(self.model, inputs) / labelled
+                loss = self.objective.loss_sum(mine, draw) / labelled
             (loss / config.grad_accum).backward()
             step_loss += loss.item() / config.grad_accum
         distributed.sum_gradients(list(self.params.values()))

@@ -39,7 +39,10 @@ class TrainConfig:
     max_steps: int | None = None
     max_grad_norm: float = 1.0
     seed: int = 0
-    bf16: str | bool = "auto"  # auto: when the CPU (AVX512-BF16/AMX) or the GPU supports it
+    bf16: str | bool = "auto"  # auto: where a timed matmul says bf16 is faster; flag: where the CPU lists it
+    loss_vocab: str = "subset"  # subset: the run's tokens + sampled negatives; full: all (losses.py)
+    negatives: int = 1024  # tokens outside the subset drawn for each micro-batch's loss
+    share_prefix: bool = True  # batches of one task, their shared instruction run once (prefix.py)
     probe_rows: int = 8  # rows whose loss is measured before and after training
     checkpoint_minutes: float = 5.0  # the run's state is saved this often (a killed job resumes from it)
     rows_per_task: int | None = (
@@ -67,6 +70,9 @@ class TrainConfig:
             self.checkpoint_minutes < 0 and "checkpoint_minutes must be at least 0",
             not 0 <= self.dev_fraction < 1 and "dev_fraction must be in [0, 1)",
             not 0 <= self.empty_share <= 1 and "empty_share must be in [0, 1]",
+            self.bf16 not in ("auto", "flag", True, False) and "bf16: auto, flag, true or false",
+            self.loss_vocab not in ("subset", "full") and "loss_vocab: subset or full",
+            self.negatives < 0 and "negatives must be at least 0",
         ]
         first = next((p for p in problems if p), None)
         if first:

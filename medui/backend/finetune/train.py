@@ -40,7 +40,7 @@ import torch
 from medui.backend import models
 from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import TrainData
-from medui.backend.finetune.loop import Callbacks, Loop, TrainingCancelled, epoch_size, mean_loss, total_steps
+from medui.backend.finetune.loop import Callbacks, Loop, TrainingCancelled, mean_loss, total_steps
 from medui.backend.finetune.recipe import TrainConfig
 from medui.backend.inputs import InputError
 from medui.config import get_settings
@@ -198,17 +198,18 @@ def train(
     model, lineage = load_trainable(model_name, config, device)
     ranks = distributed.current()
     distributed.share_weights([p for p in model.parameters() if p.requires_grad])
-    pad_id = load_tokenizer(model_name).pad_token_id
+    tokenizer = load_tokenizer(model_name)
+    pad_id = tokenizer.pad_token_id
     callbacks.log(
         f"loaded {model_name} on {device} in {time.perf_counter() - start:.1f}s; {_trainable(model)}"
     )
     probe = data.rows[: config.probe_rows] if ranks.main else []
     loss_before = mean_loss(model, probe, config, pad_id, device)
-    steps = total_steps(epoch_size(data.rows, config), config)
+    steps = total_steps(data.rows, config)
     callbacks.log(f"{len(data.rows)} rows, {steps} steps; probe loss before {_fmt(loss_before)}")
     if ranks.world > 1:
         callbacks.log(f"data parallel over {ranks.world} processes: each takes its shard of every batch")
-    run = Loop(model, data, config, pad_id, device, callbacks, dev, checkpoint)
+    run = Loop(model, data, config, pad_id, device, callbacks, dev, checkpoint, tokenizer.all_special_ids)
     state = run.loop()
     if not ranks.main:
         return None
