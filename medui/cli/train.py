@@ -113,7 +113,7 @@ def follow(args: argparse.Namespace, job_id: int, session) -> int:
     """Print progress until the job ends; Ctrl-C cancels it. Exit 0 if it succeeded, 1 otherwise."""
     from medui.backend.finetune import jobs
 
-    printed = {"log": 0}
+    printed = {"log": 0, "left": ""}
 
     def show(job) -> None:
         if args.json:
@@ -122,6 +122,10 @@ def follow(args: argparse.Namespace, job_id: int, session) -> int:
         new, printed["log"] = log[printed["log"] :], len(log)
         for line in new.splitlines():
             print(line, file=sys.stderr)
+        left = time_left(job_summary(job))
+        if left and left != printed["left"]:
+            print(f"job {job.id}: {left}", file=sys.stderr)
+        printed["left"] = left
 
     try:
         job = jobs.wait(job_id, session=session, on_update=show)
@@ -133,9 +137,30 @@ def follow(args: argparse.Namespace, job_id: int, session) -> int:
     return 0 if job.status == "succeeded" else 1
 
 
+def time_left(row: dict) -> str:
+    """A running job's time left in words, from its measured speed; '' when it is not running."""
+    if row["status"] != "running":
+        return ""
+    if row["adapter_variant_id"] is not None:
+        return "evaluating" if row["evaluates"] else ""
+    if row["eta_seconds"] is None:
+        return "time left: estimated after the first steps"
+    then = ", then the evaluation" if row["evaluates"] else ""
+    return f"about {duration(row['eta_seconds'])} of training left{then}"
+
+
+def duration(seconds: float) -> str:
+    """Seconds as whole minutes ('12 min', '1 h 05 min'), at least one minute."""
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
 def _human_result(row: dict) -> str:
+    left = time_left(row)
     lines = [
-        f"job {row['id']} {row['name']}: {row['status']}" + (f" ({row['error']})" if row["error"] else "")
+        f"job {row['id']} {row['name']}: {row['status']}"
+        + (f" ({row['error']})" if row["error"] else "")
+        + (f" ({100 * row['progress']:.0f}%, {left})" if left else "")
     ]
     for task, runs in ((row.get("scores") or {}).get("tasks") or {}).items():
         for who, by_strategy in runs.items():
@@ -151,12 +176,16 @@ def cmd_jobs(args: argparse.Namespace, session) -> int:
     from medui.backend.finetune import jobs
 
     rows = [job_summary(j) for j in jobs.list_all(session=session)]
-    human = "\n".join(
+    return emit(args, rows, "\n".join(_job_line(r) for r in rows) or "no training jobs")
+
+
+def _job_line(r: dict) -> str:
+    left = time_left(r)
+    return (
         f"{r['id']:>4} {r['name']:<24} {r['objective']:<4} {r['status']:<10} {100 * r['progress']:5.1f}% "
         f"loss={r['last_loss'] if r['last_loss'] is not None else '-'} {','.join(r['tasks'])}"
-        for r in rows
+        + (f"  {left}" if left else "")
     )
-    return emit(args, rows, human or "no training jobs")
 
 
 def cmd_jobs_show(args: argparse.Namespace, session) -> int:

@@ -25,11 +25,27 @@ def job_rows() -> tuple[list[list], list[tuple[str, int]]]:
     return rows, [(f"#{j['id']} {j['name']} ({j['status']})", j["id"]) for j in jobs]
 
 
+def time_left(job: dict) -> str:
+    """A running job's time left in Italian, from the speed its worker measured; '' when it is not running."""
+    if job["status"] != "running":
+        return ""
+    if job["adapter_variant_id"] is not None:
+        return "valutazione in corso" if job["evaluates"] else ""
+    if job["eta_seconds"] is None:
+        return "stima del tempo dopo i primi passi"
+    minutes = max(1, round(job["eta_seconds"] / 60))
+    amount = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+    then = ", poi la valutazione" if job["evaluates"] else ""
+    return f"circa {amount} di addestramento {'rimanente' if minutes == 1 else 'rimanenti'}{then}"
+
+
 def job_view(job: dict) -> tuple:
     """Progress bar, loss curve, log and before/after scores of a job."""
     import pandas as pd
 
     label = f"job {job['id']} {job['name']}: {job['status']} ({100 * job['progress']:.0f}%)"
+    if left := time_left(job):
+        label += f", {left}"
     if job.get("error"):
         label += f": {job['error']}"
     curve = pd.DataFrame(job["loss_curve"] or [], columns=["passo", "loss"])

@@ -211,3 +211,22 @@ def test_studio_opens_on_the_shipped_study_on_a_fresh_database(medui_home):
     assert frame.empty and "Nessuna valutazione" in note
     with pytest.raises(InputError, match="not a study table"):
         StudyTable.from_csv("a,b\n1,2\n")
+
+
+def test_the_training_progress_label_says_the_time_left_in_italian():
+    from medui.pages import addestra
+
+    job = {"id": 7, "name": "ner-v1", "status": "running", "progress": 0.45, "eta_seconds": 720.0,
+           "evaluates": True, "adapter_variant_id": None, "error": None, "loss_curve": [[1, 2.0]],
+           "log": "", "scores": None}  # fmt: skip
+    progress, _curve, _log, _scores = addestra.job_view(job)
+    assert (
+        "job 7 ner-v1: running (45%), circa 12 min di addestramento rimanenti, poi la valutazione" in progress
+    )
+    assert addestra.time_left({**job, "eta_seconds": None}) == "stima del tempo dopo i primi passi"
+    assert addestra.time_left({**job, "eta_seconds": 30.0, "evaluates": False}) == (
+        "circa 1 min di addestramento rimanente"
+    )
+    assert addestra.time_left({**job, "eta_seconds": 4000.0}).startswith("circa 1 h 07 min")
+    assert addestra.time_left({**job, "adapter_variant_id": 3}) == "valutazione in corso"
+    assert addestra.time_left({**job, "status": "succeeded"}) == ""

@@ -84,7 +84,7 @@ def finish_job(job_id: int, status: str, *, session: Session, error: str | None 
     only a job without one ends failed or cancelled.
     """
     active = (TrainingJob.id == job_id, TrainingJob.status.in_(ACTIVE))
-    values = {"finished_at": utcnow(), "error": error}
+    values = {"finished_at": utcnow(), "error": error, "eta_seconds": None}
     registered = TrainingJob.adapter_variant_id.is_not(None)
     changed = session.execute(
         sa.update(TrainingJob).where(*active, registered).values(status="succeeded", **values)
@@ -102,7 +102,9 @@ def reopen_job(job_id: int, *, session: Session) -> None:
     session.execute(
         sa.update(TrainingJob)
         .where(TrainingJob.id == job_id, TrainingJob.status == "failed")
-        .values(status="queued", error=None, finished_at=None, cancel_requested=False, pid=None)
+        .values(
+            status="queued", error=None, finished_at=None, cancel_requested=False, pid=None, eta_seconds=None
+        )
     )
     session.commit()
 
@@ -161,8 +163,14 @@ def set_scores(variant_id: int, scores: dict, *, session: Session) -> None:
     session.commit()
 
 
+def evaluates_after(job: TrainingJob) -> bool:
+    """Whether the job evaluates its adapter and base once trained (it has tasks and an evaluation limit not 0)."""
+    return bool(job.tasks) and (job.params or {}).get("eval_limit") != 0
+
+
 def job_row(job: TrainingJob) -> dict:
-    """A job as plain data for the CLI and pages."""
+    """A job as plain data for the CLI and pages; eta_seconds is the training time left (evaluation excluded)
+    at the speed its worker measured: None until the worker has measured a step and during the evaluation."""
     last = job.loss_curve[-1][1] if job.loss_curve else None
     return {
         "id": job.id,
@@ -173,6 +181,8 @@ def job_row(job: TrainingJob) -> dict:
         "data": job.data_source,
         "status": job.status,
         "progress": round(job.progress or 0.0, 3),
+        "eta_seconds": job.eta_seconds,
+        "evaluates": evaluates_after(job),
         "last_loss": last,
         "steps": len(job.loss_curve or []),
         "error": job.error,

@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 
 os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,13 +29,42 @@ from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
 TRAIN_SHARE = 0.9  # of the progress bar, when evaluation follows
 
 
-class JobReporter:
-    """Writes a job's progress, loss curve, heartbeat and log to its row, and reads its cancel flag."""
+class TrainingPace:
+    """The training time left at the speed measured in this process.
 
-    def __init__(self, job: TrainingJob, session, train_share: float):
+    Its clock starts at the first step this process reports, so nothing before it counts: loading the model
+    and data, a resumed run's restore, the first step's warm-up. From the second step on, the seconds per step
+    are the mean since then (dev evaluations and checkpoints between steps included), times the steps left.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.start: tuple[int, float] | None = None  # (step, time) of the first step reported here
+
+    def seconds_left(self, step: int, total: int) -> float | None:
+        """Seconds left after `step` of `total`; None until a step has been measured."""
+        now = self.clock()
+        if self.start is None or step <= self.start[0]:
+            self.start = (step, now)
+            return None
+        first_step, began = self.start
+        return (now - began) / (step - first_step) * max(0, total - step)
+
+
+class JobReporter:
+    """Writes a job's progress, loss curve, time left, heartbeat and log to its row; reads its cancel flag."""
+
+    def __init__(
+        self,
+        job: TrainingJob,
+        session,
+        train_share: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.job_id, self.session, self.train_share = job.id, session, train_share
         self.curve: list[list[float]] = list(job.loss_curve or [])  # a resumed job keeps its earlier steps
         self.pending: list[str] = []
+        self.pace = TrainingPace(clock)
 
     def log(self, line: str) -> None:
         stamped = f"{time.strftime('%H:%M:%S')} {line}"
@@ -49,13 +79,17 @@ class JobReporter:
     def on_step(self, step: int, total: int, loss: float, lr: float) -> None:
         self.curve = [point for point in self.curve if point[0] < step] + [[step, round(loss, 5)]]
         values = {"progress": self.train_share * step / total, "loss_curve": list(self.curve)}
+        eta = self.pace.seconds_left(step, total)
+        values["eta_seconds"] = None if eta is None else round(eta, 1)
         sa_jobs.update_job(self.job_id, session=self.session, heartbeat_at=utcnow(), **values)
         if step == 1 or step == total or step % 10 == 0:
             self.log(f"step {step}/{total} loss {loss:.4f} lr {lr:.2e}")
 
     def progress(self, fraction: float) -> None:
         share = self.train_share + (1 - self.train_share) * fraction
-        sa_jobs.update_job(self.job_id, session=self.session, progress=share, heartbeat_at=utcnow())
+        sa_jobs.update_job(
+            self.job_id, session=self.session, progress=share, eta_seconds=None, heartbeat_at=utcnow()
+        )
 
     def should_stop(self) -> bool:
         return sa_jobs.cancel_requested(self.job_id, session=self.session)
@@ -100,7 +134,7 @@ def build_dev(job: TrainingJob, tokenizer, config):
 
 def run_job(job: TrainingJob, session) -> None:
     """Train, install, register and evaluate; raises TrainingCancelled or any error."""
-    evaluate_after = bool(job.tasks) and job.params.get("eval_limit") != 0
+    evaluate_after = sa_jobs.evaluates_after(job)
     report = JobReporter(job, session, TRAIN_SHARE if evaluate_after else 1.0)
     report.log(
         f"job {job.id}: {job.objective} of {job.model} as {job.name!r} on {', '.join(job.tasks) or '-'}"

@@ -191,6 +191,7 @@ class TrainingJob(SQLModel, table=True):
     params: dict = Field(default_factory=dict, sa_column=json_column(False, MutableDict))
     status: str = Field(default="queued", index=True)  # queued | running | succeeded | failed | cancelled
     progress: float = 0.0
+    eta_seconds: float | None = None  # training time left at the speed measured so far (None: not measured)
     loss_curve: list = Field(default_factory=list, sa_column=json_column(False, MutableList))
     log: str = Field(default="", sa_column=text_column())
     pid: int | None = None

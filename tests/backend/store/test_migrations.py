@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from medui.backend.store import db
-from medui.backend.store.tables import Document, Prediction, Run
+from medui.backend.store.tables import Document, Prediction, Run, TrainingJob
 
 FIRST = "0001_initial"
 
@@ -169,4 +169,28 @@ def test_existing_corrections_become_their_authors_chains_and_back(db_url):
     command.downgrade(db.alembic_config(engine=engine), "0003_run_progress")
     assert [row[-1] for row in _chains(engine)] == [None, 1, 2, None]  # one chain per document again
     assert "assignments" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_training_jobs_gain_a_time_left_and_lose_it_on_downgrade(db_url):
+    from alembic import command
+
+    engine = db.make_engine(db_url)
+    db.upgrade(engine, "0005_user_last_task")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO training_jobs (name, tasks, objective, data_source, params, status, progress, "
+                "loss_curve, log, cancel_requested, created_at) VALUES ('old', '[\"medqa_it\"]', 'sft', 'gold', "
+                "'{}', 'running', 0.5, '[[1, 2.0]]', '', :no, :now)"
+            ),
+            {"no": False, "now": datetime(2026, 12, 1, tzinfo=UTC)},
+        )
+    engine.dispose()
+    engine = db.init_db(db_url)
+    with Session(engine) as session:
+        job = session.exec(select(TrainingJob)).one()
+        assert (job.name, job.progress, job.loss_curve, job.eta_seconds) == ("old", 0.5, [[1, 2.0]], None)
+    command.downgrade(db.alembic_config(engine=engine), "0005_user_last_task")
+    assert "eta_seconds" not in {c["name"] for c in inspect(engine).get_columns("training_jobs")}
     engine.dispose()
