@@ -282,6 +282,7 @@ class Loop:
         self.model.train()
         while state.step < total:
             if distributed.main_says(self.ranks.main and self.callbacks.should_stop()):
+                self.save()  # a resumed run goes on from here, not from the last periodic save
                 raise TrainingCancelled(f"cancelled at step {state.step} of {total}")
             began = time.perf_counter()
             lr = config.learning_rate * lr_factor(state.step, total, config)

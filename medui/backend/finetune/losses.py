@@ -11,10 +11,11 @@ ran it three times per labelled position (forward, checkpoint recompute, backwar
   that their exponentials estimate the rest's share of the partition function (sampled softmax); the rest's
   logits are pushed down on average as the full softmax pushes them.
 
-With no token outside the subset (or every one of them drawn) this is the full softmax's loss exactly; else the
-difference is the log of the estimate's error on the rest's mass, which `outside_mass` measures (it is 0.5% for
-the base model on the benchmark's rows, bench/results/train_speed/). Dev losses, probes and model selection use
-the full softmax (medui/backend/finetune/loop.py), so a run's selection never depends on this estimate.
+With no token outside the subset (or every one of them drawn) this is the full softmax's loss exactly; without
+negatives it is lower by -log(1 - p) at a position where the model puts mass p outside the subset, which
+`outside_mass` measures (bench/results/train_speed/: 11% for the base model on the benchmark's rows, whose subset
+holds only their 3,069 tokens); the negatives stand for that mass. Dev losses, probes and model selection use the
+full softmax (medui/backend/finetune/loop.py), so a run's selection never depends on this estimate.
 
 The output layer's weights are frozen (LoRA trains the body), so the loss and its gradient for the hidden states
 are computed together in one pass over chunks of positions (a custom autograd function): the logits of a chunk
