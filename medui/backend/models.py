@@ -237,7 +237,7 @@ def load(
 
     At most MEDUI_MAX_LOADED_MODELS stay loaded: loading one more evicts the least recently used. A served
     model (openai:NAME) loads nothing: its ServerModel (openai_client.py) on `base_url` or
-    MEDUI_OPENAI_BASE_URL.
+    MEDUI_OPENAI_BASE_URL, refused unless that server lists NAME (a few are kept, as loaded models are).
     """
     name = canonical_name((name or get_settings().model).strip())
     if name.startswith(SERVER_PREFIXES):

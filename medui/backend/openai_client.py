@@ -1,5 +1,6 @@
 """The HTTP side of a served model: an OpenAI-compatible server (vLLM, llama.cpp, ...) behind the variants
-`openai:NAME` and `openai-chat:NAME` (ServerModel; its engine is serving.py).
+`openai:NAME` and `openai-chat:NAME` (ServerModel; its engine is serving.py, its wire openai_http.py, the shapes of
+what it sends and reads openai_shapes.py).
 
 NAME is the server's model name (what its /v1/models lists: a base model, or for vLLM a LoRA module given with
 --lora-modules). The server is --base-url or MEDUI_OPENAI_BASE_URL, e.g. http://127.0.0.1:8000/v1; the API key,
@@ -22,54 +23,72 @@ when the server wants one, is read from MEDUI_OPENAI_API_KEY when a model connec
 - Confidence: the geometric mean of the returned tokens' probabilities (log-probabilities are requested), else None.
   llama-cpp-python's server is not asked for them (MEDUI_OPENAI_LOGPROBS=auto): they make it 13x slower.
 - At most `concurrency` requests (MEDUI_OPENAI_CONCURRENCY, 8) are in flight to a server model, over all engines;
-  one answer may take MEDUI_OPENAI_TIMEOUT seconds; connection errors, 429 and 5xx are retried
-  MEDUI_OPENAI_RETRIES times with exponential back-off. A server that is down or refuses a request (or the
-  schema) raises ServingError, one line: a run that fails stores nothing.
+  one answer, whole, may take MEDUI_OPENAI_TIMEOUT seconds and ANSWER_MAX_BYTES; connection errors, 429 and 5xx
+  are retried MEDUI_OPENAI_RETRIES times with exponential back-off. A server that is down or refuses a request
+  (or the schema) raises ServingError, one line: a run that fails stores nothing.
+- A name connects only when the server lists it (its listing is cached: LISTING_TTL_S, a failed one
+  FAILED_LISTING_TTL_S; only its first MAX_LISTED models are read), and the MAX_SERVER_MODELS server models used
+  last are kept: naming many models does not grow the process.
 
 No torch here (`medui models` lists a server's models without it): Generation is imported when a prompt is sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import math
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from medui.backend import gbnf
-from medui.backend.models import SERVER_PREFIXES, ModelError, Variant
+from medui.backend.models import ON_EVICT, SERVER_PREFIXES, ModelError, Variant
+from medui.backend.openai_http import (
+    ANSWER_MAX_BYTES,
+    LISTING_MAX_BYTES,
+    Reply,
+    ServingError,
+    bounded_client,
+    exchange,
+    first_line,
+    parse_json,
+    shown_url,
+)
+from medui.backend.openai_shapes import (
+    Listed,
+    ListingCache,
+    check_listed,
+    check_schema_followed,
+    grammar_of,
+    read_answer,
+    read_listing,
+    refused,
+)
 from medui.config import get_settings
-from medui.errors import MeduiError
 
 if TYPE_CHECKING:
     from medui.backend.decoding import Generation
 
+__all__ = [
+    "ServerModel",
+    "ServingError",
+    "connect",
+    "grammar_of",
+    "listed_models",
+    "server_listing",
+    "shown_url",
+]
+
 MAX_RETRY_AFTER_S = 30.0
-LISTING_TTL_S = 30.0
+MAX_SERVER_MODELS = 8  # server models kept (each has its connection pool), the least recently used evicted
 FINISH = {"stop": "eos", "length": "length"}
 CONSTRAINTS = ("auto", "json_schema", "grammar")
 LOGPROBS = ("auto", "on", "off")
-
-
-class ServingError(MeduiError, RuntimeError):
-    """A server that cannot be reached, refuses a request or ignores the schema; `italian`: for the app."""
-
-    def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message, italian=italian)
-
-
-def shown_url(url: str) -> str:
-    """A URL without the user and password it may carry (for messages and stored parameters)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _base_url(base_url: str | None) -> str:
@@ -118,15 +137,16 @@ class ServerModel:
                     f"unknown {setting} {value!r}: use {', '.join(allowed)}",
                     f"{setting} {value!r} sconosciuto: usa {', '.join(allowed)}",
                 )
-        self.owners: set[str] = set()  # owned_by of the listed models: says which server this is
         self.detected: bool | None = None  # whether the server is llama-cpp-python's (asked once)
         self.slots = threading.BoundedSemaphore(max(1, self.concurrency))
         self.variant = Variant(self.name, "server", None)
-        headers = {"Authorization": f"Bearer {key}"} if (key := _api_key()) else {}
+        self._headers = {"Authorization": f"Bearer {key}"} if (key := _api_key()) else {}
         parts = urlsplit(self.base_url)  # a user and password in the URL go as basic auth, never in a URL
-        auth = (parts.username or "", parts.password or "") if parts.username else None
-        timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
-        self.client = httpx.Client(base_url=self.shown_url, timeout=timeout, headers=headers, auth=auth)
+        self._auth = (parts.username or "", parts.password or "") if parts.username else None
+        self._client: httpx.Client | None = None  # opened by the first request
+        self._users = 0  # requests using the client now
+        self._closing = False
+        self._state = threading.Lock()
 
     def __repr__(self) -> str:  # never the headers (the API key)
         return f"ServerModel({self.name!r}, {self.shown_url!r})"
@@ -142,6 +162,11 @@ class ServerModel:
     @property
     def path(self) -> str:
         return "/chat/completions" if self.chat else "/completions"
+
+    @property
+    def closed(self) -> bool:
+        """Whether close() was called and its connections are released."""
+        return self._closing and self._client is None
 
     def request(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> dict:
         """The request body for one prompt: greedy, log-probabilities, the schema as structured output."""
@@ -166,10 +191,9 @@ class ServerModel:
         return body
 
     def llama_cpp_python(self) -> bool:
-        """Whether the server is llama-cpp-python's (it lists its models as owned by "me"), asked once."""
+        """Whether the server is llama-cpp-python's (it lists its models as owned by "me"; cached listing)."""
         if self.detected is None:
-            self.models()
-            self.detected = self.owners == {"me"}
+            self.detected = server_listing(self.base_url, self.timeout, self.retries).owners == {"me"}
         return self.detected
 
     def constrains_by(self) -> str:
@@ -193,169 +217,113 @@ class ServerModel:
 
         with self.slots:
             data = self.send("POST", self.path, self.request(prompt, schema, max_tokens, schema_name))
-        text, finish, logprobs, usage = _read_answer(data, self.chat, self.shown_url)
+        answer = read_answer(data, self.chat, self.shown_url)
         if schema is not None:
-            _check_schema_followed(text, finish, self.shown_url)
+            check_schema_followed(answer.text, answer.finish, self.shown_url)
+        followed = schema is not None and answer.finish == "stop"
         return Generation(
-            text=text,
-            logprobs=logprobs,
-            stopped="schema" if schema is not None and finish == "stop" else FINISH.get(finish, "length"),
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            counted_tokens=int(usage.get("completion_tokens") or len(logprobs)),
+            text=answer.text,
+            logprobs=answer.logprobs,
+            stopped="schema" if followed else FINISH.get(answer.finish, "length"),
+            prompt_tokens=answer.prompt_tokens or 0,
+            counted_tokens=answer.completion_tokens or len(answer.logprobs),
         )
 
-    def send(self, method: str, path: str, body: dict | None = None) -> dict:
-        """A request with retries and exponential back-off on connection errors, 429 and 5xx; its JSON answer."""
+    def send(self, method: str, path: str, body: dict | None = None, limit: int = ANSWER_MAX_BYTES) -> object:
+        """A request with retries and exponential back-off on connection errors, 429 and 5xx; its JSON answer.
+
+        Each attempt, whole (connecting, sending, the answer's headers and body), takes at most `timeout`
+        seconds, and its answer at most `limit` bytes: past either, a ServingError (not retried).
+        """
         failure, wait = "", self.backoff
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(wait)
                 wait *= 2
             try:
-                response = self.client.request(method, path, json=body)
+                with self._borrowed() as client:
+                    reply = exchange(client, method, path, body, self.timeout, limit)
             except httpx.ConnectTimeout as exc:
                 failure = f"connection timed out ({type(exc).__name__})"
                 continue
             except httpx.TimeoutException:
                 raise ServingError(
-                    f"the server {self.shown_url} did not answer within {self.timeout:g} s "
-                    "(MEDUI_OPENAI_TIMEOUT)",
+                    f"the server {self.shown_url} did not answer within {self.timeout:g} s (MEDUI_OPENAI_TIMEOUT)",
                     f"il server {self.shown_url} non ha risposto entro {self.timeout:g} s",
                 ) from None
             except httpx.TransportError as exc:
-                failure = f"{type(exc).__name__}: {_first_line(str(exc))}"
+                failure = f"{type(exc).__name__}: {first_line(str(exc))}"
                 continue
-            if response.status_code == 429 or response.status_code >= 500:
-                failure = f"HTTP {response.status_code}"
-                wait = max(wait, min(_retry_after(response), MAX_RETRY_AFTER_S))
+            if reply.status == 429 or reply.status >= 500:
+                failure = f"HTTP {reply.status}"
+                wait = max(wait, min(reply.retry_after, MAX_RETRY_AFTER_S))
                 continue
-            if response.status_code >= 400:
-                raise _refused(response, self, body)
-            try:
-                return response.json()
-            except ValueError:
-                raise ServingError(f"the server {self.shown_url} answered {path} with no JSON") from None
+            if reply.status >= 400:
+                raise refused(reply, self.shown_url, self.served, path, body)
+            return self._json(reply, path)
         tries = f"{self.retries + 1} attempt{'s' if self.retries else ''}"
         raise ServingError(
             f"cannot reach the server {self.shown_url} ({failure}, {tries}): is it running?",
             f"impossibile raggiungere il server {self.shown_url} ({failure}, {tries}): è avviato?",
         )
 
-    def models(self) -> list[str]:
-        """The model names the server lists (/v1/models)."""
-        data = self.send("GET", "/models")
+    def _json(self, reply: Reply, path: str) -> object:
+        data = parse_json(reply.body)
+        if data is None:
+            raise ServingError(
+                f"the server {self.shown_url} answered {path} with no JSON",
+                f"il server {self.shown_url} ha risposto a {path} senza JSON",
+            )
+        return data
+
+    @contextlib.contextmanager
+    def _borrowed(self) -> Iterator[httpx.Client]:
+        """The client for one request: opened when there is none, closed after it when the model is closed."""
+        with self._state:
+            if self._client is None:
+                self._client = bounded_client(self.shown_url, self.timeout, self._headers, self._auth)
+            self._users += 1
+            client = self._client
         try:
-            self.owners = {str(m.get("owned_by", "")) for m in data["data"]}
-            return [str(m["id"]) for m in data["data"]]
-        except (KeyError, TypeError) as exc:
-            raise ServingError(f"the server {self.shown_url} answered /models with no model list") from exc
+            yield client
+        finally:
+            with self._state:
+                self._users -= 1
+                idle = self._detached()
+            if idle is not None:
+                idle.close()
+
+    def _detached(self) -> httpx.Client | None:
+        """The client to close now (under the state lock): the model is closed and no request uses it."""
+        if not self._closing or self._users or self._client is None:
+            return None
+        client, self._client = self._client, None
+        return client
+
+    def close(self) -> None:
+        """Release the connections: now, or when the requests in flight end (a run may still hold the model)."""
+        with self._state:
+            self._closing = True
+            idle = self._detached()
+        if idle is not None:
+            idle.close()
+
+    def listed(self) -> Listed:
+        """What the server lists now (/v1/models; its first MAX_LISTED models)."""
+        return read_listing(self.send("GET", "/models", limit=LISTING_MAX_BYTES), self.shown_url)
 
     def check(self) -> None:
-        """Fail unless the server lists this model."""
-        names = self.models()
-        if self.served not in names:
-            raise ServingError(
-                f"the server {self.shown_url} has no model {self.served!r} (it serves: {', '.join(names)})",
-                f"il server {self.shown_url} non ha il modello {self.served!r} (serve: {', '.join(names)})",
-            )
+        """Fail unless the server lists this model (asked now)."""
+        check_listed(self.served, self.listed(), self.shown_url)
 
 
-@lru_cache(maxsize=64)
-def grammar_of(schema_json: str) -> str:
-    """The GBNF grammar of a JSON schema (given as JSON text, so it is written once a schema)."""
-    try:
-        return gbnf.from_json_schema(json.loads(schema_json))
-    except gbnf.SchemaError as exc:
-        raise ServingError(
-            f"cannot write this task's JSON schema as a grammar ({exc}): set MEDUI_OPENAI_CONSTRAINT=json_schema "
-            "for a server that reads JSON schemas",
-            "lo schema JSON di questo compito non si può scrivere come grammatica: usa un server che legge "
-            "schemi JSON (MEDUI_OPENAI_CONSTRAINT=json_schema)",
-        ) from exc
-
-
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:200]
-
-
-def _retry_after(response: httpx.Response) -> float:
-    """The seconds a 429 or 503 asks to wait (Retry-After), 0 when it says none."""
-    try:
-        return max(0.0, float(response.headers.get("retry-after", "")))
-    except ValueError:
-        return 0.0
-
-
-def _refused(response: httpx.Response, server: ServerModel, body: dict | None) -> ServingError:
-    """The one-line error of a request the server refused (4xx other than 429)."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = response.text
-    detail = data.get("error", data.get("detail", data)) if isinstance(data, dict) else data
-    if isinstance(detail, dict):
-        detail = detail.get("message", detail)
-    detail = _first_line(detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False))
-    status, url = response.status_code, server.shown_url
-    if status in (401, 403):
-        return ServingError(
-            f"the server {url} refused the request ({status}): check MEDUI_OPENAI_API_KEY",
-            f"il server {url} ha rifiutato la richiesta ({status}): controlla MEDUI_OPENAI_API_KEY",
-        )
-    if status == 404:
-        return ServingError(
-            f"the server {url} has no {server.path} for model {server.served!r} ({detail}); "
-            "does the base URL end in /v1, and is the model served?",
-            f"il server {url} non ha {server.path} per il modello {server.served!r}: l'URL finisce in /v1?",
-        )
-    schema = bool(body and ("response_format" in body or "grammar" in body))
-    what = " (with a JSON schema: does it support structured output?)" if schema else ""
-    return ServingError(
-        f"the server {url} refused the request{what}: {status} {detail}",
-        f"il server {url} ha rifiutato la richiesta{what and ' (con uno schema JSON)'}: {status} {detail}",
-    )
-
-
-def _read_answer(data: dict, chat: bool, url: str) -> tuple[str, str, list[float], dict]:
-    """(text, finish reason, log-probabilities, usage) of a completion or chat completion."""
-    try:
-        choice = data["choices"][0]
-        text = (choice["message"]["content"] if chat else choice["text"]) or ""
-        found = choice.get("logprobs") or {}
-        if chat:
-            values = [t.get("logprob") for t in found.get("content") or []]
-        else:
-            values = found.get("token_logprobs") or []
-    except (KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise ServingError(f"the server {url} gave an answer that is not an OpenAI completion") from exc
-    logprobs = [float(v) for v in values if isinstance(v, int | float) and not math.isnan(v)]
-    return str(text), str(choice.get("finish_reason") or ""), logprobs, data.get("usage") or {}
-
-
-def _check_schema_followed(text: str, finish: str, url: str) -> None:
-    """Under a schema the output is one JSON object, nothing after it (or a cut one, at the token limit)."""
-    stripped = text.lstrip()
-    try:
-        _, end = json.JSONDecoder().raw_decode(stripped)
-        followed = stripped.startswith("{") and not stripped[end:].strip()
-    except ValueError:
-        followed = stripped.startswith("{") and finish == "length"
-    if not followed:
-        raise ServingError(
-            f"the server {url} ignored the JSON schema (its output is not one JSON object: "
-            f"{_first_line(text)[:60]!r}); use a server with structured output (vLLM, llama.cpp's llama-server) "
-            "or a strategy without cd",
-            f"il server {url} ha ignorato lo schema JSON: usa un server con output strutturato o una strategia "
-            "senza cd",
-        )
-
-
-_SERVERS: dict[tuple, ServerModel] = {}
+_SERVERS: OrderedDict[tuple, ServerModel] = OrderedDict()  # least recently used first
 _SERVERS_LOCK = threading.Lock()
 
 
 def connect(name: str, base_url: str | None = None) -> ServerModel:
-    """The server model of a name `openai:NAME` / `openai-chat:NAME` (one per name and server; no request yet)."""
+    """The server model of a name `openai:NAME` / `openai-chat:NAME`: one per name and server, refused unless
+    the server lists NAME (its cached listing); the MAX_SERVER_MODELS used last are kept."""
     prefix = next((p for p in SERVER_PREFIXES if name.startswith(p)), None)
     served = name[len(prefix) :].strip() if prefix else ""
     if not served:
@@ -367,32 +335,65 @@ def connect(name: str, base_url: str | None = None) -> ServerModel:
     }  # fmt: skip
     key = (name, url, *options.values(), _api_key())
     with _SERVERS_LOCK:
-        if key not in _SERVERS:
-            _SERVERS[key] = ServerModel(name, served, prefix == "openai-chat:", url, **options)
-        return _SERVERS[key]
+        if key in _SERVERS:
+            _SERVERS.move_to_end(key)
+            return _SERVERS[key]
+    model = ServerModel(name, served, prefix == "openai-chat:", url, **options)  # opens nothing yet
+    check_listed(served, server_listing(url, model.timeout, model.retries), model.shown_url)
+    return _kept(key, model)
 
 
-_LISTED: dict[str, tuple[float, list[str], str | None]] = {}
+def _kept(key: tuple, model: ServerModel) -> ServerModel:
+    """Keep a server model (or the one another thread kept first), evicting and closing the least recent."""
+    with _SERVERS_LOCK:
+        kept = _SERVERS.setdefault(key, model)
+        _SERVERS.move_to_end(key)
+        evicted = [_SERVERS.popitem(last=False)[1] for _ in range(len(_SERVERS) - MAX_SERVER_MODELS)]
+    for old in evicted:
+        old.close()
+        for hook in ON_EVICT:
+            hook(old.name)  # engines built on it let it go
+    return kept
+
+
+def forget() -> None:
+    """Close and forget every server model and cached listing (after a change of settings; tests)."""
+    with _SERVERS_LOCK:
+        dropped = list(_SERVERS.values())
+        _SERVERS.clear()
+    _LISTED.clear()
+    for model in dropped:
+        model.close()
+
+
+_LISTED = ListingCache()
+
+
+def server_listing(url: str, timeout: float = 3.0, retries: int = 0) -> Listed:
+    """What a server lists (its first MAX_LISTED models), from the listing cache or asked now; ServingError."""
+    return _LISTED.get((url, _api_key()), lambda: _ask_listing(url, timeout, retries))
+
+
+def _ask_listing(url: str, timeout: float, retries: int) -> Listed:
+    probe = ServerModel("openai:?", "?", False, url, timeout=timeout, retries=retries)
+    try:
+        return probe.listed()
+    finally:
+        probe.close()
 
 
 def listed_models(timeout: float = 3.0) -> tuple[list[str], str | None]:
-    """`openai:NAME` of every model the configured server lists, and the error when it cannot be asked.
-
-    For the app's model lists: asked at most every 30 s, one attempt, a short timeout; ([], None) without a server.
-    """
+    """`openai:NAME` of the models the configured server lists (its first MAX_LISTED), and what to say about
+    them: why it cannot be asked, or that the list is cut. For the app's model lists: one attempt, a short
+    timeout, the cached listing; ([], None) without a server."""
     url = (get_settings().openai_base_url or "").strip().rstrip("/")
     if not url:
         return [], None
-    now = time.monotonic()
-    cached = _LISTED.get(url)
-    if cached and now - cached[0] < LISTING_TTL_S:
-        return cached[1], cached[2]
-    probe = ServerModel("openai:?", "?", False, _base_url(url), timeout=timeout, retries=0)
     try:
-        names, error = [f"openai:{n}" for n in probe.models()], None
+        listed = server_listing(_base_url(url), timeout, retries=0)
     except ServingError as exc:
-        names, error = [], exc.italian
-    finally:
-        probe.client.close()
-    _LISTED[url] = (now, names, error)
-    return names, error
+        return [], exc.italian
+    names = [f"openai:{n}" for n in listed.names]
+    if listed.truncated:
+        return names, f"il server elenca {listed.total} modelli: medui mostra solo i primi {len(names)}"
+    return names, None

@@ -7,7 +7,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOGPROBS = [-0.1, -0.2, -0.3]
@@ -28,6 +30,17 @@ class Stub:
     owned_by: str | None = None  # what /v1/models says owns each model ("me": llama-cpp-python's server)
     grammar_schema: dict | None = None  # the schema of the answers to requests with a GBNF grammar
     api_key: str | None = None  # 401 to requests without it
+    # hostile modes
+    drip: dict[str, float] = field(default_factory=dict)  # path -> seconds between the bytes of its answers
+    endless_headers: dict[str, float] = field(
+        default_factory=dict
+    )  # path -> seconds of header bytes, then hang up
+    pad: dict[str, int] = field(default_factory=dict)  # path -> bytes of padding added to its 200 answers
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    patch: dict = field(default_factory=dict)  # merged into each completion (e.g. {"usage": "oops"})
+    choice_patch: dict = field(default_factory=dict)  # merged into its choice
+    listing_status: int = 200  # what /v1/models answers
+    on_listing: Callable[[], None] | None = None  # called as /v1/models is asked (a fake clock, a delay)
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)
     in_flight: int = 0
@@ -37,6 +50,9 @@ class Stub:
 
     def generations(self) -> list[dict]:
         return [r for r in self.requests if r["path"] != "/v1/models"]
+
+    def listings(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] == "/v1/models"]
 
 
 def example(schema: dict, root: dict, word: str):
@@ -118,7 +134,9 @@ def answer(path: str, body: dict, stub: Stub) -> dict:
         )
     choice = {"index": 0, "finish_reason": "stop", "logprobs": logprobs}
     choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
-    return {"choices": [choice], "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": 7}}
+    choice.update(stub.choice_patch)
+    reply = {"choices": [choice], "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": 7}}
+    return {**reply, **stub.patch}
 
 
 def _handler(stub: Stub):
@@ -127,19 +145,45 @@ def _handler(stub: Stub):
             pass
 
         def _reply(self, status: int, data: dict, headers: dict | None = None) -> None:
+            path = self.path
+            if status == 200 and stub.pad.get(path):
+                data = {**data, "padding": "x" * stub.pad[path]}
             raw = json.dumps(data).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(raw)
+            lines = [
+                f"{self.protocol_version} {status} {HTTPStatus(status).phrase}",
+                "Content-Type: application/json",
+            ]
+            lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
+            if stub.send_length:
+                lines.append(f"Content-Length: {len(raw)}")
+            message = ("\r\n".join(lines) + "\r\n\r\n").encode() + raw
+            self.close_connection = True
+            if path in stub.endless_headers:
+                return self._endless_headers(stub.endless_headers[path])
+            pause = stub.drip.get(path)
+            if not pause:
+                self.wfile.write(message)
+                return
+            for i in range(len(message)):  # status line, headers and body, a byte at a time
+                self.wfile.write(message[i : i + 1])
+                time.sleep(pause)
+
+        def _endless_headers(self, seconds: float) -> None:
+            """A status line, then a header a byte at a time that never ends; hang up after `seconds`."""
+            self.wfile.write(f"{self.protocol_version} 200 OK\r\nX-Slow: ".encode())
+            until = time.monotonic() + seconds
+            while time.monotonic() < until:
+                self.wfile.write(b"a")
+                time.sleep(0.02)
 
         def do_GET(self) -> None:
             stub.requests.append({"path": self.path})
             if self.path != "/v1/models":
                 return self._reply(404, {"error": {"message": "no such route"}})
+            if stub.on_listing is not None:
+                stub.on_listing()
+            if stub.listing_status != 200:
+                return self._reply(stub.listing_status, {"error": {"message": "listing failed"}})
             owner = {"owned_by": stub.owned_by} if stub.owned_by else {}
             listed = [{"id": m, "object": "model", **owner} for m in stub.models]
             self._reply(200, {"object": "list", "data": listed})

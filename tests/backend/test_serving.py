@@ -17,27 +17,11 @@ from medui.backend.store.tables import Prediction, Run
 from medui.cli import main
 from medui.config import get_settings
 from medui.tasks.prompts import prompt_hash
-from tests.backend.openai_stub import LOGPROBS, Stub, start
+from tests.backend.openai_stub import LOGPROBS
 
 TASK = "e3c_clinical_entities"
 MODEL = "openai:stub-model"
 TEXT = "Paziente con dispnea e febbre alta da tre giorni."
-
-
-@pytest.fixture
-def stub(medui_home, monkeypatch):
-    """A stub server, configured as MEDUI_OPENAI_BASE_URL; no served model or listing kept between tests."""
-    server, found = start(Stub())
-    monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", found.url)
-    monkeypatch.delenv("MEDUI_OPENAI_API_KEY", raising=False)
-    get_settings.cache_clear()
-    openai_client._SERVERS.clear()
-    openai_client._LISTED.clear()
-    yield found
-    server.shutdown()
-    server.server_close()
-    openai_client._SERVERS.clear()
-    openai_client._LISTED.clear()
 
 
 def _engine(strategy: str = "few-shot+cd", model: str = MODEL, **kw):
@@ -176,10 +160,13 @@ def test_a_server_that_ignores_the_schema_is_not_stored_as_a_cd_run(stub):
 
 
 def test_an_unknown_model_and_a_refused_key_say_so(stub, monkeypatch):
-    with pytest.raises(ServingError, match=r"no /completions for model 'other'.*end in /v1"):
-        runner.predict(_engine("cd", model="openai:other"), [_record()])
     with pytest.raises(ServingError, match=r"has no model 'other' \(it serves: stub-model\)"):
-        openai_client.connect("openai:other").check()
+        _engine("cd", model="openai:other")  # refused before any request: the server does not list it
+    engine = _engine("cd")
+    stub.models = ["another"]  # the server stops serving the model after the run connected
+    with pytest.raises(ServingError, match=r"no /completions for model 'stub-model'.*end in /v1"):
+        runner.predict(engine, [_record()])
+    stub.models = ["stub-model"]
     stub.api_key = "the-right-key"
     with pytest.raises(ServingError, match=r"refused the request \(401\): check MEDUI_OPENAI_API_KEY"):
         runner.predict(_engine("cd"), [_record()])
@@ -234,7 +221,7 @@ def test_the_app_says_when_the_configured_server_does_not_answer(medui_home, mon
 
     monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")
     get_settings.cache_clear()
-    openai_client._LISTED.clear()
+    openai_client.forget()
     rows = service.model_rows()
     assert any(r["kind"].startswith("impossibile raggiungere il server") for r in rows)
     assert not any(name.startswith("openai:") for name in service.model_choices())
@@ -285,16 +272,16 @@ def test_a_llama_cpp_python_server_gets_the_schemas_grammar_instead_of_the_schem
         stub.owned_by, stub.requests[:], stub.expect_logprobs = owner, [], owner != "me"
         monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", setting)
         get_settings.cache_clear()
-        openai_client._SERVERS.clear()
+        openai_client.forget()
         runner.predict(_engine("cd"), [_record()])
         assert expected in stub.generations()[0]["body"], (owner, setting)
     monkeypatch.setenv("MEDUI_OPENAI_LOGPROBS", "on")  # asked for anyway: the confidence comes back
     stub.owned_by, stub.expect_logprobs = "me", True
     get_settings.cache_clear()
-    openai_client._SERVERS.clear()
+    openai_client.forget()
     assert runner.predict(_engine("cd"), [_record()])[0].confidence is not None
     monkeypatch.setenv("MEDUI_OPENAI_CONSTRAINT", "regex")
     get_settings.cache_clear()
-    openai_client._SERVERS.clear()
+    openai_client.forget()
     with pytest.raises(ServingError, match="MEDUI_OPENAI_CONSTRAINT"):
         _engine("cd")

@@ -45,9 +45,9 @@ def served(medui_home, monkeypatch) -> str:
         pytest.skip("no real server: set MEDUI_TEST_OPENAI_URL (scripts/ci/llama_server.sh)")
     monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", url)
     get_settings.cache_clear()
-    openai_client._LISTED.clear()
+    openai_client.forget()
     try:
-        name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or openai_client.connect("openai:?").models()[0]
+        name = os.environ.get("MEDUI_TEST_OPENAI_MODEL") or openai_client.server_listing(url, 30.0).names[0]
     except openai_client.ServingError as exc:
         pytest.fail(failure(str(exc)))
     return f"openai:{name}"

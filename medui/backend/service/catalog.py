@@ -82,26 +82,27 @@ def _registered() -> dict[str, dict]:
 
 def model_rows() -> list[dict]:
     """Every variant: kind, size on disk, whether and where it is loaded, and for adapters lineage and scores;
-    then the models of the configured server (MEDUI_OPENAI_BASE_URL), or a row saying it cannot be reached."""
+    then the models of the configured server (MEDUI_OPENAI_BASE_URL, its first MAX_LISTED), and a row saying
+    why it cannot be reached or that its list is cut."""
     from medui.backend.finetune.jobs import sweep
     from medui.backend.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not list it
     loaded = {lm.name: lm for lm in models.loaded()}
     registered = _registered()
-    names = [v["name"] for v in models.list_variants()]
-    served, error = listed_models()
+    variants = {v["name"]: v for v in models.list_variants()}  # read once, not once a row
+    served, note = listed_models()
     rows = []
-    for name in dict.fromkeys([default_model(), *names, *registered, *loaded, *served]):
-        rows.append(model_row(name, loaded.get(name), registered.get(name, {})))
-    if error:
-        rows.append(server_error_row(error))
+    for name in dict.fromkeys([default_model(), *variants, *registered, *loaded, *served]):
+        rows.append(model_row(name, loaded.get(name), registered.get(name, {}), variants))
+    if note:
+        rows.append(server_error_row(note, variants))
     return rows
 
 
-def server_error_row(error: str) -> dict:
-    """The row of a configured server that does not answer (its kind says why)."""
-    return {**model_row("openai:?", None, {}), "kind": error, "description": error}
+def server_error_row(error: str, variants: dict[str, dict] | None = None) -> dict:
+    """The row of a configured server that does not answer, or lists more than is shown (its kind says so)."""
+    return {**model_row("openai:?", None, {}, variants), "kind": error, "description": error}
 
 
 def _server_url() -> str:
@@ -111,13 +112,14 @@ def _server_url() -> str:
     return shown_url(get_settings().openai_base_url or "")
 
 
-def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dict:
-    """One variant as plain data for the Modelli page."""
-    listed = next((v for v in models.list_variants() if v["name"] == name), {})
-    try:
-        kind = models.resolve(name).kind
-    except models.ModelError as exc:
-        kind = f"non disponibile ({exc.italian})"
+def model_row(
+    name: str, lm: models.LoadedModel | None, registered: dict, variants: dict | None = None
+) -> dict:
+    """One variant as plain data for the Modelli page (`variants`: list_variants by name, when already read)."""
+    if variants is None:
+        variants = {v["name"]: v for v in models.list_variants()}
+    listed, kind = variants.get(name, {}), _kind(name)
+    folder = None if kind == "server" else _variant_folder(name)  # a server's model has nothing on disk
     info = loaded_info(lm) if lm is not None else {}
     if kind == "server":  # where it runs, whether or not a run has connected to it
         listed, info = {"params": "-"}, {"device": f"server {_server_url()}", "dtype": "-"}
@@ -126,11 +128,19 @@ def model_row(name: str, lm: models.LoadedModel | None, registered: dict) -> dic
         "name": name, "kind": kind, "default": name == default_model(),
         "description": listed.get("description") or registered.get("description") or "",
         "params": listed.get("params") or _human(info.get("parameters"), ""),
-        "disk": _human(folder_bytes(_variant_folder(name))), "loaded": lm is not None,
+        "disk": _human(folder_bytes(folder)), "loaded": lm is not None,
         "device": info.get("device", "-"), "dtype": info.get("dtype", "-"), "memory": _human(info.get("memory")),
         "base": registered.get("base") or listed.get("base"), "tasks": registered.get("tasks") or [],
         "lineage": lineage, "scores": before_after(registered.get("scores")),
     }  # fmt: skip
+
+
+def _kind(name: str) -> str:
+    """What a variant name resolves to, or why it cannot be used."""
+    try:
+        return models.resolve(name).kind
+    except models.ModelError as exc:
+        return f"non disponibile ({exc.italian})"
 
 
 def process_memory() -> str:
