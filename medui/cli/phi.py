@@ -1,5 +1,6 @@
-"""`medui phi`: likely identifiers in an Italian text (codice fiscale, phone, e-mail, birth date, address, names
-after titles), before a text is run, uploaded or shared; `--mask` prints the text with same-length placeholders."""
+"""`medui phi`: likely identifiers in an Italian text (codice fiscale, tessera sanitaria, IBAN, partita IVA, phone,
+e-mail, birth date, record number, address, names), before a text is run, uploaded or shared; `--mask` prints the
+text with same-length placeholders."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ class ProvaPage:
             file_types=list(SUFFIXES), type="filepath", elem_id="prova-file",
         )  # fmt: skip
         self.run = gr.Button("Esegui", variant="primary", elem_id="prova-esegui")
+        self.identifiers = gr.Markdown(elem_id="prova-identificativi")
         self.raw = gr.Textbox(
             label="Output in decodifica", lines=3, max_lines=12, interactive=False, elem_id="prova-raw"
         )
@@ -107,6 +108,13 @@ def render(page: ProvaPage, result: dict) -> dict:
     return values
 
 
+def identifiers_markdown(warning: str) -> str:
+    """The gate's warning for the page (empty when nothing was found); the run is not blocked."""
+    return (
+        f"**Attenzione** · {warning}: controlla il testo prima di salvarlo o condividerlo." if warning else ""
+    )
+
+
 def stats_markdown(result: dict) -> str:
     """Time, tokens/s, confidence and validity of a result (numbers and escaped text only)."""
     parts = [
@@ -155,9 +163,13 @@ def build(demo: gr.Blocks) -> None:
         user = user_of(request)
         inputs = read_upload(upload, get_spec(task_id), get_upload_folder()) if upload else [text]
         name = service.pick_model(model, model_path)
+        warning = service.identifier_warning(inputs)  # a warning only: the local run goes on
+        if warning:
+            common.warn(warning)
         results: list[dict] = []
         table_update = gr.update(visible=len(inputs) > 1, value=[])
         yield {
+            page.identifiers: identifiers_markdown(warning),
             page.correct: gr.update(interactive=False),
             page.queued: "",
             page.table: table_update,
@@ -186,6 +198,7 @@ def build(demo: gr.Blocks) -> None:
         page.table,
         page.results,
         page.queued,
+        page.identifiers,
     ]
     inputs = [page.task, page.strategy, page.model, page.model_path, page.text, page.upload]
     page.run.click(  # not in the model queue: a document is read first (bounded worker), then MODEL_LOCK
@@ -199,6 +212,15 @@ def build(demo: gr.Blocks) -> None:
         row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
         return render(page, results[int(row)])
 
+    @guarded
+    def check_identifiers(text: str) -> str:
+        """The gate's warning for the pasted text, shown before a run."""
+        return identifiers_markdown(service.identifier_warning(text or ""))
+
+    page.text.blur(
+        check_identifiers, page.text, page.identifiers, api_name="prova_identificativi", queue=False
+    )
+
     page.table.select(show_row, page.results, page.outputs(), api_name="prova_mostra_record", queue=False)
 
     @guarded
@@ -209,8 +231,10 @@ def build(demo: gr.Blocks) -> None:
         stored = service.send_to_queue(current["result_id"], user_of(request))
         link = f"/correggi?predizione={int(stored['prediction_id'])}"
         common.info(f"Predizione {stored['prediction_id']} in coda di correzione.")
+        warning = service.identifier_warning(current.get("text") or "")  # the stored text
         return (
-            f"In coda come predizione **{int(stored['prediction_id'])}**: [apri in Correggi]({link})",
+            f"In coda come predizione **{int(stored['prediction_id'])}**: [apri in Correggi]({link})"
+            + (f" · {warning}" if warning else ""),
             gr.update(interactive=False),
         )
 

@@ -46,6 +46,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
 }  # fmt: skip
 READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their result in memory until queued)
     "/run_task", "/prova_carica", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli",
+    "/prova_identificativi",
     "/modelli_elenco",
     "/modelli_aggiorna", "/modelli_adattatore", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
@@ -256,6 +257,7 @@ SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, 
     "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics", "run_records",
     "strategy_choices", "shipped_study_table", "study_table", "task_choices", "task_splits", "users_configured",
     "allowed", "add_user", "run_stream", "run_task", "agreement_report", "team_filters",
+    "identifier_kinds", "identifier_warning",  # the identifier gate on a text the caller sends: nothing stored
 }  # fmt: skip
 
 

@@ -14,11 +14,16 @@ CORPUS = [
     json.loads(line)
     for line in (Path(__file__).parent / "phi_corpus.jsonl").read_text(encoding="utf-8").splitlines()
 ]
+CASES_FILE = Path(__file__).parents[1] / "fixtures" / "phi_cases.jsonl"
+CASES = [
+    json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines()
+]  # the synthetic cases of bench/phi_bench.py (test_phi_forms.py)
 # The bar: strict precision and recall (same kind, same characters) both at least 0.95 on this corpus (109 texts,
 # 61 identifiers). Set "first" was written before the detectors (their first run: P 0.956, R 1.000); "second"
 # after them, then run once before any change (P 0.944, R 1.000); "third" from a run over the shipped gold data
 # (one false positive, EudraCT 2008-004531-38 read as a phone number). The detectors were then fixed, so the
-# corpus is a development set: today's 1.000 / 1.000 overstates what unseen text will give.
+# corpus is a development set: today's 1.000 / 1.000 overstates what unseen text will give. The names without a
+# title (a known first name beside a surname) first read "Reggio Emilia" as a person: Emilia left the list.
 PRECISION_BAR = RECALL_BAR = 0.95
 
 
@@ -48,7 +53,8 @@ def test_corpus_size_and_balance():
     positives = [c for c in CORPUS if c["expected"]]
     negatives = [c for c in CORPUS if not c["expected"]]
     assert len(CORPUS) >= 40 and len(positives) >= 20 and len(negatives) >= 20
-    assert {e["kind"] for c in CORPUS for e in c["expected"]} == set(KIND_NAMES) == set(DETECTORS)
+    kinds = {e["kind"] for c in CORPUS + CASES for e in c["expected"]}  # the newer kinds: in CASES only
+    assert kinds == set(KIND_NAMES) == set(DETECTORS)
     for case in CORPUS:
         for e in case["expected"]:
             assert case["text"].count(e["text"]) == 1, e  # the expected text locates its span
@@ -66,7 +72,7 @@ def test_corpus_precision_and_recall():
 
 @pytest.mark.parametrize("kind", sorted(KIND_NAMES))
 def test_every_kind_is_recalled(kind):
-    cases = [c for c in CORPUS if any(e["kind"] == kind for e in c["expected"])]
+    cases = [c for c in CORPUS + CASES if any(e["kind"] == kind for e in c["expected"])]
     assert len(cases) >= 3
     missed = [
         (c["text"], k, s, e) for c in cases for (k, s, e) in _expected(c) - _found(c["text"]) if k == kind
