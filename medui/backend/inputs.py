@@ -123,6 +123,7 @@ def is_inside(path: str | Path, roots: list[Path]) -> bool:
 
 def export_target(out: str | Path, fmt: str) -> Path:
     """Where an export may be written: inside the allowed folders, never over the database or other data."""
+    from medui.backend.store.db import is_database_file
     from medui.config import get_settings
 
     settings = get_settings()
@@ -133,7 +134,7 @@ def export_target(out: str | Path, fmt: str) -> Path:
             f"{out}: outside the folders exports may be written in ({places}); add one with MEDUI_ALLOWED_DIRS"
         )
     for place in _protected(settings):
-        if target.is_relative_to(place) or place.is_relative_to(target) or _is_sidecar(target, place):
+        if target.is_relative_to(place) or place.is_relative_to(target) or is_database_file(target, place):
             raise InputError(f"{out}: would write over medui's own data ({place}); choose another path")
     _check_existing(target, out, fmt)
     return target
@@ -150,11 +151,6 @@ def _protected(settings) -> list[Path]:
     if settings.db_url.startswith("sqlite:///"):
         places.append(Path(settings.db_url.removeprefix("sqlite:///")))
     return [place.expanduser().resolve() for place in places]
-
-
-def _is_sidecar(target: Path, database: Path) -> bool:
-    """SQLite's own files next to a database (-wal, -shm, -journal)."""
-    return target.parent == database.parent and target.name.startswith(database.name + "-")
 
 
 def _check_existing(target: Path, out: str | Path, fmt: str) -> None:

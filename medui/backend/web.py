@@ -4,8 +4,11 @@
 - a request whose Host is not a name the app serves gets 403 (DNS rebinding: a foreign page that points its own
   name at 127.0.0.1 reaches the app with its own name in Host);
 - a response never tells a foreign Origin it may read it (Access-Control-Allow-* removed);
+- no response may be framed by another site (CSP frame-ancestors, X-Frame-Options: clickjacking), and every
+  cookie it sets stays on this site (SameSite=Lax where Gradio says None);
 - a body over the limit gets 413 before anything parses it (Content-Length, or counted as it streams);
-- POST /login is limited per client address and per user name, with a back-off after a few failures.
+- POST /login is limited per client address and per user name, with a back-off after a few failures; its body
+  is read as Gradio's handler reads it, and one naming a field twice is refused.
 `SessionTokens` replaces Gradio's token table: a login expires after `session_seconds`, and a password reset
 (a new hash in the database) ends every session of that user.
 """
@@ -18,7 +21,6 @@ import ipaddress
 import json
 import threading
 import time
-import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -30,6 +32,10 @@ MAX_BACKOFF_S = 300.0
 MAX_PARALLEL_LOGINS = 32  # login attempts in flight at once from one client address
 MAX_TRACKED = 10_000
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
+FRAME_HEADERS = (  # on every response: only this site may show the app in a frame
+    (b"content-security-policy", b"frame-ancestors 'self'"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+)
 
 
 def host_name(value: str) -> str:
@@ -184,13 +190,12 @@ class RequestGuard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        origin = headers.get("origin")
+        send = _secured(send, foreign_origin=bool(origin) and host_name(origin) not in self.hosts)
         if not self.host_allowed(headers.get("host", "")):
             if scope["type"] == "websocket":
                 return await send({"type": "websocket.close", "code": 1008})
             return await respond(send, 403, "richiesta rifiutata: nome host non consentito per questa app")
-        origin = headers.get("origin")
-        if origin and host_name(origin) not in self.hosts:
-            send = _without_cors(send)
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
@@ -216,7 +221,8 @@ class RequestGuard:
         return True
 
     async def login(self, scope, receive, send):
-        """POST /login under the limits: refused at once while a back-off runs, counted when it fails."""
+        """POST /login under the limits: refused at once while a back-off runs (or when a field comes twice),
+        counted when it fails."""
         body = b""
         while True:
             message = await receive()
@@ -227,11 +233,10 @@ class RequestGuard:
                 return await respond(send, 413, "richiesta troppo grande")
             if not message.get("more_body"):
                 break
-        form = urllib.parse.parse_qs(body.decode("latin-1"))
-        keys = (
-            f"client:{(scope.get('client') or ('?',))[0]}",
-            f"user:{(form.get('username') or [''])[0].strip()}",
-        )
+        name, refusal = await login_name(scope, body)
+        if refusal:
+            return await respond(send, 400, refusal)
+        keys = (f"client:{(scope.get('client') or ('?',))[0]}", f"user:{name}")
         wait = self.limiter.admit(*keys)
         if wait > 0:
             seconds = int(wait) + 1
@@ -287,19 +292,58 @@ class _BodyLimit:
                 raise  # what the app reads after a refusal is a disconnect: its error is expected, not logged
 
 
-def _without_cors(send):
-    """A send that drops the headers letting another origin read the response."""
+async def login_name(scope, body: bytes) -> tuple[str, str | None]:
+    """The user name in a login body, parsed as Gradio's handler parses it (Starlette's form parser, the last
+    value of a field), or why the body is refused: a field named twice would let the limits count one name
+    while the handler checks another."""
+    from starlette.exceptions import HTTPException
+    from starlette.formparsers import MultiPartException
+    from starlette.requests import Request
+
+    async def whole_body():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        async with Request(scope, whole_body).form() as form:
+            repeated = [field for field in ("username", "password") if len(form.getlist(field)) > 1]
+            name = form.get("username")
+    except (HTTPException, MultiPartException):
+        return "", "richiesta di accesso non valida"
+    if repeated:
+        return "", f"richiesta di accesso non valida: il campo {repeated[0]} è ripetuto"
+    return (name.strip() if isinstance(name, str) else ""), None
+
+
+def _secured(send, foreign_origin: bool):
+    """A send that adds FRAME_HEADERS, keeps cookies on this site and, for a foreign origin, drops the headers
+    letting it read the response."""
 
     async def wrapped(message):
         if message["type"] == "http.response.start":
-            message["headers"] = [
-                (k, v)
-                for k, v in message.get("headers", [])
-                if not k.lower().startswith(b"access-control-allow")
-            ]
+            kept = _kept_headers(message.get("headers", []), foreign_origin)
+            message["headers"] = [*kept, *FRAME_HEADERS]
         await send(message)
 
     return wrapped
+
+
+def _kept_headers(headers, foreign_origin: bool) -> list:
+    """A response's headers without its own X-Frame-Options (and CORS for a foreign origin), cookies Lax."""
+    kept = []
+    for key, value in headers:
+        name = key.lower()
+        if name == b"x-frame-options" or (foreign_origin and name.startswith(b"access-control-allow")):
+            continue
+        kept.append((key, same_site_lax(value) if name == b"set-cookie" else value))
+    return kept
+
+
+def same_site_lax(cookie: bytes) -> bytes:
+    """A Set-Cookie value with SameSite=Lax in place of None or none given (a Strict one is kept)."""
+    name_value, *attributes = (part.strip() for part in cookie.split(b";"))
+    strict = any(a.lower().replace(b" ", b"") == b"samesite=strict" for a in attributes)
+    kept = [a for a in attributes if a and not a.lower().startswith(b"samesite")]
+    return b"; ".join([name_value, *kept, b"SameSite=Strict" if strict else b"SameSite=Lax"])
 
 
 async def respond(send, status: int, text: str, headers: list | None = None) -> None:

@@ -1,7 +1,8 @@
 """Hostile documents, generated on demand (none is committed): zip bombs as .docx, a PDF bomb, a text flood.
 
 Each writes a small file that costs a naive reader far more than its size; `bounded` runs a reader in a child
-process with a memory limit and a timeout, so a test of the old behaviour fails instead of taking the machine.
+process with a memory limit and a timeout (or a CPU-time limit, the same at any load on the machine), so a test
+of the old behaviour fails instead of taking the machine.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ from medui.backend.inputs import InputError
 from medui.backend.uploads import read_upload
 from medui.tasks.registry import get_spec
 resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
+if {cpu!r} is not None:
+    resource.setrlimit(resource.RLIMIT_CPU, ({cpu!r}, {cpu!r}))
 try:
     text = read_upload(sys.argv[1], get_spec("e3c_clinical_entities"))[0]
     answer = {{"outcome": "text", "message": str(len(text))}}
@@ -124,10 +127,13 @@ print(json.dumps({{**answer, "peak_kb": max(own, resource.getrusage(resource.RUS
 """
 
 
-def bounded(path: Path, timeout_s: float = 30, memory_mb: int = 1500, repo: Path = REPO_ROOT) -> Bounded:
-    """`read_upload` of a file in a child process limited to memory_mb and timeout_s; its peak includes workers."""
+def bounded(
+    path: Path, timeout_s: float = 30, memory_mb: int = 1500, repo: Path = REPO_ROOT, cpu_s: int | None = None
+) -> Bounded:
+    """`read_upload` of a file in a child process limited to memory_mb, timeout_s and (given) cpu_s seconds of
+    CPU time; its peak includes workers."""
     started = time.monotonic()
-    code = CHILD.format(memory=memory_mb * 1_000_000)
+    code = CHILD.format(memory=memory_mb * 1_000_000, cpu=cpu_s)
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(path)], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

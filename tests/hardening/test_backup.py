@@ -269,6 +269,29 @@ def test_bad_input_gets_one_line_and_exit_2(backup_home, capsys, tmp_path, monke
     assert "pg_restore" in bad(capsys, "restore", str(saved), "--force")
 
 
+def test_a_backup_never_writes_over_the_live_database_or_its_sqlite_files(
+    backup_home, capsys, tmp_path, monkeypatch
+):
+    engine, (pred_id, _) = backup_home
+    writer = Writer(engine, pred_id)
+    writer.start()
+    writer.wait_for(5)
+    writer.finish()
+    db = database()
+    (tmp_path / "via").symlink_to(db.parent, target_is_directory=True)
+    monkeypatch.chdir(db.parent)
+    with engine.connect():  # the app's connection stays open: the commits sit in the WAL, not yet in the file
+        committed, wal = corrections(db), Path(f"{db}-wal").read_bytes()
+        assert wal and committed, "the WAL holds the committed rows"
+        for target in (f"{db}-wal", f"{db}-shm", f"{db}-journal", str(db), f"{db.name}-wal",
+                       f"../{db.parent.name}/{db.name}-shm", str(tmp_path / "via" / f"{db.name}-wal")):  # fmt: skip
+            message = bad(capsys, "backup", target, "--force")
+            assert "live database" in message and "write the backup elsewhere" in message, message
+        assert Path(f"{db}-wal").read_bytes() == wal and not Path(f"{db}-journal").exists()
+        assert corrections(db) == committed
+    assert cli(capsys, "backup", f"{db}-copia.sqlite")[0] == 0  # a name that only starts like it is fine
+
+
 def test_backup_without_a_database_says_so(medui_home, capsys, tmp_path, monkeypatch):
     monkeypatch.delenv("MEDUI_DATABASE_URL", raising=False)
     assert "no such file" in bad(capsys, "backup", str(tmp_path / "b.sqlite"))

@@ -26,7 +26,13 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from medui.backend.processes import pid_alive
-from medui.backend.store.db import SQLITE_BUSY_TIMEOUT_MS, StoreError, head_revision, upgrade
+from medui.backend.store.db import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    StoreError,
+    head_revision,
+    is_database_file,
+    upgrade,
+)
 
 MAIN_TABLES = (
     "users", "documents", "runs", "predictions", "corrections", "assignments", "adjudications", "training_jobs",
@@ -143,8 +149,11 @@ def backup(url: str, target: Path, *, force: bool = False) -> dict:
     _existing_database(source, "the configured database")
     if target.is_dir():
         raise BackupError(f"{target}: is a folder; give the backup file's path")
-    if target.exists() and target.resolve() == source.resolve():
-        raise BackupError(f"{target}: is the database itself")
+    if is_database_file(target, source):  # the live database, or its WAL: committed rows would be lost
+        raise BackupError(
+            f"{target}: is the live database ({source}) or one of SQLite's own files next to it "
+            "(-wal, -shm, -journal); write the backup elsewhere"
+        )
     if target.exists() and not force:
         raise BackupError(f"{target}: already exists (--force replaces it)")
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -171,7 +180,7 @@ def restore(url: str, backup_file: Path, *, force: bool = False) -> dict:
     target, backup_file = sqlite_file(url), Path(backup_file).expanduser()
     checked = check(backup_file)
     _known_revision(checked["revision"], backup_file)
-    if target.exists() and target.resolve() == backup_file.resolve():
+    if is_database_file(backup_file, target):
         raise BackupError(f"{backup_file}: is the database itself")
     if target.is_dir():
         raise BackupError(f"{target}: the configured database is a folder")

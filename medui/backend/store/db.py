@@ -6,6 +6,7 @@ once (upgrading its schema first), `session_scope(engine)` commits on success an
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from medui.errors import MeduiError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")  # SQLite's own files next to a database file
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -70,6 +72,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def is_database_file(path: str | Path, database: str | Path) -> bool:
+    """Whether `path` is a SQLite database or one of SQLite's own files next to it (-wal, -shm, -journal, a -mj
+    super-journal), as written or with links resolved: what a backup or an export must never write over."""
+    for target in _as_written_and_resolved(path):
+        for base in _as_written_and_resolved(database):
+            own = {base.name + suffix for suffix in ("", *SQLITE_SIDECARS)}
+            sqlite_own = target.name in own or target.name.startswith(f"{base.name}-mj")
+            if sqlite_own and target.parent == base.parent:
+                return True
+    return False
+
+
+def _as_written_and_resolved(path: str | Path) -> set[Path]:
+    """A path made absolute as written ('..' folded) and with its links resolved."""
+    path = Path(path).expanduser()
+    return {Path(os.path.abspath(path)), path.resolve()}
 
 
 def _sqlite_manual_transactions(dbapi_connection, _record) -> None:
