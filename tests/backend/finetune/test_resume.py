@@ -43,20 +43,35 @@ class StopAfter:
         return self.done >= self.steps
 
 
-def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tiny_llama, data, tmp_path):
-    whole = train.train(str(tiny_llama), data, config(), name="whole", checkpoint=tmp_path / "a")
+LOOPS = {
+    "fast": {"loss_vocab": "subset", "negatives": 64, "share_prefix": True},
+    "reference": {"loss_vocab": "full", "share_prefix": False, "bf16": "flag"},
+}
+
+
+@pytest.mark.parametrize("loop_kind", sorted(LOOPS))
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tiny_llama, data, tmp_path, loop_kind):
+    def config_of_loop():
+        return config(**LOOPS[loop_kind])
+
+    whole = train.train(str(tiny_llama), data, config_of_loop(), name="whole", checkpoint=tmp_path / "a")
     stop = StopAfter(3)
     callbacks = train.Callbacks(on_step=stop.on_step, should_stop=stop.should_stop)
     with pytest.raises(train.TrainingCancelled):
         train.train(
-            str(tiny_llama), data, config(), name="parts", callbacks=callbacks, checkpoint=tmp_path / "b"
+            str(tiny_llama),
+            data,
+            config_of_loop(),
+            name="parts",
+            callbacks=callbacks,
+            checkpoint=tmp_path / "b",
         )
     assert (tmp_path / "b" / "state.pt").exists()
     lines: list[str] = []
     resumed = train.train(
         str(tiny_llama),
         data,
-        config(),
+        config_of_loop(),
         name="parts",
         checkpoint=tmp_path / "b",
         callbacks=train.Callbacks(log=lines.append),
