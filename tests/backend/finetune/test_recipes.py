@@ -1,0 +1,28 @@
+"""Every shipped recipe loads; the settings of the fast loop are checked when a recipe is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from medui.backend.finetune.recipe import RECIPES_DIR, TrainConfig, load_recipe
+from medui.backend.inputs import InputError
+
+
+@pytest.mark.parametrize("path", sorted(RECIPES_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_recipe_loads(path):
+    config = load_recipe(path.stem)
+    assert config.loss_vocab in ("subset", "full")
+
+
+def test_the_all_rows_recipe_trains_every_task_with_the_fast_loop():
+    config = load_recipe("gemma-3-270m-ft-all")
+    assert config.tasks == "all" and config.data == "gold" and config.epochs >= 3
+    assert (config.loss_vocab, config.share_prefix, config.bf16) == ("subset", True, "auto")
+
+
+@pytest.mark.parametrize(
+    "bad", [{"bf16": "sometimes"}, {"loss_vocab": "half"}, {"negatives": -1}], ids=lambda b: next(iter(b))
+)
+def test_a_bad_fast_loop_setting_is_refused_with_its_name(bad):
+    with pytest.raises(InputError, match=next(iter(bad))):
+        TrainConfig(**bad)
