@@ -37,6 +37,9 @@ def test_a_task_runs_then_its_prediction_is_queued_and_corrected(app_server, cli
     stored = client.predict(record["result_id"], api_name="/send_to_queue")
     queue = client.predict(TASK, 10, api_name="/correction_queue")
     assert stored["prediction_id"] in [row["prediction_id"] for row in queue]
+    again = client.predict(record["result_id"], api_name="/send_to_queue")
+    assert again == stored  # a result goes to the queue once: no second run, document or prediction
+    assert len(client.predict(TASK, 10, api_name="/correction_queue")) == len(queue)
 
     wrong = {"entities": [{"start": 21, "end": 27, "label": "<b>NON_ESISTE</b>"}]}
     with pytest.raises(Exception, match="is not one of CLINENTITY"):

@@ -27,6 +27,7 @@ MAX_PENDING = 500
 MAX_ENGINES = 8
 STREAM_EVERY_S = 0.15
 _STATE_LOCK = threading.Lock()
+_QUEUE_LOCK = threading.Lock()  # one result goes to the queue once, even when asked twice at once
 
 
 @dataclass
@@ -40,6 +41,7 @@ class PendingResult:
     seed: int
     prediction: Prediction
     user: str
+    queued: dict | None = None  # the stored rows' ids once it went to the queue
 
 
 @dataclass
@@ -200,14 +202,20 @@ def send_to_queue(result_id: str, username: str | None = None) -> dict:
     from medui.backend.store.repo import run_predictions
 
     spec = get_spec(pending.task)
-    with session_scope() as session:
-        run = runner.store_run(
-            spec, [pending.prediction], [None], session=session, model=pending.model,
-            strategy=pending.strategy, shots=pending.shots, seed=pending.seed, split=PROVA_SPLIT,
-            seconds=pending.prediction.latency, parameters={"source": "app", "user": who.name}, source="app",
-        )  # fmt: skip
-        row = run_predictions(run.id, session=session)[0]
-        return {"prediction_id": row.id, "run_id": run.id, "document_id": row.document_id, "task": spec.id}
+    with _QUEUE_LOCK:
+        if pending.queued is not None:  # asked again: the rows stored the first time, nothing new
+            return dict(pending.queued)
+        with session_scope() as session:
+            run = runner.store_run(
+                spec, [pending.prediction], [None], session=session, model=pending.model,
+                strategy=pending.strategy, shots=pending.shots, seed=pending.seed, split=PROVA_SPLIT,
+                seconds=pending.prediction.latency, parameters={"source": "app", "user": who.name}, source="app",
+            )  # fmt: skip
+            row = run_predictions(run.id, session=session)[0]
+            pending.queued = {
+                "prediction_id": row.id, "run_id": run.id, "document_id": row.document_id, "task": spec.id
+            }  # fmt: skip
+        return dict(pending.queued)
 
 
 def model_and_adapter(name: str) -> tuple[str, str | None]:
