@@ -10,7 +10,7 @@ import gradio as gr
 
 from medui.backend import service
 from medui.backend.auth import ROLE_NAMES_IT
-from medui.pages import common, editing
+from medui.pages import common
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -74,7 +74,7 @@ def agreement_summary(report: dict) -> str:
     kappa = report.get("kappa")
     if kappa and kappa.get("value") is not None:
         method = "di Cohen" if kappa["method"] == "cohen" else "di Fleiss"
-        names = ", ".join(editing.escape_md(n) for n in kappa["annotators"])
+        names = ", ".join(common.md_escape(n) for n in kappa["annotators"])
         text += f" Kappa {method} su {names}: **{kappa['value']:.3f}** ({kappa['documents']} documenti)."
     return text
 
@@ -120,12 +120,12 @@ def document_view(shown: dict) -> tuple:
     names = list(shown["versions"])
     current = shown["adjudication"]
     in_force = (
-        f"in vigore: aggiudicazione #{current['id']} di {editing.escape_md(current['curator'])}"
+        f"in vigore: aggiudicazione #{current['id']} di {common.md_escape(current['curator'])}"
         if current else "nessuna aggiudicazione: non ha un record in vigore"
     )  # fmt: skip
     about = (
-        f"**Documento {shown['document_id']}** · record {editing.escape_md(shown['record_id'])} · split "
-        f"{editing.escape_md(shown['split'])} · {'concordano' if shown['agree'] else 'in disaccordo'} · {in_force}"
+        f"**Documento {shown['document_id']}** · record {common.md_escape(shown['record_id'])} · split "
+        f"{common.md_escape(shown['split'])} · {'concordano' if shown['agree'] else 'in disaccordo'} · {in_force}"
     )
     takes = [(f"prendi la versione di {n}", f"take:{n}") for n in names]
     choices = [*takes, ("unisci i pezzi scelti", MERGE)]
@@ -269,10 +269,14 @@ def build(demo: gr.Blocks) -> None:
         made = service.save_adjudication(
             document["document_id"], take, None if take else list(kept or []), user, note_text, seen
         )
-        how_made = f"la versione di {made['taken_from']}" if made["taken_from"] else "i pezzi scelti"
+        how_made = (
+            f"la versione di {common.md_escape(made['taken_from'])}"
+            if made["taken_from"]
+            else "i pezzi scelti"
+        )
         common.info(f"Aggiudicazione {made['id']} salvata.")
         view = document_view(service.document_versions(document["document_id"], user))
-        done = f"Aggiudicazione #{made['id']} salvata da {editing.escape_md(made['curator'])} con {how_made}: è il record in vigore."
+        done = f"Aggiudicazione #{made['id']} salvata da {common.md_escape(made['curator'])} con {how_made}: è il record in vigore."
         return (*view[:-1], done, pending_rows(task_id, split_name, user))
 
     save.click(

@@ -2,7 +2,8 @@
 
 Handlers are wrapped (`guarded`, `guarded_stream`): a user error becomes a gr.Error with its message, anything
 else a short "errore interno" (logged with its traceback on the server), never a traceback in the page. Text
-that comes from users or models is escaped wherever it goes into HTML (toasts render HTML).
+that comes from users or models is escaped wherever it goes into HTML (toasts render HTML) or into a
+gr.Markdown value (`md_escape`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def header(title: str, subtitle: str) -> None:
     """A page's title, subtitle and the notice."""
     gr.Markdown(f"## {title}\n{subtitle}")
     notice()
+
+
+MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>:~")  # ':' too: no bare-URL autolink (http://, mailto:)
+
+
+def md_escape(text: object) -> str:
+    """User or model text shown literally in a gr.Markdown value: on one line, HTML escaped, every Markdown
+    metacharacter backslashed, so no image, link, emphasis, heading or table cell can come out of it."""
+    escaped = html.escape(" ".join(str(text).splitlines()), quote=False)
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in escaped)
 
 
 def user_of(request: gr.Request | None) -> str | None:

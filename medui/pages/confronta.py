@@ -264,13 +264,12 @@ def comparison_summary(result: dict) -> str:
         f" (esclusi: {', '.join(left_out)})." if left_out else "."
     )
     lines = [
-        f"**A** #{a['id']} {a['model']} · {a['strategy']} · {a['split']} — "
-        f"**B** #{b['id']} {b['model']} · {b['strategy']} · {b['split']}",
+        f"**A** #{a['id']} {_run_label(a)} — **B** #{b['id']} {_run_label(b)}",
         shared,
         "",
         "| metrica | A | B | A - B | IC 95% (bootstrap appaiato) | significativa |",
         "|---|---|---|---|---|---|",
-        f"| {result['metric']} | {_pct(result['a'])} | {_pct(result['b'])} | {_signed(result['difference'])} "
+        f"| {common.md_escape(result['metric'])} | {_pct(result['a'])} | {_pct(result['b'])} | {_signed(result['difference'])} "
         f"| {_signed(lo)} .. {_signed(hi)} | {'sì: esclude 0' if result['significant'] else 'no: include 0'} |",
         "",
         f"Per record: A meglio in {result['wins']}, B meglio in {result['losses']}, pari in {result['ties']}.",
@@ -291,6 +290,11 @@ def comparison_rows(result: dict) -> list[list]:
         [r["id"], _pct(r["a"]), _pct(r["b"]), _pct(r["a"] - r["b"]), OUTCOMES[r["outcome"]]]
         for r in result["records"]
     ]
+
+
+def _run_label(run: dict) -> str:
+    """Model · strategy · split of a run, escaped: a model name is user text (a served model's is free)."""
+    return " · ".join(common.md_escape(run[key]) for key in ("model", "strategy", "split"))
 
 
 def _signed(value: float) -> str:

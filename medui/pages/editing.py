@@ -8,8 +8,6 @@ What a task's editors hold and the record built back from them is its kind's (`K
 
 from __future__ import annotations
 
-import html
-
 import gradio as gr
 
 from medui.pages import common
@@ -21,22 +19,16 @@ from medui.tasks.records import numbered
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
-MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>"
-
-
-def escape_md(text: str) -> str:
-    """Text safe inside Markdown: HTML escaped, Markdown punctuation backslashed."""
-    escaped = html.escape(str(text))
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in escaped)
-
 
 def labels_hint(spec: TaskSpec) -> str:
     """The labels (and relation labels) a correction may use."""
     if not kind_for(spec).spans:
         return ""
-    text = "Etichette: " + ", ".join(f"**{escape_md(label)}**" for label in spec.labels)
+    text = "Etichette: " + ", ".join(f"**{common.md_escape(label)}**" for label in spec.labels)
     if spec.relation_labels:
-        text += " · relazioni: " + ", ".join(f"**{escape_md(label)}**" for label in spec.relation_labels)
+        text += " · relazioni: " + ", ".join(
+            f"**{common.md_escape(label)}**" for label in spec.relation_labels
+        )
     return text
 
 
@@ -96,7 +88,7 @@ def values_for(item: dict) -> tuple:
     kind, pred = kind_for(spec), item.get("in_force") or item["prediction"]  # the version in force is edited
     shown, entities = kind.editors(spec), pred.get("entities", [])
     about = (
-        f"**Predizione {int(item['prediction_id'])}** · compito {escape_md(spec.id)} · record {escape_md(item['record_id'])}"
+        f"**Predizione {int(item['prediction_id'])}** · compito {common.md_escape(spec.id)} · record {common.md_escape(item['record_id'])}"
         f" · confidenza {fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
     )
     spans = entities_rows = relations = form = gr.update(visible=False)

@@ -6,7 +6,6 @@ questo" stores the shown prediction and sends it to the annotators' queue.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 
 import gradio as gr
@@ -111,7 +110,9 @@ def render(page: ProvaPage, result: dict) -> dict:
 def identifiers_markdown(warning: str) -> str:
     """The gate's warning for the page (empty when nothing was found); the run is not blocked."""
     return (
-        f"**Attenzione** · {warning}: controlla il testo prima di salvarlo o condividerlo." if warning else ""
+        f"**Attenzione** · {common.md_escape(warning)}: controlla il testo prima di salvarlo o condividerlo."
+        if warning
+        else ""
     )
 
 
@@ -123,7 +124,7 @@ def stats_markdown(result: dict) -> str:
         f"confidenza {result['confidence']:.3f}" if result.get("confidence") is not None else "confidenza -",
     ]  # fmt: skip
     if result.get("valid") is False:
-        parts.append(f"output non valido: {html.escape(str(result.get('error')))}")
+        parts.append(f"output non valido: {common.md_escape(result.get('error'))}")
     if result.get("dropped"):
         parts.append(f"{len(result['dropped'])} menzioni non trovate nel testo")
     return " · ".join(parts)
@@ -234,7 +235,7 @@ def build(demo: gr.Blocks) -> None:
         warning = service.identifier_warning(current.get("text") or "")  # the stored text
         return (
             f"In coda come predizione **{int(stored['prediction_id'])}**: [apri in Correggi]({link})"
-            + (f" · {warning}" if warning else ""),
+            + (f" · {common.md_escape(warning)}" if warning else ""),
             gr.update(interactive=False),
         )
 

@@ -179,9 +179,13 @@ def test_every_page_that_picks_a_task_opens_on_the_one_the_user_chose_last(app_s
 def test_prova_warns_of_identifiers_before_a_run(clients):
     client = clients["clara"]
     warning = client.predict("Sig. rossi, CF RSS MRA 80A01 H501U", api_name="/prova_identificativi")
-    assert "Possibili identificativi: nome di persona, codice fiscale" in warning
+    assert "Possibili identificativi: nome di persona, codice fiscale" in warning.replace(
+        "\\", ""
+    )  # as shown
     assert client.predict("Febbre per via orale 3 volte al giorno.", api_name="/prova_identificativi") == ""
     job = client.submit(TASK, "cd", "", "", "Il sig. rossi ha febbre.", None, api_name="/prova_esegui")
     final = job.result()  # the run went on
     assert any(isinstance(o, dict) and o.get("task") == TASK for o in final)
-    assert any("Possibili identificativi: nome di persona" in str(step) for step in job.outputs())
+    assert any(
+        "Possibili identificativi: nome di persona" in str(step).replace("\\", "") for step in job.outputs()
+    )

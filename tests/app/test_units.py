@@ -230,3 +230,45 @@ def test_the_training_progress_label_says_the_time_left_in_italian():
     assert addestra.time_left({**job, "eta_seconds": 4000.0}).startswith("circa 1 h 07 min")
     assert addestra.time_left({**job, "adapter_variant_id": 3}) == "valutazione in corso"
     assert addestra.time_left({**job, "status": "succeeded"}) == ""
+
+
+def _rendered(markdown: str) -> tuple[str, str]:
+    """The HTML a Markdown value becomes (CommonMark + tables, as gr.Markdown does) and the text a user reads."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    out = MarkdownIt("commonmark").enable("table").render(markdown)
+    return out, html.unescape(re.sub(r"<[^>]+>", "", out))
+
+
+def test_model_names_and_output_keys_reach_markdown_as_plain_text():
+    from medui.pages.confronta import comparison_summary
+    from medui.pages.prova import stats_markdown
+
+    beacon, key = "openai:![x](http://h/b.png)", "![y](http://h/c.png)"
+    run = {"strategy": "few-shot+cd", "split": "test", "records": 20}
+    result = {
+        "run_a": {**run, "id": 1, "model": beacon}, "run_b": {**run, "id": 2, "model": "qwen2.5-1.5b_it"},
+        "n": 20, "ci95": [0.1, 0.3], "metric": "f1_micro", "a": 0.5, "b": 0.3, "difference": 0.2,
+        "significant": True, "wins": 5, "losses": 1, "ties": 14,
+    }  # fmt: skip
+    stats = {"seconds": 1.5, "output_tokens": 12, "tokens_per_s": 8.0, "confidence": None, "valid": False,
+             "error": f"chiave non prevista '{key}'\n# titolo <img src=x>"}  # fmt: skip
+    for markdown, shown in (
+        (
+            comparison_summary(result),
+            ["#1 openai:![x](http://h/b.png) · few-shot+cd · test", "qwen2.5-1.5b_it"],
+        ),
+        (stats_markdown(stats), [f"output non valido: chiave non prevista '{key}' # titolo <img src=x>"]),
+    ):
+        assert "![" not in markdown and "](" not in markdown and "<img" not in markdown
+        out, text = _rendered(markdown)
+        assert "<img" not in out and "<a " not in out and "<h1" not in out  # no image, link or heading
+        assert all(s in text for s in shown)  # the names read exactly as they are
+    assert "| f1_micro | 50.0 | 30.0 | +20.0 |" in _rendered(comparison_summary(result))[1].replace(
+        "\n", " | "
+    )
+    for name in ("anna", "O'Brien", "dr_rossi", "gpt-4o-mini", "a*b* 1. [x]"):
+        assert _rendered(common.md_escape(name))[1].strip() == name  # ordinary names read the same
