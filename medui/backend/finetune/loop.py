@@ -24,10 +24,11 @@ from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import IGNORE, TrainData, TrainRow
 from medui.backend.finetune.losses import full_loss_sum
 from medui.backend.finetune.objective import Objective, labelled_positions, use_bf16
+from medui.backend.finetune.prefix import collate
 from medui.backend.finetune.recipe import TrainConfig
 from medui.backend.inputs import InputError
 
-__all__ = ["Callbacks", "Loop", "TrainingCancelled", "use_bf16"]
+__all__ = ["Callbacks", "Loop", "TrainingCancelled", "collate", "use_bf16"]
 
 
 class TrainingCancelled(Exception):
@@ -81,18 +82,6 @@ def labelled_loss_sum(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 # batches --------------------------------------------------------------------------------------------------
-def collate(rows: list[TrainRow], pad_id: int, device: str) -> dict[str, torch.Tensor]:
-    """Right-pad to the longest row of this batch; padding is masked and carries no label."""
-    width = max(len(r.input_ids) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        n = len(row.input_ids)
-        ids[i, :n], labels[i, :n], mask[i, :n] = torch.tensor(row.input_ids), torch.tensor(row.labels), 1
-    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
-
-
 def epoch_batches(
     rows: list[TrainRow], batch_size: int, rng: random.Random, by_task: bool = False
 ) -> list[list[TrainRow]]:

@@ -72,16 +72,23 @@ def plain_states_and_targets(
     decoder, rows: list[TrainRow], pad_id: int, device: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One right-padded pass over whole rows."""
-    width = max(len(r.input_ids) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row.input_ids)] = torch.tensor(row.input_ids)
-        mask[i, : len(row.input_ids)] = 1
+    batch = collate(rows, pad_id, device)
     hidden = decoder(
-        input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
     ).last_hidden_state
     return _gather(hidden, rows, 0, device)
+
+
+def collate(rows: list[TrainRow], pad_id: int, device: str) -> dict[str, torch.Tensor]:
+    """Right-pad to the longest row of this batch; padding is masked and carries no label."""
+    width = max(len(r.input_ids) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = len(row.input_ids)
+        ids[i, :n], labels[i, :n], mask[i, :n] = torch.tensor(row.input_ids), torch.tensor(row.labels), 1
+    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
 
 
 def _gather(hidden: torch.Tensor, rows: list[TrainRow], offset: int, device: str):
