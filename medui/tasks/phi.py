@@ -26,6 +26,7 @@ names and "per via orale" are left alone by construction. Pure Python: no torch,
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -254,11 +255,12 @@ def find_identifiers(text: str, kinds: Iterable[str] | None = None) -> list[Find
         for start, end in DETECTORS[kind](text)
         if end > start
     ]
-    kept: list[tuple[int, int, str]] = []
+    kept: list[tuple[int, int, str]] = []  # sorted by start, never overlapping: so sorted by end too
     for _, start, end, kind in sorted(candidates, key=lambda c: (c[0], c[1] - c[2], c[1])):
-        if all(end <= s or start >= e for s, e, _ in kept):
-            kept.append((start, end, kind))
-    return [{"start": s, "end": e, "kind": k, "text": text[s:e]} for s, e, k in sorted(kept)]
+        at = bisect.bisect_left(kept, (end,))  # the kept findings before `at` start before this one ends
+        if at == 0 or kept[at - 1][1] <= start:  # the last of them ends before this one starts
+            kept.insert(at, (start, end, kind))
+    return [{"start": s, "end": e, "kind": k, "text": text[s:e]} for s, e, k in kept]
 
 
 def placeholder(original: str, fill: str | None = None) -> str:
