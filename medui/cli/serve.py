@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib.util
-import ipaddress
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from medui.backend.destination import is_loopback
 from medui.backend.inputs import InputError
 from medui.config import REPO_ROOT
 
@@ -77,16 +77,6 @@ def load_app_module(path: Path = APP_FILE) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def is_loopback(host: str) -> bool:
-    """Whether an address is this machine only (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True):

@@ -258,6 +258,7 @@ SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, 
     "strategy_choices", "shipped_study_table", "study_table", "task_choices", "task_splits", "users_configured",
     "allowed", "add_user", "run_stream", "run_task", "agreement_report", "team_filters",
     "identifier_kinds", "identifier_warning",  # the identifier gate on a text the caller sends: nothing stored
+    "check_inputs", "app_notice", "served_host",  # the gate before a run, where text goes: nothing stored
 }  # fmt: skip
 
 

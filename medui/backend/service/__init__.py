@@ -41,7 +41,13 @@ from medui.backend.service.evaluations import (
     start_evaluation,
     study_table,
 )
-from medui.backend.service.identifiers import identifier_kinds, identifier_warning
+from medui.backend.service.identifiers import (
+    app_notice,
+    check_inputs,
+    identifier_kinds,
+    identifier_warning,
+    served_host,
+)
 from medui.backend.service.running import RunUpdate, input_record, run_stream, run_task, send_to_queue
 from medui.backend.service.team import (
     agreement_report,
@@ -60,13 +66,13 @@ from medui.backend.service.training import (
 )
 
 __all__ = [
-    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "agreement_report", "allowed", "before_after",
-    "cancel_training", "compare_runs", "correction_item", "correction_queue", "default_model",
+    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "agreement_report", "allowed", "app_notice",
+    "before_after", "cancel_training", "check_inputs", "compare_runs", "correction_item", "correction_queue", "default_model",
     "document_versions", "get_run", "identifier_kinds", "identifier_warning", "identity", "input_record",
     "job_status", "list_jobs", "list_runs",
     "load_model", "login", "model_choices", "model_rows", "model_strategy", "opening_task", "parse_record",
     "pending_documents", "pick_model", "process_memory", "recent_corrections", "remember_task", "run_metrics",
-    "run_records", "run_stream", "run_task", "save_adjudication", "save_correction", "send_to_queue",
+    "run_records", "run_stream", "run_task", "save_adjudication", "save_correction", "send_to_queue", "served_host",
     "start_evaluation", "start_training", "strategy_choices", "shipped_study_table", "study_table", "task_choices", "task_splits",
     "team_filters", "unload_model", "users_configured",
 ]  # fmt: skip

@@ -2,6 +2,13 @@
 
 A run's result is kept in memory under a `result_id` until the user sends it to the correction queue: only then
 are the text and the prediction stored (a run, a document of split "prova", a prediction).
+
+Identifiers (medui.backend.destination): before a model sees the input, the gate scans it; a served model on a
+server that is not on this machine gets it only masked or confirmed (`mask_identifiers`, `send_identifiers`), so
+the API cannot bypass what the page asks. The queue stores only text without likely identifiers: a result whose
+input held some and was not masked is refused, and the user runs it again masked. Masking the stored copy after
+the run instead would rewrite what the model saw and wrote (its raw output, the mentions and values it copied
+from the text), so the stored prediction would no longer be the model's answer to the stored text.
 """
 
 from __future__ import annotations
@@ -12,13 +19,15 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from medui.backend import auth, models, runner
+from medui.backend.destination import Gated, gate_record, remote_host
 from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope
+from medui.tasks.phi import KIND_NAMES
 from medui.tasks.records import doc_hash
 from medui.tasks.registry import get_spec
 
@@ -42,6 +51,8 @@ class PendingResult:
     prediction: Prediction
     user: str
     queued: dict | None = None  # the stored rows' ids once it went to the queue
+    identifiers: list[str] = field(default_factory=list)  # kinds of likely identifiers found in the input
+    masked: bool = False  # they were masked before the run: the record holds placeholders instead
 
 
 @dataclass
@@ -96,14 +107,40 @@ def input_record(task_id: str, text: str) -> dict:
     return record
 
 
+def gated_record(
+    task_id: str, model: str, text: str, *, mask_identifiers: bool = False, send_identifiers: bool = False
+) -> Gated:
+    """The input record of a run past the identifier gate (masked when asked; refused when it would take
+    identifiers to a remote server unmasked and unconfirmed), with an id made from what will run."""
+    record = record_from_input(get_spec(task_id), text or "")
+    gated = gate_record(
+        record, remote_host(model), mask_identifiers=mask_identifiers, confirm=send_identifiers
+    )  # fmt: skip
+    gated.record["id"] = f"{PROVA_SPLIT}-{doc_hash(gated.record)}"
+    return gated
+
+
 def run_stream(
-    task_id: str, model: str, strategy: str, text: str, username: str | None = None
+    task_id: str,
+    model: str,
+    strategy: str,
+    text: str,
+    username: str | None = None,
+    *,
+    mask_identifiers: bool = False,
+    send_identifiers: bool = False,
 ) -> Iterator[RunUpdate]:
-    """Run a task on one input, yielding the output as it is decoded, then the result (see `result_of`)."""
+    """Run a task on one input, yielding the output as it is decoded, then the result (see `result_of`).
+
+    The input passes the identifier gate first (`gated_record`): `mask_identifiers` runs it with placeholders,
+    `send_identifiers` confirms sending identifiers to a remote server as they are."""
     who = allowed(username, "run")
     if strategy not in STRATEGIES:
         raise InputError(f"strategia sconosciuta {strategy!r}: usa una tra {', '.join(STRATEGIES)}")
-    record = input_record(task_id, text)
+    gated = gated_record(
+        task_id, model, text, mask_identifiers=mask_identifiers, send_identifiers=send_identifiers
+    )  # fmt: skip
+    record = gated.record
     with MODEL_LOCK:  # loading and building share the model with other runs (Prova is not in the model queue)
         engine = engine_for(model, task_id, strategy, who=who)
     prediction: Prediction | None = None
@@ -113,13 +150,26 @@ def run_stream(
         else:
             prediction = done
     assert prediction is not None
-    yield RunUpdate(prediction.raw, _remember(engine, prediction, who))
+    yield RunUpdate(prediction.raw, _remember(engine, prediction, who, gated))
 
 
-def run_task(task_id: str, model: str, strategy: str, text: str, username: str | None = None) -> dict:
+def run_task(
+    task_id: str,
+    model: str,
+    strategy: str,
+    text: str,
+    username: str | None = None,
+    *,
+    mask_identifiers: bool = False,
+    send_identifiers: bool = False,
+) -> dict:
     """Run a task on one input and return the prediction record with its timing and `result_id`."""
     result = None
-    for update in run_stream(task_id, model, strategy, text, username):
+    updates = run_stream(
+        task_id, model, strategy, text, username, mask_identifiers=mask_identifiers,
+        send_identifiers=send_identifiers,
+    )  # fmt: skip
+    for update in updates:
         result = update.result or result
     assert result is not None
     return result
@@ -154,7 +204,7 @@ def _predict_streaming(engine: Engine, record: dict) -> Iterator[tuple[str, Pred
             yield latest, None
 
 
-def _remember(engine: Engine, prediction: Prediction, who: auth.Identity) -> dict:
+def _remember(engine: Engine, prediction: Prediction, who: auth.Identity, gated: Gated) -> dict:
     """Keep a prediction for "correct this" and return its result dict."""
     result_id = uuid.uuid4().hex
     pending = PendingResult(
@@ -165,6 +215,8 @@ def _remember(engine: Engine, prediction: Prediction, who: auth.Identity) -> dic
         engine.seed,
         prediction,
         who.name,
+        identifiers=gated.kinds,
+        masked=gated.masked,
     )
     with _STATE_LOCK:
         _PENDING[result_id] = pending
@@ -186,6 +238,8 @@ def result_of(pending: PendingResult, result_id: str) -> dict:
         "output_tokens": p.output_tokens,
         "tokens_per_s": round(p.output_tokens / p.latency, 1) if p.latency else None,
         "confidence": None if p.confidence is None else round(p.confidence, 4),
+        "identifiers": list(pending.identifiers),  # kinds found in the input
+        "identifiers_masked": pending.masked,
         "result_id": result_id,
     }
 
@@ -199,6 +253,13 @@ def send_to_queue(result_id: str, username: str | None = None) -> dict:
         raise InputError("risultato non trovato (l'app è stata riavviata?): esegui di nuovo il compito")
     if pending.user != who.name:
         raise auth.AuthError("questo risultato appartiene a un altro utente")
+    if pending.identifiers and not pending.masked:
+        kinds = ", ".join(KIND_NAMES.get(k, k) for k in pending.identifiers)
+        raise InputError(
+            f"Il testo contiene possibili identificativi ({kinds}): la coda di correzione conserva solo testo "
+            "senza identificativi. Esegui di nuovo con «Maschera gli identificativi» spuntato, poi «Correggi "
+            "questo».",
+        )
     from medui.backend.store.repo import run_predictions
 
     spec = get_spec(pending.task)
