@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 
+# what a prediction record adds to the gold format: whether the output could be read (and why not), the mentions
+# left out while aligning, and whether the output was cut at the token limit; never part of a correction or gold
+PREDICTION_KEYS = ("valid", "error", "dropped", "truncated")
+
 
 def doc_hash(record: dict) -> str:
     """A short hash of what the model reads of a record (its text, or a QA record's context and question)."""
@@ -42,6 +46,11 @@ def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:
     if errors:
         out["error"] = "; ".join(errors)
     return out
+
+
+def gold_part(record: dict) -> dict:
+    """A record without the prediction-only keys (PREDICTION_KEYS): what a correction of it stores."""
+    return {k: v for k, v in record.items() if k not in PREDICTION_KEYS}
 
 
 def _span_key(ent: dict) -> tuple:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,17 +71,30 @@ def parse_jsonl_lines(lines: Iterable[str], source: str = "<input>") -> Iterator
         yield obj
 
 
+@contextmanager
+def replaced_whole(path: Path) -> Iterator[Path]:
+    """A new file beside `path` (hidden, a name of its own) for the block to write; moved over `path` when the
+    block ends, removed when it raises: `path` is the whole new file or stays as it was, nothing else is left."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.touch(exist_ok=False)
+    try:
+        yield tmp
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
-    """Write records one JSON object a line (UTF-8, no ASCII escaping); returns how many."""
+    """Write records one JSON object a line (UTF-8, no ASCII escaping); returns how many. All or nothing: a
+    record that cannot be written (a lone surrogate) leaves `path` as it was and no temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with replaced_whole(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             n += 1
-    tmp.replace(path)
     return n
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from medui.backend.data.common import DataError, ImportReport, read_jsonl, write_jsonl
+from medui.backend.data.common import DataError, ImportReport, read_jsonl, replaced_whole, write_jsonl
 from medui.backend.store import formats
 from medui.backend.store.in_force import records_in_force
 from medui.backend.store.repo import StoreError, rows_in
 from medui.backend.store.tables import Document
 from medui.tasks.kinds import kind_for
+from medui.tasks.kinds.base import json_problem
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -90,10 +91,26 @@ def export(
         hint = "" if with_gold else " (--with-gold adds the gold records)"
         waiting = f"; {pending} documents await adjudication (medui adjudicate --list)" if pending else ""
         raise ExportError(f"nothing to export for {task}: no corrected records{hint}{waiting}")
+    for record in records:  # stored before records were checked as they are now (a lone surrogate)
+        unwritable = json_problem(record, max_bytes=None)
+        if unwritable:
+            raise ExportError(
+                f"nothing exported: record {record['id']!r} of {task} cannot be written, {unwritable}; "
+                "correct it first"
+            )
     out = Path(out)
     if fmt == "hf" and out.exists() and not force:
         raise ExportError(f"{out}: exists already; add --force to replace this earlier export")
-    dropped = write_records(spec, fmt, records, out)
+    new_folders = [folder for folder in out.parents if not folder.exists()]  # the deepest first
+    try:
+        dropped = write_records(spec, fmt, records, out)
+    except (OSError, UnicodeError) as exc:  # the disk, or a character no file can hold: nothing left behind
+        for folder in new_folders:
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ExportError(f"{out}: nothing exported, the export could not be written ({why})") from None
     summary = {"task": task, "format": fmt, "out": str(out), "records": len(records)}
     summary |= {"corrected": corrected, "gold": len(records) - corrected, "pending_adjudication": pending}
     if dropped:
@@ -102,21 +119,40 @@ def export(
 
 
 def write_records(spec: TaskSpec, fmt: str, records: list[dict], out: Path) -> int:
-    """Write records in a format (a file for jsonl and conll, a folder otherwise); entities left out."""
+    """Write records in a format (a file for jsonl and conll, a folder otherwise); entities left out.
+
+    All or nothing: everything is written beside `out` under a name of its own and moved into place at the end,
+    so a failure leaves `out` as it was and no temporary file or folder."""
     check_format(fmt, spec)
     if fmt in ("jsonl", "conll"):
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "jsonl":
             write_jsonl(out, records)
             return 0
-        return formats.write_conll(records, out)
+        with replaced_whole(out) as tmp:
+            return formats.write_conll(records, tmp)
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: exists and is not a folder")
     if fmt == "brat":
-        formats.write_brat(records, out, brat_conf(spec))
+        _write_brat(spec, records, out)
     else:
         _write_hf(spec, records, out)
     return 0
+
+
+def _write_brat(spec: TaskSpec, records: list[dict], out: Path) -> None:
+    """A brat folder, written aside and then moved in (over the files of an earlier export of the same name)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".writing", dir=out.parent))  # ours alone
+    try:
+        formats.write_brat(records, tmp, brat_conf(spec))
+        if out.exists():
+            for path in tmp.iterdir():
+                path.replace(out / path.name)
+        else:
+            tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def brat_conf(spec: TaskSpec) -> str:

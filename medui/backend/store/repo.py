@@ -17,7 +17,7 @@ from medui.backend.store.db import StoreError
 from medui.backend.store.tables import USER_ROLES, Document, Prediction, Run, User, utcnow
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
-from medui.tasks.records import doc_hash
+from medui.tasks.records import doc_hash, gold_part
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -164,8 +164,8 @@ def get_document(document_id: int, *, session: Session) -> Document:
 
 
 def clean_record(record: dict) -> dict:
-    """A record without the prediction-only keys (valid, error, dropped)."""
-    return {k: v for k, v in record.items() if k not in ("valid", "error", "dropped")}
+    """A record without the prediction-only keys (valid, error, dropped, truncated)."""
+    return gold_part(record)
 
 
 # runs and predictions ---------------------------------------------------------------------------------

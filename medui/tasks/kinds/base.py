@@ -60,6 +60,73 @@ class EditorValues:
     relation_rows: list[list]
 
 
+# a record as compact JSON in UTF-8, at most: room for the longest text the app takes (2 MB, inputs.MAX_TEXT_BYTES,
+# with JSON's escapes) and its annotations; 500 times the longest gold record (e3c_temporal_links, 9,877 bytes)
+MAX_RECORD_BYTES = 5_000_000
+# what a record may hold beside its family's keys: the source document a gold record was cut from, and where
+# (E3C and CasiMedicos records), with their types
+SOURCE_KEYS = {"doc_id": str, "offset": int}
+SHOWN_KEY_CHARS = 40  # an unknown key in a message, at most (a key may be megabytes of anything)
+
+
+def json_problem(record: dict, max_bytes: int | None = MAX_RECORD_BYTES) -> str | None:
+    """Why a record cannot be stored as JSON in UTF-8 (within `max_bytes`), or None: a lone surrogate (a JSON
+    escape like \\ud800 reads as one, and no UTF-8 file can hold it), NaN or Infinity, nesting too deep, size."""
+    try:
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return "the record holds NaN or Infinity, which JSON does not allow"
+    except RecursionError:
+        return "the record is nested too deep"
+    except TypeError as exc:
+        return f"the record holds a value JSON cannot write ({exc})"
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        return f"the record holds a lone surrogate (U+{code:04X}), a character UTF-8 cannot store"
+    if max_bytes is not None and size > max_bytes:
+        return f"the record is {size:,} bytes as JSON, more than the limit of {max_bytes:,}"
+    return None
+
+
+def shown_key(key: object) -> str:
+    """A key as a message shows it: repr, cut at SHOWN_KEY_CHARS."""
+    text = repr(key)
+    return text if len(text) <= SHOWN_KEY_CHARS else text[: SHOWN_KEY_CHARS - 1] + "…"
+
+
+def key_problems(obj: dict, allowed: Iterable[str], what: str, where: str = "") -> list[str]:
+    """The problem of an object holding keys beyond `allowed` (named in the message), or none."""
+    allowed = tuple(allowed)
+    unknown = [k for k in obj if k not in allowed]
+    if not unknown:
+        return []
+    shown = ", ".join(shown_key(k) for k in unknown[:3]) + (
+        f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    )
+    prefix = f"{where}: " if where else ""
+    keys = "key" if len(unknown) == 1 else "keys"
+    return [f"{prefix}unknown {keys} {shown}: {what} holds only {', '.join(allowed)}"]
+
+
+def source_problems(record: dict) -> list[str]:
+    """Wrong types of the record's id and of its SOURCE_KEYS."""
+    problems = []
+    rid = record.get("id")
+    if rid is not None and (isinstance(rid, bool) or not isinstance(rid, str | int)):
+        problems.append("the record id must be a text")
+    for key, kind in SOURCE_KEYS.items():
+        value = record.get(key)
+        if value is None:
+            continue
+        if kind is int and (type(value) is not int or value < 0):
+            problems.append(f"{key} must be a whole number from 0 up")
+        elif kind is str and not isinstance(value, str):
+            problems.append(f"{key} must be a text")
+    return problems
+
+
 class Strict(BaseModel):
     """Base of every output model: no extra keys (llguidance/xgrammar would accept them otherwise)."""
 
@@ -100,9 +167,27 @@ class Kind:
         """The prediction record of an output that could not be read."""
         raise NotImplementedError
 
-    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
-        """Problems with a gold, predicted or corrected record; empty when it fits the task."""
+    def record_keys(self, spec: TaskSpec) -> tuple[str, ...]:
+        """The keys a record of the family holds (gold format); a record holds no others but SOURCE_KEYS."""
         raise NotImplementedError
+
+    def record_problems(self, spec: TaskSpec, record: dict) -> list[str]:
+        """What the family finds wrong with a record (its inputs, mentions, relations, form or answer)."""
+        raise NotImplementedError
+
+    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+        """Problems with a gold or corrected record (a prediction's once records.gold_part took its own keys
+        off); empty when it fits the task: at most MAX_RECORD_BYTES as JSON, text UTF-8 can store, the family's
+        checks, and exactly the family's keys (a source's doc_id and offset aside), nothing else."""
+        if not isinstance(record, dict):
+            return ["the record is not a JSON object"]
+        unstorable = json_problem(record)
+        if unstorable:
+            return [unstorable]
+        problems = self.record_problems(spec, record)
+        problems += key_problems(record, (*self.record_keys(spec), *SOURCE_KEYS), f"a {spec.family} record")
+        problems += source_problems(record)
+        return problems
 
     def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:
         """Arguments of the metric's per-record counts function."""

@@ -111,7 +111,10 @@ class CrfKind(Kind):
             "fields": {item.name: empty_value(item) for item in spec.fields},
         }
 
-    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+    def record_keys(self, spec: TaskSpec) -> tuple[str, ...]:
+        return ("id", "text", "fields")
+
+    def record_problems(self, spec: TaskSpec, record: dict) -> list[str]:
         if not isinstance(record.get("text"), str):
             return ["the record has no text"]
         fields = record.get("fields")

@@ -9,7 +9,16 @@ from pydantic import BaseModel, Field, create_model
 
 from medui.tasks import agreement, merging
 from medui.tasks.align import Aligner
-from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
+from medui.tasks.kinds.base import (
+    CopyKeys,
+    EditorValues,
+    Kind,
+    Part,
+    Strict,
+    key_problems,
+    per_spec,
+    record_id,
+)
 from medui.tasks.spec import TaskSpec
 
 
@@ -32,6 +41,9 @@ def span_output_model(spec: TaskSpec) -> type[BaseModel]:
         __base__=Strict,
         entities=(list[mention], ...),  # type: ignore[valid-type]
     )
+
+
+MENTION_KEYS = ("start", "end", "label", "text")
 
 
 def align_mentions(text: str, mentions: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -62,12 +74,17 @@ def align_mentions(text: str, mentions: list[dict]) -> tuple[list[dict], list[di
     return entities, dropped
 
 
-def span_problems(spec: TaskSpec, text: str, entities: list, where: str = "entities") -> list[str]:
+def span_problems(
+    spec: TaskSpec, text: str, entities: list, keys: tuple[str, ...] = MENTION_KEYS, where: str = "entities"
+) -> list[str]:
+    """What is wrong with a record's mentions: offsets outside the text, a label of another task, a text that
+    differs from the text at the offsets, keys beyond `keys`."""
     problems = []
     for i, ent in enumerate(entities):
         if not isinstance(ent, dict):
             problems.append(f"{where}[{i}] is not an object")
             continue
+        problems += key_problems(ent, keys, "a mention", f"{where}[{i}]")
         start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
         if not (type(start) is int and type(end) is int and 0 <= start < end <= len(text)):  # bools are ints
             problems.append(f"{where}[{i}]: offsets {start}..{end} outside the text (length {len(text)})")
@@ -88,9 +105,6 @@ def span_lines(record: dict) -> str:
 
 def entity_labels(record: dict) -> Iterable[str]:
     return (e["label"] for e in record.get("entities", []))
-
-
-MENTION_KEYS = ("start", "end", "label", "text")
 
 
 class NerKind(Kind):
@@ -121,7 +135,10 @@ class NerKind(Kind):
     def empty_record(self, spec: TaskSpec, record: dict) -> dict:
         return {"id": record_id(record), "text": record["text"], "entities": []}
 
-    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+    def record_keys(self, spec: TaskSpec) -> tuple[str, ...]:
+        return ("id", "text", "entities")
+
+    def record_problems(self, spec: TaskSpec, record: dict) -> list[str]:
         text = record.get("text")
         if not isinstance(text, str):
             return ["the record has no text"]

@@ -71,14 +71,23 @@ class QaKind(Kind):
     def empty_record(self, spec: TaskSpec, record: dict) -> dict:
         return {**_base(record), "answer": None}
 
-    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+    def record_keys(self, spec: TaskSpec) -> tuple[str, ...]:
+        if spec.answer_format == "multiple_choice":
+            return ("id", "question", "options", "context", "answer")  # a context is optional
+        return ("id", "context", "question", "answer")
+
+    def record_problems(self, spec: TaskSpec, record: dict) -> list[str]:
         if not isinstance(record.get("question"), str) or not record["question"].strip():
             return ["the record has no question"]
+        if "context" in record and not isinstance(record["context"], str):
+            return ["the context must be a text"]
         answer = record.get("answer")
         if spec.answer_format == "multiple_choice":
             options = record.get("options")
             if not isinstance(options, dict) or set(options) != set(spec.options):
                 return [f"options must be the letters {', '.join(spec.options)}"]
+            if not all(isinstance(option, str) for option in options.values()):
+                return ["every option must be a text"]
             if answer not in spec.options:
                 return [f"answer {answer!r} is not one of {', '.join(spec.options)}"]
             return []

@@ -11,12 +11,23 @@ from pydantic import BaseModel, Field, create_model
 from medui.errors import InputError
 from medui.tasks import agreement, merging
 from medui.tasks.align import Aligner
-from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
+from medui.tasks.kinds.base import (
+    CopyKeys,
+    EditorValues,
+    Kind,
+    Part,
+    Strict,
+    key_problems,
+    per_spec,
+    record_id,
+)
 from medui.tasks.kinds.ner import MENTION_KEYS, entity_labels, span_lines, span_problems
 from medui.tasks.records import numbered
 from medui.tasks.spec import TaskSpec
 
 ENTITY_ID = r"^T[1-9][0-9]{0,2}$"
+ENTITY_KEYS = ("id", *MENTION_KEYS)
+RELATION_KEYS = ("head", "tail", "label")
 
 
 @per_spec
@@ -147,13 +158,16 @@ class ReKind(Kind):
     def empty_record(self, spec: TaskSpec, record: dict) -> dict:
         return {"id": record_id(record), "text": record["text"], "entities": [], "relations": []}
 
-    def validate_record(self, spec: TaskSpec, record: dict) -> list[str]:
+    def record_keys(self, spec: TaskSpec) -> tuple[str, ...]:
+        return ("id", "text", "entities", "relations")
+
+    def record_problems(self, spec: TaskSpec, record: dict) -> list[str]:
         text, entities, relations = record.get("text"), record.get("entities"), record.get("relations")
         if not isinstance(text, str):
             return ["the record has no text"]
         if not isinstance(entities, list) or not isinstance(relations, list):
             return ["entities and relations must be lists"]
-        problems = span_problems(spec, text, entities)
+        problems = span_problems(spec, text, entities, ENTITY_KEYS)
         ids = [e.get("id") for e in entities if isinstance(e, dict)]
         if len(ids) != len(set(ids)) or None in ids:
             problems.append("every entity needs its own id")
@@ -161,6 +175,7 @@ class ReKind(Kind):
             if not isinstance(rel, dict):
                 problems.append(f"relations[{i}] is not an object")
                 continue
+            problems += key_problems(rel, RELATION_KEYS, "a relation", f"relations[{i}]")
             if rel.get("head") not in ids or rel.get("tail") not in ids:
                 problems.append(f"relations[{i}]: head and tail must be ids of entities of the record")
             if rel.get("label") not in spec.relation_labels:
