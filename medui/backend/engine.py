@@ -1,7 +1,8 @@
 """Runs a task over many records: prompts, batched (constrained) generation, prediction records.
 
-The fast path of the product. An Engine is built for (loaded model, task, strategy, seed): its few-shot examples
-and compiled constraint are fixed once, then `predict` batches records through the decoder. Texts longer than
+The fast path of the product. An Engine is built for (loaded model, task, strategy, seed): its demonstrations
+(demos.py: drawn once at random, or the most similar to each record) and compiled constraint are fixed once, then
+`predict` batches records through the decoder. Texts longer than
 the input budget are split into sentence windows and their predictions merged with offsets remapped.
 """
 
@@ -9,16 +10,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from medui.backend import decoding, gold
+from medui.backend.demos import Demonstrations
 from medui.backend.models import LoadedModel
 from medui.backend.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import prompt_hash, render_prompt
 from medui.tasks.records import doc_hash, merge_windows
-from medui.tasks.registry import pick_examples
 from medui.tasks.spec import TaskSpec
 
 __all__ = ["STRATEGIES", "Engine", "Prediction", "Strategy", "StrategyError", "parse_strategy"]
@@ -36,6 +37,7 @@ class Prediction:
     prompt_tokens: int
     output_tokens: int
     confidence: float | None
+    demonstrations: list[str] = field(default_factory=list)  # ids of the examples in its prompt, best first
 
 
 class Engine:
@@ -49,12 +51,18 @@ class Engine:
         seed: int = 0,
         batch_size: int | None = None,
         max_input_tokens: int = 1024,
+        demos: Demonstrations | None = None,
     ):
+        """demos: where examples come from and how they are chosen (default: the few-shot split, at random)."""
         self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
         self.kind = kind_for(spec)
         self.batch_size = batch_size or self.default_batch_size()
         self.max_input_tokens = max_input_tokens
-        self.pool = gold.fewshot_pool(spec) if strategy.shots else []
+        if demos is None:
+            demos = Demonstrations(
+                gold.fewshot_pool(spec) if strategy.shots else [], "random", self.input_text
+            )
+        self.demos = demos
         self.prepare_decoding()
 
     def default_batch_size(self) -> int:
@@ -72,24 +80,43 @@ class Engine:
 
     @functools.cached_property
     def prefix(self) -> tuple[int, ...]:
-        """Token ids every prompt of this engine starts with (instruction, labels, examples): cached KV."""
-        prompts = [self.prompt_for(_placeholder(self.spec, ch)) for ch in "ab"]
+        """Token ids every prompt of this engine starts with (instruction, labels, and the examples when they are
+        the same for every record): cached KV."""
+        if self.demos.mode == "random":
+            prompts = [self.prompt_for(_placeholder(self.spec, ch)) for ch in "ab"]
+        else:  # examples differ per record: the prefix ends where the first example starts
+            prompts = [
+                render_prompt(self.spec, ch, [{"input": ch, "answer": ch}] if self.strategy.shots else [])
+                for ch in "ab"
+            ]
         ids = [self.lm.tokenizer(p)["input_ids"] for p in prompts]
         return decoding.common_prefix(ids)
+
+    def input_text(self, record: dict) -> str:
+        """A record's input as the prompt shows it (what similar demonstrations are matched on)."""
+        return self.kind.render_input(self.spec, record)
 
     def copy_source(self, record: dict) -> str | None:
         """The text mentions (an extractive answer, copied form items) must be copied from, under cd."""
         return self.kind.copy_source(self.spec, record)
 
     def examples_for(self, record: dict) -> list[dict]:
-        chosen = pick_examples(self.pool, self.strategy.shots, self.seed, exclude_id=str(record.get("id")))
+        return self._examples(self.demos.pick(record, self.strategy.shots, self.seed).records)
+
+    def _examples(self, chosen: list[dict]) -> list[dict]:
         return [
             {"input": self.kind.render_input(self.spec, ex), "answer": self.kind.render_target(self.spec, ex)}
             for ex in chosen
         ]
 
     def prompt_for(self, record: dict) -> str:
-        return render_prompt(self.spec, self.kind.render_input(self.spec, record), self.examples_for(record))
+        return self.prompt_and_demos(record)[0]
+
+    def prompt_and_demos(self, record: dict) -> tuple[str, list[str]]:
+        """A record's prompt and the ids of the demonstrations in it (best first)."""
+        choice = self.demos.pick(record, self.strategy.shots, self.seed)
+        prompt = render_prompt(self.spec, self.input_text(record), self._examples(choice.records))
+        return prompt, choice.ids
 
     def predict(
         self,
@@ -103,14 +130,14 @@ class Engine:
         """
         units = [(i, part) for i, rec in enumerate(records) for part in self._windows(rec)]
         order = sorted(range(len(units)), key=lambda u: len(self.kind.render_input(self.spec, units[u][1])))
-        outputs: dict[int, tuple[str, dict, decoding.Generation, float]] = {}
+        outputs: dict[int, tuple[str, dict, decoding.Generation, float, list[str]]] = {}
         for b in range(0, len(order), self.batch_size):
             batch = order[b : b + self.batch_size]
-            prompts = [self.prompt_for(units[u][1]) for u in batch]
+            prompts, demo_ids = zip(*(self.prompt_and_demos(units[u][1]) for u in batch), strict=True)
             sources = [self.copy_source(units[u][1]) for u in batch]
-            gens = self.generate(prompts, sources, on_text)
-            for u, prompt, gen in zip(batch, prompts, gens, strict=True):
-                outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch))
+            gens = self.generate(list(prompts), sources, on_text)
+            for u, prompt, gen, ids in zip(batch, prompts, gens, demo_ids, strict=True):
+                outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch), ids)
             if progress:
                 progress(len({units[u][0] for u in outputs}), len(records))
         by_record: dict[int, list] = {}
@@ -144,8 +171,10 @@ class Engine:
             for s, e in sentence_windows(text, max_chars)
         ]
 
-    def _merge(self, record: dict, parts: list[tuple[str, dict, decoding.Generation, float]]) -> Prediction:
-        preds = [self.kind.prediction(self.spec, part, gen.text) for _, part, gen, _ in parts]
+    def _merge(
+        self, record: dict, parts: list[tuple[str, dict, decoding.Generation, float, list[str]]]
+    ) -> Prediction:
+        preds = [self.kind.prediction(self.spec, part, gen.text) for _, part, gen, _, _ in parts]
         merged = preds[0] if len(parts) == 1 else merge_windows(record, [p[1] for p in parts], preds)
         merged["id"] = record.get("id", merged.get("id"))
         gens = [p[2] for p in parts]
@@ -160,6 +189,7 @@ class Engine:
             prompt_tokens=sum(g.prompt_tokens for g in gens),
             output_tokens=sum(g.output_tokens for g in gens),
             confidence=confidence,
+            demonstrations=list(dict.fromkeys(i for p in parts for i in p[4])),
         )
 
 

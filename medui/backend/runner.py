@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from medui.backend.demos import Demonstrations, check_mode, team_record
 from medui.backend.evaluation import EvalResult, score
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
@@ -36,6 +37,7 @@ RUN_KEYS = (
     "strategy",
     "shots",
     "seed",
+    "demos",
     "seconds",
     "output_tokens",
     "output_tokens_per_s",
@@ -54,26 +56,58 @@ def build_engine(
     device: str | None = None,
     dtype: str | None = None,
     base_url: str | None = None,
+    demos: str = "random",
+    split: str | None = None,
+    session: Session | None = None,
 ) -> Engine:
     """An engine for a model (a name, loaded once, or a loaded model), a task and a strategy (a name or parsed).
 
     No strategy: the model's own (models.intended_strategy). A bad task or strategy fails before the model is
     loaded. A served model (openai:NAME, on `base_url` or MEDUI_OPENAI_BASE_URL) gets the ServingEngine: the
     same interface, generation by the server.
+
+    demos: `random` (the few-shot split, one draw) or `similar` (demonstrations(): the most similar records of
+    the few-shot split and of the team's records in force; `split`: the split being evaluated, whose texts are
+    never demonstrations).
     """
     from medui.backend import models
     from medui.backend.engine import Engine, parse_strategy
 
     spec = task if isinstance(task, TaskSpec) else get_spec(task)
+    check_mode(demos)
     if strategy is None:
         strategy = models.intended_strategy(model if isinstance(model, str) or model is None else model.name)
     parsed = parse_strategy(strategy, spec, shots) if isinstance(strategy, str) else strategy
+    chosen = (
+        demonstrations(spec, split=split, session=session) if demos == "similar" and parsed.shots else None
+    )
     lm = models.load(model, device, dtype, base_url) if model is None or isinstance(model, str) else model
     if lm.device == "server":
         from medui.backend.serving import ServingEngine
 
-        return ServingEngine(lm, spec, parsed, seed=seed, batch_size=batch_size)
-    return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size)
+        return ServingEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
+    return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
+
+
+def demonstrations(
+    spec: TaskSpec, *, split: str | None = None, session: Session | None = None
+) -> Demonstrations:
+    """Similar demonstrations from the task's few-shot split and the team's records in force (of any split),
+    never a text of `split` (the gold split being evaluated, when there is one)."""
+    from medui.backend import gold
+    from medui.backend.store.in_force import usable_records
+    from medui.tasks.kinds import kind_for
+
+    kind = kind_for(spec)
+    pool = list(gold.fewshot_pool(spec))
+    with _session(session) as own:
+        team, _pending = usable_records(spec.id, session=own)
+    pool += [team_record(doc_id, record) for doc_id, record in sorted(team.items())]
+    chosen = Demonstrations(pool, "similar", lambda record: kind.render_input(spec, record))
+    if split:  # a split of the user's own is no gold split: evaluate() excludes the records it predicts
+        with contextlib.suppress(gold.UnknownSplit):
+            chosen.exclude_texts(chosen.text_of(r) for r in gold.load_split(spec, split))
+    return chosen
 
 
 def predict(
@@ -110,6 +144,7 @@ def run_metrics(engine: Engine, records: list[dict], predictions: list[Predictio
         strategy=engine.strategy.name,
         shots=engine.strategy.shots,
         seed=engine.seed,
+        demos=engine.demos.mode,
         seconds=round(seconds, 3),
         output_tokens=out_tokens,
         output_tokens_per_s=round(out_tokens / seconds, 2) if seconds else 0.0,
@@ -121,7 +156,11 @@ def run_metrics(engine: Engine, records: list[dict], predictions: list[Predictio
 def evaluate(
     engine: Engine, records: list[dict], progress: Progress | None = None, *, lock: Any = None
 ) -> EvalResult:
-    """Predict every record, then score: the task's metrics plus n, valid_rate, seconds and speed."""
+    """Predict every record, then score: the task's metrics plus n, valid_rate, seconds and speed.
+
+    No record evaluated is a demonstration for another (with similar demonstrations, which may come from the
+    team's corrections of any split)."""
+    engine.demos.exclude_texts(engine.input_text(r) for r in records)
     start = time.perf_counter()
     predictions = predict(engine, records, progress=progress, lock=lock)
     return EvalResult(run_metrics(engine, records, predictions, time.perf_counter() - start), predictions)
@@ -229,10 +268,12 @@ def find_stored_run(
     limit: int | None = None,
     shots: int | None = None,
     seed: int | None = None,
+    demos: str = "random",
 ) -> Run | None:
     """The latest succeeded run of a model and strategy on this version of a task's split, with that limit.
 
-    `shots` and `seed`, when given, must match too (a different few-shot choice is a different run).
+    `shots` and `seed`, when given, must match too (a different few-shot choice is a different run), and so
+    must the way demonstrations were chosen (runs stored before `demos` existed drew them at random).
     """
     from sqlmodel import col, select
 
@@ -250,6 +291,11 @@ def find_stored_run(
     if seed is not None:
         query = query.where(Run.seed == seed)
     for run in session.exec(query.order_by(col(Run.id).desc())):
-        if (run.parameters or {}).get("limit") == limit and "primary" in (run.metrics or {}):
+        parameters = run.parameters or {}
+        if (
+            parameters.get("limit") == limit
+            and parameters.get("demos", "random") == demos
+            and "primary" in (run.metrics or {})
+        ):
             return run
     return None

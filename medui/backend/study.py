@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from medui.backend import gold, models, runner
+from medui.backend.demos import check_mode
 from medui.backend.engine import parse_strategy
 from medui.backend.evaluation import load_eval_records, paired_counts
 from medui.backend.inputs import InputError
@@ -224,6 +225,7 @@ def run_study(
     store: bool = False,
     reference: str | None = None,
     log: Callable[[str], None] | None = None,
+    demos: str = "random",
 ) -> StudyTable:
     """Evaluate every model x strategy x task, write OUT/study.csv and OUT/study.md, return the table.
 
@@ -234,13 +236,17 @@ def run_study(
     computed cell is also stored as a run in the database, and a cell already stored there (same model,
     strategy, spec version, split, limit, shots and seed) is reused, so a study can be run in pieces.
     A model is loaded only when one of its cells has to be computed; `base_url`: the server of openai: models.
+    `demos="similar"`: each record's few-shot examples are the most similar ones (demos.py); the rows are named
+    "STRATEGY (similar)", so a study of both kinds of demonstrations is run in two pieces into one folder.
     """
     out = Path(out)
+    check_mode(demos)
     for s in strategies:
         parse_strategy(s, get_spec(tasks[0]), shots)  # fail early on an unknown strategy
     names = [models.resolve(name).name for name in model_names]  # fail early on an unknown model
     if reference:
-        _check_reference(reference, [(n, s) for n in names for s in strategies], out, tasks, limit, seed)
+        rows = [(n, strategy_label(s, demos)) for n in names for s in strategies]
+        _check_reference(reference, rows, out, tasks, limit, seed)
     results = []
     for name in names:
         loaded: list = []
@@ -249,20 +255,21 @@ def run_study(
             if not loaded:
                 loaded.append(models.load(name, device, dtype, base_url))
             return runner.build_engine(
-                loaded[0], spec, strategy, shots=shots, seed=seed, batch_size=batch_size
-            )
+                loaded[0], spec, strategy, shots=shots, seed=seed, batch_size=batch_size, demos=demos,
+                split=spec.eval_split,
+            )  # fmt: skip
 
         for strategy in strategies:
             for task in tasks:
-                cell = Cell(get_spec(task), name, strategy, limit, shots, seed)
+                cell = Cell(get_spec(task), name, strategy, limit, shots, seed, demos)
                 results.append(_one_run(out, cell, engine_for, store, log))
         if loaded:
             models.unload(name)
     order = {name: i for i, name in enumerate(STRATEGIES)}
     cells = sorted(
         earlier_cells(out, tasks, limit, seed, results) + results,
-        key=lambda m: (m["model"], order.get(m["strategy"], len(order))),
-    )  # by model, then strategy as STRATEGIES lists them
+        key=lambda m: (m["model"], *_strategy_order(m["strategy"], order)),
+    )  # by model, then strategy as STRATEGIES lists them (random demonstrations before similar ones)
     table = build_table(tasks, cells, _reference_row(reference, cells))
     out.mkdir(parents=True, exist_ok=True)
     (out / "study.csv").write_text(table.to_csv(), encoding="utf-8")
@@ -324,6 +331,16 @@ def earlier_cells(out: Path, tasks: list[str], limit: int | None, seed: int, fre
     return cells
 
 
+def strategy_label(strategy: str, demos: str) -> str:
+    """A study row's strategy: the strategy's name, with " (similar)" for similar demonstrations."""
+    return strategy if demos == "random" else f"{strategy} ({demos})"
+
+
+def _strategy_order(label: str, order: dict[str, int]) -> tuple[int, str]:
+    strategy, _, demos = label.partition(" (")
+    return order.get(strategy, len(order)), demos
+
+
 @dataclass(frozen=True)
 class Cell:
     """One cell of the study: a model and a strategy on a task's evaluation split, with the run's settings."""
@@ -334,10 +351,15 @@ class Cell:
     limit: int | None
     shots: int | None
     seed: int
+    demos: str = "random"
 
     @property
     def split(self) -> str:
         return self.spec.eval_split
+
+    @property
+    def label(self) -> str:
+        return strategy_label(self.strategy, self.demos)
 
 
 def stored_metrics(cell: Cell, *, session) -> dict | None:
@@ -345,7 +367,7 @@ def stored_metrics(cell: Cell, *, session) -> dict | None:
     shots = parse_strategy(cell.strategy, cell.spec, cell.shots).shots
     run = runner.find_stored_run(
         cell.spec, cell.model, cell.strategy, cell.split, session=session, limit=cell.limit, shots=shots,
-        seed=cell.seed,
+        seed=cell.seed, demos=cell.demos,
     )  # fmt: skip
     if run is None:
         return None
@@ -354,6 +376,7 @@ def stored_metrics(cell: Cell, *, session) -> dict | None:
     counts = run_record_counts(run.id, session=session)
     return {
         **run.metrics,
+        "strategy": cell.label,
         "spec_version": cell.spec.version,
         "limit": cell.limit,
         "run_id": run.id,
@@ -362,7 +385,7 @@ def stored_metrics(cell: Cell, *, session) -> dict | None:
 
 
 def _one_run(out: Path, cell: Cell, engine_for, store: bool, log) -> dict:
-    path = _run_file(out, cell.model, cell.strategy, cell.spec.id)
+    path = _run_file(out, cell.model, cell.label, cell.spec.id)
     if path.exists():
         saved = json.loads(path.read_text(encoding="utf-8"))
         if _same_conditions(saved, cell.spec, cell.limit, cell.seed):
@@ -382,7 +405,7 @@ def _stored_or_computed(cell: Cell, engine_for, log) -> dict:
         found = stored_metrics(cell, session=session)
         if found is not None:
             if log:
-                log(f"{cell.model} {cell.strategy} {cell.spec.id}: stored as run {found['run_id']}, reused")
+                log(f"{cell.model} {cell.label} {cell.spec.id}: stored as run {found['run_id']}, reused")
             return found
         return _compute(cell, engine_for, session, log)
 
@@ -394,14 +417,17 @@ def _compute(cell: Cell, engine_for, session, log) -> dict:
     counts, _ = paired_counts(cell.spec, records, [p.record for p in result.predictions])
     metrics = result.metrics
     if session is not None:
-        parameters = {"source": "study", "limit": cell.limit}
+        parameters = {"source": "study", "limit": cell.limit, "demos": cell.demos}
         run = runner.save_eval(
             result, cell.spec, cell.split, session=session, records=records, parameters=parameters
         )
         metrics = {**metrics, "run_id": run.id}
     if log:
         log(
-            f"{cell.model} {cell.strategy} {cell.spec.id}: {metrics['primary']}={metrics[metrics['primary']]:.4f}"
+            f"{cell.model} {cell.label} {cell.spec.id}: {metrics['primary']}={metrics[metrics['primary']]:.4f}"
         )
     by_id = {str(r.get("id")): c for r, c in zip(records, counts, strict=True)}
-    return {**metrics, "spec_version": cell.spec.version, "limit": cell.limit, RECORD_COUNTS: by_id}
+    return {
+        **metrics, "strategy": cell.label, "spec_version": cell.spec.version, "limit": cell.limit,
+        RECORD_COUNTS: by_id,
+    }  # fmt: skip

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
+from medui.backend.demos import DEMOS
 from medui.backend.inputs import InputError, record_from_input, validate_gold
 from medui.backend.strategy import STRATEGIES
 from medui.cli.output import emit
@@ -43,6 +44,15 @@ def _strategy_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shots", type=int, default=None, help="few-shot examples (default: the task's)")
     p.add_argument("--seed", type=int, default=0, help="seed choosing the few-shot examples")
     p.add_argument("--batch-size", type=int, default=None)
+    _demos_arg(p)
+
+
+def _demos_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--demos", default="random", choices=DEMOS,
+        help="few-shot examples drawn at random from the task's few-shot split (default), or the most similar to "
+        "each record from that split and the team's corrections in force",
+    )  # fmt: skip
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,6 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shots", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=None)
+    _demos_arg(p)
     p.add_argument("--device", default=None)
     p.add_argument("--dtype", default=None)
     _base_url_arg(p)
@@ -100,12 +111,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_study)
 
 
-def _engine(args: argparse.Namespace, spec: TaskSpec):
+def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
     from medui.backend import runner
 
     return runner.build_engine(
         args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
-        device=args.device, dtype=args.dtype, base_url=args.base_url,
+        device=args.device, dtype=args.dtype, base_url=args.base_url, demos=args.demos, split=split,
     )  # fmt: skip
 
 
@@ -136,6 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "seconds": round(prediction.latency, 3),
         "output_tokens": prediction.output_tokens,
         "confidence": prediction.confidence,
+        "demonstrations": prediction.demonstrations,
     }
     return emit(args, result, kind_for(spec).render_human(spec, prediction.record))
 
@@ -149,11 +161,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     records = load_eval_records(spec, split, args.limit)
     if not records:
         raise InputError(f"task {spec.id}: the split has no records")
-    engine = _engine(args, spec)
+    engine = _engine(args, spec, split)
     result = runner.evaluate(engine, records)
     if args.save:
         parameters = {
             "limit": args.limit,
+            "demos": args.demos,
             "batch_size": args.batch_size,
             "device": args.device,
             "dtype": args.dtype,
@@ -208,7 +221,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     table = run_study(
         expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,
         shots=args.shots, seed=args.seed, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
-        base_url=args.base_url, store=args.save, reference=args.reference,
+        base_url=args.base_url, store=args.save, reference=args.reference, demos=args.demos,
     )  # fmt: skip
     print(table.to_markdown())
     return 0

@@ -249,6 +249,7 @@ def save_predictions(
                 confidence=pred.confidence,
                 counts=counts,
                 score=score,
+                demonstrations=list(pred.demonstrations) or None,
             )
         )
     session.add_all(rows)

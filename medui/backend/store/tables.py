@@ -118,6 +118,7 @@ class Prediction(SQLModel, table=True):
     confidence: float | None = Field(default=None, index=True)
     counts: dict | None = Field(default=None, sa_column=json_column())
     score: float | None = None
+    demonstrations: list | None = Field(default=None, sa_column=json_column())  # example ids, best first
     created_at: datetime = Field(default_factory=utcnow)
 
 
