@@ -23,7 +23,6 @@ from medui.tasks.records import format_value
 
 log = logging.getLogger("medui.app")
 
-NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
 USER_ERRORS = (MeduiError,)  # every user-facing error derives from MeduiError (medui/errors.py)
 MODEL_QUEUE = "modello"  # the concurrency_id of every event that runs the model
 PROVA_QUEUE = "prova"  # Prova reads uploaded documents (in a worker) before it waits for the model lock
@@ -39,9 +38,10 @@ MARK_CLASSES = {
 
 
 def notice() -> gr.HTML:
-    """The notice shown on every page."""
+    """The notice shown on every page: where the text of a run goes."""
     return gr.HTML(
-        f'<div class="medui-notice" role="note">{html.escape(NOTICE)}</div>', elem_id="medui-notice"
+        f'<div class="medui-notice" role="note">{html.escape(service.app_notice())}</div>',
+        elem_id="medui-notice",
     )
 
 

@@ -2,6 +2,11 @@
 
 A table file (.csv, .jsonl) runs record by record; clicking a row of the results shows that record. "Correggi
 questo" stores the shown prediction and sends it to the annotators' queue.
+
+Identifiers: the pasted text is checked when it loses focus, and every input before a run
+(service.check_inputs); "Maschera gli identificativi" runs on same-length placeholders, the confirmation sends
+them as they are to a remote server (shown only when MEDUI_OPENAI_BASE_URL is not on this machine). The service
+refuses the rest, for the page and the API alike, and the queue takes only text without identifiers.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from medui.backend import service
+from medui.backend.destination import IdentifiersRefused
 from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, read_upload
 from medui.pages import common
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import Kind, kind_for
+from medui.tasks.phi import KIND_NAMES
 from medui.tasks.registry import get_spec
 
 
@@ -34,6 +41,16 @@ class ProvaPage:
             label=f"oppure carica un file ({', '.join(SUFFIXES)}; tabelle fino a {MAX_TABLE_ROWS} righe)",
             file_types=list(SUFFIXES), type="filepath", elem_id="prova-file",
         )  # fmt: skip
+        host = service.served_host()
+        with gr.Row():
+            self.mask = gr.Checkbox(
+                label="Maschera gli identificativi (segnaposto XXX della stessa lunghezza)", value=False,
+                elem_id="prova-maschera",
+            )  # fmt: skip
+            self.send = gr.Checkbox(
+                label=f"Invia comunque gli identificativi al server {host}", value=False, visible=host is not None,
+                elem_id="prova-invia",
+            )  # fmt: skip
         self.run = gr.Button("Esegui", variant="primary", elem_id="prova-esegui")
         self.identifiers = gr.Markdown(elem_id="prova-identificativi")
         self.raw = gr.Textbox(
@@ -108,12 +125,24 @@ def render(page: ProvaPage, result: dict) -> dict:
 
 
 def identifiers_markdown(warning: str) -> str:
-    """The gate's warning for the page (empty when nothing was found); the run is not blocked."""
-    return (
-        f"**Attenzione** · {common.md_escape(warning)}: controlla il testo prima di salvarlo o condividerlo."
-        if warning
-        else ""
+    """The gate's warning for the page (empty when nothing was found), with what the user can do."""
+    if not warning:
+        return ""
+    host = service.served_host()
+    advice = (
+        f"con un modello servito il testo andrebbe al server {host}: spunta «Maschera gli identificativi» o "
+        "conferma l'invio"
+        if host
+        else "spunta «Maschera gli identificativi» per sostituirli prima di eseguire e di mettere in coda"
     )
+    return f"**Attenzione** · {common.md_escape(warning)}; {common.md_escape(advice)}."
+
+
+def gate_markdown(line: str, refused: bool = False) -> str:
+    """What the gate did before a run (masked, sent on confirmation, kept here), or why it refused."""
+    if not line:
+        return ""
+    return f"**{'Esecuzione rifiutata' if refused else 'Attenzione'}** · {common.md_escape(line)}"
 
 
 def stats_markdown(result: dict) -> str:
@@ -159,18 +188,26 @@ def build(demo: gr.Blocks) -> None:
     demo.load(on_load, page.task, page.task, api_name="prova_carica", queue=False)
 
     @guarded
-    def run(task_id, strategy, model, model_path, text, upload, request: gr.Request) -> Iterator[dict]:
+    def run(
+        task_id, strategy, model, model_path, text, upload, mask, send, request: gr.Request
+    ) -> Iterator[dict]:
         """Run the task on the text or on each record of the uploaded file, streaming the output."""
         user = user_of(request)
         inputs = read_upload(upload, get_spec(task_id), get_upload_folder()) if upload else [text]
         name = service.pick_model(model, model_path)
-        warning = service.identifier_warning(inputs)  # a warning only: the local run goes on
+        try:  # every input past the identifier gate before the first one runs
+            warning = service.check_inputs(
+                task_id, name, inputs, mask_identifiers=bool(mask), send_identifiers=bool(send)
+            )  # fmt: skip
+        except IdentifiersRefused as exc:
+            yield {page.identifiers: gate_markdown(exc.italian, refused=True)}
+            raise
         if warning:
             common.warn(warning)
         results: list[dict] = []
         table_update = gr.update(visible=len(inputs) > 1, value=[])
         yield {
-            page.identifiers: identifiers_markdown(warning),
+            page.identifiers: gate_markdown(warning),
             page.correct: gr.update(interactive=False),
             page.queued: "",
             page.table: table_update,
@@ -178,7 +215,10 @@ def build(demo: gr.Blocks) -> None:
         }
         for i, item in enumerate(inputs, start=1):
             prefix = f"[record {i}/{len(inputs)}] " if len(inputs) > 1 else ""
-            for update in service.run_stream(task_id, name, strategy, item, user):
+            updates = service.run_stream(
+                task_id, name, strategy, item, user, mask_identifiers=bool(mask), send_identifiers=bool(send)
+            )  # fmt: skip
+            for update in updates:
                 if update.result is None:
                     yield {page.raw: prefix + update.raw}
                     continue
@@ -201,7 +241,16 @@ def build(demo: gr.Blocks) -> None:
         page.queued,
         page.identifiers,
     ]
-    inputs = [page.task, page.strategy, page.model, page.model_path, page.text, page.upload]
+    inputs = [
+        page.task,
+        page.strategy,
+        page.model,
+        page.model_path,
+        page.text,
+        page.upload,
+        page.mask,
+        page.send,
+    ]
     page.run.click(  # not in the model queue: a document is read first (bounded worker), then MODEL_LOCK
         run, inputs, list(dict.fromkeys(outputs)), api_name="prova_esegui", concurrency_id=common.PROVA_QUEUE,
         concurrency_limit=common.PROVA_CONCURRENCY,
@@ -232,10 +281,13 @@ def build(demo: gr.Blocks) -> None:
         stored = service.send_to_queue(current["result_id"], user_of(request))
         link = f"/correggi?predizione={int(stored['prediction_id'])}"
         common.info(f"Predizione {stored['prediction_id']} in coda di correzione.")
-        warning = service.identifier_warning(current.get("text") or "")  # the stored text
+        masked = ", ".join(KIND_NAMES.get(k, k) for k in current.get("identifiers") or [])
+        note = (
+            f"salvata con identificativi mascherati ({masked})" if current.get("identifiers_masked") else ""
+        )
         return (
             f"In coda come predizione **{int(stored['prediction_id'])}**: [apri in Correggi]({link})"
-            + (f" · {common.md_escape(warning)}" if warning else ""),
+            + (f" · {common.md_escape(note)}" if note else ""),
             gr.update(interactive=False),
         )
 
@@ -244,9 +296,22 @@ def build(demo: gr.Blocks) -> None:
     )
     gr.on([page.model.focus], common.refresh_models, None, page.model, api_name="prova_modelli", queue=False)
 
-    def run_task(task_id: str, model: str, strategy: str, text: str, request: gr.Request) -> dict:
-        """Run a task on a text; the prediction record with model, strategy, seconds, tokens/s and result_id."""
-        return service.run_task(task_id, service.pick_model(model), strategy, text, user_of(request))
+    def run_task(
+        task_id: str,
+        model: str,
+        strategy: str,
+        text: str,
+        request: gr.Request,
+        mask_identifiers: bool = False,
+        send_identifiers: bool = False,
+    ) -> dict:
+        """Run a task on a text; the prediction record with model, strategy, seconds, tokens/s and result_id.
+        Likely identifiers bound for a server not on this machine are refused unless mask_identifiers (runs on
+        same-length placeholders) or send_identifiers (confirms sending them); the queue takes only masked ones."""
+        return service.run_task(
+            task_id, service.pick_model(model), strategy, text, user_of(request),
+            mask_identifiers=bool(mask_identifiers), send_identifiers=bool(send_identifiers),
+        )  # fmt: skip
 
     def send_to_queue(result_id: str, request: gr.Request) -> dict:
         """Store a run_task result and put it in the correction queue; its prediction_id."""

@@ -189,3 +189,31 @@ def test_prova_warns_of_identifiers_before_a_run(clients):
     assert any(
         "Possibili identificativi: nome di persona" in str(step).replace("\\", "") for step in job.outputs()
     )
+
+
+def test_identifiers_reach_the_queue_only_masked(app_server, clients):
+    client = clients["clara"]
+    note = "Il sig. Mario Rossi, tel. 339/1234567, ha febbre alta."
+    local = client.predict(TASK, "", "cd", note, api_name="/run_task")  # a local model: it runs, warned
+    assert local["text"] == note and local["identifiers"] == ["nome", "telefono"]
+    assert not local["identifiers_masked"]
+    with pytest.raises(Exception, match="Maschera gli identificativi"):
+        client.predict(local["result_id"], api_name="/send_to_queue")
+
+    masked = client.predict(TASK, "", "cd", note, mask_identifiers=True, api_name="/run_task")
+    assert masked["identifiers_masked"] and len(masked["text"]) == len(note)
+    assert "Rossi" not in masked["text"] and "339" not in masked["text"] and "febbre alta" in masked["text"]
+    stored = client.predict(masked["result_id"], api_name="/send_to_queue")
+    with sqlite3.connect(app_server.database) as conn:
+        texts = [text for (text,) in conn.execute("select text from documents")]
+        (record,) = conn.execute(
+            "select record from predictions where id = ?", (stored["prediction_id"],)
+        ).fetchone()
+    assert masked["text"] in texts and not any("Rossi" in t or "339/1234567" in t for t in texts)
+    for mention in json.loads(record)["entities"]:
+        assert masked["text"][mention["start"] : mention["end"]] == mention["text"]
+
+    job = client.submit(TASK, "cd", "", "", note, None, True, False, api_name="/prova_esegui")
+    final = job.result()
+    assert any(isinstance(o, dict) and o.get("identifiers_masked") for o in final)
+    assert any("Identificativi mascherati" in str(step).replace("\\", "") for step in job.outputs())

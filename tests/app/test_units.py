@@ -272,3 +272,45 @@ def test_model_names_and_output_keys_reach_markdown_as_plain_text():
     )
     for name in ("anna", "O'Brien", "dr_rossi", "gpt-4o-mini", "a*b* 1. [x]"):
         assert _rendered(common.md_escape(name))[1].strip() == name  # ordinary names read the same
+
+
+def test_the_notice_and_prova_say_where_the_text_goes(medui_home, monkeypatch):
+    import gradio as gr
+
+    from medui.config import get_settings
+    from medui.pages import prova
+
+    with gr.Blocks():
+        page = prova.ProvaPage()
+        local = common.notice().value
+    assert "tutto gira su questa macchina" in local and not page.send.visible
+    assert "Maschera gli identificativi" in page.mask.label
+    monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", "https://alice:s3cret@gpu.example.org:8443/v1")
+    get_settings.cache_clear()
+    with gr.Blocks():
+        page = prova.ProvaPage()
+        remote = common.notice().value
+    assert "gpu.example.org:8443" in remote and "tutto gira su questa macchina" not in remote
+    assert "s3cret" not in remote and "alice" not in remote
+    assert page.send.visible and "gpu.example.org:8443" in page.send.label
+    warning = prova.identifiers_markdown("Possibili identificativi: codice fiscale")
+    assert "gpu.example.org:8443" in warning.replace("\\", "") and "Maschera gli identificativi" in warning
+
+
+def test_prova_checks_every_input_before_the_first_runs(medui_home, monkeypatch):
+    from medui.backend import destination, service
+    from medui.backend.destination import IdentifiersRefused
+    from medui.config import get_settings
+
+    inputs = ["Febbre da tre giorni.", "Chiamare la figlia al 339/1234567.", ""]  # "" is left to the run
+    assert "restano su questa macchina" in service.check_inputs(NER.id, "gemma-3-270m", inputs)
+    assert service.check_inputs(NER.id, "openai:x", inputs[:1]) == ""
+    monkeypatch.setenv("MEDUI_OPENAI_BASE_URL", "http://gpu.example.org:8000/v1")
+    get_settings.cache_clear()
+    with pytest.raises(IdentifiersRefused, match="gpu.example.org:8000"):
+        service.check_inputs(NER.id, "openai:x", inputs)
+    assert "su tua conferma" in service.check_inputs(NER.id, "openai:x", inputs, send_identifiers=True)
+    masked = service.check_inputs(NER.id, "openai:x", inputs, mask_identifiers=True)
+    assert masked.startswith("Identificativi mascherati") and "numero di telefono" in masked
+    monkeypatch.setattr(destination, "is_local_url", lambda url: True)
+    assert "restano su questa macchina" in service.check_inputs(NER.id, "openai:x", inputs)
