@@ -64,6 +64,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text")
     src.add_argument("--file")
+    identifiers = p.add_mutually_exclusive_group()
+    identifiers.add_argument(
+        "--mask-identifiers", action="store_true",
+        help="replace likely identifiers (see `medui phi`) with same-length placeholders before the model sees the text",
+    )  # fmt: skip
+    identifiers.add_argument(
+        "--send-identifiers", action="store_true",
+        help="confirm sending a text with likely identifiers to a served model's server that is not on this "
+        "machine (refused without this or --mask-identifiers)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
 
@@ -120,13 +130,25 @@ def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
     )  # fmt: skip
 
 
-def warn_identifiers(text: str) -> None:
-    """A line on stderr when the text seems to hold identifiers (the run goes on: the user decides)."""
-    from medui.tasks.phi import find_identifiers, summary
+def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
+    """The record past the identifier gate (medui/backend/destination.py), before a model is loaded: masked with
+    --mask-identifiers; refused (exit 2, one line) when likely identifiers would go to a served model's server
+    that is not on this machine, unless --send-identifiers; else a warning line on stderr when some are found."""
+    from medui.backend.destination import gate_record, remote_host
+    from medui.tasks.phi import summary
 
-    found = summary(find_identifiers(text))
-    if found:
-        print(f"medui: warning: {found} (see `medui phi --mask`)", file=sys.stderr)
+    gated = gate_record(
+        record, remote_host(args.model, args.base_url), mask_identifiers=args.mask_identifiers,
+        confirm=args.send_identifiers,
+    )  # fmt: skip
+    found = summary(gated.findings)
+    if gated.masked:
+        print(f"medui: masked before the run: {found}", file=sys.stderr)
+    elif found and gated.host:
+        print(f"medui: warning: {found}, sent to {gated.host} as confirmed", file=sys.stderr)
+    elif found:
+        print(f"medui: warning: {found} (see `medui phi --mask`, or --mask-identifiers)", file=sys.stderr)
+    return gated.record
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -134,8 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from medui.backend.uploads import read_file_text
 
     text = read_file_text(args.file) if args.file else args.text  # .docx/.pdf: the app's bounded reader
-    record = record_from_input(spec, text)
-    warn_identifiers(text)
+    record = gate_identifiers(args, record_from_input(spec, text))
     from medui.backend import runner
 
     engine = _engine(args, spec)

@@ -94,3 +94,19 @@ def test_the_queue_refuses_unmasked_identifiers_and_stores_nothing(stub):
     assert _stored() == ([], [])
     clean = service.run_task(TASK, SERVED, "few-shot+cd", "Paziente con febbre alta da tre giorni.")
     assert service.send_to_queue(clean["result_id"])["prediction_id"]
+
+
+def test_medui_run_masks_or_sends_to_a_remote_server_only_when_told(stub, monkeypatch, capsys):
+    from medui.cli import main
+
+    _remote(monkeypatch)
+    run = ["run", "--task", TASK, "--model", SERVED, "--strategy", "cd", "--text", NOTE, "--json"]
+    assert main(run) == 2 and stub.generations() == []
+    assert "--mask-identifiers" in capsys.readouterr().err
+    assert main([*run, "--mask-identifiers"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["text"] != NOTE and "masked before the run" in err
+    assert not any(s in stub.generations()[-1]["body"]["prompt"] for s in SECRETS)
+    assert main([*run, "--send-identifiers"]) == 0
+    assert "sent to 127.0.0.1" in capsys.readouterr().err
+    assert all(s in stub.generations()[-1]["body"]["prompt"] for s in SECRETS)

@@ -1,8 +1,10 @@
-"""`medui phi`: findings as JSON, masking that keeps offsets, a clear error on empty text."""
+"""`medui phi`: findings as JSON, masking that keeps offsets, a clear error on empty text; `medui run`'s gate."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from medui.cli import main
 
@@ -51,3 +53,27 @@ def test_score_against_a_second_run_gives_the_difference_and_its_interval(capsys
     assert out["comparison"]["wins"] == 20 and out["comparison"]["mcnemar"]["p_value"] < 0.001
     assert main([*argv, "--against", str(paths["a"])]) == 0
     assert "not significant" in capsys.readouterr().out
+
+
+def test_run_refuses_identifiers_for_a_remote_server_before_connecting(capsys, medui_home):
+    remote = ["--model", "openai:qwen", "--base-url", "http://user:secret@10.255.255.1:8000/v1"]
+    assert main(["run", "--task", "e3c_clinical_entities", *remote, "--text", NOTE]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "10.255.255.1:8000" in err and "secret" not in err
+    assert "--mask-identifiers" in err and "--send-identifiers" in err and "Rossi" not in err
+    assert "cannot reach" not in err  # refused before any connection
+
+
+def test_run_takes_mask_or_send_not_both(capsys):
+    both = [
+        "run",
+        "--task",
+        "e3c_clinical_entities",
+        "--text",
+        NOTE,
+        "--mask-identifiers",
+        "--send-identifiers",
+    ]
+    with pytest.raises(SystemExit) as exited:
+        main(both)
+    assert exited.value.code == 2 and "not allowed with" in capsys.readouterr().err
