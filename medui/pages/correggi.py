@@ -94,6 +94,15 @@ def wire_saving(page: CorreggiPage) -> None:
         if not item:
             raise gr.Error("Apri prima una predizione da correggere.")
         record = editing.record_from_editors(item, current, form, choice, answer, relations)
+        lost = editing.lost_relations(item, record)
+        agreed = json.dumps(record, sort_keys=True, ensure_ascii=False)
+        if lost and item.get("agreed_loss") != agreed:  # relations never vanish without a word
+            common.warn(
+                f"Questa correzione toglie {len(lost)} relazioni della versione aperta: {', '.join(lost)}. "
+                "Se è voluto, premi di nuovo «Salva correzione»; altrimenti riaprila."
+            )
+            keep = [gr.update()] * (len(page.editors.outputs()) - 1)
+            return (gr.update(), gr.update(), gr.update(), {**item, "agreed_loss": agreed}, *keep)
         try:
             saved = service.save_correction(
                 item["prediction_id"],

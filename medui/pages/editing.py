@@ -60,6 +60,30 @@ def remap_relations(old: list[dict], new: list[dict], rows: list[list]) -> tuple
     return kept, dropped
 
 
+def opened_record(item: dict) -> dict:
+    """The version an item's editors start from: the annotator's own correction in force, else the prediction."""
+    return item.get("in_force") or item["prediction"]
+
+
+def span_of(entity: dict) -> tuple:
+    return entity["start"], entity["end"], entity["label"]
+
+
+def lost_relations(item: dict, record: dict) -> list[str]:
+    """The relations of the version opened that a corrected record no longer has (matched by their mentions'
+    offsets and labels, not by ids), each as «head → tail» (label)."""
+    spec = get_spec(item["task"])
+    kind = kind_for(spec)
+    if not kind.relations:
+        return []
+    kept = {piece.key for piece in kind.pieces(spec, {**record, "text": item["text"]})}
+    return [
+        f"«{piece.shown}» ({piece.what})"
+        for piece in kind.pieces(spec, opened_record(item))
+        if piece.part == "relazione" and piece.key not in kept
+    ]
+
+
 def fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -85,7 +109,7 @@ def empty() -> tuple:
 def values_for(item: dict) -> tuple:
     """Values of the editors for a queue item (the prediction to correct)."""
     spec = get_spec(item["task"])
-    kind, pred = kind_for(spec), item.get("in_force") or item["prediction"]  # the version in force is edited
+    kind, pred = kind_for(spec), opened_record(item)  # the version in force is edited
     shown, entities = kind.editors(spec), pred.get("entities", [])
     about = (
         f"**Predizione {int(item['prediction_id'])}** · compito {common.md_escape(spec.id)} · record {common.md_escape(item['record_id'])}"
@@ -187,11 +211,15 @@ def _wire_span_editing(page: Editors) -> None:
     def spans_changed(
         item: dict | None, value: list | None, current: list[dict], relations: list[list]
     ) -> tuple:
+        """The span editor's change, by the user or by opening an item: opening changes no span, and its
+        relation table may not have reached the page yet, so it is left alone (else it was emptied)."""
         if not item or not kind_for(get_spec(item["task"])).spans:
             return gr.update(), gr.update(), gr.update()
         entities = numbered(common.spans_from_highlight(item["text"], value))
-        _, hidden = common.non_overlapping(item["prediction"].get("entities", []))
+        _, hidden = common.non_overlapping(opened_record(item).get("entities", []))
         entities = numbered([*entities, *hidden])  # spans hidden by an overlap are kept as they were
+        if [span_of(e) for e in entities] == [span_of(e) for e in current]:
+            return gr.update(), gr.update(), gr.update()
         rows, dropped = remap_relations(current, entities, relations)
         if dropped:
             common.warn(f"{dropped} relazioni tolte: puntavano a menzioni rimosse")

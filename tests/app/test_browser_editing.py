@@ -1,0 +1,125 @@
+"""Browser end to end for the integrity of a correction (issue 24): a relation prediction opened in Correggi
+keeps its relations on screen and in the saved correction."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+
+from tests.app.browsing import ARGS, CHROMIUM, login, playwright_or_skip
+from tests.app.conftest import AppServer
+
+RE_TASK = "e3c_measurement_links"
+RE_TEXT = "Temperatura 38,5 °C, emoglobina 12 g/dl, pressione 120/80."
+RE_SPANS = [(0, 11, "EVENT"), (12, 19, "RML"), (21, 31, "EVENT"), (32, 39, "RML"), (41, 50, "EVENT"), (51, 57, "RML")]  # fmt: skip
+RE_LINKS = [("T2", "T1"), ("T4", "T3"), ("T6", "T5")]  # each result to its exam
+
+sync_api = playwright_or_skip()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def stored_relation_prediction(server: AppServer, record_id: str) -> int:
+    """A prediction of the measurement-link task with 6 mentions and 3 relations, stored in the app's database
+    as a run would store it: its id."""
+    from sqlmodel import Session
+
+    from medui.backend.store import repo
+    from medui.backend.store.db import make_engine
+    from medui.tasks.registry import get_spec
+    from tests.backend.store.records import make_prediction
+
+    entities = [
+        {"id": f"T{i}", "start": s, "end": e, "label": label, "text": RE_TEXT[s:e]}
+        for i, (s, e, label) in enumerate(RE_SPANS, start=1)
+    ]
+    relations = [{"head": h, "label": "PERTAINS", "tail": t} for h, t in RE_LINKS]
+    record = {"id": record_id, "text": RE_TEXT, "entities": entities, "relations": relations}
+    engine = make_engine(f"sqlite:///{server.database}")
+    with Session(engine) as session:
+        run = repo.save_run(get_spec(RE_TASK), session=session, model="m", strategy="cd", split="predict")
+        (prediction,) = repo.save_predictions(run, [make_prediction(record, 0.3)], [None], session=session)
+        prediction_id = prediction.id
+        session.commit()
+    engine.dispose()
+    return prediction_id
+
+
+def saved_relations(server: AppServer, prediction_id: int) -> list[list]:
+    with sqlite3.connect(server.database) as conn:
+        ((record,),) = conn.execute(
+            "select record from corrections where prediction_id = ?", (prediction_id,)
+        ).fetchall()
+    return [[r["head"], r["label"], r["tail"]] for r in json.loads(record)["relations"]]
+
+
+def table_rows(table) -> list[list[str]]:
+    """The non-empty rows of a gr.Dataframe as the page shows them (its grid rows, without the header)."""
+    rows = table.locator("[role=row][data-index]")
+    out = []
+    for i in range(rows.count()):
+        cells = [c.strip() for c in rows.nth(i).locator("[role=gridcell]").all_inner_texts()]
+        if any(cells):
+            out.append(cells)
+    return out
+
+
+def test_a_relation_prediction_keeps_its_relations_when_opened_and_saved(browser, app_server):
+    prediction_id = stored_relation_prediction(app_server, "rel-1")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *app_server.auth("anna"))
+    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("38,5 °C")  # opened
+    page.wait_for_timeout(3000)  # the events that follow the opening (the span editor's change) have answered
+    relations = page.locator("#correggi-relazioni")
+    expected = [[h, "PERTAINS", t] for h, t in RE_LINKS]
+    assert [row[-3:] for row in table_rows(relations)] == expected
+
+    page.click("#correggi-salva")
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("anna", timeout=30_000)
+    context.close()
+    assert saved_relations(app_server, prediction_id) == expected
+
+
+def correction_count(server: AppServer, prediction_id: int) -> int:
+    with sqlite3.connect(server.database) as conn:
+        return conn.execute(
+            "select count(*) from corrections where prediction_id = ?", (prediction_id,)
+        ).fetchone()[0]
+
+
+def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(browser, app_server):
+    prediction_id = stored_relation_prediction(app_server, "rel-2")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *app_server.auth("anna"))
+    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    spans = page.locator("#correggi-menzioni")
+    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
+    mention = spans.locator(".token-container", has_text="120/80")
+    mention.hover()
+    mention.locator("button.remove-btn").click(force=True)  # the result of the last link goes
+    sync_api.expect(page.locator("#correggi-entita")).not_to_contain_text("120/80")
+    relations = page.locator("#correggi-relazioni")
+    sync_api.expect(relations).not_to_contain_text("T6")
+
+    page.click("#correggi-salva")
+    warning = page.get_by_text(re.compile("toglie 1 relazioni della versione aperta: «120/80 → pressione»"))
+    sync_api.expect(warning.first).to_be_visible(timeout=30_000)
+    assert correction_count(app_server, prediction_id) == 0  # nothing stored on the first click
+    assert [row[-3:] for row in table_rows(relations)] == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
+
+    page.click("#correggi-salva")  # saved again: the user wants it so
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("anna", timeout=30_000)
+    context.close()
+    assert saved_relations(app_server, prediction_id) == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
