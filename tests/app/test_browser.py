@@ -102,6 +102,29 @@ def test_an_ner_run_is_highlighted_then_a_span_is_corrected_and_stored(page, app
     ]
 
 
+def test_prova_masks_identifiers_before_the_queue(page, app_server):
+    note = "Il sig. Mario Rossi, tel. 339/1234567, ha febbre alta."
+    page.goto(app_server.url + "/prova")
+    choose(page, "Compito", "e3c_clinical_entities (ner)")
+    page.get_by_label("Testo").fill(note)
+    page.click("#prova-esegui")
+    sync_api.expect(page.locator("#prova-identificativi")).to_contain_text("restano su questa macchina")
+    sync_api.expect(page.locator("#prova-correggi")).to_be_enabled(timeout=60_000)
+    page.click("#prova-correggi")  # refused: the queue takes no identifier
+    page.get_by_text("Maschera gli identificativi» spuntato").first.wait_for()
+
+    page.locator("#prova-maschera input").check()
+    page.click("#prova-esegui")
+    sync_api.expect(page.locator("#prova-identificativi")).to_contain_text("Identificativi mascherati")
+    sync_api.expect(page.locator("#prova-correggi")).to_be_enabled(timeout=60_000)
+    sync_api.expect(page.locator("#prova-spans")).not_to_contain_text("Rossi")
+    page.click("#prova-correggi")
+    sync_api.expect(page.locator("#prova-queued")).to_contain_text(
+        "identificativi mascherati", timeout=30_000
+    )
+    shot(page, "prova-mascherata")
+
+
 def test_every_page_opens_with_the_notice(page, app_server):
     for name, path in PAGES.items():
         page.goto(app_server.url + path)
