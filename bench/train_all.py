@@ -75,11 +75,13 @@ def main() -> int:
     tokenizer = train.load_tokenizer(config.model)
     with session_scope() as session:
         data = dataset.sft_dataset(
-            tasks, config.data, tokenizer, config.max_length, session, dev_fraction=0.1
-        )
+            tasks, config.data, tokenizer, config.max_length, session, dev_fraction=0.1,
+            pairs=config.pair_rows, pair_none_ratio=config.pair_none_ratio,
+        )  # fmt: skip
     dev = dataset.sft_dataset(
-        tasks, "gold", tokenizer, config.max_length, part="dev", dev_fraction=config.dev_fraction
-    )
+        tasks, "gold", tokenizer, config.max_length, part="dev", dev_fraction=config.dev_fraction,
+        pairs=config.pair_rows, pair_none_ratio=config.pair_none_ratio,
+    )  # fmt: skip
     dev = dataset.cap_rows(dev, config.dev_rows_per_task, config.seed)
     log(
         f"data {data.snapshot}: {data.stats['rows']} rows, {data.stats['tokens']} tokens; dev {len(dev.rows)} rows"

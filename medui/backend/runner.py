@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from medui.backend.demos import Demonstrations, check_mode, team_record
 from medui.backend.evaluation import EvalResult, score
+from medui.backend.strategy import PAIR_STRATEGIES, StrategyError
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -85,7 +86,16 @@ def build_engine(
     if lm.device == "server":
         from medui.backend.serving import ServingEngine
 
+        if parsed.name in PAIR_STRATEGIES:
+            raise StrategyError(
+                f"strategy {parsed.name} runs on a local model, not on a served one",
+                f"la strategia {parsed.name} funziona con un modello locale, non con uno servito",
+            )
         return ServingEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
+    if parsed.name in PAIR_STRATEGIES:
+        from medui.backend.pairs import PairEngine
+
+        return PairEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
     return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
 
 

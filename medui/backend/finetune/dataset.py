@@ -16,6 +16,11 @@ too long for the maximum length are split into sentence windows (entities and re
 what still does not fit is dropped and counted. Records whose document is in the task's evaluation split are
 never trained on (they would inflate the evaluation that follows training).
 
+Pair rows (`pairs=True`, relation tasks): the pair question of the `pairs` strategies (medui/tasks/pairs.py),
+every linked candidate pair of a record and `pair_none_ratio` unlinked ones per linked one (seeded), with the
+demonstrations inference shows; their source is "<task>:pairs", so they are batched apart from the task's own
+rows and share the pair instruction's prefix.
+
 CPT. Texts of a JSONL corpus ({"text": ...}) are tokenised, each between BOS and EOS, concatenated and cut into
 chunks of the maximum length; every token is a label. A corpus text that shares a run of `OVERLAP_WORDS` words
 with an evaluation or dev record of any task is dropped first: the shipped E3C layer-3 sample holds a copy of a
@@ -41,6 +46,15 @@ from medui.backend.data.common import DataError, read_jsonl
 from medui.tasks import registry
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
+from medui.tasks.pairs import (
+    NONE,
+    gold_pairs,
+    pair_examples,
+    pair_input,
+    pair_prompt,
+    render_answer,
+    sentence_starts,
+)
 from medui.tasks.prompts import render_prompt
 from medui.tasks.records import doc_hash
 from medui.tasks.registry import all_specs, get_spec
@@ -217,6 +231,28 @@ def sft_rows(spec: TaskSpec, record: dict, tokenizer, max_length: int) -> list[T
     return rows
 
 
+def pair_rows(
+    spec: TaskSpec, records: list[dict], tokenizer, max_length: int, none_ratio: float, seed: int = 0
+) -> list[TrainRow]:
+    """Rows of the pair question from a relation task's records: every linked candidate pair, and `none_ratio`
+    unlinked ones per linked one (a seeded sample), each prompt with the demonstrations inference shows."""
+    examples = pair_examples(spec, gold.fewshot_pool(spec))
+    linked, unlinked = [], []
+    for record in records:
+        starts = sentence_starts(record["text"])
+        for pair, answer in gold_pairs(spec, record):
+            (unlinked if answer == NONE else linked).append((record["text"], pair, answer, starts))
+    rng = random.Random(seed)
+    chosen = linked + rng.sample(unlinked, min(len(unlinked), round(none_ratio * len(linked))))
+    rows = []
+    for text, pair, answer, starts in chosen:
+        prompt = pair_prompt(spec, pair_input(text, pair, starts), examples)
+        row = encode_pair(tokenizer, prompt, " " + render_answer(answer) + "\n", f"{spec.id}:pairs")
+        if len(row.input_ids) <= max_length:
+            rows.append(row)
+    return rows
+
+
 def shared_gold(task_ids: list[str]) -> dict[str, str]:
     """Tasks whose gold data is another listed task's: task -> that task (their gold rows would repeat it)."""
     listed = set(task_ids)
@@ -232,9 +268,12 @@ def sft_dataset(
     *,
     part: str = "train",
     dev_fraction: float = 0.0,
+    pairs: bool = False,
+    pair_none_ratio: float = 2.0,
 ) -> TrainData:
     """SFT rows of several tasks from corrections, gold or both (part "train"), or of their gold dev records
-    (part "dev"), with a snapshot hash, counts and the list of records used."""
+    (part "dev"), with a snapshot hash, counts and the list of records used; with `pairs`, the relation tasks'
+    pair rows too."""
     rows: list[TrainRow] = []
     used: list = []
     listed: list[dict] = []
@@ -260,6 +299,11 @@ def sft_dataset(
             task_rows += got
         used += [[spec.id, spec.version, {k: v for k, v in rec.items() if k != "_split"}] for rec in records]
         listed += [{"task": spec.id, "split": rec["_split"], "id": rec.get("id")} for rec in records]
+        if pairs and kind_for(spec).relations:
+            extra = pair_rows(spec, records, tokenizer, max_length, pair_none_ratio)
+            counts["pair_rows"] = len(extra)
+            used.append(["pairs", spec.id, pair_none_ratio])
+            task_rows += extra
         counts["rows"] = len(task_rows)
         counts["answer_tokens"] = sum(sum(1 for y in r.labels if y != IGNORE) for r in task_rows)
         stats["tasks"][spec.id] = dict(counts)

@@ -51,6 +51,10 @@ class TrainConfig:
     empty_share: float = 1.0  # share of the rows whose answer lists nothing that an epoch keeps (seeded)
     dev_rows_per_task: int | None = None  # dev rows of each task whose loss selects the epoch
     dev_fraction: float = 0.0  # share of train documents held out as dev for tasks without a dev split
+    pair_rows: bool = (
+        False  # relation tasks: add the pair question's rows (the `pairs` strategies; dataset.py)
+    )
+    pair_none_ratio: float = 2.0  # unlinked pairs trained on per linked one
     model: str | None = None  # the base a recipe is meant for (default of `medui train --recipe`)
     tasks: list[str] | str | None = None  # task ids or "all" (default of --tasks)
     data: str | None = None  # gold | corrections | both (default of --data)

@@ -108,6 +108,8 @@ def build_data(job: TrainingJob, tokenizer, config, session):
         config.max_length,
         session=session,
         dev_fraction=config.dev_fraction,
+        pairs=config.pair_rows,
+        pair_none_ratio=config.pair_none_ratio,
     )
 
 
@@ -126,6 +128,8 @@ def build_dev(job: TrainingJob, tokenizer, config):
             config.max_length,
             part="dev",
             dev_fraction=config.dev_fraction,
+            pairs=config.pair_rows,
+            pair_none_ratio=config.pair_none_ratio,
         )
     except DataError:
         return None
