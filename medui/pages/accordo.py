@@ -116,7 +116,8 @@ def piece_choices(pieces: list[dict]) -> list[tuple[str, str]]:
 
 
 def document_view(shown: dict) -> tuple:
-    """The state, about line, side by side view, take/merge choice and merge pieces of an opened document."""
+    """The state, about line, side by side view, take/merge choice and merge pieces of an opened document, an
+    empty note (a note belongs to one adjudication) and no outcome yet."""
     names = list(shown["versions"])
     current = shown["adjudication"]
     in_force = (
@@ -131,7 +132,7 @@ def document_view(shown: dict) -> tuple:
     choices = [*takes, ("unisci i pezzi scelti", MERGE)]
     agreed = [p["key"] for p in shown["pieces"] if p["agreed"]]
     keep = gr.update(choices=piece_choices(shown["pieces"]), value=agreed)
-    return shown, about, versions_html(shown), gr.update(choices=choices, value=MERGE), keep, ""
+    return shown, about, versions_html(shown), gr.update(choices=choices, value=MERGE), keep, "", ""
 
 
 def pending_rows(task_id: str, split: str, user: str | None) -> list[list]:
@@ -233,7 +234,7 @@ def build(demo: gr.Blocks) -> None:
             raise gr.Error("Scegli un documento dall'elenco o scrivi il suo numero.")
         return document_view(service.document_versions(int(document_id), user_of(request)))
 
-    opened = [shown, about, side_by_side, how, keep, outcome]
+    opened = [shown, about, side_by_side, how, keep, note, outcome]
     open_button.click(open_document, pick, opened, api_name="accordo_apri", queue=False)
 
     @guarded

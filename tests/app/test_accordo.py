@@ -98,8 +98,8 @@ def test_the_curator_sees_the_pending_document_side_by_side(team):
     ]  # fmt: skip
     html = accordo.versions_html(shown)
     assert html.count('class="medui-diff"') == 3 and "medui-agree" not in html  # every span in dispute
-    state, about, _, how, keep, _ = accordo.document_view(shown)
-    assert "in disaccordo" in about and how["value"] == accordo.MERGE and keep["value"] == []
+    state, about, _, how, keep, note, _ = accordo.document_view(shown)
+    assert "in disaccordo" in about and how["value"] == accordo.MERGE and keep["value"] == [] and note == ""
     assert [c[1] for c in how["choices"]] == ["take:anna", "take:bruno", accordo.MERGE]
     agreed = accordo.document_view(service.document_versions(team["b"], "cura"))
     assert agreed[4]["value"] == ["13:24:CLINENTITY"] and "concordano" in agreed[1]
