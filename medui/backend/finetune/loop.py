@@ -195,6 +195,17 @@ def batches_per_epoch(rows: list[TrainRow], config: TrainConfig) -> int:
     return sum(math.ceil(n / config.batch_size) for n in sizes)
 
 
+def same_fingerprint(saved: dict, current: dict) -> bool:
+    """Whether a checkpoint was written for this data and recipe. A recipe key added to TrainConfig after the
+    checkpoint was written matches when this run keeps its default (the run was trained as if it had it)."""
+    defaults = TrainConfig().to_dict()
+    config = {
+        **{k: v for k, v in defaults.items() if k not in saved.get("config", {})},
+        **saved.get("config", {}),
+    }
+    return {**saved, "config": config} == current
+
+
 class Loop:
     """The optimisation loop of one run, with its checkpoints and per-epoch dev evaluation."""
 
@@ -241,7 +252,7 @@ class Loop:
         if path is None or not path.exists():
             return False
         blob = torch.load(path, map_location=self.device, weights_only=False)
-        if blob["fingerprint"] != self.fingerprint:
+        if not same_fingerprint(blob["fingerprint"], self.fingerprint):
             raise InputError(
                 f"checkpoint {path} was written for other data or another recipe: not resumed "
                 "(remove it to train from the start)"
