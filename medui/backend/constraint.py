@@ -15,12 +15,14 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
+from medui.backend import ranges
 from medui.backend.copying import CopyKeys
 from medui.backend.gbnf import MAX_DIGITS
 from medui.backend.models import LoadedModel
 
 WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
 SPIECE_UNDERLINE = "\u2581"
+NUMERIC = ("integer", "number")
 SMALL_STATE = 512  # a state allowing at most this many tokens is "small": sparse logits, forced characters
 
 
@@ -78,15 +80,38 @@ UNBOUNDED_DIGITS = {
 }
 
 
+# outlines_core reads no minimum or maximum: a bounded integer or number (a form item's range) goes in as a
+# placeholder constant, whose place in the regex then takes the range spelled out digit by digit (ranges.py, the
+# numbers the GBNF grammar allows too)
+PLACEHOLDER = 7_391_046_285_913_000  # 16 digits no task schema holds; the n-th range is PLACEHOLDER + n
+
+
 def schema_regex(json_schema: dict) -> str:
     """The regex of an answer: one space (the prompt ends at 'Risposta:'), then the compact JSON object, every
-    integer and number in it at most MAX_DIGITS digits long."""
+    integer and number in it at most MAX_DIGITS digits long, or within its minimum and maximum."""
     from outlines_core.json_schema import build_regex_from_schema
 
-    regex = build_regex_from_schema(json.dumps(json_schema), WHITESPACE)
+    found: list[str] = []
+    regex = build_regex_from_schema(json.dumps(_ranges_aside(json_schema, found)), WHITESPACE)
     for unbounded, bounded in UNBOUNDED_DIGITS.items():
         regex = regex.replace(unbounded, bounded)
+    for n, numbers in enumerate(found, start=1):
+        regex = regex.replace(str(PLACEHOLDER + n), numbers)
     return " " + regex
+
+
+def _ranges_aside(schema, found: list[str]):
+    """The schema with each bounded integer or number replaced by a placeholder constant, its regex appended to
+    `found`."""
+    if isinstance(schema, list):
+        return [_ranges_aside(item, found) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    options = ranges.alternatives(schema, 10**MAX_DIGITS - 1) if schema.get("type") in NUMERIC else None
+    if options is not None:
+        found.append(ranges.to_regex(options, MAX_DIGITS))
+        return {"const": PLACEHOLDER + len(found)}
+    return {key: _ranges_aside(value, found) for key, value in schema.items()}
 
 
 @dataclass

@@ -3,8 +3,9 @@
 llama-cpp-python's server reads no JSON schema on /v1/completions (only a `grammar` in llama.cpp's GBNF), so
 medui writes the grammar itself. It covers what the task schemas use (pydantic's output: objects whose
 properties are all required and closed, arrays with maxItems/minItems, strings with minLength/maxLength, enum,
-const, the one pattern kind of relation ids, integers, numbers, booleans, null, anyOf, $ref to $defs) and refuses
-anything else with SchemaError, rather than constraining to a different language than the schema's.
+const, the one pattern kind of relation ids, integers and numbers, bounded by whole minimum and maximum or not,
+booleans, null, anyOf, $ref to $defs) and refuses anything else with SchemaError, rather than constraining to a
+different language than the schema's.
 
 The JSON it accepts is compact: at most one space where JSON allows whitespace, so a small model cannot spend its
 tokens on blank lines; numbers have at most 16 digits before and after the point.
@@ -15,12 +16,14 @@ from __future__ import annotations
 import json
 import re
 
+from medui.backend import ranges
 from medui.errors import MeduiError
 
 MAX_DIGITS = 16
 KEYWORDS = {
     "type", "properties", "required", "additionalProperties", "items", "maxItems", "minItems", "minLength",
     "maxLength", "enum", "const", "pattern", "anyOf", "$ref", "$defs", "title", "description", "default",
+    "minimum", "maximum",
 }  # fmt: skip
 
 PRELUDE = r"""ws ::= " "?
@@ -150,6 +153,8 @@ class Writer:
         if kind == "string":
             bounded = set(schema) & {"pattern", "minLength", "maxLength"}
             return self.add(name, self.string(schema)) if bounded else "string"
+        if kind in ("integer", "number") and set(schema) & {"minimum", "maximum"}:
+            return self.add(f"{kind}-range", self.bounded(schema, name))
         if kind == "integer":
             return self.add("integer", f'"-"? ("0" | [1-9] {repeat("digit", 0, MAX_DIGITS - 1)})')
         if kind == "number":
@@ -181,6 +186,24 @@ class Writer:
         if high == 0:
             return '"[" ws "]"'
         return f'"[" ws {items} ws "]"' if low else f'"[" ws ({items})? ws "]"'
+
+    def bounded(self, schema: dict, name: str) -> str:
+        """The integers or numbers between the schema's whole bounds (ranges.py), as the regex of in-process cd
+        allows them."""
+        try:
+            options = ranges.alternatives(schema, 10**MAX_DIGITS - 1) or []
+        except ValueError as exc:
+            raise SchemaError(f"{name}: {exc}") from None
+        written = []
+        for option in options:
+            parts = ['"-"'] if option.negative else []
+            for digit, times in option.digits:
+                parts.append(repeat(f"[{digit}]" if "-" in digit else literal(digit), times, times))
+            if option.fraction:
+                fraction = "digit" if option.fraction == "any" else literal("0")
+                parts.append(f'("." {repeat(fraction, 1, MAX_DIGITS)})?')
+            written.append(" ".join(parts))
+        return " | ".join(written)
 
     def string(self, schema: dict) -> str:
         if "pattern" in schema:

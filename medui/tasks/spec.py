@@ -28,6 +28,10 @@ class FormField(BaseModel):
     type: FieldType
     description: str
     values: tuple[str, ...] = ()  # allowed values for `enum`
+    # `integer`, `number`: the smallest and largest value the item can hold (whole numbers; both required), in the
+    # schema as minimum and maximum, so that validation and constrained decoding refuse an age of -5 or 1e30
+    minimum: int | None = None
+    maximum: int | None = None
     max_items: int = 8  # for `list`: the schema's maxItems
     # a copied value's length under cd (the copy constraint ends it at the next word boundary); NOT in the
     # schema: maxLength makes outlines_core's index on Gemma's vocabulary compile in minutes (clinical_case_crf:
@@ -42,6 +46,16 @@ class FormField(BaseModel):
             raise ValueError(f"enum field {self.name!r} needs values")
         if self.copied and self.type not in ("string", "list"):
             raise ValueError(f"only string and list fields can be copied, not {self.name!r}")
+        bounds = (self.minimum, self.maximum)
+        if self.type in ("integer", "number"):
+            if None in bounds:
+                raise ValueError(f"{self.type} field {self.name!r} needs its minimum and maximum")
+            if self.minimum > self.maximum:  # type: ignore[operator]
+                raise ValueError(
+                    f"field {self.name!r}: minimum {self.minimum} is over maximum {self.maximum}"
+                )
+        elif bounds != (None, None):
+            raise ValueError(f"only integer and number fields have a minimum and maximum, not {self.name!r}")
         return self
 
 
@@ -59,8 +73,10 @@ class TaskSpec(BaseModel):
     prompt: str = Field(pattern=r"^[a-z_]+\.v\d+$")  # template in medui/tasks/prompts/<prompt>.jinja
     labels: dict[str, str] = {}  # entity label -> Italian definition (ner, am, re)
     relation_labels: dict[str, str] = {}  # relation label -> Italian definition (re)
-    relation_heads: tuple[str, ...] = ()  # entity labels allowed as head (re); empty = any
-    relation_tails: tuple[str, ...] = ()  # entity labels allowed as tail (re); empty = any
+    # a relation's direction (re): the entity labels allowed as its head and as its tail (empty: any); a relation
+    # with a head or tail of another label is refused (as a reversed PERTAINS, from EVENT to RML)
+    relation_heads: tuple[str, ...] = ()
+    relation_tails: tuple[str, ...] = ()
     fields: tuple[FormField, ...] = ()  # crf
     answer_format: Literal["multiple_choice", "extractive"] | None = None  # qa
     options: tuple[str, ...] = ()  # qa multiple choice letters
@@ -83,6 +99,15 @@ class TaskSpec(BaseModel):
         if len(names) != len(set(names)):
             raise ValueError("duplicate form field names")
         return fields
+
+    @model_validator(mode="after")
+    def _relation_ends_are_labels(self) -> TaskSpec:
+        unknown = [
+            label for label in (*self.relation_heads, *self.relation_tails) if label not in self.labels
+        ]
+        if unknown:
+            raise ValueError(f"relation heads and tails must be labels of the task, not {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _family_needs(self) -> TaskSpec:

@@ -101,20 +101,43 @@ def test_integers_and_numbers_under_cd_have_a_bounded_number_of_digits():
         spec = get_spec(task_id)
         regex = schema_regex(kind_for(spec).output_model(spec).model_json_schema())
         assert "[0-9]*" not in regex and "[0-9]+" not in regex, task_id
-    spec = get_spec("ed_syncope_crf")  # integer items and a number item
+    # an integer and a number without bounds (every form item has them: a schema of another origin)
+    schema = {
+        "type": "object", "additionalProperties": False, "required": ["n", "x"],
+        "properties": {"n": {"anyOf": [{"type": "integer"}, {"type": "null"}]}, "x": {"type": "number"}},
+    }  # fmt: skip
+    pattern = re.compile(schema_regex(schema))
+
+    def fits(item: str, written: str) -> bool:  # the answer with the item's value written as given
+        text = json.dumps({"n": 1, "x": 1, item: "@"}, separators=(",", ":")).replace('"@"', written)
+        return pattern.fullmatch(" " + text) is not None
+
+    assert all(fits("n", v) for v in ("5", "0", "-12", "9" * MAX_DIGITS, "null"))
+    assert all(fits("x", v) for v in ("5.2", "37.25", "-3", "0.5", "1" * MAX_DIGITS + "." + "1" * MAX_DIGITS))
+    assert not fits("n", "1" + "0" * MAX_DIGITS) and not fits("x", "1" * (MAX_DIGITS + 1))
+    assert not fits("x", "0." + "1" * (MAX_DIGITS + 1)) and not fits("n", "05")
+
+
+def test_form_items_under_cd_stay_within_their_bounds():
+    """issue 22, finding 7: an age of -5 or 1e30 fitted the schema, and so the constraint."""
+    import json
+    import re
+
+    from medui.backend.constraint import schema_regex
+
+    spec = get_spec("ed_syncope_crf")  # integer items and a number item, each with its bounds in the spec
     kind = kind_for(spec)
-    number = next(item.name for item in spec.fields if item.type == "number")
-    integer = next(item.name for item in spec.fields if item.type == "integer")
     pattern = re.compile(schema_regex(kind.output_model(spec).model_json_schema()))
     answer = json.loads(kind.render_target(spec, load_split(spec, "train")[0]))
 
-    def fits(item: str, written: str) -> bool:  # the answer with the item's value written as given
+    def fits(item: str, written: str) -> bool:
         text = json.dumps({**answer, item: "@"}, separators=(",", ":")).replace('"@"', written)
         return pattern.fullmatch(" " + text) is not None
 
-    assert all(fits(integer, v) for v in ("5", "0", "-12", "9" * MAX_DIGITS, "null"))
+    assert all(fits("eta", v) for v in ("0", "7", "54", "99", "100", "129", "130", "null"))
+    assert not any(fits("eta", v) for v in ("-5", "131", "200", "1000", "1e30", "05", "54.0"))
     assert all(
-        fits(number, v) for v in ("5.2", "37.25", "-3", "0.5", "1" * MAX_DIGITS + "." + "1" * MAX_DIGITS)
+        fits("durata_minuti", v) for v in ("0", "0.5", "2", "2.25", "1439.99", "1440", "1440.0", "null")
     )
-    assert not fits(integer, "1" + "0" * MAX_DIGITS) and not fits(number, "1" * (MAX_DIGITS + 1))
-    assert not fits(number, "0." + "1" * (MAX_DIGITS + 1)) and not fits(integer, "05")
+    assert not any(fits("durata_minuti", v) for v in ("-1", "1440.5", "1441", "1e3", "99999", "01"))
+    assert fits("pressione_sistolica", "400") and not fits("pressione_sistolica", "401")

@@ -87,6 +87,38 @@ def test_integers_numbers_and_choices():
         assert not accepts(grammar, bad), bad
 
 
+def test_form_items_keep_within_their_bounds_as_the_regex_does():
+    """issue 22, finding 7: the grammar (a server's cd) allows exactly the numbers the regex (in-process cd) does."""
+    import re
+
+    from medui.backend.constraint import schema_regex
+
+    spec = get_spec("ed_syncope_crf")
+    schema = kind_for(spec).output_model(spec).model_json_schema()
+    grammar, regex = gbnf.from_json_schema(schema), re.compile(schema_regex(schema))
+    answer = json.loads(kind_for(spec).render_target(spec, gold.load_split(spec, "train")[0]))
+    for item, values in {
+        "eta": ("0", "9", "10", "54", "99", "100", "130", "131", "-5", "1e30", "1000", "05", "54.0", "null"),
+        "durata_minuti": ("0", "0.5", "1439.99", "1440", "1440.0", "1440.5", "1441", "-1", "1e3", "01"),
+    }.items():
+        for value in values:
+            text = json.dumps({**answer, item: "@"}, separators=(",", ":")).replace('"@"', value)
+            within = value == "null" or (
+                value.lstrip("-").replace(".", "", 1).isdigit() and not re.match(r"-?0\d", value)
+                and (item != "eta" or "." not in value)
+                and 0 <= float(value) <= (130 if item == "eta" else 1440)
+            )  # fmt: skip
+            assert accepts(grammar, text) == within == (regex.fullmatch(" " + text) is not None), (
+                item,
+                value,
+            )
+
+
+def test_bounds_a_grammar_cannot_spell_are_refused():
+    with pytest.raises(gbnf.SchemaError, match="whole numbers"):
+        gbnf.from_json_schema({"type": "number", "minimum": 35.5, "maximum": 42})
+
+
 @pytest.mark.parametrize(
     "schema, why",
     [

@@ -5,6 +5,7 @@ Each test fails on the code before the fix."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -19,6 +20,8 @@ from medui.backend.store.tables import Correction
 from medui.cli import main
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import MAX_RECORD_BYTES
+from medui.tasks.kinds.crf import form_editor_rows
+from medui.tasks.records import gold_part
 from medui.tasks.registry import get_spec
 from tests.backend.store.conftest import db_url, engine, session  # noqa: F401 - the store fixtures
 from tests.backend.store.records import NER_TASK, TEXT, make_prediction, ner_record
@@ -213,3 +216,163 @@ def test_nothing_was_stored_by_the_refused_saves(session):  # noqa: F811
     good = add_correction(ner_record("a"), "anna", prediction_id=prediction, session=session)
     assert [c.id for c in correction_history(good.document_id, session=session)] == [good.id]
     assert good.record == {"id": "a", "text": TEXT, "entities": ner_record("a")["entities"]}
+
+
+# finding 7: data the schema let through --------------------------------------------------------------------------
+LINK_TEXT = "Emoglobina 9 g/dl al controllo."
+LINK_ENTITIES = [
+    {"id": "T1", "start": 0, "end": 17, "label": "RML", "text": LINK_TEXT[:17]},
+    {"id": "T2", "start": 21, "end": 30, "label": "EVENT", "text": LINK_TEXT[21:30]},
+]
+
+
+def link_record(*relations: tuple[str, str, str], entities=LINK_ENTITIES) -> dict:
+    rels = [{"head": h, "tail": t, "label": label} for h, t, label in relations]
+    return {"id": "r", "text": LINK_TEXT, "entities": [dict(e) for e in entities], "relations": rels}
+
+
+@pytest.mark.parametrize("age", [-5, 1e30, 131, 10**40, True, "54", 54.5])
+def test_a_form_item_outside_its_bounds_or_type_is_refused(session, age):  # noqa: F811
+    prediction = stored_prediction(session, crf_record(), CRF_TASK)
+    with pytest.raises(CorrectionError, match=r"eta: "):
+        add_correction(crf_record(eta=age), "anna", prediction_id=prediction, session=session)
+    for fine in (0, 54, 130, None):
+        add_correction(crf_record(eta=fine), "anna", prediction_id=prediction, session=session)
+
+
+def test_every_numeric_form_item_has_its_bounds_in_the_spec_and_the_schema():
+    from medui.tasks.registry import all_specs
+
+    for spec in all_specs().values():
+        schema = kind_for(spec).output_model(spec).model_json_schema()
+        for item in spec.fields:
+            if item.type in ("integer", "number"):
+                numeric = schema["properties"][item.name]["anyOf"][0]
+                assert (numeric["minimum"], numeric["maximum"]) == (item.minimum, item.maximum), item.name
+    spec = get_spec("ed_syncope_crf")
+    rows = {row[0]: row[2] for row in form_editor_rows(spec, {})}  # the form editor shows them
+    assert rows["eta"] == "da 0 a 130" and rows["durata_minuti"] == "da 0 a 1440"
+    fields = {"eta": 70, "durata_minuti": 2.5}
+    assert kind_for(spec).validate_record(spec, {"id": "s", "text": "Sincope.", "fields": fields}) == []
+    fields["durata_minuti"] = 1441
+    (problem,) = kind_for(spec).validate_record(spec, {"id": "s", "text": "Sincope.", "fields": fields})
+    assert problem.startswith("durata_minuti: Input should be less than or equal to 1440")
+
+
+def test_a_relation_the_wrong_way_round_is_refused(session):  # noqa: F811
+    spec = get_spec("e3c_measurement_links")  # PERTAINS: from a result (RML) to its event (EVENT)
+    kind = kind_for(spec)
+    assert kind.validate_record(spec, link_record(("T1", "T2", "PERTAINS"))) == []
+    (problem,) = kind.validate_record(spec, link_record(("T2", "T1", "PERTAINS")))
+    assert problem == (
+        "relations[0] (T2 -> T1): PERTAINS goes from RML to EVENT, not from EVENT to RML: head and tail reversed"
+    )
+    events = [{**e, "label": "EVENT"} for e in LINK_ENTITIES]
+    (problem,) = kind.validate_record(spec, link_record(("T1", "T2", "PERTAINS"), entities=events))
+    assert problem.endswith("PERTAINS goes from RML to EVENT, not from EVENT to EVENT")
+    prediction = stored_prediction(session, link_record(), "e3c_measurement_links")
+    with pytest.raises(CorrectionError, match="head and tail reversed"):
+        add_correction(
+            link_record(("T2", "T1", "PERTAINS")), "anna", prediction_id=prediction, session=session
+        )
+
+
+def test_a_relation_twice_or_to_itself_is_refused():
+    spec = get_spec("e3c_measurement_links")
+    kind = kind_for(spec)
+    twice = link_record(("T1", "T2", "PERTAINS"), ("T1", "T2", "PERTAINS"))
+    assert kind.validate_record(spec, twice) == ["relations[1]: the same relation as relations[0]"]
+    temporal = get_spec("e3c_temporal_links")  # EVENT -> EVENT is allowed there, but not to itself
+    events = [{**e, "label": "EVENT"} for e in LINK_ENTITIES]
+    itself = link_record(("T1", "T1", "OVERLAP"), entities=events)
+    assert kind_for(temporal).validate_record(temporal, itself) == [
+        "relations[0]: head and tail are the same entity (T1)"
+    ]
+
+
+def test_a_model_relation_the_wrong_way_round_is_dropped_with_its_reason():
+    spec = get_spec("e3c_measurement_links")
+    raw = json.dumps(
+        {
+            "entities": [
+                {"id": "T1", "text": "Emoglobina 9 g/dl", "label": "RML"},
+                {"id": "T2", "text": "controllo", "label": "EVENT"},
+                {"id": "T3", "text": "controllo", "label": "EVENT"},
+            ],
+            "relations": [
+                {"head": "T2", "tail": "T1", "label": "PERTAINS"},
+                {"head": "T1", "tail": "T2", "label": "PERTAINS"},
+                {"head": "T2", "tail": "T3", "label": "PERTAINS"},
+            ],
+        }
+    )
+    pred = kind_for(spec).prediction(spec, {"id": "r", "text": LINK_TEXT}, raw)
+    assert pred["valid"] and pred["relations"] == [{"head": "T1", "tail": "T2", "label": "PERTAINS"}]
+    reasons = [d["reason"] for d in pred["dropped"]]
+    assert reasons == [
+        "PERTAINS goes from RML to EVENT, not from EVENT to RML: head and tail reversed",
+        "links a mention to itself",  # T2 and T3 are one mention
+    ]
+    assert kind_for(spec).validate_record(spec, gold_part(pred)) == []
+
+
+@pytest.mark.parametrize("task", [NER_TASK, "e3c_measurement_links"])
+def test_the_same_mention_twice_is_refused(session, task):  # noqa: F811
+    if task == NER_TASK:
+        record = ner_record("a", spans=((13, 24), (13, 24)))
+        first = ner_record("a")
+    else:
+        record = link_record(entities=[*LINK_ENTITIES, {**LINK_ENTITIES[0], "id": "T3"}])
+        first = link_record()
+    prediction = stored_prediction(session, first, task)
+    with pytest.raises(
+        CorrectionError, match=r"entities\[\d\]: the same mention as entities\[0\] \(\d+\.\.\d+ \w+\)"
+    ):
+        add_correction(record, "anna", prediction_id=prediction, session=session)
+
+
+def test_the_same_offsets_with_another_label_are_another_mention():
+    spec = get_spec("e3c_measurement_links")
+    both = [*LINK_ENTITIES, {**LINK_ENTITIES[0], "id": "T3", "label": "EVENT"}]
+    assert kind_for(spec).validate_record(spec, link_record(entities=both)) == []
+
+
+# every gold record still fits: the shipped data (the real corpora of ../shared/data, converted) and the fixtures
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+FIXTURE_IMPORTS = [
+    *[("e3c-xmi", "real/e3c_tiny.xml", t) for t in ("e3c_events", "e3c_temporal_links", "e3c_measurement_links",
+                                                     "e3c_body_parts", "e3c_clinical_entities", "e3c_actors",
+                                                     "e3c_measurements", "e3c_time_expressions")],
+    ("e3c-xmi", "real/e3c_clinical_only.xml", "e3c_clinical_entities"),
+    ("casimedicos-tsv", "real/casimedicos_tiny.tsv", "casimedicos_arg_components"),
+    ("abstrct-tsv", "real/abstrct_tiny.tsv", "abstrct_mixed_components"),
+    *[("pharmaer-bio", f"pharmaer/{n}", "drug_leaflet_entities") for n in ("pharmaer_v02.json", "pharmaer_v03.jsonl")],
+    *[("dimmi", f"dimmi/{n}", "drug_leaflet_qa") for n in ("dimmi_600.tsv", "gs.json", "questions.jsonl",
+                                                           "squad.json", "domande.csv")],
+    ("medmcqa-parquet", "mcqa/medmcqa_original.jsonl", "medmcqa_it"),
+    ("imb-mcqa-json", "mcqa/imb_mcqa.json", "specialty_exam_mcqa"),
+    ("imb-mcqa-json", "mcqa/imb_mcqa_italian_keys.jsonl", "specialty_exam_mcqa"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt, name, task", FIXTURE_IMPORTS, ids=lambda v: str(v).replace("/", "-"))
+def test_every_record_of_the_fixtures_still_fits_its_task(fmt, name, task):
+    from medui.backend.data.imports import _importer
+
+    spec = get_spec(task)
+    report = _importer(fmt)(FIXTURES / name, task=task)
+    records = [r for split in report.records.values() for r in split]
+    assert records
+    for record in records:
+        assert kind_for(spec).validate_record(spec, record) == [], record.get("id")
+
+
+def test_every_shipped_gold_record_still_fits_its_task():
+    from medui.backend import gold
+    from medui.tasks.registry import all_specs
+
+    for spec in all_specs().values():
+        kind = kind_for(spec)
+        for split in gold.split_counts(spec):
+            for record in gold.load_split(spec, split):
+                assert kind.validate_record(spec, record) == [], (spec.id, split, record.get("id"))

@@ -67,3 +67,25 @@ def test_card_of_every_task_says_origin_licence_and_sizes():
         assert card.get("origin") in ("real", "sample"), spec.id
         assert card.get("licence"), spec.id
         assert card.get("splits") == gold.split_counts(spec), spec.id
+
+
+def test_a_numeric_form_item_states_its_bounds_and_relations_their_direction():
+    """issue 22, finding 7: bounds and directions belong in the spec (and so in the schema and under cd)."""
+    from pydantic import ValidationError
+
+    from medui.tasks.spec import FormField, TaskSpec
+
+    for bad, why in (
+        ({"type": "integer"}, "needs its minimum and maximum"),
+        ({"type": "number", "minimum": 0}, "needs its minimum and maximum"),
+        ({"type": "integer", "minimum": 10, "maximum": 5}, "minimum 10 is over maximum 5"),
+        ({"type": "string", "minimum": 0, "maximum": 5}, "only integer and number fields"),
+        ({"type": "number", "minimum": 35.5, "maximum": 42}, "valid integer"),
+    ):
+        with pytest.raises(ValidationError, match=why):
+            FormField(name="x", description="x", **bad)
+    assert FormField(name="x", type="integer", description="x", minimum=-5, maximum=5).maximum == 5
+    spec = get_spec("e3c_measurement_links").model_dump()
+    with pytest.raises(ValidationError, match="must be labels of the task, not RESULT"):
+        TaskSpec.model_validate({**spec, "relation_heads": ["RESULT"]})
+    assert spec["relation_heads"] == ("RML",) and spec["relation_tails"] == ("EVENT",)

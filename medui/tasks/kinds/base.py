@@ -63,9 +63,9 @@ class EditorValues:
 # a record as compact JSON in UTF-8, at most: room for the longest text the app takes (2 MB, inputs.MAX_TEXT_BYTES,
 # with JSON's escapes) and its annotations; 500 times the longest gold record (e3c_temporal_links, 9,877 bytes)
 MAX_RECORD_BYTES = 5_000_000
-# what a record may hold beside its family's keys: the source document a gold record was cut from, and where
-# (E3C and CasiMedicos records), with their types
-SOURCE_KEYS = {"doc_id": str, "offset": int}
+# what a record may hold beside its family's keys: the source document a gold record was cut from (E3C and
+# CasiMedicos records: doc_id; PharmaER.IT's importer: document_id), and where in it, with their types
+SOURCE_KEYS = {"doc_id": str, "document_id": str, "offset": int}
 SHOWN_KEY_CHARS = 40  # an unknown key in a message, at most (a key may be megabytes of anything)
 
 

@@ -22,9 +22,9 @@ def field_type(item: FormField) -> tuple[Any, Any]:
     if item.type == "enum":
         return Literal[item.values] | None, ...  # type: ignore[valid-type]
     if item.type == "integer":
-        return int | None, ...
+        return Annotated[int, Field(ge=item.minimum, le=item.maximum)] | None, ...
     if item.type == "number":
-        return float | None, ...
+        return Annotated[float, Field(ge=item.minimum, le=item.maximum, allow_inf_nan=False)] | None, ...
     if item.type == "string":
         return str | None, ...
     return Annotated[list[str], Field(max_length=item.max_items)] | None, ...  # list: maxItems
@@ -44,8 +44,10 @@ def form_editor_rows(spec: TaskSpec, fields: dict) -> list[list]:
     """Rows item, type, allowed values, value of a form (presence items allow presente/assente/non_menzionato)."""
     rows = []
     for item in spec.fields:
-        allowed = PRESENCE_VALUES if item.type == "presence" else item.values
-        rows.append([item.name, item.type, " | ".join(allowed), format_value(fields.get(item.name))])
+        allowed = " | ".join(PRESENCE_VALUES if item.type == "presence" else item.values)
+        if item.type in ("integer", "number"):
+            allowed = f"da {item.minimum} a {item.maximum}"
+        rows.append([item.name, item.type, allowed, format_value(fields.get(item.name))])
     return rows
 
 
@@ -175,10 +177,12 @@ class CrfKind(Kind):
 
 
 def _schema_problems(model: type[BaseModel], data: dict) -> list[str]:
+    """What the form's schema refuses in the values, strictly: a record is stored as given, so "42" or true is no
+    age (a model's output is read leniently instead, and stored as the schema writes it)."""
     from pydantic import ValidationError
 
     try:
-        model.model_validate(data)
+        model.model_validate(data, strict=True)
     except ValidationError as exc:
         return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
     return []

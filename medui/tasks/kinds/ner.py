@@ -78,8 +78,9 @@ def span_problems(
     spec: TaskSpec, text: str, entities: list, keys: tuple[str, ...] = MENTION_KEYS, where: str = "entities"
 ) -> list[str]:
     """What is wrong with a record's mentions: offsets outside the text, a label of another task, a text that
-    differs from the text at the offsets, keys beyond `keys`."""
+    differs from the text at the offsets, keys beyond `keys`, the same mention (offsets and label) twice."""
     problems = []
+    seen: dict[tuple, int] = {}
     for i, ent in enumerate(entities):
         if not isinstance(ent, dict):
             problems.append(f"{where}[{i}] is not an object")
@@ -93,6 +94,9 @@ def span_problems(
             problems.append(f"{where}[{i}]: label {label!r} is not one of {', '.join(spec.labels)}")
         if "text" in ent and ent["text"] != text[start:end]:
             problems.append(f"{where}[{i}]: text {ent['text']!r} differs from the text at {start}..{end}")
+        first = seen.setdefault((start, end, str(label)), i)
+        if first != i:
+            problems.append(f"{where}[{i}]: the same mention as {where}[{first}] ({start}..{end} {label})")
     return problems
 
 

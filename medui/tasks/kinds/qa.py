@@ -74,7 +74,14 @@ class QaKind(Kind):
     def record_keys(self, spec: TaskSpec) -> tuple[str, ...]:
         if spec.answer_format == "multiple_choice":
             return ("id", "question", "options", "context", "answer")  # a context is optional
-        return ("id", "context", "question", "answer")
+        return (
+            "id",
+            "context",
+            "question",
+            "answer",
+            "answers",
+            "category",
+        )  # as DIMMI's importer writes them
 
     def record_problems(self, spec: TaskSpec, record: dict) -> list[str]:
         if not isinstance(record.get("question"), str) or not record["question"].strip():
@@ -95,6 +102,11 @@ class QaKind(Kind):
             return ["an extractive question needs a context"]
         if not isinstance(answer, str) or not answer.strip():
             return ["the answer must be a non-empty text"]
+        answers = record.get("answers", [])  # the source's other accepted answers
+        if not isinstance(answers, list) or not all(isinstance(a, str) and a.strip() for a in answers):
+            return ["answers must be a list of non-empty texts"]
+        if not isinstance(record.get("category", ""), str):
+            return ["the category must be a text"]
         return []
 
     def metric_inputs(self, spec: TaskSpec, gold: dict, pred: dict) -> tuple[Any, ...]:

@@ -93,6 +93,18 @@ def _align_entities(text: str, entities: list[dict]) -> tuple[dict[tuple, dict],
     return spans, dropped
 
 
+def direction_problem(spec: TaskSpec, label: str, head: object, tail: object) -> str | None:
+    """Why a relation from an entity labelled `head` to one labelled `tail` goes the wrong way for the task
+    (its relation_heads and relation_tails), or None."""
+    heads, tails = spec.relation_heads, spec.relation_tails
+    if (not heads or head in heads) and (not tails or tail in tails):
+        return None
+    allowed = f"from {'/'.join(heads) or 'any entity'} to {'/'.join(tails) or 'any entity'}"
+    reversed_ = (not heads or tail in heads) and (not tails or head in tails)
+    hint = ": head and tail reversed" if reversed_ else ""
+    return f"{label} goes {allowed}, not from {head} to {tail}{hint}"
+
+
 def relations_from_rows(rows: list[list]) -> list[dict]:
     """Relations (head, label, tail ids) from the relation table (a cell may read 'T1: text'); empty rows skipped."""
     out = []
@@ -142,11 +154,16 @@ class ReKind(Kind):
         text = record["text"]
         spans, dropped = _align_entities(text, output["entities"])
         entities, renamed = _numbered(list(spans.values()))
+        labels = {e["id"]: e["label"] for e in entities}
         relations, seen = [], set()
         for rel in output["relations"]:
             head, tail = renamed.get(rel["head"]), renamed.get(rel["tail"])
             if head is None or tail is None:
                 dropped.append({**rel, "reason": "points at an entity that is not in the text"})
+            elif head == tail:
+                dropped.append({**rel, "reason": "links a mention to itself"})
+            elif (wrong := direction_problem(spec, rel["label"], labels[head], labels[tail])) is not None:
+                dropped.append({**rel, "reason": wrong})
             elif (head, tail, rel["label"]) not in seen:
                 seen.add((head, tail, rel["label"]))
                 relations.append({"head": head, "tail": tail, "label": rel["label"]})
@@ -169,20 +186,32 @@ class ReKind(Kind):
             return ["entities and relations must be lists"]
         problems = span_problems(spec, text, entities, ENTITY_KEYS)
         ids = [e.get("id") for e in entities if isinstance(e, dict)]
-        if len(ids) != len(set(ids)) or None in ids:
-            problems.append("every entity needs its own id")
+        if not all(isinstance(i, str) for i in ids) or len(ids) != len(set(ids)):
+            problems.append("every entity needs its own id (a text, as T1)")
+            return problems
+        labels = {e["id"]: e.get("label") for e in entities if isinstance(e, dict)}
+        seen: dict[tuple, int] = {}
         for i, rel in enumerate(relations):
             if not isinstance(rel, dict):
                 problems.append(f"relations[{i}] is not an object")
                 continue
             problems += key_problems(rel, RELATION_KEYS, "a relation", f"relations[{i}]")
-            if rel.get("head") not in ids or rel.get("tail") not in ids:
-                problems.append(f"relations[{i}]: head and tail must be ids of entities of the record")
-            if rel.get("label") not in spec.relation_labels:
+            head, tail, label = rel.get("head"), rel.get("tail"), rel.get("label")
+            if label not in spec.relation_labels:
                 problems.append(
-                    f"relations[{i}]: label {rel.get('label')!r} is not one of "
-                    f"{', '.join(spec.relation_labels)}"
+                    f"relations[{i}]: label {label!r} is not one of {', '.join(spec.relation_labels)}"
                 )
+            if not (isinstance(head, str) and isinstance(tail, str) and head in labels and tail in labels):
+                problems.append(f"relations[{i}]: head and tail must be ids of entities of the record")
+                continue
+            if head == tail:
+                problems.append(f"relations[{i}]: head and tail are the same entity ({head})")
+            wrong = direction_problem(spec, str(label), labels[head], labels[tail])
+            if wrong is not None:
+                problems.append(f"relations[{i}] ({head} -> {tail}): {wrong}")
+            first = seen.setdefault((head, tail, str(label)), i)
+            if first != i:
+                problems.append(f"relations[{i}]: the same relation as relations[{first}]")
         return problems
 
     def agreement_pair(self, spec: TaskSpec, a: list[dict], b: list[dict]) -> dict:
