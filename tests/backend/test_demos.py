@@ -147,3 +147,26 @@ def test_a_study_with_similar_demonstrations_names_its_rows_apart_from_random_on
     run_study([TASK], [model], ["few-shot"], tmp_path, limit=1, shots=1)
     table = run_study([TASK], [model], ["few-shot"], tmp_path, limit=1, shots=1, demos="similar")
     assert [row["strategy"] for row in table.rows] == ["few-shot", "few-shot (similar)"]
+
+
+def test_in_the_app_a_correction_saved_between_two_runs_is_the_second_runs_first_demonstration(
+    tiny_model_dir, medui_home, monkeypatch
+):
+    from medui.backend import service
+    from medui.config import get_settings
+
+    monkeypatch.setenv("MEDUI_ALLOWED_DIRS", str(tiny_model_dir))
+    get_settings.cache_clear()
+    model, text = str(tiny_model_dir), "Cefalea pulsante con fotofobia e nausea da stamattina."
+    first = service.run_task(TASK, model, "few-shot", text, demos="similar")
+    assert first["demonstrations"] and not first["demonstrations"][0].startswith("documento:")
+    with session_scope() as session:
+        (doc,) = ensure_documents(
+            TASK, "team", [{"id": "nota-1", "text": CORRECTED}], session=session, gold=False
+        )
+        add_correction({"entities": []}, "anna", document_id=doc.id, session=session)
+        doc_id = doc.id
+    second = service.run_task(TASK, model, "few-shot", text, demos="similar")  # the same engine, kept
+    assert second["demonstrations"][0] == f"documento:{doc_id}"
+    random_demos = service.run_task(TASK, model, "few-shot", text)["demonstrations"]
+    assert not any(i.startswith("documento:") for i in random_demos)  # random ones come from the train split

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from medui.backend import auth, models, runner
+from medui.backend.demos import check_mode
 from medui.backend.destination import Gated, gate_record, remote_host
 from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
@@ -75,10 +76,13 @@ def engine_for(
     shots: int | None = None,
     seed: int = 0,
     who: auth.Identity | None = None,
+    demos: str = "random",
 ) -> Engine:
     """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused.
 
     `who`: the requester, when a folder not yet known to the app needs the right to manage models.
+    `demos="similar"`: its demonstrations are read again from the store at every call, so a correction saved a
+    moment ago is one at once.
     """
     spec = get_spec(task_id)
     parsed = parse_strategy(strategy, spec, shots)
@@ -86,12 +90,15 @@ def engine_for(
         lm = models.load(checked_model(model, who))
     except models.ModelError as exc:
         raise models.ModelError(exc.italian) from None  # the app speaks Italian
-    key = (lm.key, spec.id, spec.version, parsed, seed)
+    key = (lm.key, spec.id, spec.version, parsed, seed, check_mode(demos))
     with _STATE_LOCK:
         if key in _ENGINES:
             _ENGINES.move_to_end(key)
-            return _ENGINES[key]
-    built = runner.build_engine(lm, spec, parsed, seed=seed)
+            found = _ENGINES[key]
+            if demos == "similar" and parsed.shots:
+                found.demos = runner.demonstrations(spec)
+            return found
+    built = runner.build_engine(lm, spec, parsed, seed=seed, demos=demos)
     with _STATE_LOCK:
         _ENGINES[key] = built
         while len(_ENGINES) > MAX_ENGINES:
@@ -129,11 +136,13 @@ def run_stream(
     *,
     mask_identifiers: bool = False,
     send_identifiers: bool = False,
+    demos: str = "random",
 ) -> Iterator[RunUpdate]:
     """Run a task on one input, yielding the output as it is decoded, then the result (see `result_of`).
 
     The input passes the identifier gate first (`gated_record`): `mask_identifiers` runs it with placeholders,
-    `send_identifiers` confirms sending identifiers to a remote server as they are."""
+    `send_identifiers` confirms sending identifiers to a remote server as they are. `demos`: random or similar
+    (demos.py; the result names the demonstrations used)."""
     who = allowed(username, "run")
     if strategy not in STRATEGIES:
         raise InputError(f"strategia sconosciuta {strategy!r}: usa una tra {', '.join(STRATEGIES)}")
@@ -142,7 +151,7 @@ def run_stream(
     )  # fmt: skip
     record = gated.record
     with MODEL_LOCK:  # loading and building share the model with other runs (Prova is not in the model queue)
-        engine = engine_for(model, task_id, strategy, who=who)
+        engine = engine_for(model, task_id, strategy, who=who, demos=demos)
     prediction: Prediction | None = None
     for raw, done in _predict_streaming(engine, record):
         if done is None:
@@ -162,12 +171,13 @@ def run_task(
     *,
     mask_identifiers: bool = False,
     send_identifiers: bool = False,
+    demos: str = "random",
 ) -> dict:
     """Run a task on one input and return the prediction record with its timing and `result_id`."""
     result = None
     updates = run_stream(
         task_id, model, strategy, text, username, mask_identifiers=mask_identifiers,
-        send_identifiers=send_identifiers,
+        send_identifiers=send_identifiers, demos=demos,
     )  # fmt: skip
     for update in updates:
         result = update.result or result
@@ -240,6 +250,7 @@ def result_of(pending: PendingResult, result_id: str) -> dict:
         "confidence": None if p.confidence is None else round(p.confidence, 4),
         "identifiers": list(pending.identifiers),  # kinds found in the input
         "identifiers_masked": pending.masked,
+        "demonstrations": list(p.demonstrations),  # ids of the examples in the prompt, best first
         "result_id": result_id,
     }
 
