@@ -12,6 +12,8 @@ from medui.tasks.spec import TaskSpec
 
 MAX_TEXT_BYTES = 2_000_000
 _DROPPED = frozenset("\x7f") | frozenset(chr(c) for c in range(0xD800, 0xE000))  # DEL, lone surrogates
+_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))  # embeddings, overrides, isolates
+_NOTE_DROPPED = frozenset(chr(c) for c in (*range(0x80, 0xA0), *_BIDI_CONTROLS))  # and C1 controls
 FOLDER_EXPORTS = {"hf": ("dataset_info.json", "state.json"), "brat": ("annotation.conf",)}
 
 
@@ -59,6 +61,12 @@ def read_text_file(path: str | Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
 def strip_controls(text: str) -> str:
     """Text without control characters (but newlines and tabs), DEL and lone surrogates."""
     return "".join(ch for ch in text if ch in "\n\t" or ch >= " " and ch not in _DROPPED)
+
+
+def strip_note_controls(text: str) -> str:
+    """A free-text note as `strip_controls` leaves it, without C1 controls and bidi embeddings, overrides and
+    isolates too (U+202A-202E, U+2066-2069): U+202E would show the rest of a note reversed, unlike what it holds."""
+    return "".join(ch for ch in strip_controls(text) if ch not in _NOTE_DROPPED)
 
 
 def clean_text(text: str, max_bytes: int = MAX_TEXT_BYTES) -> str:

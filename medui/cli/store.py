@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medui.backend.data.common import DataError
+from medui.backend.inputs import strip_note_controls
 from medui.backend.store.corrections import correction_row, queue_row
 from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
@@ -148,8 +149,12 @@ def read_record_file(path: str) -> dict:
 
 
 def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
+    from sqlmodel import select
+
+    from medui.backend.store.assignment import check_assigned
     from medui.backend.store.corrections import add_correction
     from medui.backend.store.repo import get_document, get_prediction
+    from medui.backend.store.tables import User
 
     if args.accept == bool(args.file):
         raise StoreError("give the corrected record with --file, or --accept the prediction as it is")
@@ -160,9 +165,11 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
     if doc.task != args.task:
         raise StoreError(f"document {doc.id} belongs to task {doc.task}, not {args.task}")
     record = read_record_file(args.file) if args.file else None
+    saver = session.exec(select(User.role).where(User.name == args.annotator.strip())).first()
+    check_assigned(doc.id, args.annotator.strip(), saver, session=session)  # type: ignore[arg-type]
     corr = add_correction(
         record, args.annotator, session=session, prediction_id=args.prediction, document_id=args.document,
-        note=args.note, kind="accept" if args.accept else "edit",
+        note=strip_note_controls(args.note or ""), kind="accept" if args.accept else "edit",
     )  # fmt: skip
     row = correction_row(corr)
     superseded = f", supersedes #{corr.supersedes_id}" if corr.supersedes_id else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from medui.backend.inputs import strip_note_controls
 from medui.backend.store.db import StoreError
 from medui.cli.output import emit
 from medui.cli.store import in_session, read_record_file
@@ -132,7 +133,7 @@ def cmd_adjudicate(args: argparse.Namespace, session: Session) -> int:
         session=session,
         take=args.take,
         record=record,
-        note=args.note,  # type: ignore[arg-type]
+        note=strip_note_controls(args.note or ""),
     )
     source = f"{made.taken_from}'s version" if made.taken_from else "the record given"
     human = f"adjudication #{made.id} of document {made.document_id} stored by {made.curator} ({source})"

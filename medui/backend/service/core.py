@@ -146,19 +146,21 @@ def pick_model(choice: str | None, path: str | None = None) -> str:
 def checked_model(name: str | None, who: auth.Identity | None = None) -> str:
     """A model the app may load: bundled, a cached hub id, or a folder (and its base) inside the allowed ones.
 
-    With `who`: a folder the app does not know yet (not the default, not loaded, not a registered adapter)
-    needs the right to manage models (researchers); others only use the models already there.
+    With `who`: a model the app does not offer yet (a folder or hub id that is not the default, not loaded, not a
+    registered adapter) needs the right to manage models (researchers); others only use the models already
+    there, and are told the same whether a path they name exists or not.
     """
     name = (name or "").strip() or default_model()
     if len(name) > 1000 or any(ch < " " for ch in name):
         raise InputError("nome del modello non valido: troppo lungo o con caratteri di controllo")
+    if who is not None and not who.can("models") and not _offered(name):
+        raise auth.AuthError(  # one answer whether a path exists, is allowed or not: no probing of the server
+            f"permesso negato: {who.name} è {auth.ROLE_NAMES_IT[who.role]} e usa i modelli che l'app offre; "
+            f"caricare un altro modello o una cartella ({name!r}) richiede il ruolo ricercatore (chiedi di "
+            "caricarlo in Modelli)"
+        )
     if _existing_path(name):
         _allowed_folder(Path(name).expanduser(), name)  # before anything is read from it
-        if who is not None and not who.can("models") and not _known_folder(name):
-            raise auth.AuthError(
-                f"permesso negato: {who.name} è {auth.ROLE_NAMES_IT[who.role]}; caricare una cartella di "
-                "modello non ancora registrata richiede il ruolo ricercatore (chiedi di caricarla in Modelli)"
-            )
     try:
         variant = models.resolve(name)
     except models.ModelError as exc:
@@ -167,6 +169,14 @@ def checked_model(name: str | None, who: auth.Identity | None = None) -> str:
         if part is not None and part.kind in ("local", "adapter") and part.path is not None:
             _allowed_folder(part.path, name)
     return name
+
+
+def _offered(name: str) -> bool:
+    """Whether a model is one the app offers to every role: a served model, a bundled one, an adapter by name,
+    the default, a loaded model or a registered adapter. Paths and hub ids beyond these are for researchers."""
+    if name.startswith(models.SERVER_PREFIXES):
+        return True  # not a path: the served models' own checks apply (openai_client.py)
+    return name in {v["name"] for v in models.list_variants()} or _known_folder(name)
 
 
 def _known_folder(name: str) -> bool:

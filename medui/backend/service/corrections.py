@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from medui.backend.inputs import InputError, strip_controls
+from medui.backend.inputs import InputError, strip_note_controls
 from medui.backend.service.core import allowed, as_id, identity
 from medui.backend.store.db import session_scope
 from medui.tasks.registry import get_spec
@@ -40,17 +40,23 @@ def save_correction(
     """Append a correction of a prediction (validated against the task), or accept the prediction as it is.
 
     `version`: the document's version the editor opened (`correction_item`'s, 0 before any correction); a save
-    over a newer one raises StaleCorrection (Italian message naming who saved it) and stores nothing.
+    over a newer one raises StaleCorrection (Italian message naming who saved it) and stores nothing. A document
+    assigned to other annotators is theirs: AssignmentError, unless the saver is a curator (or researcher).
     """
     who = allowed(username, "correct")
+    from medui.backend.store.assignment import check_assigned
     from medui.backend.store.corrections import ANY_VERSION, add_correction, correction_row
+    from medui.backend.store.repo import get_prediction
 
     record = None if accept and not record_json else parse_record(record_json or "")
     note = clean_note(note)
     edited = ANY_VERSION if version is None or version == "" else (_version(version) or None)
+    prediction_id = as_id(prediction_id, "predizione")
     with session_scope() as session:
+        document_id = get_prediction(prediction_id, session=session).document_id
+        check_assigned(document_id, who.name, who.role, session=session)  # others' documents are theirs
         corr = add_correction(
-            record, who.name, session=session, prediction_id=as_id(prediction_id, "predizione"), note=note,
+            record, who.name, session=session, prediction_id=prediction_id, note=note,
             kind="accept" if accept else "edit", edited=edited,
         )  # fmt: skip
         return correction_row(corr)
@@ -71,14 +77,15 @@ def _version(value) -> int:
 
 
 def clean_note(note: str | None) -> str | None:
-    """A correction's note: text of at most MAX_NOTE_CHARS, control characters (but newlines and tabs) removed."""
+    """A correction's note: text of at most MAX_NOTE_CHARS, control characters (but newlines and tabs) and
+    bidi overrides removed (`strip_note_controls`)."""
     if note is None:
         return None
     if not isinstance(note, str):
         raise InputError("la nota deve essere un testo")
     if len(note) > MAX_NOTE_CHARS:
         raise InputError(f"la nota ha {len(note)} caratteri, oltre il limite di {MAX_NOTE_CHARS}")
-    cleaned = strip_controls(note)
+    cleaned = strip_note_controls(note)
     return cleaned if cleaned.strip() else None
 
 

@@ -155,3 +155,28 @@ def assignment_progress(task: str, *, session: Session) -> list[dict]:
         }
         for name, n in sorted(session.exec(assigned).all())
     ]
+
+
+def assignees(document_id: int, *, session: Session) -> list[str]:
+    """The annotators a document is assigned to, by name (empty: nobody's)."""
+    query = select(Assignment.annotator).where(Assignment.document_id == document_id)
+    return sorted(set(session.exec(query)))
+
+
+def check_assigned(document_id: int, annotator: str, role: str | None, *, session: Session) -> None:
+    """Refuse a save of a document assigned to other annotators (AssignmentError naming them): it would become
+    a version beside theirs, and the record in force where theirs agree. `role`: the saver's (None: not a user
+    yet, so an annotator); a curator or researcher may save any document, as they adjudicate."""
+    if ROLE_LEVEL.get(role or "annotator", -1) >= ROLE_LEVEL["curator"]:
+        return
+    holders = assignees(document_id, session=session)
+    if not holders or annotator in holders:
+        return
+    names = ", ".join(holders)
+    raise AssignmentError(
+        f"document {document_id} is assigned to {names}, not to {annotator}: only they or a curator may save it",
+        italian=(
+            f"Salvataggio rifiutato: il documento {document_id} è assegnato a {names}, non a {annotator}; solo "
+            "loro o un curatore possono salvarne una versione. Prendi il prossimo documento della tua coda."
+        ),
+    )
