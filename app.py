@@ -15,10 +15,12 @@ PAGES = (
     ("Studio", "studio", studio.build),
 )
 
+DELETE_CACHE = (300, 1800)  # every 5 minutes, uploads and outputs older than 30 minutes go; all at exit
+
 
 def build_demo() -> gr.Blocks:
     """The Blocks with every page: Modelli at the root, the others at their paths."""
-    with gr.Blocks(title="medui", analytics_enabled=False) as demo:
+    with gr.Blocks(title="medui", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         gr.Navbar(main_page_name="Modelli")
         modelli.build(demo)
     for name, path, build in PAGES:

@@ -2,6 +2,10 @@
 
 A text or document gives one input; a table gives one input per row (a text, or for question answering a JSON
 object). Size limits and unreadable files end with InputError and one clear line.
+
+An upload is its uploader's: `UPLOADS` remembers who sent each file (web.py records it as Gradio's upload route
+answers), and only they read it back, by its path (the /file= route) or as Prova's input. Gradio keeps uploads in
+one folder for every user and would serve any of them to anyone logged in who names its path.
 """
 
 from __future__ import annotations
@@ -9,6 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 
 from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes, dotted, is_inside, read_text_file
@@ -23,18 +31,70 @@ MAX_UPLOAD_BYTES = 10_000_000  # documents: .docx and .pdf carry markup and font
 MAX_TABLE_ROWS = 200
 TEXT_COLUMNS = ("text", "testo")
 QA_COLUMNS = ("question", "context", "options")
+MAX_UPLOADS_TRACKED = 10_000  # beyond: the oldest are forgotten, so refused (uploads live 30 minutes)
 
 
-def read_upload(path: str | Path, spec: TaskSpec, folder: str | Path | None = None) -> list[str]:
+class UploadOwners:
+    """Who uploaded each file (by its resolved path): a user name, None for the one user of an app without
+    accounts. Two users who upload the same bytes get the same path from Gradio, and both own it."""
+
+    def __init__(self, limit: int = MAX_UPLOADS_TRACKED):
+        self.limit = limit
+        self.owners: OrderedDict[str, set[str | None]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(path: str | Path) -> str:
+        """A path as Gradio reads it (absolute from the working folder), links resolved."""
+        try:
+            return str(Path(os.path.abspath(path)).resolve())
+        except (OSError, RuntimeError, ValueError):
+            return ""
+
+    def record(self, paths: Iterable[str], user: str | None) -> None:
+        """Files just uploaded by `user`."""
+        with self.lock:
+            for path in paths:
+                key = self.key(path)
+                if key:
+                    self.owners.setdefault(key, set()).add(user)
+                    self.owners.move_to_end(key)
+            while len(self.owners) > self.limit:
+                self.owners.popitem(last=False)
+
+    def known(self, path: str | Path) -> bool:
+        """Whether a file is an upload of this app run (of anyone)."""
+        with self.lock:
+            return self.key(path) in self.owners
+
+    def owned_by(self, path: str | Path, user: str | None) -> bool:
+        """Whether `user` uploaded this file."""
+        with self.lock:
+            return user in self.owners.get(self.key(path), ())
+
+
+UPLOADS = UploadOwners()  # this process's uploads (the app serves from one process)
+
+
+def read_upload(
+    path: str | Path,
+    spec: TaskSpec,
+    folder: str | Path | None = None,
+    owners: UploadOwners | None = None,
+    user: str | None = None,
+) -> list[str]:
     """The inputs of an uploaded file, each as `record_from_input` takes it.
 
     `folder`: where uploads land (the app's upload cache); a path elsewhere (a request naming a server file
-    instead of uploading one) is refused before anything is read.
+    instead of uploading one) is refused before anything is read. `owners`: a file there that `user` did not
+    upload is refused too, in the same words whether it exists or not.
     """
     path = Path(path)
     name, suffix = path.name, path.suffix.lower()
     if folder is not None and not is_inside(path, [Path(folder)]):
         raise InputError(f"{name}: non è un file caricato; carica il file dal tuo computer")
+    if owners is not None and not owners.owned_by(path, user):
+        raise InputError(f"{name}: non è un file caricato da te; carica il file dal tuo computer")
     if suffix not in SUFFIXES:
         raise InputError(f"{name}: formato non supportato; usa uno tra {', '.join(SUFFIXES)}")
     if not path.is_file():

@@ -8,7 +8,8 @@
   cookie it sets stays on this site (SameSite=Lax where Gradio says None);
 - a body over the limit gets 413 before anything parses it (Content-Length, or counted as it streams);
 - POST /login is limited per client address and per user name, with a back-off after a few failures; its body
-  is read as Gradio's handler reads it, and one naming a field twice is refused.
+  is read as Gradio's handler reads it, and one naming a field twice is refused;
+- a file of the upload folder is served (/file=) only to who uploaded it, or when the app made it (`FileAccess`).
 `SessionTokens` replaces Gradio's token table: a login expires after `session_seconds`, and a password reset
 (a new hash in the database) ends every session of that user.
 """
@@ -16,13 +17,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import json
+import os
+import signal
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 MAX_BODY_BYTES = 16_000_000  # a queue call: a 2 MB text, JSON-escaped (up to 6 bytes a character), with room
 MAX_UPLOAD_BODY_BYTES = 21_000_000  # the upload route: a 20 MB file and its multipart framing
@@ -32,6 +37,9 @@ MAX_BACKOFF_S = 300.0
 MAX_PARALLEL_LOGINS = 32  # login attempts in flight at once from one client address
 MAX_TRACKED = 10_000
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
+UPLOAD_ROUTE = "/gradio_api/upload"
+FILE_ROUTES = ("/gradio_api/file=", "/gradio_api/file/")  # Gradio's file route and its older spelling
+MAX_UPLOAD_ANSWER_BYTES = 1_000_000  # the upload route's answer: the stored paths, as JSON
 FRAME_HEADERS = (  # on every response: only this site may show the app in a frame
     (b"content-security-policy", b"frame-ancestors 'self'"),
     (b"x-frame-options", b"SAMEORIGIN"),
@@ -176,15 +184,83 @@ def password_stamp(name: str) -> str | None:
     return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
 
 
+# uploads ---------------------------------------------------------------------------------------------------
+class FileAccess:
+    """Who may read a file of Gradio's upload folder by its path. Gradio serves any file there to anyone logged
+    in; here an upload goes only to who uploaded it (uploads.UPLOADS, recorded as the upload route answers),
+    and any other file there only when this app made it (an output, such as Studio's CSV): another user's
+    upload, a file left by an earlier run and a missing file get the same 403, Gradio's own words.
+
+    `user_of(headers)`: the logged-in user of a request (None: not logged in, or the one user without accounts);
+    `made_here(path)`: whether the app wrote that file for a page.
+    """
+
+    def __init__(self, folder: str, owners, user_of: Callable[[dict], str | None],
+                 made_here: Callable[[str], bool]):  # fmt: skip
+        self.folder = Path(folder).resolve()
+        self.owners, self.user_of, self.made_here = owners, user_of, made_here
+
+    def may_read(self, headers: dict, target: str) -> bool:
+        """Whether a request may read the file a /file= path names (outside the upload folder: Gradio decides)."""
+        path = os.path.abspath(target)  # as Gradio's file route reads it
+        try:
+            inside = Path(path).resolve().is_relative_to(self.folder)
+        except (OSError, RuntimeError, ValueError):
+            return True  # Gradio refuses what it cannot read
+        if not inside:
+            return True
+        if self.owners.known(path):
+            return self.owners.owned_by(path, self.user_of(headers))
+        return self.made_here(path)
+
+    def recording(self, send, headers: dict):
+        """A send that records the paths an upload answer names as the requesting user's, before the client
+        reads them."""
+        user, status, body = self.user_of(headers), {}, bytearray()
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            elif message["type"] == "http.response.body" and status.get("code") == 200:
+                if len(body) <= MAX_UPLOAD_ANSWER_BYTES:
+                    body.extend(message.get("body", b""))
+                if not message.get("more_body"):
+                    self.owners.record(upload_paths(bytes(body)), user)
+            await send(message)
+
+        return wrapped
+
+
+def upload_paths(answer: bytes) -> list[str]:
+    """The stored paths in the upload route's answer (a JSON list of them); none when it is not one."""
+    try:
+        paths = json.loads(answer)
+    except ValueError:
+        return []
+    return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
+
+
+def file_route_target(path: str) -> str | None:
+    """The server path a request to Gradio's file route names (None: another route, or a URL to fetch)."""
+    for prefix in FILE_ROUTES:
+        if path.startswith(prefix):
+            target = path[len(prefix) :]
+            return None if target.lower().startswith(("http://", "https://")) else target
+    return None
+
+
 # the ASGI layer --------------------------------------------------------------------------------------------
 class RequestGuard:
-    """Host allow-list, CORS for foreign origins, body limits and login limits, in front of an ASGI app."""
+    """Host allow-list, CORS for foreign origins, body limits, login limits and (with `files`) who reads which
+    upload, in front of an ASGI app."""
 
     def __init__(self, app, *, hosts: set[str], limiter: LoginLimiter | None = None,
-                 max_body: int = MAX_BODY_BYTES, max_upload: int = MAX_UPLOAD_BODY_BYTES):  # fmt: skip
+                 max_body: int = MAX_BODY_BYTES, max_upload: int = MAX_UPLOAD_BODY_BYTES,
+                 files: FileAccess | None = None):  # fmt: skip
         self.app, self.hosts = app, {h.lower() for h in hosts}
         self.limiter = limiter or LoginLimiter()
         self.max_body, self.max_upload = max_body, max_upload
+        self.files = files
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -198,9 +274,15 @@ class RequestGuard:
             return await respond(send, 403, "richiesta rifiutata: nome host non consentito per questa app")
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
-        path = scope.get("path", "")
+        path, method = scope.get("path", ""), scope.get("method")
+        if self.files is not None:
+            target = file_route_target(path)
+            if target is not None and not self.files.may_read(headers, target):
+                return await respond(send, 403, f"File not allowed: {target}.")  # Gradio's answer for no file
+            if method == "POST" and path.rstrip("/") == UPLOAD_ROUTE:
+                send = self.files.recording(send, headers)
         limit = self.max_upload if path.rstrip("/").endswith("/upload") else self.max_body
-        if path.rstrip("/") == "/login" and scope.get("method") == "POST":
+        if path.rstrip("/") == "/login" and method == "POST":
             limit = MAX_LOGIN_BODY_BYTES
         length = headers.get("content-length", "")
         if length.strip().isdigit() and int(length) > limit:
@@ -368,12 +450,41 @@ async def login_off_loop(check: Callable[[str, str], bool], name: str, password:
         return await asyncio.to_thread(check, name, password)
 
 
+@contextlib.contextmanager
+def cleaned_at_exit(demo, enabled: bool = True):
+    """Around a blocking launch: SIGTERM stops the app as Ctrl-C does (Gradio's loop closes the server), and when
+    it stops, every file it put in the upload folder (uploads, outputs) is removed, as Gradio's delete_cache does
+    on a clean shutdown of its server thread, which a SIGTERM or a connection still open at exit skip."""
+    if not enabled:
+        yield
+        return
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if getattr(demo, "temp_file_sets", None) is not None:  # a gr.Blocks
+            from gradio.route_utils import delete_files_created_by_app
+
+            delete_files_created_by_app(demo, None)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 # the app ---------------------------------------------------------------------------------------------------
 def guarded_app(bind: str):
     """A Gradio App whose middleware stack sits inside a RequestGuard and whose login tokens expire."""
     from gradio.routes import App
+    from gradio.utils import get_upload_folder
+    from starlette.requests import cookie_parser
     from starlette.responses import JSONResponse
 
+    from medui.backend.uploads import UPLOADS
     from medui.config import get_settings
 
     settings = get_settings()
@@ -385,7 +496,23 @@ def guarded_app(bind: str):
             self.tokens = SessionTokens(password_stamp, settings.session_hours * 3600)
 
         def build_middleware_stack(self):
-            return RequestGuard(super().build_middleware_stack(), hosts=hosts)
+            files = FileAccess(get_upload_folder(), UPLOADS, self.user_of, self.made_here)
+            return RequestGuard(super().build_middleware_stack(), hosts=hosts, files=files)
+
+        def user_of(self, headers: dict) -> str | None:
+            """The logged-in user of a request, read as Gradio reads it (its login cookie)."""
+            cookies = cookie_parser(headers.get("cookie", ""))
+            token = cookies.get(f"access-token-{self.cookie_id}") or cookies.get(
+                f"access-token-unsecure-{self.cookie_id}"
+            )
+            return self.tokens.get(token) if token else None
+
+        def made_here(self, path: str) -> bool:
+            """Whether a page's output put this file in the upload folder (not an upload)."""
+            blocks = self.get_blocks()
+            return any(
+                path in files for files in blocks.temp_file_sets if files is not blocks.upload_file_set
+            )
 
     try:
         from fastapi.responses import ORJSONResponse

@@ -89,23 +89,24 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             f"{host}: with no users, anyone who reaches the app would have every right; "
             "add users first (`medui users add NAME --role R`) or serve on 127.0.0.1"
         )
-    from medui.backend.web import guarded_app
+    from medui.backend.web import cleaned_at_exit, guarded_app
     from medui.pages.italian import gradio_italian
 
     demo = demo or load_app_module().build_demo()
-    return demo.launch(
-        server_name=host,
-        server_port=port,
-        auth=auth,
-        auth_message="medui: accedi con il tuo nome utente e la password.",
-        css_paths=[CSS_FILE] if CSS_FILE.exists() else None,
-        show_error=False,
-        max_file_size="20mb",
-        prevent_thread_lock=not block,
-        footer_links=["api"],  # its "Use via API" in Italian, as Gradio's other strings (pages/italian.py)
-        i18n=gradio_italian(),
-        inbrowser=False,
-        quiet=False,
-        run_history=False,  # inputs and outputs (clinical text) would stay in the browser's storage
-        _app=guarded_app(host),  # Host allow-list, body and login limits, expiring sessions (backend/web.py)
-    )
+    with cleaned_at_exit(demo, enabled=block):  # no upload outlives the app, also when stopped with SIGTERM
+        return demo.launch(
+            server_name=host,
+            server_port=port,
+            auth=auth,
+            auth_message="medui: accedi con il tuo nome utente e la password.",
+            css_paths=[CSS_FILE] if CSS_FILE.exists() else None,
+            show_error=False,
+            max_file_size="20mb",
+            prevent_thread_lock=not block,
+            footer_links=["api"],  # "Use via API" in Italian, as Gradio's other strings (pages/italian.py)
+            i18n=gradio_italian(),
+            inbrowser=False,
+            quiet=False,
+            run_history=False,  # inputs and outputs (clinical text) would stay in the browser's storage
+            _app=guarded_app(host),  # Host allow-list, body, login and file limits, sessions (web.py)
+        )

@@ -18,7 +18,7 @@ from gradio.utils import get_upload_folder
 
 from medui.backend import service
 from medui.backend.destination import IdentifiersRefused
-from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, read_upload
+from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, UPLOADS, read_upload
 from medui.pages import common
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import Kind, kind_for
@@ -193,7 +193,9 @@ def build(demo: gr.Blocks) -> None:
     ) -> Iterator[dict]:
         """Run the task on the text or on each record of the uploaded file, streaming the output."""
         user = user_of(request)
-        inputs = read_upload(upload, get_spec(task_id), get_upload_folder()) if upload else [text]
+        inputs = (
+            read_upload(upload, get_spec(task_id), get_upload_folder(), UPLOADS, user) if upload else [text]
+        )
         name = service.pick_model(model, model_path)
         try:  # every input past the identifier gate before the first one runs
             warning = service.check_inputs(

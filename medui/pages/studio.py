@@ -6,7 +6,11 @@ Two sources: the runs stored in this database (the default once there is one), a
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -15,6 +19,8 @@ from medui.backend import service
 from medui.pages import common
 from medui.pages.common import guarded
 
+_FOLDER: Path | None = None  # where this process writes the study's CSV files (csv_file)
+_FOLDER_LOCK = threading.Lock()
 SAVED, SHIPPED = "Valutazioni salvate", "Studio distribuito con medui"
 SHIPPED_NOTE = (
     "**Risultati distribuiti con medui**, non calcolati su questo database: primi 50 record di test a compito "
@@ -42,15 +48,32 @@ def study(split: str, source: str = SAVED) -> tuple:
         {"configurazione": [f"{r['model']} · {r['strategy']}" for r in table.rows],
          "media": [r.get("average") or 0.0 for r in table.rows]}
     )  # fmt: skip
-    folder = Path(tempfile.mkdtemp(prefix="medui-studio-"))
-    csv_path = folder / "studio.csv"
-    csv_path.write_text(table.to_csv(), encoding="utf-8")
+    csv_path = csv_file(table.to_csv())
     note = (
         f"{len(table.rows)} configurazioni su {len(table.tasks)} compiti."
         if table.rows
         else "Nessuna valutazione conclusa: avviane una in Confronta (o scegli lo studio distribuito)."
     )
     return frame, plot, str(csv_path), SHIPPED_NOTE + " " + note if source == SHIPPED else note
+
+
+def csv_file(text: str) -> Path:
+    """The CSV as a file Gradio copies into its cache (and removes, Blocks' delete_cache): in one folder of this
+    process, removed at exit, named by its content, so page loads showing the same table write no new file."""
+    global _FOLDER
+    with _FOLDER_LOCK:
+        if _FOLDER is None or not _FOLDER.is_dir():
+            _FOLDER = Path(tempfile.mkdtemp(prefix="medui-studio-"))
+            atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
+        folder = _FOLDER
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = folder / digest / "studio.csv"  # the name the user downloads
+    if not path.is_file():
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f".{threading.get_ident()}.tmp")  # one writer a thread; replace is atomic
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    return path
 
 
 def opening(split: str) -> tuple:
