@@ -7,16 +7,19 @@ in tables and fields. Save validates against the task; "Accetta così" stores th
 
 from __future__ import annotations
 
+import html
 import json
 
 import gradio as gr
 
 from medui.backend import service
-from medui.backend.store.corrections import StaleCorrection
+from medui.backend.store.corrections import CorrectionError, StaleCorrection
+from medui.errors import InputError
 from medui.pages import common, editing
 from medui.pages.common import guarded, user_of
 
 QUEUE_HEADERS = ["predizione", "record", "split", "confidenza", "anteprima"]
+MAX_PROBLEMS_SHOWN = 8  # the problems a refused save lists, at most (then how many more)
 HISTORY_HEADERS = ["correzione", "record", "predizione", "tipo", "annotatore", "quando", "nota"]
 
 
@@ -75,6 +78,21 @@ def history_rows(task_id: str) -> list[list]:
     ]
 
 
+def italian_of(exc: BaseException) -> str:
+    return str(getattr(exc, "italian", None) or exc).strip()
+
+
+def refused(problems: list[str], outputs: tuple) -> tuple:
+    """One message for a save that stored nothing, every problem on its own line (it stays until closed, so
+    that it can be read while fixing), and the outputs to return."""
+    shown = [html.escape(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(f"… e altri {len(problems) - MAX_PROBLEMS_SHOWN} problemi")
+    head = "Correzione non salvata: le modifiche restano qui, da sistemare"
+    gr.Warning(f"{head}:<br>" + "<br>".join(f"• {line}" for line in shown), duration=None)
+    return outputs
+
+
 def wire_saving(page: CorreggiPage) -> None:
     """Save, accept as is, skip: each then opens the next prediction in the queue."""
 
@@ -86,14 +104,32 @@ def wire_saving(page: CorreggiPage) -> None:
         )
         return (rows, history_rows(task_id), nxt, *editors)
 
+    def unchanged(item: dict) -> tuple:
+        """Every output as it is (a refused save): the edits stay on screen, the item's state aside."""
+        return (
+            gr.update(),
+            gr.update(),
+            gr.update(),
+            item,
+            *[gr.update()] * (len(page.editors.outputs()) - 1),
+        )
+
     @guarded
     def save(
         task_id, limit, skipped, item, current, form, choice, answer, relations, note, request: gr.Request
     ) -> tuple:
-        """Validate and store the corrected record, then open the next prediction."""
+        """Validate and store the corrected record, then open the next prediction. A record the task refuses
+        gets one message (in Italian, naming what is wrong) and keeps the edits on screen."""
+        service.allowed(user_of(request), "correct")  # the role first: a refusal below is about the record
         if not item:
             raise gr.Error("Apri prima una predizione da correggere.")
-        record = editing.record_from_editors(item, current, form, choice, answer, relations)
+        try:
+            record = editing.record_from_editors(item, current, form, choice, answer, relations)
+        except InputError as exc:  # a form value of the wrong type
+            return refused([italian_of(exc)], unchanged(item))
+        wrong = editing.edited_problems(item, record)
+        if wrong:
+            return refused(wrong, unchanged(item))
         lost = editing.lost_relations(item, record)
         agreed = json.dumps(record, sort_keys=True, ensure_ascii=False)
         if lost and item.get("agreed_loss") != agreed:  # relations never vanish without a word
@@ -101,8 +137,7 @@ def wire_saving(page: CorreggiPage) -> None:
                 f"Questa correzione toglie {len(lost)} relazioni della versione aperta: {', '.join(lost)}. "
                 "Se è voluto, premi di nuovo «Salva correzione»; altrimenti riaprila."
             )
-            keep = [gr.update()] * (len(page.editors.outputs()) - 1)
-            return (gr.update(), gr.update(), gr.update(), {**item, "agreed_loss": agreed}, *keep)
+            return unchanged({**item, "agreed_loss": agreed})
         try:
             saved = service.save_correction(
                 item["prediction_id"],
@@ -117,6 +152,11 @@ def wire_saving(page: CorreggiPage) -> None:
             draft = gr.update(visible=True, value=json.dumps(record, ensure_ascii=False, indent=1))
             rows = queue_rows(task_id, limit, user_of(request))
             return (rows, history_rows(task_id), item["prediction_id"], *reloaded[:-2], note, draft)
+        except (
+            InputError,
+            CorrectionError,
+        ) as exc:  # the store refused the record (a rule not checked above)
+            return refused([italian_of(exc)], unchanged(item))
         common.info(f"Correzione {saved['id']} salvata.")
         return next_item(task_id, limit, skipped, user_of(request))
 

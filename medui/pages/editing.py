@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import common
+from medui.pages import common, problems
 from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
 from medui.tasks.kinds.crf import form_editor_rows
@@ -70,18 +70,32 @@ def span_of(entity: dict) -> tuple:
 
 
 def lost_relations(item: dict, record: dict) -> list[str]:
-    """The relations of the version opened that a corrected record no longer has (matched by their mentions'
-    offsets and labels, not by ids), each as «head → tail» (label)."""
-    spec = get_spec(item["task"])
-    kind = kind_for(spec)
-    if not kind.relations:
+    """The relations of the version opened that a corrected record no longer has, each as «head → tail»
+    (label): matched by their mentions' offsets, so neither renumbered ids nor a relabelled mention count."""
+    if not kind_for(get_spec(item["task"])).relations:
         return []
-    kept = {piece.key for piece in kind.pieces(spec, {**record, "text": item["text"]})}
-    return [
-        f"«{piece.shown}» ({piece.what})"
-        for piece in kind.pieces(spec, opened_record(item))
-        if piece.part == "relazione" and piece.key not in kept
-    ]
+
+    def links(rec: dict) -> dict[tuple, str]:
+        spans = {e.get("id"): e for e in rec.get("entities", [])}
+        out = {}
+        for rel in rec.get("relations", []):
+            head, tail = spans.get(rel.get("head")), spans.get(rel.get("tail"))
+            if head and tail:
+                shown = f"«{head.get('text', '')} → {tail.get('text', '')}» ({rel.get('label')})"
+                out[(head["start"], head["end"], rel.get("label"), tail["start"], tail["end"])] = shown
+        return out
+
+    kept = links(record)
+    return [shown for key, shown in links(opened_record(item)).items() if key not in kept]
+
+
+def edited_problems(item: dict, record: dict) -> list[str]:
+    """What the task refuses in an edited record, in Italian, naming mentions by their text (empty: it can be
+    saved). Checked here for the kinds that read a text; the store checks every record again."""
+    spec = get_spec(item["task"])
+    if not kind_for(spec).reads_text:
+        return []
+    return problems.record_problems(spec, {**record, "text": item["text"]})
 
 
 def fmt(value: float | None) -> str:

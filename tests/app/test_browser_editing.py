@@ -123,3 +123,33 @@ def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(b
     sync_api.expect(page.locator("#correggi-storico")).to_contain_text("anna", timeout=30_000)
     context.close()
     assert saved_relations(app_server, prediction_id) == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
+
+
+def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(browser, app_server):
+    prediction_id = stored_relation_prediction(app_server, "rel-3")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *app_server.auth("anna"))
+    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    spans, entities = page.locator("#correggi-menzioni"), page.locator("#correggi-entita")
+    sync_api.expect(entities).to_contain_text("120/80")
+    spans.locator(".highlighted", has_text="120/80").click()
+    spans.locator("input.label-input").first.fill("rml")  # lowercase: not a label of the task
+    spans.locator("input.label-input").first.press("Enter")
+    sync_api.expect(entities.get_by_text("rml", exact=True)).to_have_count(1)
+
+    page.click("#correggi-salva")
+    toasts = page.locator("[data-testid=toast-body]")
+    sync_api.expect(toasts.first).to_contain_text("Correzione non salvata", timeout=30_000)
+    page.wait_for_timeout(2000)  # every answer of the event has reached the page
+    assert toasts.count() == 1
+    said = toasts.first.inner_text()
+    assert 'menzione «120/80» (T6): etichetta "rml" non è tra RML, EVENT' in said
+    assert "entities[" not in said and "is not one of" not in said
+    assert page.get_by_text("Errore", exact=True).count() == 0  # no error badge over the editors
+    sync_api.expect(entities.get_by_text("rml", exact=True)).to_have_count(1)  # the edit is still there
+    assert [row[-3:] for row in table_rows(page.locator("#correggi-relazioni"))] == [
+        [h, "PERTAINS", t] for h, t in RE_LINKS
+    ]
+    context.close()
+    assert correction_count(app_server, prediction_id) == 0
