@@ -82,6 +82,15 @@ class Demonstrations:
             return Choice(chosen, [demo_id(r) for r in chosen])
         return self._similar(record, k)
 
+    def shown(self, ids: list[str], chars: int = 160) -> list[dict]:
+        """The demonstrations named by ids, for a page: {"id", "text": the start of the text it is matched on}."""
+        by_id = {demo_id(r): r for r in self.pool}
+        out = []
+        for i in ids:
+            text = normalized(self.text_of(by_id[i])) if i in by_id else ""
+            out.append({"id": i, "text": text if len(text) <= chars else text[: chars - 1] + "…"})
+        return out
+
     def _similar(self, record: dict, k: int) -> Choice:
         import numpy as np
 

@@ -17,6 +17,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from medui.backend import service
+from medui.backend.demos import TEAM_PREFIX
 from medui.backend.destination import IdentifiersRefused
 from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, UPLOADS, read_upload
 from medui.pages import common
@@ -24,6 +25,9 @@ from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import Kind, kind_for
 from medui.tasks.phi import KIND_NAMES
 from medui.tasks.registry import get_spec
+
+DEMOS_CHOSEN = {"casuali": "random", "simili": "similar"}  # the page's words for demos.py's choices
+DEMOS_SHOWN = {v: k for k, v in DEMOS_CHOSEN.items()}
 
 
 class ProvaPage:
@@ -34,6 +38,11 @@ class ProvaPage:
         with gr.Row():
             self.task = common.task_dropdown(scale=3)
             self.strategy = common.strategy_dropdown(scale=1)
+            self.demos = gr.Radio(
+                list(DEMOS_CHOSEN), value=DEMOS_SHOWN["random"], label="Esempi (few-shot)",
+                info="simili: i più vicini al testo, dal train e dalle correzioni del team", scale=1,
+                elem_id="prova-esempi-scelta",
+            )  # fmt: skip
         self.model, self.model_path = common.model_picker()
         common.follow_model(self.model, self.strategy)
         self.text = gr.Textbox(label="Testo", lines=8, placeholder=Kind.input_placeholder)
@@ -57,6 +66,7 @@ class ProvaPage:
             label="Output in decodifica", lines=3, max_lines=12, interactive=False, elem_id="prova-raw"
         )
         self.stats = gr.Markdown(elem_id="prova-stats")
+        self.examples = gr.Markdown(elem_id="prova-esempi")
         self.spans = gr.HighlightedText(label="Menzioni", show_legend=True, elem_id="prova-spans")
         self.relations = gr.Dataframe(
             headers=["testa", "relazione", "coda"], label="Relazioni", interactive=False, visible=False
@@ -113,6 +123,7 @@ def render(page: ProvaPage, result: dict) -> dict:
         page.correct: gr.update(interactive=True),
     }
     values[page.stats] = stats_markdown(result)
+    values[page.examples] = examples_markdown(result.get("examples") or [])
     if "spans" in views:
         values[page.spans] = common.highlight_value(result["text"], result.get("entities", []))
     if "relations" in views:
@@ -122,6 +133,22 @@ def render(page: ProvaPage, result: dict) -> dict:
     if "answer" in views:
         values[page.answer] = common.answer_text(result)
     return values
+
+
+def examples_markdown(examples: list[dict]) -> str:
+    """ "Esempi usati": each demonstration of the prompt, most similar first, with the start of its text."""
+    if not examples:
+        return ""
+    lines = ["**Esempi usati** (il più simile per primo):"]
+    for n, ex in enumerate(examples, start=1):
+        ident = ex["id"]
+        where = (
+            f"correzione del team, documento {common.md_escape(ident.removeprefix(TEAM_PREFIX))}"
+            if ident.startswith(TEAM_PREFIX)
+            else f"train, {common.md_escape(ident)}"
+        )
+        lines.append(f"{n}. {where}: «{common.md_escape(ex.get('text', ''))}»")
+    return "\n".join(lines)
 
 
 def identifiers_markdown(warning: str) -> str:
@@ -189,7 +216,7 @@ def build(demo: gr.Blocks) -> None:
 
     @guarded
     def run(
-        task_id, strategy, model, model_path, text, upload, mask, send, request: gr.Request
+        task_id, strategy, model, model_path, text, upload, mask, send, demos, request: gr.Request
     ) -> Iterator[dict]:
         """Run the task on the text or on each record of the uploaded file, streaming the output."""
         user = user_of(request)
@@ -218,7 +245,8 @@ def build(demo: gr.Blocks) -> None:
         for i, item in enumerate(inputs, start=1):
             prefix = f"[record {i}/{len(inputs)}] " if len(inputs) > 1 else ""
             updates = service.run_stream(
-                task_id, name, strategy, item, user, mask_identifiers=bool(mask), send_identifiers=bool(send)
+                task_id, name, strategy, item, user, mask_identifiers=bool(mask), send_identifiers=bool(send),
+                demos=DEMOS_CHOSEN.get(demos, "random"),
             )  # fmt: skip
             for update in updates:
                 if update.result is None:
@@ -242,6 +270,7 @@ def build(demo: gr.Blocks) -> None:
         page.results,
         page.queued,
         page.identifiers,
+        page.examples,
     ]
     inputs = [
         page.task,
@@ -252,6 +281,7 @@ def build(demo: gr.Blocks) -> None:
         page.upload,
         page.mask,
         page.send,
+        page.demos,
     ]
     page.run.click(  # not in the model queue: a document is read first (bounded worker), then MODEL_LOCK
         run, inputs, list(dict.fromkeys(outputs)), api_name="prova_esegui", concurrency_id=common.PROVA_QUEUE,
@@ -306,13 +336,15 @@ def build(demo: gr.Blocks) -> None:
         request: gr.Request,
         mask_identifiers: bool = False,
         send_identifiers: bool = False,
+        demos: str = "random",
     ) -> dict:
         """Run a task on a text; the prediction record with model, strategy, seconds, tokens/s and result_id.
         Likely identifiers bound for a server not on this machine are refused unless mask_identifiers (runs on
-        same-length placeholders) or send_identifiers (confirms sending them); the queue takes only masked ones."""
+        same-length placeholders) or send_identifiers (confirms sending them); the queue takes only masked ones.
+        demos: random or similar few-shot examples; the result names them (`demonstrations`, best first)."""
         return service.run_task(
             task_id, service.pick_model(model), strategy, text, user_of(request),
-            mask_identifiers=bool(mask_identifiers), send_identifiers=bool(send_identifiers),
+            mask_identifiers=bool(mask_identifiers), send_identifiers=bool(send_identifiers), demos=demos,
         )  # fmt: skip
 
     def send_to_queue(result_id: str, request: gr.Request) -> dict:

@@ -217,3 +217,18 @@ def test_identifiers_reach_the_queue_only_masked(app_server, clients):
     final = job.result()
     assert any(isinstance(o, dict) and o.get("identifiers_masked") for o in final)
     assert any("Identificativi mascherati" in str(step).replace("\\", "") for step in job.outputs())
+
+
+def test_a_run_with_similar_demonstrations_names_them_and_prova_shows_them(clients):
+    client = clients["clara"]
+    record = client.predict(TASK, "", "few-shot", TEXT, False, False, "similar", api_name="/run_task")
+    assert len(record["demonstrations"]) == len(record["examples"]) > 0
+    assert [e["id"] for e in record["examples"]] == record["demonstrations"]
+    assert all(e["text"] for e in record["examples"])
+    random = client.predict(TASK, "", "few-shot", TEXT, api_name="/run_task")  # the default: random
+    assert len(random["demonstrations"]) == len(record["demonstrations"])
+    job = client.submit(
+        TASK, "few-shot", "", "", TEXT, None, False, False, "simili", api_name="/prova_esegui"
+    )
+    shown = next(v for v in job.result() if isinstance(v, str) and v.startswith("**Esempi usati**"))
+    assert shown.count("\n") == len(record["examples"])

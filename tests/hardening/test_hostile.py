@@ -314,7 +314,12 @@ def call_api(case: dict, api: Api):
     inp, via = case["input"], case["via"]
     if via == "api_run_task":
         args = [inp.get("task", NER_TASK), value(inp.get("model", ""), {}), inp.get("strategy", "cd")]
-        args += [input_text(case, api.tmp), False, False]  # mask_identifiers, send_identifiers
+        args += [
+            input_text(case, api.tmp),
+            False,
+            False,
+            "random",
+        ]  # mask_identifiers, send_identifiers, demos
         return (
             raw_call(api, "run_task", args)
             if inp.get("raw")
@@ -326,7 +331,17 @@ def call_api(case: dict, api: Api):
         return api.anna.predict(prediction, record_json(case, api.tmp), note, api_name="/save_correction")
     if via == "api_load_model":
         return api.ricerca.predict(inp["model"], "", api_name="/modelli_carica")
-    args = [NER_TASK, "cd", "", "", "", upload_value(case, api), False, False]  # no masking, no confirmation
+    args = [
+        NER_TASK,
+        "cd",
+        "",
+        "",
+        "",
+        upload_value(case, api),
+        False,
+        False,
+        "casuali",
+    ]  # no masking, no confirmation
     if "server_path" in inp:
         return raw_call(api, "prova_esegui", args)
     return api.anna.predict(*args, api_name="/prova_esegui")

@@ -165,7 +165,17 @@ def test_the_app_serves_an_upload_only_to_its_uploader_and_removes_it_when_it_st
         assert anna.get(f"/gradio_api/file={stored}").text == text
         assert clara.get(f"/gradio_api/file={stored}").status_code == 403
         upload = {"path": stored, "orig_name": "nota.txt", "meta": {"_type": "gradio.FileData"}}
-        args = [NER_TASK, "cd", "", "", "", upload, False, False]  # over plain HTTP: gradio_client would
+        args = [
+            NER_TASK,
+            "cd",
+            "",
+            "",
+            "",
+            upload,
+            False,
+            False,
+            "casuali",
+        ]  # over plain HTTP: gradio_client would
         event, payload = call(clara, "prova_esegui", args)  # upload the file again from this machine's disk
         assert event == "error" and "nota.txt: non è un file caricato da te" in payload["error"], payload
         event, payload = call(anna, "prova_esegui", args)

@@ -54,6 +54,7 @@ class PendingResult:
     queued: dict | None = None  # the stored rows' ids once it went to the queue
     identifiers: list[str] = field(default_factory=list)  # kinds of likely identifiers found in the input
     masked: bool = False  # they were masked before the run: the record holds placeholders instead
+    examples: list[dict] = field(default_factory=list)  # the demonstrations used: {"id", "text"}, best first
 
 
 @dataclass
@@ -227,6 +228,7 @@ def _remember(engine: Engine, prediction: Prediction, who: auth.Identity, gated:
         who.name,
         identifiers=gated.kinds,
         masked=gated.masked,
+        examples=engine.demos.shown(prediction.demonstrations),
     )
     with _STATE_LOCK:
         _PENDING[result_id] = pending
@@ -251,6 +253,7 @@ def result_of(pending: PendingResult, result_id: str) -> dict:
         "identifiers": list(pending.identifiers),  # kinds found in the input
         "identifiers_masked": pending.masked,
         "demonstrations": list(p.demonstrations),  # ids of the examples in the prompt, best first
+        "examples": pending.examples,  # the same with the start of each one's text
         "result_id": result_id,
     }
 
