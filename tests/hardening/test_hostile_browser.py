@@ -87,7 +87,7 @@ def test_an_error_message_with_tags_is_shown_as_text(page, server):
     page.get_by_label("Testo").fill("Febbre alta.")
     page.get_by_label("oppure cartella del modello").first.fill(IMG)
     page.click("#prova-esegui")
-    toast = page.get_by_text(f"modello sconosciuto '{IMG}'")
+    toast = page.get_by_text(f"o una cartella ('{IMG}') richiede il ruolo ricercatore")  # its name, as text
     toast.first.wait_for()
     assert_nothing_injected(page)
 
