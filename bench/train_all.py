@@ -37,6 +37,14 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def use_out(folder: Path) -> Path:
+    """Where progress.log and medui.json go (made if missing)."""
+    global OUT
+    OUT = folder
+    OUT.mkdir(parents=True, exist_ok=True)
+    return OUT
+
+
 def log(line: str) -> None:
     stamped = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} load {load()}: {line}"
     print(stamped, flush=True)
@@ -60,10 +68,14 @@ def main() -> int:
     )
     parser.add_argument("--recipe", default="gemma-3-270m-ft-all")
     parser.add_argument("--name", default="gemma-3-270m-ft-all")
-    parser.add_argument("--checkpoint", default=str(OUT / "checkpoint"))
+    parser.add_argument(
+        "--out", default=str(OUT), help="progress, medui.json (and by default the checkpoint)"
+    )
+    parser.add_argument("--checkpoint", default=None, help="default: OUT/checkpoint")
     parser.add_argument("--until", default=None, help="UTC HH:MM: save the state and stop there (exit 3)")
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = use_out(Path(args.out))
+    args.checkpoint = args.checkpoint or str(out / "checkpoint")
     os.environ["MEDUI_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/empty.db"  # no corrections: same data
 
     from medui.backend.finetune import dataset, train
