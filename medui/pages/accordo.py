@@ -55,7 +55,13 @@ def agreement_table(report: dict) -> tuple[list[str], list[list]]:
         entries.append((f"media tra annotatori ({pairs})", "tutte", report["documents"], mean))
     entries += [e for p in models for e in _pair_entries(p)]
     entries += [
-        (f"{r['annotator']} ~ predizioni corrette", "tutte", r["documents"], r) for r in report["vs_model"]
+        (
+            f"{r['annotator']} ~ predizioni del modello (prima delle sue correzioni)",
+            "tutte",
+            r["documents"],
+            r,
+        )
+        for r in report["vs_model"]
     ]
     keys = [k for k in FIGURES if any(isinstance(e[3].get(k), int | float) for e in entries)]
     rows = [[who, label, n, *(_round(figures.get(k)) for k in keys)] for who, label, n, figures in entries]
@@ -166,7 +172,9 @@ def build(demo: gr.Blocks) -> None:
             )  # fmt: skip
             refresh = gr.Button("Aggiorna elenco", scale=1)
         with gr.Row():
-            pick = gr.Number(label="Documento", precision=0, scale=1, elem_id="accordo-documento")
+            pick = gr.Number(
+                label="Documento", value=None, minimum=1, precision=0, scale=1, elem_id="accordo-documento"
+            )
             open_button = gr.Button("Apri", scale=1, elem_id="accordo-apri")
         about = gr.Markdown(elem_id="accordo-info")
         side_by_side = gr.HTML(elem_id="accordo-versioni")

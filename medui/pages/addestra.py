@@ -18,11 +18,11 @@ def job_rows() -> tuple[list[list], list[tuple[str, int]]]:
     """The job list and the choices of the job dropdown."""
     jobs = service.list_jobs()
     rows = [
-        [j["id"], j["name"], j["status"], f"{100 * j['progress']:.0f}%", j["last_loss"], j["steps"],
+        [j["id"], j["name"], common.status_it(j["status"]), f"{100 * j['progress']:.0f}%", j["last_loss"], j["steps"],
          ", ".join(j["tasks"]), j["data"], j["created_at"]]
         for j in jobs
     ]  # fmt: skip
-    return rows, [(f"#{j['id']} {j['name']} ({j['status']})", j["id"]) for j in jobs]
+    return rows, [(f"#{j['id']} {j['name']} ({common.status_it(j['status'])})", j["id"]) for j in jobs]
 
 
 def time_left(job: dict) -> str:
@@ -43,7 +43,9 @@ def job_view(job: dict) -> tuple:
     """Progress bar, loss curve, log and before/after scores of a job."""
     import pandas as pd
 
-    label = f"job {job['id']} {job['name']}: {job['status']} ({100 * job['progress']:.0f}%)"
+    label = (
+        f"lavoro {job['id']} {job['name']}: {common.status_it(job['status'])} ({100 * job['progress']:.0f}%)"
+    )
     if left := time_left(job):
         label += f", {left}"
     if job.get("error"):
@@ -158,7 +160,7 @@ def build(demo: gr.Blocks) -> None:
         if selected is None:
             raise gr.Error("Scegli un lavoro.")
         stopped = service.cancel_training(int(selected), user_of(request))
-        common.info(f"Lavoro {stopped['id']}: {stopped['status']}.")
+        common.info(f"Lavoro {stopped['id']}: {common.status_it(stopped['status'])}.")
         return refresh(selected, request)
 
     cancel.click(do_cancel, job, outputs, api_name="addestra_annulla")

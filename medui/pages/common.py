@@ -27,6 +27,24 @@ USER_ERRORS = (MeduiError,)  # every user-facing error derives from MeduiError (
 MODEL_QUEUE = "modello"  # the concurrency_id of every event that runs the model
 PROVA_QUEUE = "prova"  # Prova reads uploaded documents (in a worker) before it waits for the model lock
 PROVA_CONCURRENCY = 4
+# a run's or a training job's status as the pages say it
+STATUS_IT = {
+    "queued": "in coda", "running": "in corso", "succeeded": "completato", "failed": "non riuscito",
+    "cancelled": "annullato",
+}  # fmt: skip
+STUDY_COLUMNS_IT = {
+    "model": "modello",
+    "strategy": "strategia",
+    "average": "media",
+    "average_real": "media (dati reali)",
+}
+
+
+def status_it(status: str) -> str:
+    """A status in Italian (an unknown one as it is)."""
+    return STATUS_IT.get(status, status)
+
+
 STATUS_COLORS = {"corretto": "#2e7d32", "falso positivo": "#c62828", "mancato": "#ef6c00"}
 MARK_CLASSES = {
     "corretto": "tp",

@@ -22,7 +22,8 @@ def runs_table(task_id: str) -> tuple[list[list], str, list[tuple[str, int]]]:
     """The task's runs, a progress bar for those running, and the choices of finished runs."""
     rows = service.list_runs(task_id)
     table = [
-        [r["id"], r["model"], r["strategy"], r["split"], r["status"], f"{r['done'] or 0}/{r['total'] or '?'}",
+        [r["id"], r["model"], r["strategy"], r["split"], common.status_it(r["status"]),
+         f"{r['done'] or 0}/{r['total'] or '?'}",
          r["score"] if r["score"] is not None else (r["error"] or ""), r["n"], r["started_at"]]
         for r in rows
     ]  # fmt: skip

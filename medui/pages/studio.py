@@ -44,6 +44,7 @@ def study(split: str, source: str = SAVED) -> tuple:
     )
     for column in table.tasks + table.averages:
         frame[column] = frame[column].map(lambda v: None if v is None else round(float(v), 1))
+    frame = frame.rename(columns=common.STUDY_COLUMNS_IT)
     plot = pd.DataFrame(
         {"configurazione": [f"{r['model']} · {r['strategy']}" for r in table.rows],
          "media": [r.get("average") or 0.0 for r in table.rows]}

@@ -202,7 +202,7 @@ def test_studio_opens_on_the_shipped_study_on_a_fresh_database(medui_home):
     source, frame, plot, csv_path, note = studio.opening("")
     assert source == studio.SHIPPED and "distribuiti con medui" in note
     rows = [line.split(",")[:2] for line in shipped.strip().splitlines()[1:]]
-    assert frame[["model", "strategy"]].values.tolist() == rows and len(plot) == len(rows)
+    assert frame[["modello", "strategia"]].values.tolist() == rows and len(plot) == len(rows)
     assert (
         StudyTable.from_csv(Path(csv_path).read_text(encoding="utf-8")).rows
         == StudyTable.from_csv(shipped).rows
@@ -221,7 +221,7 @@ def test_the_training_progress_label_says_the_time_left_in_italian():
            "log": "", "scores": None}  # fmt: skip
     progress, _curve, _log, _scores = addestra.job_view(job)
     assert (
-        "job 7 ner-v1: running (45%), circa 12 min di addestramento rimanenti, poi la valutazione" in progress
+        "lavoro 7 ner-v1: in corso (45%), circa 12 min di addestramento rimanenti, poi la valutazione" in progress
     )
     assert addestra.time_left({**job, "eta_seconds": None}) == "stima del tempo dopo i primi passi"
     assert addestra.time_left({**job, "eta_seconds": 30.0, "evaluates": False}) == (
@@ -314,3 +314,13 @@ def test_prova_checks_every_input_before_the_first_runs(medui_home, monkeypatch)
     assert masked.startswith("Identificativi mascherati") and "numero di telefono" in masked
     monkeypatch.setattr(destination, "is_local_url", lambda url: True)
     assert "restano su questa macchina" in service.check_inputs(NER.id, "openai:x", inputs)
+
+
+def test_run_and_job_statuses_and_study_columns_read_in_italian():
+    from medui.pages import common
+
+    assert [common.status_it(s) for s in ("queued", "running", "succeeded", "failed", "cancelled")] == [
+        "in coda", "in corso", "completato", "non riuscito", "annullato",
+    ]  # fmt: skip
+    assert common.status_it("sconosciuto") == "sconosciuto"
+    assert set(common.STUDY_COLUMNS_IT) >= {"model", "strategy", "average", "average_real"}
