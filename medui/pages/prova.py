@@ -183,6 +183,13 @@ def stats_markdown(result: dict) -> str:
         parts.append(f"output non valido: {common.md_escape(result.get('error'))}")
     if result.get("dropped"):
         parts.append(f"{len(result['dropped'])} menzioni non trovate nel testo")
+    if result.get("truncated"):
+        limit = get_spec(result["task"]).max_items if result.get("task") else None
+        most = f"al massimo {limit} elementi per risposta" if limit else "un limite"
+        parts.append(
+            f"**risposta interrotta da un limite** ({most}, o la lunghezza massima dell'output): il testo può "
+            "contenerne altri; dividilo in parti più brevi"
+        )
     return " · ".join(parts)
 
 

@@ -221,7 +221,8 @@ def test_the_training_progress_label_says_the_time_left_in_italian():
            "log": "", "scores": None}  # fmt: skip
     progress, _curve, _log, _scores = addestra.job_view(job)
     assert (
-        "lavoro 7 ner-v1: in corso (45%), circa 12 min di addestramento rimanenti, poi la valutazione" in progress
+        "lavoro 7 ner-v1: in corso (45%), circa 12 min di addestramento rimanenti, poi la valutazione"
+        in progress
     )
     assert addestra.time_left({**job, "eta_seconds": None}) == "stima del tempo dopo i primi passi"
     assert addestra.time_left({**job, "eta_seconds": 30.0, "evaluates": False}) == (
@@ -324,3 +325,13 @@ def test_run_and_job_statuses_and_study_columns_read_in_italian():
     ]  # fmt: skip
     assert common.status_it("sconosciuto") == "sconosciuto"
     assert set(common.STUDY_COLUMNS_IT) >= {"model", "strategy", "average", "average_real"}
+
+
+def test_prova_says_when_a_limit_cut_the_answer():
+    from medui.pages import prova
+
+    result = {"task": "e3c_clinical_entities", "seconds": 1.0, "output_tokens": 10, "tokens_per_s": 10.0,
+              "confidence": 0.9, "valid": True}  # fmt: skip
+    assert "interrotta" not in prova.stats_markdown(result)
+    shown = prova.stats_markdown({**result, "truncated": True})
+    assert "**risposta interrotta da un limite** (al massimo 30 elementi per risposta" in shown

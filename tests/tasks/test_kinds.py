@@ -181,6 +181,18 @@ def test_a_truncated_output_is_a_valid_prediction_marked_truncated():
     assert "truncated" not in complete
 
 
+def test_a_mention_list_that_reaches_max_items_is_marked_truncated():
+    """Under cd the list ends at max_items: mentions later in the text were never written (the page says so)."""
+    spec = get_spec("e3c_clinical_entities")
+    kind = kind_for(spec)
+    text = " ".join(f"sintomo{i}" for i in range(spec.max_items + 5))
+    full = [{"text": f"sintomo{i}", "label": "CLINENTITY"} for i in range(spec.max_items)]
+    raw = json.dumps({"entities": full})
+    assert kind.prediction(spec, {"id": "r", "text": text}, raw)["truncated"] is True
+    fewer = json.dumps({"entities": full[:-1]})
+    assert "truncated" not in kind.prediction(spec, {"id": "r", "text": text}, fewer)
+
+
 @pytest.mark.parametrize("task_id", sorted(all_specs()))
 def test_a_gold_record_put_in_its_editors_comes_back_the_same(task_id):
     """What Correggi does with a record: the kind's editors filled from it, the record rebuilt from them."""

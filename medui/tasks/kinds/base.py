@@ -289,8 +289,16 @@ class Kind:
         output, error = self.parse_output(spec, raw)
         if output is None:
             return {**self.empty_record(spec, record), "valid": False, "error": error}
-        truncated = {"truncated": True} if close_truncated(raw) is not None else {}
+        truncated = {"truncated": True} if self.cut_by_a_limit(spec, raw, output) else {}
         return {**self.to_record(spec, record, output), "valid": True, **truncated}
+
+    def cut_by_a_limit(self, spec: TaskSpec, raw: str, output: dict) -> bool:
+        """Whether a limit may have cut the answer: the token limit (an object closed after its last complete
+        item), or, for a text of mentions, a list that reached the spec's max_items (under cd the list ends
+        there, so mentions after it in the text are never written)."""
+        if close_truncated(raw) is not None:
+            return True
+        return self.spans and any(isinstance(v, list) and len(v) >= spec.max_items for v in output.values())
 
 
 def first_json_object(raw: str) -> tuple[dict | None, str | None]:
