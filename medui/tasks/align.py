@@ -35,26 +35,39 @@ def find_all(text: str, mention: str) -> list[Span]:
 
 
 class Aligner:
-    """Gives each mention the first occurrence in the text not yet taken by an earlier mention of its label.
+    """Gives each mention the first occurrence in the text not yet taken by an earlier mention of its label,
+    reading on from the mention before it.
 
     Occurrences on word boundaries come first: "es" is found in "es. ECG", not inside "iperteso" before it. A
     mention written twice where the text has it once as a word gets that word again (the two merge), never the
-    copy inside another word ("PA" twice with one "PA" and one "EPA": not "EPA"'s letters).
+    copy inside another word ("PA" twice with one "PA" and one "EPA": not "EPA"'s letters). A model writes its
+    mentions in text order, so among the free occurrences of a repeated word the first one at or after the
+    previous mention's start is taken ("terapia" written after "metformina" is the "terapia" of "avviata terapia
+    con furosemide", not of the "in terapia con metformina" before it); an earlier one only when none follows.
     """
 
     def __init__(self, text: str):
         self.text = text
         self.bounds = boundaries(text)
         self._taken: set[tuple[Span, str]] = set()
+        self._cursor = 0  # where the previous mention starts
 
     def align(self, mention: str, label: str) -> Span | None:
         occurrences = find_all(self.text, mention)
         if not occurrences:
             return None
-        # whole words before cut ones, then free before taken; stable: text order within each
-        occurrences.sort(key=lambda s: (self.bounds.cuts(s.start, s.end), (s, label) in self._taken))
+        # whole words before cut ones, free before taken, at or after the previous mention before behind it;
+        # stable: text order within each
+        occurrences.sort(
+            key=lambda s: (
+                self.bounds.cuts(s.start, s.end),
+                (s, label) in self._taken,
+                s.start < self._cursor,
+            )
+        )
         span = occurrences[0]
         self._taken.add((span, label))
+        self._cursor = span.start
         return span
 
 

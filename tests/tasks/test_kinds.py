@@ -215,3 +215,19 @@ def test_a_gold_record_put_in_its_editors_comes_back_the_same(task_id):
         assert rebuilt == expected, record["id"]
         inputs = {k: v for k, v in record.items() if k not in rebuilt}
         assert kind.validate_record(spec, {**inputs, **rebuilt}) == []
+
+
+def test_a_repeated_word_is_aligned_where_the_model_was_reading():
+    """The clinician's note: "terapia" written after "metformina" is the one of "avviata terapia con furosemide"."""
+    spec = get_spec("e3c_clinical_entities")
+    text = "Paziente in terapia con metformina. Per la dispnea è stata avviata terapia con furosemide."
+    raw = json.dumps(
+        {"entities": [{"text": t, "label": "CLINENTITY"} for t in ("metformina", "dispnea", "terapia")]}
+    )
+    entities = kind_for(spec).prediction(spec, {"id": "r", "text": text}, raw)["entities"]
+    terapia = next(e for e in entities if e["text"] == "terapia")
+    assert terapia["start"] == text.index("terapia", text.index("avviata"))
+    earlier = json.dumps(
+        {"entities": [{"text": "terapia", "label": "CLINENTITY"}]}
+    )  # read first: the first one
+    assert kind_for(spec).prediction(spec, {"id": "r", "text": text}, earlier)["entities"][0]["start"] == 12
