@@ -110,6 +110,8 @@ def build(demo: gr.Blocks) -> None:
         limit = gr.Number(value=20, precision=0, minimum=0, label="Record (0: tutti)")
         start = gr.Button("Avvia valutazione", variant="primary", elem_id="confronta-avvia")
     common.follow_model(model, strategy)
+    # the list of models again whenever it is opened (a model loaded in Modelli or an adapter just trained shows)
+    gr.on([model.focus], common.refresh_models, None, model, api_name="confronta_modelli", queue=False)
     progress = gr.HTML(elem_id="confronta-avanzamento")
     runs = gr.Dataframe(headers=RUN_HEADERS, label="Valutazioni di questo compito", interactive=False)
     timer = gr.Timer(2.0)

@@ -12,6 +12,7 @@ refuses the rest, for the page and the API alike, and the queue takes only text 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import gradio as gr
 from gradio.utils import get_upload_folder
@@ -151,6 +152,14 @@ def examples_markdown(examples: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def both_inputs(upload: str | None, text: str | None) -> str:
+    """What the page says when a file and a pasted text are both given: the file runs, the text does not."""
+    if not upload or not (text or "").strip():
+        return ""
+    name = Path(str(upload)).name
+    return f"Eseguo il file «{name}»: il testo incollato non è usato (rimuovi il file per eseguire il testo)."
+
+
 def identifiers_markdown(warning: str) -> str:
     """The gate's warning for the page (empty when nothing was found), with what the user can do."""
     if not warning:
@@ -231,6 +240,8 @@ def build(demo: gr.Blocks) -> None:
             read_upload(upload, get_spec(task_id), get_upload_folder(), UPLOADS, user) if upload else [text]
         )
         name = service.pick_model(model, model_path)
+        if both := both_inputs(upload, text):
+            common.warn(both)
         try:  # every input past the identifier gate before the first one runs
             warning = service.check_inputs(
                 task_id, name, inputs, mask_identifiers=bool(mask), send_identifiers=bool(send)

@@ -335,3 +335,13 @@ def test_prova_says_when_a_limit_cut_the_answer():
     assert "interrotta" not in prova.stats_markdown(result)
     shown = prova.stats_markdown({**result, "truncated": True})
     assert "**risposta interrotta da un limite** (al massimo 30 elementi per risposta" in shown
+
+
+def test_prova_says_the_file_runs_when_a_text_is_pasted_too():
+    from medui.pages import prova
+
+    assert prova.both_inputs("/tmp/gradio/abc/nota.docx", "Febbre.") == (
+        "Eseguo il file «nota.docx»: il testo incollato non è usato (rimuovi il file per eseguire il testo)."
+    )
+    assert prova.both_inputs("/tmp/gradio/abc/nota.docx", "  ") == ""
+    assert prova.both_inputs(None, "Febbre.") == ""

@@ -46,7 +46,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
 }  # fmt: skip
 READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their result in memory until queued)
     "/run_task", "/prova_carica", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli",
-    "/prova_identificativi",
+    "/prova_identificativi", "/confronta_modelli",
     "/modelli_elenco",
     "/modelli_aggiorna", "/modelli_adattatore", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
