@@ -25,6 +25,20 @@ def job_rows() -> tuple[list[list], list[tuple[str, int]]]:
     return rows, [(f"#{j['id']} {j['name']} ({common.status_it(j['status'])})", j["id"]) for j in jobs]
 
 
+USABLE_HEADERS = [
+    "compito",
+    "utilizzabili",
+    "in uno split di valutazione",
+    "troppo lunghi",
+    "in attesa di accordo",
+]
+
+
+def usable_rows(found: list[dict]) -> list[list]:
+    """The corrections table of Addestra: what a job would train on, and what it leaves out and why."""
+    return [[f["task"], f["usable"], f["test"], f["too_long"], f["pending"]] for f in found]
+
+
 def time_left(job: dict) -> str:
     """A running job's time left in Italian, from the speed its worker measured; '' when it is not running."""
     if job["status"] != "running":
@@ -80,6 +94,10 @@ def build(demo: gr.Blocks) -> None:
             eval_limit = gr.Number(
                 value=20, precision=0, label="Record di valutazione per compito (0: nessuna)"
             )
+    usable = gr.Dataframe(
+        headers=USABLE_HEADERS, label="Correzioni utilizzabili per compito (con i dati «corretti»)",
+        interactive=False, visible=False, elem_id="addestra-utilizzabili",
+    )  # fmt: skip
     start = gr.Button("Avvia addestramento", variant="primary", elem_id="addestra-avvia")
     gr.Markdown("### Lavori")
     with gr.Row():
@@ -107,6 +125,21 @@ def build(demo: gr.Blocks) -> None:
     demo.load(refresh, job, outputs, api_name="addestra_carica", queue=False)
     timer.tick(refresh, job, outputs, api_name="addestra_avanzamento", queue=False)
     job.change(refresh, job, outputs, api_name="addestra_lavoro", queue=False)
+
+    @guarded
+    def check_data(task_ids, source, choice, folder, length, request: gr.Request) -> dict:
+        """Before a launch on corrections: per task, the corrections it would use and those it leaves out."""
+        if source == "gold" or not task_ids:
+            return gr.update(visible=False, value=[])
+        found = service.corrections_for_training(
+            task_ids, service.pick_model(choice, folder), int(length or 0) or None, user_of(request)
+        )
+        return gr.update(visible=True, value=usable_rows(found))
+
+    gr.on(
+        [tasks.change, data.change, max_length.change], check_data,
+        [tasks, data, model, model_path, max_length], usable, api_name="addestra_dati",
+    )  # fmt: skip
 
     @guarded
     def launch(

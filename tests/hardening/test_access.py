@@ -46,7 +46,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
 }  # fmt: skip
 READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their result in memory until queued)
     "/run_task", "/prova_carica", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli",
-    "/prova_identificativi", "/confronta_modelli",
+    "/prova_identificativi", "/confronta_modelli", "/addestra_dati",
     "/modelli_elenco",
     "/modelli_aggiorna", "/modelli_adattatore", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
@@ -247,6 +247,10 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
     "unload_model": ([None], "researcher"),
     "save_adjudication": ([1, "anna", None], "curator"),
     "pending_documents": ([TASK, ""], "curator"),  # reads, but of the annotators' versions: curators only
+    "corrections_for_training": (
+        [[TASK], None, None],
+        "researcher",
+    ),  # reads the team's corrections, to train
     "document_versions": ([1], "curator"),
     "remember_task": ([TASK], "clinician"),
 }

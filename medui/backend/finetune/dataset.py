@@ -177,6 +177,29 @@ def task_records(
     return kept, counts
 
 
+def corrections_summary(spec: TaskSpec, tokenizer, max_length: int, session) -> dict:
+    """What training on a task's corrections would use, before it starts: documents with a record in force,
+    those left out because their text is in an evaluation split (of any task), those too long for max_length
+    even cut into sentence windows, those pending adjudication (annotators disagree), and the usable rest."""
+    from medui.backend.store.in_force import records_in_force
+
+    resolved = records_in_force(spec.id, session=session)
+    in_force = [r for r in resolved if r.record is not None]
+    held = evaluation_hashes()
+    test = [r for r in in_force if doc_hash(r.record) in held]
+    kept = [r for r in in_force if doc_hash(r.record) not in held]
+    too_long = [r for r in kept if not sft_rows(spec, r.record, tokenizer, max_length)]
+
+    return {
+        "task": spec.id,
+        "corrected": len(resolved),
+        "pending": sum(r.source == "pending" for r in resolved),
+        "test": len(test),
+        "too_long": len(too_long),
+        "usable": len(kept) - len(too_long),
+    }
+
+
 def evaluation_records() -> Iterator[dict]:
     """Every task's evaluation-split records (a task without one gives none)."""
     for spec in all_specs().values():

@@ -60,6 +60,7 @@ from medui.backend.service.training import (
     DATA_SOURCES,
     before_after,
     cancel_training,
+    corrections_for_training,
     job_status,
     list_jobs,
     start_training,
@@ -67,7 +68,7 @@ from medui.backend.service.training import (
 
 __all__ = [
     "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "agreement_report", "allowed", "app_notice",
-    "before_after", "cancel_training", "check_inputs", "compare_runs", "correction_item", "correction_queue", "default_model",
+    "before_after", "cancel_training", "check_inputs", "compare_runs", "correction_item", "correction_queue", "corrections_for_training", "default_model",
     "document_versions", "get_run", "identifier_kinds", "identifier_warning", "identity", "input_record",
     "job_status", "list_jobs", "list_runs",
     "load_model", "login", "model_choices", "model_rows", "model_strategy", "opening_task", "parse_record",

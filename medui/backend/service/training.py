@@ -5,6 +5,7 @@ from __future__ import annotations
 from medui.backend.inputs import InputError
 from medui.backend.service.core import allowed, as_id, checked_model, identity
 from medui.backend.store.db import session_scope
+from medui.config import get_settings
 
 DATA_SOURCES = ("corrections", "gold", "both")
 HYPERPARAMETERS = ("epochs", "max_steps", "lora_r", "learning_rate", "batch_size", "max_length")
@@ -43,6 +44,29 @@ def start_training(
             data=data, eval_limit=eval_limit, **overrides,
         )  # fmt: skip
         return job_summary(job, session)
+
+
+def corrections_for_training(
+    tasks: list[str] | str,
+    model: str | None = None,
+    max_length: int | None = None,
+    username: str | None = None,
+) -> list[dict]:
+    """Per task, what a training job on the team's corrections would use and what it would leave out, and why
+    (in an evaluation split, too long for the maximum length, pending adjudication): shown before a launch."""
+    allowed(username, "train")
+    from medui.backend.finetune import dataset, jobs, train
+    from medui.backend.models import pick_device
+    from medui.tasks.registry import get_spec
+
+    model = checked_model(model) if model else get_settings().model
+    config = jobs.build_config("sft", None, pick_device(None), max_length=max_length or None)
+    tokenizer = train.load_tokenizer(model)
+    with session_scope() as session:
+        return [
+            dataset.corrections_summary(get_spec(t), tokenizer, config.max_length, session)
+            for t in task_list(tasks)
+        ]
 
 
 def job_status(job_id: int, username: str | None = None) -> dict:
