@@ -155,6 +155,14 @@ def run_job(job: TrainingJob, session) -> None:
     if evaluate_after:
         scores = evaluate_against_base(job, result.meta["base"], report)
         sa_jobs.set_scores(variant.id, scores, session=session)
+        if scores.get("cancelled"):
+            raise TrainingCancelled(
+                "annullato durante la valutazione: l'adattatore è registrato, la valutazione è incompleta"
+            )
+
+
+class EvaluationStopped(Exception):
+    """A cancel request seen between two batches of an evaluation."""
 
 
 def train_job(job: TrainingJob, session, report: JobReporter | None):
@@ -197,11 +205,15 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
     scores: dict = {"limit": limit, "tasks": {}}
     plan = [(task, run) for task in job.tasks for run in runs]
     for i, (task, (who, model_name, strategy)) in enumerate(plan):
-        if report.should_stop():
-            report.log("cancel requested after registration: remaining evaluation skipped, adapter kept")
-            break
         try:
-            metrics = evaluate_one(task, model_name, strategy, limit)
+            if report.should_stop():
+                raise EvaluationStopped
+            metrics = evaluate_one(task, model_name, strategy, limit, report.should_stop)
+        except EvaluationStopped:
+            report.log("cancel requested after registration: remaining evaluation skipped, adapter kept")
+            scores["cancelled"] = True
+            models.unload(model_name)
+            break
         except Exception as exc:  # one failed evaluation must not lose the others or the adapter
             metrics = {"error": f"{type(exc).__name__}: {exc}"}
         scores["tasks"].setdefault(task, {}).setdefault(who, {})[strategy] = metrics
@@ -213,8 +225,15 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
     return scores
 
 
-def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -> dict:
-    """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none."""
+def evaluate_one(
+    task: str,
+    model_name: str,
+    strategy: str,
+    limit: int | None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict:
+    """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none.
+    EvaluationStopped between two batches once `should_stop` says so (a cancel request)."""
     from medui.backend import runner
     from medui.backend.evaluation import load_eval_records
     from medui.backend.gold import UnknownSplit
@@ -227,7 +246,13 @@ def evaluate_one(task: str, model_name: str, strategy: str, limit: int | None) -
         return {"error": str(exc)}
     if not records:
         return {"error": f"task {task}: the {spec.eval_split} split has no records"}
-    metrics = runner.evaluate(runner.build_engine(model_name, spec, strategy), records).metrics
+
+    def check(_done: int, _total: int) -> None:
+        if should_stop is not None and should_stop():
+            raise EvaluationStopped
+
+    engine = runner.build_engine(model_name, spec, strategy)
+    metrics = runner.evaluate(engine, records, check).metrics  # check runs after every batch
     metrics["split"] = spec.eval_split
     return metrics
 

@@ -120,3 +120,29 @@ def test_a_killed_job_resumes_from_its_checkpoint(tiny_llama, session):
     assert not checkpoint_dir(job.id).exists()  # removed once the job succeeded
     with pytest.raises(InputError, match="only an interrupted job"):
         jobs.resume(job.id, session=session)
+
+
+def test_a_cancel_during_the_evaluation_after_training_stops_it_between_batches(tiny_llama, session):
+    """'Annulla il lavoro' during the evaluation that follows training: the evaluation stops at the next batch
+    and the scores say it was cancelled (run_job then ends the job cancelled, its adapter kept)."""
+    from types import SimpleNamespace
+
+    from medui.backend.finetune import worker
+
+    with pytest.raises(worker.EvaluationStopped):
+        worker.evaluate_one("e3c_clinical_entities", str(tiny_llama), "cd", 8, should_stop=lambda: True)
+    asked = iter([False, False, True])  # the first run's check, its first batch, then the cancel request
+
+    class Report:
+        def should_stop(self) -> bool:
+            return next(asked, True)
+
+        def log(self, line: str) -> None:
+            pass
+
+        def progress(self, fraction: float) -> None:
+            pass
+
+    job = SimpleNamespace(name=str(tiny_llama), tasks=["e3c_clinical_entities"], params={"eval_limit": 8})
+    scores = worker.evaluate_against_base(job, str(tiny_llama), Report())
+    assert scores["cancelled"] is True and scores["tasks"] == {}
