@@ -10,7 +10,7 @@ from medui.pages import common
 from medui.pages.common import guarded, user_of
 
 JOB_HEADERS = ["id", "nome", "stato", "avanzamento", "ultima loss", "passi", "compiti", "dati", "creato"]
-SCORE_HEADERS = ["compito", "base cd", "base few-shot+cd", "adattatore cd"]
+SCORE_HEADERS = common.SCORE_HEADERS
 DATA_LABELS = [("correzioni", "corrections"), ("dati oro", "gold"), ("entrambi", "both")]
 
 
@@ -66,7 +66,7 @@ def job_view(job: dict) -> tuple:
         label += f": {job['error']}"
     curve = pd.DataFrame(job["loss_curve"] or [], columns=["passo", "loss"])
     scores = service.before_after(job.get("scores"))
-    rows = [[s["task"], s.get("base cd"), s.get("base few-shot+cd"), s.get("adapter cd")] for s in scores]
+    rows = common.score_rows(scores)
     return common.progress_html(job["progress"], 1.0, label), curve, job["log"], rows
 
 

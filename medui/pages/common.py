@@ -45,6 +45,22 @@ def status_it(status: str) -> str:
     return STATUS_IT.get(status, status)
 
 
+SCORE_HEADERS = [  # an adapter's before/after table (Addestra, Modelli)
+    "compito", "record", "base cd", "base few-shot+cd", "modello di partenza", "adattatore cd",
+    "adattatore - riferimento [IC 95%]",
+]  # fmt: skip
+
+
+def score_rows(scores: list[dict]) -> list[list]:
+    """service.before_after's rows as the table shows them: the records scored, the base, the parent adapter it
+    was trained from (when there is one), the adapter, and its paired difference with the reference."""
+    return [
+        [s["task"], s.get("n"), s.get("base cd"), s.get("base few-shot+cd"),
+         next((v for k, v in s.items() if k.startswith("parent ")), None), s.get("adapter cd"), s.get("paired", "")]
+        for s in scores
+    ]  # fmt: skip
+
+
 STATUS_COLORS = {"corretto": "#2e7d32", "falso positivo": "#c62828", "mancato": "#ef6c00"}
 MARK_CLASSES = {
     "corretto": "tp",

@@ -20,7 +20,7 @@ HEADERS = [
     "base",
     "compiti",
 ]
-SCORE_HEADERS = ["compito", "base cd", "base few-shot+cd", "adattatore cd"]
+SCORE_HEADERS = common.SCORE_HEADERS
 
 
 def variant_rows() -> tuple[list[list], str]:
@@ -38,10 +38,7 @@ def adapter_detail(name: str | None) -> tuple[list[list], dict | None]:
     row = next((r for r in service.model_rows() if r["name"] == name), None)
     if row is None or not row["lineage"]:
         return [], None
-    scores = [
-        [s["task"], s.get("base cd"), s.get("base few-shot+cd"), s.get("adapter cd")] for s in row["scores"]
-    ]
-    return scores, row["lineage"]
+    return common.score_rows(row["scores"]), row["lineage"]
 
 
 def build(demo: gr.Blocks) -> None:

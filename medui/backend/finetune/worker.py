@@ -26,6 +26,8 @@ from medui.backend.finetune import store_access as sa_jobs  # noqa: E402
 from medui.backend.finetune.train import TrainingCancelled, checkpoint_dir  # noqa: E402
 from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
 
+RECORD_COUNTS = "record_counts"  # an evaluation's per-record counts, kept only for the paired comparison
+
 TRAIN_SHARE = 0.9  # of the progress bar, when evaluation follows
 
 
@@ -199,16 +201,22 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
     """Scores of the adapter and its base on each task's evaluation split (limited), as stored on the variant."""
 
     limit = job.params.get("eval_limit")
-    runs = [("adapter", job.name, "cd"), ("base", base, "cd")]
+    runs = [("adapter", job.name, "cd")]
+    parent = getattr(job, "model", None) or base
+    if parent != base:  # trained on top of another adapter (gemma-3-270m-ft): the model it should beat
+        runs.append(("parent", parent, models.intended_strategy(parent)))
+    runs.append(("base", base, "cd"))
     if job.params.get("base_fewshot", True):
         runs.append(("base", base, "few-shot+cd"))
     scores: dict = {"limit": limit, "tasks": {}}
+    counts: dict = {}  # (task, who) -> per-record counts, for the paired comparison with the parent
     plan = [(task, run) for task in job.tasks for run in runs]
     for i, (task, (who, model_name, strategy)) in enumerate(plan):
         try:
             if report.should_stop():
                 raise EvaluationStopped
             metrics = evaluate_one(task, model_name, strategy, limit, report.should_stop)
+            counts[(task, who, strategy)] = metrics.pop(RECORD_COUNTS, None)
         except EvaluationStopped:
             report.log("cancel requested after registration: remaining evaluation skipped, adapter kept")
             scores["cancelled"] = True
@@ -222,7 +230,26 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
         report.progress((i + 1) / len(plan))
         if i + 1 == len(plan) or plan[i + 1][1][1] != model_name:
             models.unload(model_name)
+    compared = runs[1][:1] + runs[1][2:] if parent != base else runs[-1][:1] + runs[-1][2:]
+    for task in job.tasks:  # the adapter against its parent, else the base's best-placed row (few-shot+cd)
+        paired = paired_with(task, counts.get((task, "adapter", "cd")), counts.get((task, *compared)))
+        if paired is not None:
+            scores["tasks"][task]["paired"] = {**paired, "against": f"{compared[0]} {compared[1]}"}
     return scores
+
+
+def paired_with(task: str, adapter: list | None, other: list | None) -> dict | None:
+    """The adapter minus the model it is compared with on the task's primary metric, with its 95% paired
+    bootstrap interval over the records both scored, or None."""
+    from medui.tasks.compare import paired_bootstrap
+    from medui.tasks.kinds import kind_for
+    from medui.tasks.registry import get_spec
+
+    if not adapter or not other or len(adapter) != len(other):
+        return None
+    spec = get_spec(task)
+    found = paired_bootstrap(kind_for(spec).metric_name(spec), adapter, other)
+    return {k: found[k] for k in ("metric", "difference", "interval", "significant", "n")}
 
 
 def evaluate_one(
@@ -235,7 +262,7 @@ def evaluate_one(
     """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none.
     EvaluationStopped between two batches once `should_stop` says so (a cancel request)."""
     from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, paired_counts
     from medui.backend.gold import UnknownSplit
     from medui.tasks.registry import get_spec
 
@@ -252,7 +279,9 @@ def evaluate_one(
             raise EvaluationStopped
 
     engine = runner.build_engine(model_name, spec, strategy)
-    metrics = runner.evaluate(engine, records, check).metrics  # check runs after every batch
+    result = runner.evaluate(engine, records, check)  # check runs after every batch
+    metrics = result.metrics
+    metrics[RECORD_COUNTS] = paired_counts(spec, records, [p.record for p in result.predictions])[0]
     metrics["split"] = spec.eval_split
     return metrics
 

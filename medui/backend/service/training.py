@@ -104,13 +104,23 @@ def cancel_training(job_id: int, username: str | None = None) -> dict:
 
 
 def before_after(scores: dict | None) -> list[dict]:
-    """Rows task x (base cd, base few-shot+cd, adapter cd) of a variant's scores (primary metric x100)."""
+    """Rows task x (base cd, base few-shot+cd, parent, adapter cd) of a variant's scores (primary metric x100),
+    with the records scored and the adapter's paired difference (95% interval) against the model it should beat:
+    the parent adapter it was trained from, else the base with few-shot+cd."""
     rows = []
     for task, runs in ((scores or {}).get("tasks") or {}).items():
         row: dict = {"task": task}
-        for who in ("base", "adapter"):
+        for who in ("base", "parent", "adapter"):
             for strategy, m in (runs.get(who) or {}).items():
                 value = m.get(m["primary"]) if "primary" in m else None
                 row[f"{who} {strategy}"] = None if value is None else round(100 * value, 1)
+                row["n"] = m.get("n", row.get("n"))
+        paired = runs.get("paired")
+        if paired:
+            low, high = (round(100 * x, 1) for x in paired["interval"])
+            row["paired"] = (
+                f"{100 * paired['difference']:+.1f} [{low:+.1f}, {high:+.1f}] vs {paired['against']}"
+                + ("" if paired["significant"] else " (non significativa)")
+            )
         rows.append(row)
     return rows

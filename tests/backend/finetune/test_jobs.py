@@ -48,7 +48,10 @@ def test_a_job_trains_registers_and_evaluates(tiny_llama, session):
     assert variant.lineage["data"]["snapshot"] and variant.lineage["hyperparameters"]["max_steps"] == 3
     scores = variant.scores["tasks"][TASK]
     assert scores["adapter"]["cd"]["n"] == 2 and scores["base"]["cd"]["n"] == 2
-    assert "accuracy" in scores["adapter"]["cd"]
+    assert "accuracy" in scores["adapter"]["cd"] and "record_counts" not in scores["adapter"]["cd"]
+    assert (
+        scores["paired"]["n"] == 2 and scores["paired"]["against"] == "base cd"
+    )  # no parent adapter, no few-shot run
     assert models.resolve("tiny-job").kind == "adapter"
 
 
@@ -146,3 +149,21 @@ def test_a_cancel_during_the_evaluation_after_training_stops_it_between_batches(
     job = SimpleNamespace(name=str(tiny_llama), tasks=["e3c_clinical_entities"], params={"eval_limit": 8})
     scores = worker.evaluate_against_base(job, str(tiny_llama), Report())
     assert scores["cancelled"] is True and scores["tasks"] == {}
+
+
+def test_the_before_after_table_compares_with_the_parent_with_records_and_interval():
+    from medui.backend.service import before_after
+    from medui.pages.common import score_rows
+
+    def run(value: float) -> dict:
+        return {"primary": "f1", "f1": value, "n": 50}
+
+    scores = {"tasks": {"e3c_clinical_entities": {
+        "adapter": {"cd": run(0.5)}, "parent": {"cd": run(0.4)}, "base": {"cd": run(0.1), "few-shot+cd": run(0.2)},
+        "paired": {"metric": "f1", "difference": 0.1, "interval": [0.02, 0.19], "significant": True, "n": 50,
+                   "against": "parent cd"},
+    }}}  # fmt: skip
+    (row,) = score_rows(before_after(scores))
+    assert row == ["e3c_clinical_entities", 50, 10.0, 20.0, 40.0, 50.0, "+10.0 [+2.0, +19.0] vs parent cd"]
+    scores["tasks"]["e3c_clinical_entities"]["paired"]["significant"] = False
+    assert score_rows(before_after(scores))[0][-1].endswith("(non significativa)")
