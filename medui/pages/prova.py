@@ -148,7 +148,12 @@ def examples_markdown(examples: list[dict]) -> str:
             if ident.startswith(TEAM_PREFIX)
             else f"train, {common.md_escape(ident)}"
         )
-        lines.append(f"{n}. {where}: «{common.md_escape(ex.get('text', ''))}»")
+        link = (
+            f" · [apri in Correggi]({ex['link']})"
+            if str(ex.get("link") or "").startswith("/correggi?")
+            else ""
+        )
+        lines.append(f"{n}. {where}: «{common.md_escape(ex.get('text', ''))}»{link}")
     return "\n".join(lines)
 
 

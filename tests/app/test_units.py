@@ -345,3 +345,19 @@ def test_prova_says_the_file_runs_when_a_text_is_pasted_too():
     )
     assert prova.both_inputs("/tmp/gradio/abc/nota.docx", "  ") == ""
     assert prova.both_inputs(None, "Febbre.") == ""
+
+
+def test_prova_lists_the_demonstrations_used_with_a_link_to_a_team_correction():
+    from medui.pages import prova
+
+    shown = prova.examples_markdown(
+        [
+            {"id": "documento:7", "text": "Cefalea pulsante [x](http://h)", "link": "/correggi?predizione=3"},
+            {"id": "IT101#2", "text": "Febbre.", "link": None},
+        ]
+    )
+    lines = shown.splitlines()
+    assert lines[0].startswith("**Esempi usati**")
+    assert lines[1].startswith("1. correzione del team, documento 7: «Cefalea pulsante \\[x\\]")
+    assert lines[1].endswith("[apri in Correggi](/correggi?predizione=3)")
+    assert lines[2].startswith("2. train, IT101") and "Correggi" not in lines[2]

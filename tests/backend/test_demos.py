@@ -168,5 +168,6 @@ def test_in_the_app_a_correction_saved_between_two_runs_is_the_second_runs_first
         doc_id = doc.id
     second = service.run_task(TASK, model, "few-shot", text, demos="similar")  # the same engine, kept
     assert second["demonstrations"][0] == f"documento:{doc_id}"
+    assert second["examples"][0]["link"] is None  # a correction of a document, not of a prediction: no page
     random_demos = service.run_task(TASK, model, "few-shot", text)["demonstrations"]
     assert not any(i.startswith("documento:") for i in random_demos)  # random ones come from the train split

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from medui.backend import auth, models, runner
-from medui.backend.demos import check_mode
+from medui.backend.demos import TEAM_PREFIX, check_mode
 from medui.backend.destination import Gated, gate_record, remote_host
 from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
@@ -228,13 +228,35 @@ def _remember(engine: Engine, prediction: Prediction, who: auth.Identity, gated:
         who.name,
         identifiers=gated.kinds,
         masked=gated.masked,
-        examples=engine.demos.shown(prediction.demonstrations),
+        examples=with_links(engine.demos.shown(prediction.demonstrations)),
     )
     with _STATE_LOCK:
         _PENDING[result_id] = pending
         while len(_PENDING) > MAX_PENDING:
             _PENDING.popitem(last=False)
     return result_of(pending, result_id)
+
+
+def with_links(examples: list[dict]) -> list[dict]:
+    """Demonstrations with a link where a page shows them: a team record opens in Correggi on the prediction its
+    newest correction was made from (a gold train record has no page)."""
+    from sqlmodel import col, select
+
+    from medui.backend.store.tables import Correction
+
+    out = []
+    with session_scope() as session:
+        for ex in examples:
+            link = None
+            if ex["id"].startswith(TEAM_PREFIX) and ex["id"].removeprefix(TEAM_PREFIX).isdigit():
+                query = select(Correction.prediction_id).where(
+                    Correction.document_id == int(ex["id"].removeprefix(TEAM_PREFIX)),
+                    col(Correction.prediction_id).is_not(None),
+                )
+                found = session.exec(query.order_by(col(Correction.id).desc()).limit(1)).first()
+                link = f"/correggi?predizione={int(found)}" if found is not None else None
+            out.append({**ex, "link": link})
+    return out
 
 
 def result_of(pending: PendingResult, result_id: str) -> dict:
