@@ -163,12 +163,21 @@ def _human_result(row: dict) -> str:
         + (f" ({100 * row['progress']:.0f}%, {left})" if left else "")
     ]
     for task, runs in ((row.get("scores") or {}).get("tasks") or {}).items():
+        paired = runs.get("paired")
         for who, by_strategy in runs.items():
+            if who == "paired":
+                continue
             for strategy, m in by_strategy.items():
                 value = m.get(m["primary"]) if "primary" in m else m.get("error")
                 lines.append(
                     f"  {task} {who:<7} {strategy:<12} {m.get('primary', '')}={value} n={m.get('n', '-')}"
                 )
+        if paired:
+            low, high = paired["interval"]
+            lines.append(
+                f"  {task} adapter - {paired['against']}: {paired['difference']:+.4f} "
+                f"(95% CI {low:+.4f} to {high:+.4f}, n={paired['n']})"
+            )
     return "\n".join(lines)
 
 

@@ -112,10 +112,10 @@ def test_an_evaluation_runs_in_the_background_and_fills_the_study(clients):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         runs, _bars = client.predict(TASK, api_name="/confronta_avanzamento")
-        if runs["data"] and runs["data"][0][4] != "running":
+        if runs["data"] and runs["data"][0][4] != "in corso":
             break
         time.sleep(1)
-    assert runs["data"][0][4] == "succeeded", runs["data"][0]
+    assert runs["data"][0][4] == "completato", runs["data"][0]
     source, table, _plot, csv_file, _note = client.predict("", api_name="/studio_carica")
     assert source == "Valutazioni salvate"  # the database has a run: the shipped study is not shown
     assert TASK in table["headers"]

@@ -25,7 +25,7 @@ def test_train_waits_and_reports_scores_then_jobs_lists_it(tiny_llama, home, cap
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "succeeded" and result["steps"] == 2
     assert result["eta_seconds"] is None  # an ended job has no time left
-    assert set(result["scores"]["tasks"]["medqa_it"]) == {"adapter", "base"}
+    assert set(result["scores"]["tasks"]["medqa_it"]) == {"adapter", "base", "paired"}
     assert run(["jobs", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["name"], r["status"]) for r in rows] == [("cli-a", "succeeded")]

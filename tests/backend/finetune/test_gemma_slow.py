@@ -82,6 +82,6 @@ def test_a_short_lora_job_on_corrections_lowers_the_loss_and_changes_outputs(gem
     training = variant.lineage["training"]
     assert training["loss_after"] < training["loss_before"]
     assert variant.lineage["data"]["tasks"][TASK]["corrections"] == 16
-    assert set(variant.scores["tasks"][TASK]) == {"adapter", "base"}
+    assert set(variant.scores["tasks"][TASK]) == {"adapter", "base", "paired"}
     probe = gemma_home["test"][:2]
     assert outputs("gemma-e3c", probe) != outputs("gemma-3-270m", probe)
