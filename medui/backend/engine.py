@@ -100,9 +100,6 @@ class Engine:
         """The text mentions (an extractive answer, copied form items) must be copied from, under cd."""
         return self.kind.copy_source(self.spec, record)
 
-    def examples_for(self, record: dict) -> list[dict]:
-        return self._examples(self.demos.pick(record, self.strategy.shots, self.seed).records)
-
     def _examples(self, chosen: list[dict]) -> list[dict]:
         return [
             {"input": self.kind.render_input(self.spec, ex), "answer": self.kind.render_target(self.spec, ex)}

@@ -69,19 +69,18 @@ class PairEngine(Engine):
     ) -> list[Prediction]:
         """Entities of every record, then the relation of every candidate pair (progress after each step)."""
         found = super().predict(records, None, on_text)
-        questions = []  # (record index, pair, prompt)
-        for i, prediction in enumerate(found):
+        pairs, prompts = [], []  # per record its candidate pairs; every pair's prompt, records in order
+        for prediction in found:
             text = prediction.record["text"]
             starts = sentence_starts(text)
             entities = prediction.record.get("entities", [])
             if any("id" not in e for e in entities):  # windows merged: name them T1.. as a record does
                 entities = prediction.record["entities"] = numbered(entities)
-            for pair in candidate_pairs(self.spec, text, entities):
-                questions.append((i, pair, self.pair_prompt(pair_input(text, pair, starts))))
-        answers = self.answer_pairs([q[2] for q in questions])
+            pairs.append(candidate_pairs(self.spec, text, entities))
+            prompts += [self.pair_prompt(pair_input(text, pair, starts)) for pair in pairs[-1]]
+        answers = iter(self.answer_pairs(prompts))
         for i, prediction in enumerate(found):
-            mine = [(q[1], a) for q, a in zip(questions, answers, strict=True) if q[0] == i]
-            found[i] = self._with_relations(prediction, mine)
+            found[i] = self._with_relations(prediction, [(pair, next(answers)) for pair in pairs[i]])
         if progress:
             progress(len(records), len(records))
         return found

@@ -256,7 +256,7 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
 }
 SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, reached only from `medui users`
     "before_after", "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
-    "input_record", "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows", "opening_task",
+    "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows", "opening_task",
     "model_strategy",
     "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics", "run_records",
     "strategy_choices", "shipped_study_table", "study_table", "task_choices", "task_splits", "users_configured",

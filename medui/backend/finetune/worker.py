@@ -209,7 +209,7 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
     if job.params.get("base_fewshot", True):
         runs.append(("base", base, "few-shot+cd"))
     scores: dict = {"limit": limit, "tasks": {}}
-    counts: dict = {}  # (task, who) -> per-record counts, for the paired comparison with the parent
+    counts: dict = {}  # (task, who, strategy) -> per-record counts, for the paired comparison
     plan = [(task, run) for task in job.tasks for run in runs]
     for i, (task, (who, model_name, strategy)) in enumerate(plan):
         try:
@@ -230,11 +230,11 @@ def evaluate_against_base(job: TrainingJob, base: str, report: JobReporter) -> d
         report.progress((i + 1) / len(plan))
         if i + 1 == len(plan) or plan[i + 1][1][1] != model_name:
             models.unload(model_name)
-    compared = runs[1][:1] + runs[1][2:] if parent != base else runs[-1][:1] + runs[-1][2:]
-    for task in job.tasks:  # the adapter against its parent, else the base's best-placed row (few-shot+cd)
-        paired = paired_with(task, counts.get((task, "adapter", "cd")), counts.get((task, *compared)))
+    who, _, strategy = runs[1] if parent != base else runs[-1]  # the parent, else the base's last row
+    for task in job.tasks:
+        paired = paired_with(task, counts.get((task, "adapter", "cd")), counts.get((task, who, strategy)))
         if paired is not None:
-            scores["tasks"][task]["paired"] = {**paired, "against": f"{compared[0]} {compared[1]}"}
+            scores["tasks"][task]["paired"] = {**paired, "against": f"{who} {strategy}"}
     return scores
 
 

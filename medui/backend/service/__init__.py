@@ -48,7 +48,7 @@ from medui.backend.service.identifiers import (
     identifier_warning,
     served_host,
 )
-from medui.backend.service.running import RunUpdate, input_record, run_stream, run_task, send_to_queue
+from medui.backend.service.running import RunUpdate, run_stream, run_task, send_to_queue
 from medui.backend.service.team import (
     agreement_report,
     document_versions,
@@ -69,7 +69,7 @@ from medui.backend.service.training import (
 __all__ = [
     "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "agreement_report", "allowed", "app_notice",
     "before_after", "cancel_training", "check_inputs", "compare_runs", "correction_item", "correction_queue", "corrections_for_training", "default_model",
-    "document_versions", "get_run", "identifier_kinds", "identifier_warning", "identity", "input_record",
+    "document_versions", "get_run", "identifier_kinds", "identifier_warning", "identity",
     "job_status", "list_jobs", "list_runs",
     "load_model", "login", "model_choices", "model_rows", "model_strategy", "opening_task", "parse_record",
     "pending_documents", "pick_model", "process_memory", "recent_corrections", "remember_task", "run_metrics",

@@ -107,19 +107,12 @@ def engine_for(
     return built
 
 
-def input_record(task_id: str, text: str) -> dict:
-    """A record from the user's input, with an id made from its content (the same text, the same document)."""
-    spec = get_spec(task_id)
-    record = record_from_input(spec, text or "")
-    record["id"] = f"{PROVA_SPLIT}-{doc_hash(record)}"
-    return record
-
-
 def gated_record(
     task_id: str, model: str, text: str, *, mask_identifiers: bool = False, send_identifiers: bool = False
 ) -> Gated:
     """The input record of a run past the identifier gate (masked when asked; refused when it would take
-    identifiers to a remote server unmasked and unconfirmed), with an id made from what will run."""
+    identifiers to a remote server unmasked and unconfirmed), with an id made from what will run (the same
+    text, the same document)."""
     record = record_from_input(get_spec(task_id), text or "")
     gated = gate_record(
         record, remote_host(model), mask_identifiers=mask_identifiers, confirm=send_identifiers
