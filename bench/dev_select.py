@@ -13,8 +13,8 @@ import json
 import time
 from pathlib import Path
 
-from medui.backend import models
 from medui.backend.finetune.dataset import gold_records
+from medui.backend.inference import models
 from medui.backend.runner import build_engine, evaluate
 from medui.tasks.registry import all_specs, get_spec
 

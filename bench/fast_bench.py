@@ -31,7 +31,7 @@ from pathlib import Path
 
 from fast_systems import MODEL, SEED, STRATEGY, records_for
 
-from medui.backend.caches import ModelCaches
+from medui.backend.inference.caches import ModelCaches
 from medui.tasks.registry import ONE_TASK_PER_FAMILY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ class _PromptsOnly:
 def prepare(task: str, limit: int, gguf: str) -> dict:
     """The work of every child: the prompts, the schema and the token budget of a task."""
     from medui.backend import runner
-    from medui.backend.engine import parse_strategy
+    from medui.backend.inference.engine import parse_strategy
 
     spec, kind, records = records_for(task, limit)
     strategy = parse_strategy(STRATEGY, spec)

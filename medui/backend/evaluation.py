@@ -14,7 +14,7 @@ from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
-    from medui.backend.engine import Prediction
+    from medui.backend.inference.engine import Prediction
 
 
 def record_counts(spec: TaskSpec, gold: dict, pred: dict) -> dict:

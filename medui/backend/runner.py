@@ -18,17 +18,17 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from medui.backend.demos import Demonstrations, check_mode, team_record
 from medui.backend.evaluation import EvalResult, score
-from medui.backend.strategy import PAIR_STRATEGIES, StrategyError
+from medui.backend.inference.demos import Demonstrations, check_mode, team_record
+from medui.backend.inference.strategy import PAIR_STRATEGIES, StrategyError
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from medui.backend.engine import Engine, Prediction, Strategy
-    from medui.backend.models import LoadedModel
+    from medui.backend.inference.engine import Engine, Prediction, Strategy
+    from medui.backend.inference.models import LoadedModel
     from medui.backend.store.tables import Run
 
 Progress = Callable[[int, int], None]
@@ -71,8 +71,8 @@ def build_engine(
     the few-shot split and of the team's records in force; `split`: the split being evaluated, whose texts are
     never demonstrations).
     """
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
+    from medui.backend.inference import models
+    from medui.backend.inference.engine import Engine, parse_strategy
 
     spec = task if isinstance(task, TaskSpec) else get_spec(task)
     check_mode(demos)
@@ -84,7 +84,7 @@ def build_engine(
     )
     lm = models.load(model, device, dtype, base_url) if model is None or isinstance(model, str) else model
     if lm.device == "server":
-        from medui.backend.serving import ServingEngine
+        from medui.backend.inference.serving import ServingEngine
 
         if parsed.name in PAIR_STRATEGIES:
             raise StrategyError(
@@ -93,7 +93,7 @@ def build_engine(
             )
         return ServingEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
     if parsed.name in PAIR_STRATEGIES:
-        from medui.backend.pairs import PairEngine
+        from medui.backend.inference.pairs import PairEngine
 
         return PairEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
     return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
@@ -209,7 +209,7 @@ def store_run(
 
     `model` is the name the model was loaded by: an adapter is stored with its base.
     """
-    from medui.backend.models import model_and_adapter
+    from medui.backend.inference.models import model_and_adapter
     from medui.backend.store.repo import save_predictions, save_run
     from medui.backend.store.tables import utcnow
 
@@ -287,7 +287,7 @@ def find_stored_run(
     """
     from sqlmodel import col, select
 
-    from medui.backend.models import model_and_adapter
+    from medui.backend.inference.models import model_and_adapter
     from medui.backend.store.tables import Run
 
     base, adapter = model_and_adapter(model)

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from medui.backend import gold, models, runner
-from medui.backend.demos import check_mode
-from medui.backend.engine import parse_strategy
+from medui.backend import gold, runner
 from medui.backend.evaluation import load_eval_records, paired_counts
+from medui.backend.inference import models
+from medui.backend.inference.demos import check_mode
+from medui.backend.inference.engine import parse_strategy
+from medui.backend.inference.strategy import STRATEGIES
 from medui.backend.inputs import InputError
-from medui.backend.strategy import STRATEGIES
 from medui.errors import MeduiError
 from medui.tasks.compare import paired_bootstrap
 from medui.tasks.kinds import kind_for

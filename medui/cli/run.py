@@ -9,9 +9,9 @@ import argparse
 import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
-from medui.backend.demos import DEMOS
+from medui.backend.inference.demos import DEMOS
+from medui.backend.inference.strategy import STRATEGIES
 from medui.backend.inputs import InputError, record_from_input, validate_gold
-from medui.backend.strategy import STRATEGIES
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -131,10 +131,10 @@ def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
 
 
 def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
-    """The record past the identifier gate (medui/backend/destination.py), before a model is loaded: masked with
+    """The record past the identifier gate (medui/backend/inference/destination.py), before a model is loaded: masked with
     --mask-identifiers; refused (exit 2, one line) when likely identifiers would go to a served model's server
     that is not on this machine, unless --send-identifiers; else a warning line on stderr when some are found."""
-    from medui.backend.destination import gate_record, remote_host
+    from medui.backend.inference.destination import gate_record, remote_host
     from medui.tasks.phi import summary
 
     gated = gate_record(

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from medui.backend.destination import is_loopback
+from medui.backend.inference.destination import is_loopback
 from medui.backend.inputs import InputError
 from medui.config import REPO_ROOT
 

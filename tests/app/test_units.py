@@ -299,8 +299,9 @@ def test_the_notice_and_prova_say_where_the_text_goes(medui_home, monkeypatch):
 
 
 def test_prova_checks_every_input_before_the_first_runs(medui_home, monkeypatch):
-    from medui.backend import destination, service
-    from medui.backend.destination import IdentifiersRefused
+    from medui.backend import service
+    from medui.backend.inference import destination
+    from medui.backend.inference.destination import IdentifiersRefused
     from medui.config import get_settings
 
     inputs = ["Febbre da tre giorni.", "Chiamare la figlia al 339/1234567.", ""]  # "" is left to the run

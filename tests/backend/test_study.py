@@ -63,7 +63,7 @@ def test_another_reference_row_and_a_wrong_one():
 def test_a_reference_that_no_piece_has_fails_before_any_cell_is_computed(tmp_path, monkeypatch):
     """A piece of a study may name a reference row that an earlier piece computed; a row that is neither
     computed by this command nor in OUT/runs fails at once, not after the piece's hours of compute."""
-    from medui.backend import models
+    from medui.backend.inference import models
 
     def no_loading(*args, **kwargs):
         raise AssertionError("a model was loaded before the reference was checked")

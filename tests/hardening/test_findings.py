@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from medui.backend import auth, models, processes, service
+from medui.backend import auth, processes, service
 from medui.backend.finetune import jobs, train
+from medui.backend.inference import models
 from medui.backend.store import repo
 from medui.backend.store.corrections import (
     CorrectionError,

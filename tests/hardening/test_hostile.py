@@ -20,7 +20,7 @@ from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from medui.backend.engine import Prediction, doc_hash
+from medui.backend.inference.engine import Prediction, doc_hash
 from medui.cli import main
 from medui.cli import serve as cli_app
 from medui.config import REPO_ROOT, get_settings

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from medui.backend import models
+from medui.backend.inference import models
 from medui.backend.inputs import InputError
 
 WEIGHTS = "adapter_model.safetensors"

@@ -37,11 +37,11 @@ from typing import Any
 
 import torch
 
-from medui.backend import models
 from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import TrainData
 from medui.backend.finetune.loop import Callbacks, Loop, TrainingCancelled, mean_loss, total_steps
 from medui.backend.finetune.recipe import TrainConfig
+from medui.backend.inference import models
 from medui.backend.inputs import InputError
 from medui.config import get_settings
 

@@ -20,10 +20,10 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui.backend import models  # noqa: E402
 from medui.backend.finetune import distributed  # noqa: E402
 from medui.backend.finetune import store_access as sa_jobs  # noqa: E402
 from medui.backend.finetune.train import TrainingCancelled, checkpoint_dir  # noqa: E402
+from medui.backend.inference import models  # noqa: E402
 from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
 
 RECORD_COUNTS = "record_counts"  # an evaluation's per-record counts, kept only for the paired comparison

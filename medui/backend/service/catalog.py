@@ -7,8 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from medui.backend import models
-from medui.backend.openai_client import ServingError
+from medui.backend.inference import models
+from medui.backend.inference.openai_client import ServingError
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, default_model
 from medui.backend.service.running import drop_engines
 from medui.backend.service.training import before_after
@@ -85,7 +85,7 @@ def model_rows() -> list[dict]:
     then the models of the configured server (MEDUI_OPENAI_BASE_URL, its first MAX_LISTED), and a row saying
     why it cannot be reached or that its list is cut."""
     from medui.backend.finetune.jobs import sweep
-    from medui.backend.openai_client import listed_models
+    from medui.backend.inference.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not list it
     loaded = {lm.name: lm for lm in models.loaded()}
@@ -106,7 +106,7 @@ def server_error_row(error: str, variants: dict[str, dict] | None = None) -> dic
 
 
 def _server_url() -> str:
-    from medui.backend.openai_client import shown_url
+    from medui.backend.inference.openai_client import shown_url
     from medui.config import get_settings
 
     return shown_url(get_settings().openai_base_url or "")

@@ -6,8 +6,9 @@ import contextlib
 import threading
 from pathlib import Path
 
-from medui.backend import auth, models
-from medui.backend.engine import STRATEGIES
+from medui.backend import auth
+from medui.backend.inference import models
+from medui.backend.inference.engine import STRATEGIES
 from medui.backend.inputs import InputError, is_inside
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
@@ -126,7 +127,7 @@ def model_strategy(name: str | None) -> str:
 def model_choices() -> list[str]:
     """Model names for dropdowns: the default first, then bundled models, adapters, loaded and served models."""
     from medui.backend.finetune.jobs import sweep
-    from medui.backend.openai_client import listed_models
+    from medui.backend.inference.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not offer it
     names = [

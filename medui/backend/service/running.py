@@ -3,7 +3,7 @@
 A run's result is kept in memory under a `result_id` until the user sends it to the correction queue: only then
 are the text and the prediction stored (a run, a document of split "prova", a prediction).
 
-Identifiers (medui.backend.destination): before a model sees the input, the gate scans it; a served model on a
+Identifiers (medui.backend.inference.destination): before a model sees the input, the gate scans it; a served model on a
 server that is not on this machine gets it only masked or confirmed (`mask_identifiers`, `send_identifiers`), so
 the API cannot bypass what the page asks. The queue stores only text without likely identifiers: a result whose
 input held some and was not masked is refused, and the user runs it again masked. Masking the stored copy after
@@ -21,10 +21,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from medui.backend import auth, models, runner
-from medui.backend.demos import TEAM_PREFIX, check_mode
-from medui.backend.destination import Gated, gate_record, remote_host
-from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
+from medui.backend import auth, runner
+from medui.backend.inference import models
+from medui.backend.inference.demos import TEAM_PREFIX, check_mode
+from medui.backend.inference.destination import Gated, gate_record, remote_host
+from medui.backend.inference.engine import STRATEGIES, Engine, Prediction, parse_strategy
 from medui.backend.inputs import InputError, record_from_input
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope
@@ -310,7 +311,7 @@ def send_to_queue(result_id: str, username: str | None = None) -> dict:
 
 def model_and_adapter(name: str) -> tuple[str, str | None]:
     """(base model, adapter) of a model name, as runs store them."""
-    from medui.backend.models import model_and_adapter as resolve_pair
+    from medui.backend.inference.models import model_and_adapter as resolve_pair
 
     return resolve_pair(name)
 

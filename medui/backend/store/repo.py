@@ -22,7 +22,7 @@ from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
-    from medui.backend import engine
+    from medui.backend.inference import engine
 
 INPUT_KEYS = ("id", "text", "context", "question", "options")
 IN_CHUNK = 500  # values of one IN (...) list: its bind parameters stay far under SQLite's limit (999 before

@@ -24,8 +24,8 @@ def tokenizer(tiny_llama):
 
 
 def test_prompt_is_the_inference_prompt_of_cd_and_zero_shot(tiny_llama, home):
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
+    from medui.backend.inference import models
+    from medui.backend.inference.engine import Engine, parse_strategy
 
     spec = get_spec(TASK)
     record = gold.load_split(spec, "train")[0]

@@ -8,8 +8,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from medui.backend import models
 from medui.backend.finetune import ship
+from medui.backend.inference import models
 from medui.backend.inputs import InputError
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 
-from medui.backend import models
 from medui.backend.finetune import dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
+from medui.backend.inference import models
 from medui.backend.inputs import InputError
 from medui.config import get_settings
 

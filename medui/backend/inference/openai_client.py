@@ -15,7 +15,7 @@ when the server wants one, is read from MEDUI_OPENAI_API_KEY when a model connec
   `response_format: {"type": "json_schema", "json_schema": {"name", "schema", "strict": true}}` (OpenAI, vLLM),
   and on /v1/completions the schema again as `json_schema` (what llama.cpp's server reads there).
   llama-cpp-python's server reads no JSON schema, only a GBNF `grammar`: medui writes the schema's grammar
-  (backend/gbnf.py) and sends that instead when the server lists its models as owned by "me" (that server's
+  (gbnf.py) and sends that instead when the server lists its models as owned by "me" (that server's
   mark) or MEDUI_OPENAI_CONSTRAINT=grammar (json_schema forces the schema). A server that ignores the schema
   (text after the JSON object, or no object) ends the run with a ServingError rather than storing unconstrained
   output as a cd run.
@@ -47,8 +47,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from medui.backend.models import ON_EVICT, SERVER_PREFIXES, ModelError, Variant
-from medui.backend.openai_http import (
+from medui.backend.inference.models import ON_EVICT, SERVER_PREFIXES, ModelError, Variant
+from medui.backend.inference.openai_http import (
     ANSWER_MAX_BYTES,
     LISTING_MAX_BYTES,
     Reply,
@@ -59,7 +59,7 @@ from medui.backend.openai_http import (
     parse_json,
     shown_url,
 )
-from medui.backend.openai_shapes import (
+from medui.backend.inference.openai_shapes import (
     Listed,
     ListingCache,
     check_listed,
@@ -72,7 +72,7 @@ from medui.backend.openai_shapes import (
 from medui.config import get_settings
 
 if TYPE_CHECKING:
-    from medui.backend.decoding import Generation
+    from medui.backend.inference.decoding import Generation
 
 __all__ = [
     "ServerModel",
@@ -213,7 +213,7 @@ class ServerModel:
 
     def complete(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> Generation:
         """One prompt through the server (waiting for a free slot): its text, log-probabilities and counts."""
-        from medui.backend.decoding import Generation  # imports torch
+        from medui.backend.inference.decoding import Generation  # imports torch
 
         with self.slots:
             data = self.send("POST", self.path, self.request(prompt, schema, max_tokens, schema_name))

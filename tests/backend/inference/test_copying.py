@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import decoding
-from medui.backend.copying import SourceCopy, copy_tables, may_open, track_copy
+from medui.backend.inference import decoding
+from medui.backend.inference.copying import SourceCopy, copy_tables, may_open, track_copy
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec

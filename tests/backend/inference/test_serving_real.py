@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from medui.backend import openai_client
+from medui.backend.inference import openai_client
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Prediction, Run
 from medui.cli import main
@@ -22,7 +22,7 @@ from medui.config import get_settings
 pytestmark = pytest.mark.openai
 TASK = "e3c_clinical_entities"
 SERVER_LOG = (
-    Path(__file__).resolve().parents[2] / ".cache" / "llama-server.log"
+    Path(__file__).resolve().parents[3] / ".cache" / "llama-server.log"
 )  # scripts/ci/llama_server.sh's
 
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from medui.backend import gbnf
-from medui.backend.openai_http import Reply, ServingError, first_line, parse_json
+from medui.backend.inference import gbnf
+from medui.backend.inference.openai_http import Reply, ServingError, first_line, parse_json
 
 MAX_LISTED = 500  # models taken from a listing
 MAX_NAME_CHARS = 256

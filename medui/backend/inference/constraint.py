@@ -15,10 +15,10 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from medui.backend import ranges
-from medui.backend.copying import CopyKeys
-from medui.backend.gbnf import MAX_DIGITS
-from medui.backend.models import LoadedModel
+from medui.backend.inference import ranges
+from medui.backend.inference.copying import CopyKeys
+from medui.backend.inference.gbnf import MAX_DIGITS
+from medui.backend.inference.models import LoadedModel
 
 WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
 SPIECE_UNDERLINE = "\u2581"

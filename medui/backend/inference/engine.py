@@ -12,10 +12,11 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from medui.backend import decoding, gold
-from medui.backend.demos import Demonstrations
-from medui.backend.models import LoadedModel
-from medui.backend.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
+from medui.backend import gold
+from medui.backend.inference import decoding
+from medui.backend.inference.demos import Demonstrations
+from medui.backend.inference.models import LoadedModel
+from medui.backend.inference.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import prompt_hash, render_prompt

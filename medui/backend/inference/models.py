@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medui.backend.caches import ModelCaches
-from medui.backend.gguf import convert_bundled, converted_dir
+from medui.backend.inference.caches import ModelCaches
+from medui.backend.inference.gguf import convert_bundled, converted_dir
 from medui.config import SHIPPED_MODELS_DIR, get_settings
 from medui.errors import MeduiError
 
 if TYPE_CHECKING:
-    from medui.backend.openai_client import ServerModel
+    from medui.backend.inference.openai_client import ServerModel
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def load(
     """
     name = canonical_name((name or get_settings().model).strip())
     if name.startswith(SERVER_PREFIXES):
-        from medui.backend import openai_client
+        from medui.backend.inference import openai_client
 
         return openai_client.connect(name, base_url)
     device = pick_device(device)

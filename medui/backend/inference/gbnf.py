@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 
-from medui.backend import ranges
+from medui.backend.inference import ranges
 from medui.errors import MeduiError
 
 MAX_DIGITS = 16

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medui.backend import runner
-from medui.backend.demos import Demonstrations, DemosError, check_mode
+from medui.backend.inference.demos import Demonstrations, DemosError, check_mode
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.db import session_scope
 from medui.backend.store.repo import ensure_documents

@@ -2,7 +2,7 @@
 
 The four of every task (zero-shot, few-shot, cd, few-shot+cd), and two of the relation tasks (`pairs`,
 `few-shot+pairs`: the entities under cd, zero- or few-shot, then one constrained question per candidate pair;
-medui/backend/pairs.py).
+medui/backend/inference/pairs.py).
 """
 
 from __future__ import annotations

@@ -63,6 +63,6 @@ def clear_gguf_quantizer(model: Any) -> None:
 
 
 def _model_error(message: str):
-    from medui.backend.models import ModelError  # models imports this module
+    from medui.backend.inference.models import ModelError  # models imports this module
 
     return ModelError(message)

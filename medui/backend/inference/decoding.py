@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from medui.backend.constraint import Constraint, compile_constraint, eos_ids, token_strings
-from medui.backend.copying import (
+from medui.backend.inference.constraint import Constraint, compile_constraint, eos_ids, token_strings
+from medui.backend.inference.copying import (
     CopyKeys,
     CopyTables,
     SourceCopy,
@@ -32,7 +32,7 @@ from medui.backend.copying import (
     may_open,
     track_copy,
 )  # fmt: skip
-from medui.backend.models import LoadedModel
+from medui.backend.inference.models import LoadedModel
 
 __all__ = ["Constraint", "Generation", "common_prefix", "compile_constraint", "generate"]
 PREFIX_CACHE_SIZE = 4

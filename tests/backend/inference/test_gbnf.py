@@ -1,5 +1,5 @@
 """The GBNF writer: for every task, the grammar of its JSON schema accepts the gold answers of its records and
-refuses what the schema refuses (read with an independent recogniser, tests/backend/gbnf_match.py)."""
+refuses what the schema refuses (read with an independent recogniser, tests/backend/inference/gbnf_match.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from medui.backend import gbnf, gold
+from medui.backend import gold
+from medui.backend.inference import gbnf
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import all_specs, get_spec
-from tests.backend.gbnf_match import accepts
+from tests.backend.inference.gbnf_match import accepts
 
 
 def grammar_of(task: str) -> str:
@@ -91,7 +92,7 @@ def test_form_items_keep_within_their_bounds_as_the_regex_does():
     """issue 22, finding 7: the grammar (a server's cd) allows exactly the numbers the regex (in-process cd) does."""
     import re
 
-    from medui.backend.constraint import schema_regex
+    from medui.backend.inference.constraint import schema_regex
 
     spec = get_spec("ed_syncope_crf")
     schema = kind_for(spec).output_model(spec).model_json_schema()

@@ -122,7 +122,7 @@ def answer(path: str, body: dict, stub: Stub) -> dict:
     value = example(schema, schema, input_word(prompt)) if schema else {"entities": []}
     text = " " + json.dumps(value, ensure_ascii=False) + ("\nTesto: altro" if stub.ignore_schema else "")
     if "grammar" in body:
-        from tests.backend.gbnf_match import accepts
+        from tests.backend.inference.gbnf_match import accepts
 
         assert accepts(body["grammar"], text.strip()), "the answer does not fit the request's grammar"
     logprobs = None

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import decoding, models
-from medui.backend.constraint import compile_constraint
-from medui.backend.copying import SourceCopy, copy_tables, list_continuers, track_copy
-from medui.backend.engine import Engine, parse_strategy
 from medui.backend.gold import load_split
+from medui.backend.inference import decoding, models
+from medui.backend.inference.constraint import compile_constraint
+from medui.backend.inference.copying import SourceCopy, copy_tables, list_continuers, track_copy
+from medui.backend.inference.engine import Engine, parse_strategy
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec
-from tests.backend.jumpforward import forced_departures
-from tests.backend.test_copying import copied_crf
+from tests.backend.inference.jumpforward import forced_departures
+from tests.backend.inference.test_copying import copied_crf
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +93,8 @@ def test_integers_and_numbers_under_cd_have_a_bounded_number_of_digits():
     import json
     import re
 
-    from medui.backend.constraint import schema_regex
-    from medui.backend.gbnf import MAX_DIGITS
+    from medui.backend.inference.constraint import schema_regex
+    from medui.backend.inference.gbnf import MAX_DIGITS
     from medui.tasks.registry import all_specs
 
     for task_id in all_specs():
@@ -123,7 +123,7 @@ def test_form_items_under_cd_stay_within_their_bounds():
     import json
     import re
 
-    from medui.backend.constraint import schema_regex
+    from medui.backend.inference.constraint import schema_regex
 
     spec = get_spec("ed_syncope_crf")  # integer items and a number item, each with its bounds in the spec
     kind = kind_for(spec)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from medui.backend.constraint import Constraint
-    from medui.backend.copying import CopyTables
+    from medui.backend.inference.constraint import Constraint
+    from medui.backend.inference.copying import CopyTables
     from medui.tasks.kinds.base import CopyKeys
 
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from medui.backend import runner
-from medui.backend.engine import Engine, Prediction
-from medui.backend.strategy import StrategyError, parse_strategy
+from medui.backend.inference.engine import Engine, Prediction
+from medui.backend.inference.strategy import StrategyError, parse_strategy
 from medui.tasks.kinds import kind_for
 from medui.tasks.pairs import NONE, candidate_pairs, choices, gold_pairs, pair_input, parse_answer
 from medui.tasks.registry import get_spec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from outlines_core import Guide
 
-from medui.backend.constraint import Constraint
+from medui.backend.inference.constraint import Constraint
 
 
 def forced_departures(lm, constraint: Constraint, answer: str) -> list[str]:

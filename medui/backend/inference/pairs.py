@@ -16,8 +16,9 @@ import functools
 import json
 from collections.abc import Callable
 
-from medui.backend import decoding, gold
-from medui.backend.engine import Engine, Prediction
+from medui.backend import gold
+from medui.backend.inference import decoding
+from medui.backend.inference.engine import Engine, Prediction
 from medui.tasks.pairs import (
     NONE,
     answer_schema,

@@ -10,14 +10,15 @@ import socket
 import pytest
 from sqlmodel import select
 
-from medui.backend import openai_client, runner
-from medui.backend.openai_client import ServingError
+from medui.backend import runner
+from medui.backend.inference import openai_client
+from medui.backend.inference.openai_client import ServingError
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Prediction, Run
 from medui.cli import main
 from medui.config import get_settings
 from medui.tasks.prompts import prompt_hash
-from tests.backend.openai_stub import LOGPROBS
+from tests.backend.inference.openai_stub import LOGPROBS
 
 TASK = "e3c_clinical_entities"
 MODEL = "openai:stub-model"
@@ -228,8 +229,8 @@ def test_the_app_says_when_the_configured_server_does_not_answer(medui_home, mon
 
 
 def test_a_served_model_cannot_be_trained_and_needs_a_server(medui_home, monkeypatch):
-    from medui.backend import models
     from medui.backend.finetune.jobs import check_weights
+    from medui.backend.inference import models
 
     with pytest.raises(models.ModelError, match="server's model"):
         check_weights(models.resolve(MODEL))

@@ -1,11 +1,11 @@
-"""Where the text of a run goes (medui.backend.destination): loopback or remote, the notice, and the gate."""
+"""Where the text of a run goes (medui.backend.inference.destination): loopback or remote, the notice, and the gate."""
 
 from __future__ import annotations
 
 import pytest
 
-from medui.backend import destination
-from medui.backend.destination import (
+from medui.backend.inference import destination
+from medui.backend.inference.destination import (
     NOTICE_LOCAL,
     IdentifiersRefused,
     gate_record,

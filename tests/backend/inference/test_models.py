@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from medui.backend import models
+from medui.backend.inference import models
 
 
 def test_bundled_names_resolve_without_loading(medui_home):
