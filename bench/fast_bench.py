@@ -31,7 +31,7 @@ from pathlib import Path
 
 from fast_systems import MODEL, SEED, STRATEGY, records_for
 
-from medui.backend.inference.caches import ModelCaches
+from medui.backend.inference.types import ModelCaches
 from medui.tasks.registry import ONE_TASK_PER_FAMILY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from medui.backend.inference.engine import Engine, Prediction, Strategy
-    from medui.backend.inference.models import LoadedModel
+    from medui.backend.inference.types import LoadedModel
     from medui.backend.store.tables import Run
 
 Progress = Callable[[int, int], None]

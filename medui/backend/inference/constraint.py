@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from medui.backend.inference import ranges
 from medui.backend.inference.copying import CopyKeys
 from medui.backend.inference.gbnf import MAX_DIGITS
-from medui.backend.inference.models import LoadedModel
+from medui.backend.inference.types import LoadedModel
 
 WHITESPACE = ""  # compact JSON: no whitespace between tokens (fewer steps; more characters are forced)
 SPIECE_UNDERLINE = "\u2581"

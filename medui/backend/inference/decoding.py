@@ -17,7 +17,6 @@ import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import torch
 
@@ -32,35 +31,10 @@ from medui.backend.inference.copying import (
     may_open,
     track_copy,
 )  # fmt: skip
-from medui.backend.inference.models import LoadedModel
+from medui.backend.inference.types import Generation, LoadedModel
 
-__all__ = ["Constraint", "Generation", "common_prefix", "compile_constraint", "generate"]
+__all__ = ["Constraint", "common_prefix", "compile_constraint", "generate"]
 PREFIX_CACHE_SIZE = 4
-
-
-@dataclass
-class Generation:
-    """One decoded output: its text, tokens, the sampled tokens' log-probabilities and timing."""
-
-    text: str
-    token_ids: list[int] = field(default_factory=list)
-    logprobs: list[float] = field(default_factory=list)
-    stopped: str = "length"  # eos | newline | schema | length
-    seconds: float = 0.0
-    prompt_tokens: int = 0
-    steps: int = 0  # forward passes that produced this output
-    counted_tokens: int | None = None  # output tokens as a server counted them (no token ids there)
-
-    @property
-    def output_tokens(self) -> int:
-        return len(self.token_ids) if self.counted_tokens is None else self.counted_tokens
-
-    @property
-    def confidence(self) -> float | None:
-        """Geometric mean of the sampled tokens' probabilities (forced tokens have probability 1)."""
-        if not self.logprobs:
-            return None
-        return math.exp(sum(self.logprobs) / len(self.logprobs))
 
 
 # the model -------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from medui.backend.inference.models import SERVER_PREFIXES
+from medui.backend.inference.types import SERVER_PREFIXES
 from medui.config import get_settings
 from medui.errors import MeduiError
 from medui.tasks.phi import Finding, find_identifiers, mask, summary

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from medui.backend import gold
 from medui.backend.inference import decoding
 from medui.backend.inference.demos import Demonstrations
-from medui.backend.inference.models import LoadedModel
 from medui.backend.inference.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
+from medui.backend.inference.types import Generation, LoadedModel
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import prompt_hash, render_prompt
@@ -128,7 +128,7 @@ class Engine:
         """
         units = [(i, part) for i, rec in enumerate(records) for part in self._windows(rec)]
         order = sorted(range(len(units)), key=lambda u: len(self.kind.render_input(self.spec, units[u][1])))
-        outputs: dict[int, tuple[str, dict, decoding.Generation, float, list[str]]] = {}
+        outputs: dict[int, tuple[str, dict, Generation, float, list[str]]] = {}
         for b in range(0, len(order), self.batch_size):
             batch = order[b : b + self.batch_size]
             prompts, demo_ids = zip(*(self.prompt_and_demos(units[u][1]) for u in batch), strict=True)
@@ -145,7 +145,7 @@ class Engine:
 
     def generate(
         self, prompts: list[str], sources: list[str | None], on_text: Callable[[int, str], None] | None
-    ) -> list[decoding.Generation]:
+    ) -> list[Generation]:
         """One batch of prompts through the decoder (another engine, e.g. a server's, overrides this)."""
         return decoding.generate(
             self.lm, prompts, self.constraint, self.spec.max_new_tokens, on_text, self.prefix, sources
@@ -169,15 +169,13 @@ class Engine:
             for s, e in sentence_windows(text, max_chars)
         ]
 
-    def _merge(
-        self, record: dict, parts: list[tuple[str, dict, decoding.Generation, float, list[str]]]
-    ) -> Prediction:
+    def _merge(self, record: dict, parts: list[tuple[str, dict, Generation, float, list[str]]]) -> Prediction:
         preds = [self.kind.prediction(self.spec, part, gen.text) for _, part, gen, _, _ in parts]
         merged = preds[0] if len(parts) == 1 else merge_windows(record, [p[1] for p in parts], preds)
         merged["id"] = record.get("id", merged.get("id"))
         gens = [p[2] for p in parts]
         logprobs = [lp for g in gens for lp in g.logprobs]
-        confidence = decoding.Generation("", logprobs=logprobs).confidence
+        confidence = Generation("", logprobs=logprobs).confidence
         return Prediction(
             record=merged,
             raw="\n".join(g.text for g in gens),

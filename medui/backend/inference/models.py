@@ -12,27 +12,16 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from medui.backend.inference.caches import ModelCaches
+from medui.backend.inference import openai_client
 from medui.backend.inference.gguf import convert_bundled, converted_dir
+from medui.backend.inference.types import ON_EVICT, SERVER_PREFIXES, LoadedModel, ModelError, Variant
 from medui.config import SHIPPED_MODELS_DIR, get_settings
-from medui.errors import MeduiError
-
-if TYPE_CHECKING:
-    from medui.backend.inference.openai_client import ServerModel
 
 log = logging.getLogger(__name__)
-
-
-class ModelError(MeduiError, ValueError):
-    """A model name or folder that cannot be used; the message says why (`italian`: the same for the app)."""
-
-    def __init__(self, message: str, italian: str | None = None):
-        super().__init__(message, italian=italian)
 
 
 @dataclass(frozen=True)
@@ -56,36 +45,6 @@ BUNDLED = {
         "HuggingFaceTB/SmolLM2-135M-Instruct",
     ),  # fmt: skip
 }
-SERVER_PREFIXES = ("openai:", "openai-chat:")  # a model of an OpenAI-compatible server (openai_client.py)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """What a model name resolves to: a kind and the folders it loads from."""
-
-    name: str
-    kind: str  # bundled | local | hub | adapter | server
-    path: (
-        Path | None
-    )  # model folder (or adapter folder for kind adapter); None for a bundled model not yet converted
-    base: Variant | None = None  # for adapters
-
-
-@dataclass
-class LoadedModel:
-    """A loaded model and tokenizer, plus caches that depend on them (vocabulary, compiled constraints)."""
-
-    name: str
-    model: Any
-    tokenizer: Any
-    device: str
-    dtype: str
-    variant: Variant
-    caches: ModelCaches = field(default_factory=ModelCaches)
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}|{self.device}|{self.dtype}"
 
 
 def _is_model_dir(path: Path) -> bool:
@@ -216,9 +175,6 @@ def pick_dtype(device: str, dtype: str | None = None) -> str:
 
 _CACHE: OrderedDict[str, LoadedModel] = OrderedDict()  # least recently used first
 _LOCK = threading.Lock()
-ON_EVICT: list[
-    Callable[[str], None]
-] = []  # called with a model's name when it is evicted (engines built on it)
 
 
 def canonical_name(name: str) -> str:
@@ -232,7 +188,7 @@ def canonical_name(name: str) -> str:
 
 def load(
     name: str | None = None, device: str | None = None, dtype: str | None = None, base_url: str | None = None
-) -> LoadedModel | ServerModel:
+) -> LoadedModel | openai_client.ServerModel:
     """Load a model variant once; later calls with the same name, device and dtype return the same object.
 
     At most MEDUI_MAX_LOADED_MODELS stay loaded: loading one more evicts the least recently used. A served
@@ -241,8 +197,6 @@ def load(
     """
     name = canonical_name((name or get_settings().model).strip())
     if name.startswith(SERVER_PREFIXES):
-        from medui.backend.inference import openai_client
-
         return openai_client.connect(name, base_url)
     device = pick_device(device)
     dtype = pick_dtype(device, dtype)

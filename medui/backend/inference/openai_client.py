@@ -30,7 +30,7 @@ when the server wants one, is read from MEDUI_OPENAI_API_KEY when a model connec
   FAILED_LISTING_TTL_S; only its first MAX_LISTED models are read), and the MAX_SERVER_MODELS server models used
   last are kept: naming many models does not grow the process.
 
-No torch here (`medui models` lists a server's models without it): Generation is imported when a prompt is sent.
+No torch here: `medui models` lists a server's models without it.
 """
 
 from __future__ import annotations
@@ -42,12 +42,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
-from medui.backend.inference.models import ON_EVICT, SERVER_PREFIXES, ModelError, Variant
 from medui.backend.inference.openai_http import (
     ANSWER_MAX_BYTES,
     LISTING_MAX_BYTES,
@@ -69,10 +67,8 @@ from medui.backend.inference.openai_shapes import (
     read_listing,
     refused,
 )
+from medui.backend.inference.types import ON_EVICT, SERVER_PREFIXES, Generation, ModelError, Variant
 from medui.config import get_settings
-
-if TYPE_CHECKING:
-    from medui.backend.inference.decoding import Generation
 
 __all__ = [
     "ServerModel",
@@ -213,8 +209,6 @@ class ServerModel:
 
     def complete(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> Generation:
         """One prompt through the server (waiting for a free slot): its text, log-probabilities and counts."""
-        from medui.backend.inference.decoding import Generation  # imports torch
-
         with self.slots:
             data = self.send("POST", self.path, self.request(prompt, schema, max_tokens, schema_name))
         answer = read_answer(data, self.chat, self.shown_url)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from medui.backend import gold
 from medui.backend.inference import decoding
 from medui.backend.inference.engine import Engine, Prediction
+from medui.backend.inference.types import Generation
 from medui.tasks.pairs import (
     NONE,
     answer_schema,
@@ -86,9 +87,9 @@ class PairEngine(Engine):
             progress(len(records), len(records))
         return found
 
-    def answer_pairs(self, prompts: list[str]) -> list[decoding.Generation]:
+    def answer_pairs(self, prompts: list[str]) -> list[Generation]:
         """The constrained answer of every pair prompt, in order, in batches of the engine's size."""
-        out: list[decoding.Generation] = []
+        out: list[Generation] = []
         size = max(self.batch_size, 8)
         for b in range(0, len(prompts), size):
             gens = decoding.generate(

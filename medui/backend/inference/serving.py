@@ -19,9 +19,9 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from medui.backend.inference.decoding import Generation
 from medui.backend.inference.engine import Engine
 from medui.backend.inference.openai_client import ServerModel
+from medui.backend.inference.types import Generation
 
 CHARS_PER_TOKEN = 3
 
