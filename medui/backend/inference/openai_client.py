@@ -36,7 +36,6 @@ No torch here: `medui models` lists a server's models without it.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -62,7 +61,7 @@ from medui.backend.inference.openai_shapes import (
     ListingCache,
     check_listed,
     check_schema_followed,
-    grammar_of,
+    completion_request,
     read_answer,
     read_listing,
     refused,
@@ -74,7 +73,6 @@ __all__ = [
     "ServerModel",
     "ServingError",
     "connect",
-    "grammar_of",
     "listed_models",
     "server_listing",
     "shown_url",
@@ -164,28 +162,6 @@ class ServerModel:
         """Whether close() was called and its connections are released."""
         return self._closing and self._client is None
 
-    def request(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> dict:
-        """The request body for one prompt: greedy, log-probabilities, the schema as structured output."""
-        body: dict = {"model": self.served, "max_tokens": max_tokens, "temperature": 0.0}
-        if self.chat:
-            body["messages"] = [{"role": "user", "content": prompt}]
-        else:
-            body["prompt"] = prompt
-        if self.wants_logprobs():
-            body["logprobs"] = True if self.chat else 1
-        if schema is None:
-            body["stop"] = ["\n"]
-        elif self.constrains_by() == "grammar":
-            body["grammar"] = grammar_of(json.dumps(schema))
-        else:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
-            }
-            if not self.chat:
-                body["json_schema"] = schema  # llama.cpp's server reads the schema of a completion here
-        return body
-
     def llama_cpp_python(self) -> bool:
         """Whether the server is llama-cpp-python's (it lists its models as owned by "me"; cached listing)."""
         if self.detected is None:
@@ -210,7 +186,12 @@ class ServerModel:
     def complete(self, prompt: str, schema: dict | None, max_tokens: int, schema_name: str) -> Generation:
         """One prompt through the server (waiting for a free slot): its text, log-probabilities and counts."""
         with self.slots:
-            data = self.send("POST", self.path, self.request(prompt, schema, max_tokens, schema_name))
+            logprobs = self.wants_logprobs()
+            grammar = schema is not None and self.constrains_by() == "grammar"
+            body = completion_request(
+                self.served, self.chat, prompt, schema, max_tokens, schema_name, logprobs, grammar
+            )
+            data = self.send("POST", self.path, body)
         answer = read_answer(data, self.chat, self.shown_url)
         if schema is not None:
             check_schema_followed(answer.text, answer.finish, self.shown_url)

@@ -1,5 +1,6 @@
-"""What goes to and comes back from an OpenAI-compatible server, read defensively: the grammar of a schema, the
-parts of a completion and of a model listing medui uses, the listings kept, and the one-line errors.
+"""What goes to and comes back from an OpenAI-compatible server, read defensively: the body of a completion
+request and the grammar of a schema, the parts of a completion and of a model listing medui uses, the listings
+kept, and the one-line errors.
 
 An answer's required parts (the first choice's text, the list of models) fail with one ServingError when
 malformed; optional ones (usage, log-probabilities, finish reason, owners) are read when well formed and taken as
@@ -41,6 +42,39 @@ def grammar_of(schema_json: str) -> str:
 
 
 # completions ------------------------------------------------------------------------------------------------
+def completion_request(
+    served: str,
+    chat: bool,
+    prompt: str,
+    schema: dict | None,
+    max_tokens: int,
+    schema_name: str,
+    logprobs: bool,
+    grammar: bool,
+) -> dict:
+    """The request body for one prompt: greedy, log-probabilities when asked, the schema as structured output
+    (`grammar`: as the GBNF grammar that llama-cpp-python's server reads instead)."""
+    body: dict = {"model": served, "max_tokens": max_tokens, "temperature": 0.0}
+    if chat:
+        body["messages"] = [{"role": "user", "content": prompt}]
+    else:
+        body["prompt"] = prompt
+    if logprobs:
+        body["logprobs"] = True if chat else 1
+    if schema is None:
+        body["stop"] = ["\n"]
+    elif grammar:
+        body["grammar"] = grammar_of(json.dumps(schema))
+    else:
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+        }
+        if not chat:
+            body["json_schema"] = schema  # llama.cpp's server reads the schema of a completion here
+    return body
+
+
 @dataclass(frozen=True)
 class Answer:
     """What medui reads of a completion: the text (required), the rest when the server sent it well formed."""
