@@ -2,8 +2,8 @@
 
 The CLI (`medui run`, `eval`, `study`), the app (Prova and dataset evaluations), the study, the training worker's
 evaluation of an adapter and the benchmarks all come through here:
-- `build_engine` checks the task and strategy before it loads the model, then builds the Engine (for a served
-  model `openai:NAME`, the ServingEngine of serving.py);
+- `build_engine` checks the task and strategy before it loads the model, then builds its Engine (engines.py: for
+  a served model `openai:NAME`, the ServingEngine of serving.py);
 - `predict` runs records through it, in one go or batch by batch under a lock (the app's MODEL_LOCK);
 - `evaluate` predicts and scores; `run_metrics` is the one place that names a run's metric keys;
 - `store_run` / `save_eval` store a run and its scored predictions, `find_stored_run` finds an earlier one.
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from medui.backend.evaluation import EvalResult, score
 from medui.backend.inference.demos import Demonstrations, check_mode, team_record
-from medui.backend.inference.strategy import PAIR_STRATEGIES, StrategyError
+from medui.backend.inference.strategy import parse_strategy
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -72,7 +72,7 @@ def build_engine(
     never demonstrations).
     """
     from medui.backend.inference import models
-    from medui.backend.inference.engine import Engine, parse_strategy
+    from medui.backend.inference.engines import engine_for  # imports torch
 
     spec = task if isinstance(task, TaskSpec) else get_spec(task)
     check_mode(demos)
@@ -83,20 +83,7 @@ def build_engine(
         demonstrations(spec, split=split, session=session) if demos == "similar" and parsed.shots else None
     )
     lm = models.load(model, device, dtype, base_url) if model is None or isinstance(model, str) else model
-    if lm.device == "server":
-        from medui.backend.inference.serving import ServingEngine
-
-        if parsed.name in PAIR_STRATEGIES:
-            raise StrategyError(
-                f"strategy {parsed.name} runs on a local model, not on a served one",
-                f"la strategia {parsed.name} funziona con un modello locale, non con uno servito",
-            )
-        return ServingEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
-    if parsed.name in PAIR_STRATEGIES:
-        from medui.backend.inference.pairs import PairEngine
-
-        return PairEngine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
-    return Engine(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
+    return engine_for(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
 
 
 def demonstrations(

@@ -192,8 +192,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "device": args.device,
             "dtype": args.dtype,
         }
-        if engine.lm.device == "server":
-            parameters["base_url"] = engine.lm.shown_url
+        if engine.lm.server_url is not None:
+            parameters["base_url"] = engine.lm.server_url
         run = runner.save_eval(result, spec, split, records=records, parameters=parameters)
         result.metrics["run_id"] = run.id
     if args.out:

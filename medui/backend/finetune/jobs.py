@@ -138,7 +138,7 @@ def check_weights(variant: models.Variant) -> None:
     """Refuse a base whose folder has no weights or a damaged safetensors file (headers only: fast)."""
     from safetensors import safe_open
 
-    if variant.kind == "server":
+    if variant.served:
         raise models.ModelError(
             f"cannot train {variant.name}: it is a server's model; train a local model (its adapter can then "
             "be served: medui export-adapter)",

@@ -154,6 +154,19 @@ class ServerModel:
         return shown_url(self.base_url)
 
     @property
+    def runs_here(self) -> bool:
+        """A served model computes on its server, which bounds its own work (with `concurrency` here)."""
+        return False
+
+    @property
+    def server_url(self) -> str:
+        return self.shown_url
+
+    def info(self) -> dict:
+        """Only where it runs: its size is the server's business."""
+        return {"device": f"server {self.shown_url}", "dtype": self.dtype}
+
+    @property
     def path(self) -> str:
         return "/chat/completions" if self.chat else "/completions"
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from medui.errors import MeduiError
 
@@ -44,6 +44,11 @@ class Variant:
     )  # model folder (or adapter folder for kind adapter); None for a bundled model not yet converted
     base: Variant | None = None  # for adapters
 
+    @property
+    def served(self) -> bool:
+        """Whether the model runs on a server (openai:NAME): nothing of it is on disk or loaded here."""
+        return self.kind == "server"
+
 
 @dataclass
 class ModelCaches:
@@ -75,6 +80,63 @@ class LoadedModel:
     @property
     def key(self) -> str:
         return f"{self.name}|{self.device}|{self.dtype}"
+
+    @property
+    def runs_here(self) -> bool:
+        """A model loaded here computes in this process: one computation at a time (the app's model lock)."""
+        return True
+
+    @property
+    def server_url(self) -> str | None:
+        """No server: the model is loaded here."""
+        return None
+
+    def info(self) -> dict:
+        """Parameters and memory of the model, where it runs and in which dtype."""
+        params = list(self.model.parameters())
+        return {
+            "parameters": sum(p.numel() for p in params),
+            "memory": sum(p.numel() * p.element_size() for p in params),
+            "device": self.device,
+            "dtype": self.dtype,
+        }
+
+    def check(self) -> None:
+        """Nothing to ask: a model loaded here is there."""
+
+
+class GenerationBackend(Protocol):
+    """What a run generates with, chosen by the variant (`models.load`): a model loaded here (LoadedModel) or a
+    served one (openai_client.ServerModel), each with its Engine (`engines.engine_for`). Callers ask it what they
+    need to know (a lock, a server's URL, its size, whether it answers), never which of the two it is."""
+
+    name: str
+    device: str
+    dtype: str
+    variant: Variant
+
+    @property
+    def key(self) -> str:
+        """Its key among the loaded or connected models."""
+        ...
+
+    @property
+    def runs_here(self) -> bool:
+        """Whether it computes in this process (then under the app's model lock); a server bounds its own work."""
+        ...
+
+    @property
+    def server_url(self) -> str | None:
+        """The URL of the server it runs on, as shown (no user or password); None for a model loaded here."""
+        ...
+
+    def info(self) -> dict:
+        """What the Modelli page shows of it: device and dtype, and parameters and memory when loaded here."""
+        ...
+
+    def check(self) -> None:
+        """Fail (ModelError, ServingError) unless it can answer now."""
+        ...
 
 
 @dataclass

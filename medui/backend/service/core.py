@@ -19,7 +19,7 @@ MODEL_LOCK = threading.RLock()  # one model computation at a time in this proces
 
 def lock_for(engine):
     """MODEL_LOCK for an engine on a model loaded here; None for a served model (its server bounds the work)."""
-    return None if engine.lm.device == "server" else MODEL_LOCK
+    return MODEL_LOCK if engine.lm.runs_here else None
 
 
 def holding_lock_for(engine):
