@@ -1,6 +1,6 @@
 """The annotation team from the app: agreement of a task's annotators (and a stored run), the documents waiting
 for a curator, one document's versions side by side, and the curator's adjudication (one version taken, or
-pieces merged: medui/tasks/merging.py).
+pieces merged: medui/tasks/versions.py).
 
 Agreement figures are for anyone who may compare; the versions themselves and adjudication only for curators
 and researchers (an annotator must not see the others' versions: the annotations are independent).
@@ -14,8 +14,8 @@ from medui.backend.inputs import InputError
 from medui.backend.service.core import allowed, as_id
 from medui.backend.service.corrections import clean_note, preview
 from medui.backend.store.db import session_scope
-from medui.tasks.merging import merged_record, piece_table
 from medui.tasks.registry import get_spec
+from medui.tasks.versions import merged_record, piece_table
 
 
 def team_filters(task_id: str, username: str | None = None) -> dict:
@@ -99,7 +99,7 @@ def pending_documents(task_id: str, split: str | None = None, username: str | No
 
 def document_versions(document_id: int, username: str | None = None) -> dict:
     """A document's annotators' versions side by side, its distinct pieces with who has each (`pieces`, from
-    merging.piece_table) and the adjudication in force; InputError unless two annotators have a version."""
+    versions.piece_table) and the adjudication in force; InputError unless two annotators have a version."""
     allowed(username, "adjudicate")
     with session_scope() as session:
         return _versions(as_id(document_id, "documento"), session)
