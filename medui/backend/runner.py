@@ -19,9 +19,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from medui.backend.demos import Demonstrations, check_mode, team_record
-from medui.backend.evaluation import EvalResult, score
+from medui.backend.evaluation import EvalResult
 from medui.backend.strategy import PAIR_STRATEGIES, StrategyError
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:

@@ -18,13 +18,14 @@ from pathlib import Path
 from medui.backend import gold, models, runner
 from medui.backend.demos import check_mode
 from medui.backend.engine import parse_strategy
-from medui.backend.evaluation import load_eval_records, paired_counts
+from medui.backend.evaluation import load_eval_records
 from medui.backend.inputs import InputError
 from medui.backend.strategy import STRATEGIES
 from medui.errors import MeduiError
 from medui.tasks.compare import paired_bootstrap
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import UnknownTask, all_specs, get_spec
+from medui.tasks.scoring import paired_counts
 from medui.tasks.spec import TaskSpec
 
 RECORD_COUNTS = "record_counts"  # a cell's per-record metric counts by record id
