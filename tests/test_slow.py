@@ -59,7 +59,7 @@ def test_jump_forward_follows_gemma_tokenizer(gemma, task_id):
     """Forced text split unlike the tokenizer (`"}` then `,` where Gemma writes `"},{"`) made the model close
     every entity list after one entity."""
     from medui.backend.constraint import compile_constraint
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
     from medui.tasks.kinds import kind_for
     from tests.backend.jumpforward import forced_departures
 

@@ -12,7 +12,8 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from medui.backend import decoding, gold
+from medui.backend import decoding
+from medui.backend.data import gold
 from medui.backend.demos import Demonstrations
 from medui.backend.models import LoadedModel
 from medui.backend.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from medui.backend import gold as gold_data
+from medui.backend.data import gold as gold_data
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ import functools
 import json
 from collections.abc import Callable
 
-from medui.backend import decoding, gold
+from medui.backend import decoding
+from medui.backend.data import gold
 from medui.backend.engine import Engine, Prediction
 from medui.tasks.pairs import (
     NONE,

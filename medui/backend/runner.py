@@ -105,7 +105,7 @@ def demonstrations(
 ) -> Demonstrations:
     """Similar demonstrations from the task's few-shot split and the team's records in force (of any split),
     never a text of `split` (the gold split being evaluated, when there is one)."""
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.backend.store.in_force import usable_records
     from medui.tasks.kinds import kind_for
 
@@ -263,7 +263,7 @@ def _golds_for(
         if len(records) != len(result.predictions):
             raise StoreError(f"{len(result.predictions)} predictions but {len(records)} gold records")
         return list(records)
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
 
     by_id = {str(r.get("id")): r for r in load_split(spec, split)}
     return [by_id.get(str(p.record.get("id"))) for p in result.predictions]

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from medui.backend import gold, models, runner
+from medui.backend import models, runner
+from medui.backend.data import gold
+from medui.backend.data.inputs import InputError
 from medui.backend.demos import check_mode
 from medui.backend.engine import parse_strategy
 from medui.backend.evaluation import load_eval_records
-from medui.backend.inputs import InputError
 from medui.backend.strategy import STRATEGIES
 from medui.errors import MeduiError
 from medui.tasks.compare import paired_bootstrap

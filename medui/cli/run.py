@@ -9,8 +9,8 @@ import argparse
 import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
+from medui.backend.data.inputs import InputError, record_from_input, validate_gold
 from medui.backend.demos import DEMOS
-from medui.backend.inputs import InputError, record_from_input, validate_gold
 from medui.backend.strategy import STRATEGIES
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medui.backend.data.common import DataError
-from medui.backend.inputs import strip_note_controls
+from medui.backend.data.inputs import strip_note_controls
+from medui.backend.data.record_files import EXPORT_FORMATS
 from medui.backend.store.corrections import correction_row, queue_row
-from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
 from medui.cli.output import emit
 
@@ -92,7 +92,7 @@ def in_session(command):
 
 
 def cmd_export(args: argparse.Namespace, session: Session) -> int:
-    from medui.backend.inputs import export_target
+    from medui.backend.data.inputs import export_target
     from medui.backend.store.export import export
 
     out = export_target(args.out, args.format)  # inside the allowed folders, never over medui's own data

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from medui.backend.inputs import strip_note_controls
+from medui.backend.data.inputs import strip_note_controls
 from medui.backend.store.db import StoreError
 from medui.cli.output import emit
 from medui.cli.store import in_session, read_record_file

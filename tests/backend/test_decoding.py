@@ -8,8 +8,8 @@ import pytest
 from medui.backend import decoding, models
 from medui.backend.constraint import compile_constraint
 from medui.backend.copying import SourceCopy, copy_tables, list_continuers, track_copy
+from medui.backend.data.gold import load_split
 from medui.backend.engine import Engine, parse_strategy
-from medui.backend.gold import load_split
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from medui.backend import gbnf, gold
+from medui.backend import gbnf
+from medui.backend.data import gold
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import all_specs, get_spec
 from tests.backend.gbnf_match import accepts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.errors import InputError
 from medui.tasks.agreement import cohen_kappa, fleiss_kappa
 from medui.tasks.kinds import kind_for

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from medui.backend import models
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 
 WEIGHTS = "adapter_model.safetensors"
 

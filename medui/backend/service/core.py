@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 from medui.backend import auth, models
+from medui.backend.data.inputs import InputError, is_inside
 from medui.backend.engine import STRATEGIES
-from medui.backend.inputs import InputError, is_inside
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
@@ -214,6 +214,6 @@ def _allowed_folder(path: Path, name: str) -> None:
 
 def task_splits(task_id: str) -> list[str]:
     """The splits of a task's gold data."""
-    from medui.backend.gold import split_counts
+    from medui.backend.data.gold import split_counts
 
     return list(split_counts(get_spec(task_id)))

@@ -14,8 +14,8 @@ import os
 import threading
 
 from medui.backend import runner
+from medui.backend.data.inputs import InputError
 from medui.backend.evaluation import load_eval_records
-from medui.backend.inputs import InputError
 from medui.backend.processes import pid_alive
 from medui.backend.service.core import allowed, identity, lock_for
 from medui.backend.service.running import engine_for, model_and_adapter

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.data.common import DataError, read_text_lines
 from medui.backend.store.corrections import CorrectionError, add_correction, checked_record
 from medui.backend.store.repo import clean_record, ensure_documents, get_or_create_user, new_document, rows_in

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from medui.backend import models
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
-from medui.backend.inputs import InputError
 from medui.config import get_settings
 
 TASK = "medqa_it"

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from medui.backend.data.common import DataError
-from medui.backend.gold import load_split
+from medui.backend.data.gold import load_split
 from medui.backend.service import corrections as correction_service
 from medui.backend.store import repo
 from medui.backend.store.corrections import CorrectionError, add_correction, latest_corrections
