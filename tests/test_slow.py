@@ -58,7 +58,7 @@ def test_gemma_vocabulary_has_one_space_before_word_tokens(gemma):
 def test_jump_forward_follows_gemma_tokenizer(gemma, task_id):
     """Forced text split unlike the tokenizer (`"}` then `,` where Gemma writes `"},{"`) made the model close
     every entity list after one entity."""
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
     from medui.backend.inference.constraint import compile_constraint
     from medui.tasks.kinds import kind_for
     from tests.backend.inference.jumpforward import forced_departures

@@ -1,8 +1,8 @@
 """Agreement of a task's annotators, read from the store: each annotator's version of each document (their
-newest correction) through medui.tasks.agreement.measure, the mean over annotator pairs, and each annotator
+newest correction) through medui.tasks.versions.measure, the mean over annotator pairs, and each annotator
 against the model predictions they started from.
 
-`team_agreement` returns measure's report (`pairs`, `kappa`, see medui/tasks/agreement.py) plus:
+`team_agreement` returns measure's report (`pairs`, `kappa`, see medui/tasks/versions.py) plus:
 - `mean_pairwise`: each figure of the pairs (strict/lenient/relation F1, kappa, agreement) averaged over the
   human pairs, weighted by their documents;
 - `vs_model`: per annotator, their versions against the prediction each correction was made from (corrections
@@ -19,10 +19,10 @@ from sqlmodel import Session, col, select
 from medui.backend.store.corrections import latest_corrections
 from medui.backend.store.repo import NotFound, StoreError, rows_in
 from medui.backend.store.tables import Correction, Prediction, Run
-from medui.tasks.agreement import measure
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
+from medui.tasks.versions import measure
 
 FIGURES = ("strict_f1", "lenient_f1", "relation_f1", "kappa", "agreement", "token_f1")
 MODEL_PREFIX = "run:"

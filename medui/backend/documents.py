@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
-MAX_TEXT_BYTES = 2_000_000  # the same as medui.backend.inputs (this module imports nothing from medui)
+MAX_TEXT_BYTES = 2_000_000  # the same as medui.backend.data.inputs (this module imports nothing from medui)
 MAX_ZIP_MEMBERS = 1000
 MAX_MEMBER_BYTES = 50_000_000  # inflated size of one part of a .docx
 MAX_INFLATED_BYTES = 100_000_000  # all parts together

@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from medui.backend.evaluation import EvalResult, score
+from medui.backend.evaluation import EvalResult
 from medui.backend.inference.demos import Demonstrations, check_mode, team_record
 from medui.backend.inference.strategy import parse_strategy
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def demonstrations(
 ) -> Demonstrations:
     """Similar demonstrations from the task's few-shot split and the team's records in force (of any split),
     never a text of `split` (the gold split being evaluated, when there is one)."""
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.backend.store.in_force import usable_records
     from medui.tasks.kinds import kind_for
 
@@ -249,7 +250,7 @@ def _golds_for(
         if len(records) != len(result.predictions):
             raise StoreError(f"{len(result.predictions)} predictions but {len(records)} gold records")
         return list(records)
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
 
     by_id = {str(r.get("id")): r for r in load_split(spec, split)}
     return [by_id.get(str(p.record.get("id"))) for p in result.predictions]

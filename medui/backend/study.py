@@ -15,17 +15,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from medui.backend import gold, runner
-from medui.backend.evaluation import load_eval_records, paired_counts
+from medui.backend import runner
+from medui.backend.data import gold
+from medui.backend.data.inputs import InputError
+from medui.backend.evaluation import load_eval_records
 from medui.backend.inference import models
 from medui.backend.inference.demos import check_mode
 from medui.backend.inference.engine import parse_strategy
 from medui.backend.inference.strategy import STRATEGIES
-from medui.backend.inputs import InputError
 from medui.errors import MeduiError
 from medui.tasks.compare import paired_bootstrap
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import UnknownTask, all_specs, get_spec
+from medui.tasks.scoring import paired_counts
 from medui.tasks.spec import TaskSpec
 
 RECORD_COUNTS = "record_counts"  # a cell's per-record metric counts by record id

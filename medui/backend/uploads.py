@@ -19,7 +19,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
-from medui.backend.inputs import MAX_TEXT_BYTES, InputError, decode_bytes, dotted, is_inside, read_text_file
+from medui.backend.data.inputs import (
+    MAX_TEXT_BYTES,
+    InputError,
+    decode_bytes,
+    dotted,
+    is_inside,
+    read_text_file,
+)
 from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 

@@ -9,9 +9,9 @@ import argparse
 import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
+from medui.backend.data.inputs import InputError, record_from_input, validate_gold
 from medui.backend.inference.demos import DEMOS
 from medui.backend.inference.strategy import STRATEGIES
-from medui.backend.inputs import InputError, record_from_input, validate_gold
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -207,7 +207,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from medui.backend.evaluation import score
+    from medui.tasks.scoring import score
 
     spec = get_spec(args.task)
     golds, preds = read_jsonl(args.gold), _predictions(args.pred)
@@ -215,7 +215,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     result = {"task": spec.id, **score(spec, golds, preds)}
     human = f"{spec.id}: {result['primary']}={result[result['primary']]:.4f} n={result['n']}"
     if args.against:
-        from medui.backend.evaluation import compare_runs
+        from medui.tasks.scoring import compare_runs
 
         against = compare_runs(spec, golds, preds, _predictions(args.against))
         result.update(difference=against["difference"], ci95=against["ci95"], comparison=against)

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from medui.backend.data.inputs import InputError
 from medui.backend.inference.destination import is_loopback
-from medui.backend.inputs import InputError
 from medui.config import REPO_ROOT
 
 APP_FILE = REPO_ROOT / "app.py"

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import json
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.cli.output import emit
 from medui.config import get_settings
 from medui.tasks.kinds import kind_for

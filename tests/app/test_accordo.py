@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medui.backend import auth, service
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.backend.store import repo
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.db import dispose_engines, session_scope
@@ -165,7 +165,7 @@ def test_bad_adjudications_are_refused_with_a_clear_message(team):
 
 
 def test_a_merged_answer_must_be_one(team):
-    from medui.backend import gold
+    from medui.backend.data import gold
 
     spec = get_spec(QA_TASK)
     record = gold.load_split(spec, "test")[0]
@@ -183,10 +183,9 @@ def test_a_merged_answer_must_be_one(team):
 
 
 def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
-    from medui.backend import gold
     from medui.backend.agreement import mean_pairwise
-    from medui.tasks.agreement import measure
-    from medui.tasks.merging import piece_table
+    from medui.backend.data import gold
+    from medui.tasks.versions import measure, piece_table
 
     spec = get_spec("ed_dyspnea_crf")
     records = gold.load_split(spec, "test")[:2]

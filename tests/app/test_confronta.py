@@ -8,10 +8,11 @@ import pytest
 from pytest import approx
 
 from medui.backend import runner, service
-from medui.backend.evaluation import EvalResult, load_eval_records, score
+from medui.backend.evaluation import EvalResult, load_eval_records
 from medui.pages.common import guarded
 from medui.pages.confronta import comparison_rows, comparison_summary
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score
 from tests.backend.store.records import NER_TASK, make_prediction, ner_record
 
 TASK = "medmcqa_it"  # right-or-wrong records: McNemar's test applies

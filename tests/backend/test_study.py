@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.backend.study import MARK, build_table, parse_reference, run_study
 from medui.cli import main
 from medui.tasks.registry import get_spec

@@ -94,7 +94,7 @@ def seed(engine: Engine, plan: Plan) -> list[tuple[int, str]]:
 
 def _seed_predictions(session: Session, n: int) -> list[tuple[int, str]]:
     """A stored run whose predictions found no entity in the first `n` records of SEED_SPLIT."""
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
     from medui.backend.inference.engine import Prediction, doc_hash
     from medui.backend.store import repo
     from medui.tasks.registry import get_spec

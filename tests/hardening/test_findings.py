@@ -13,6 +13,7 @@ import time
 import pytest
 
 from medui.backend import auth, processes, service
+from medui.backend.data.record_files import ExportError
 from medui.backend.finetune import jobs, train
 from medui.backend.inference import models
 from medui.backend.store import repo
@@ -22,7 +23,7 @@ from medui.backend.store.corrections import (
     correction_history,
 )
 from medui.backend.store.db import session_scope
-from medui.backend.store.export import ExportError, export
+from medui.backend.store.export import export
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 from tests.backend.store.conftest import db_url, engine, session  # noqa: F401 - the store fixtures

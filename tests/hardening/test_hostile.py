@@ -182,7 +182,7 @@ def cli_env(ner_model, tmp_path_factory):
 
 def seed_predictions() -> tuple[int, int]:
     """Store one NER prediction (with a correction) and one QA prediction; their ids."""
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.backend.store import repo
     from medui.backend.store.corrections import add_correction
     from medui.backend.store.db import session_scope
@@ -414,7 +414,7 @@ def check_api_result(case: dict, api: Api, result) -> None:
 
 def test_prova_reads_no_file_outside_the_upload_folder(tmp_path):
     """Behind Gradio's own check: a path that is not an upload is refused before anything is read."""
-    from medui.backend.inputs import InputError
+    from medui.backend.data.inputs import InputError
     from medui.backend.uploads import read_upload
     from medui.tasks.registry import get_spec
 

@@ -110,7 +110,7 @@ def test_parallel_sessions_keep_every_correction_next_to_an_evaluation_writer(lo
 
 def _store_an_evaluation(engine, gate: threading.Barrier, out: dict, n: int = 100) -> None:
     """What the app's evaluation thread writes: a running run, progress updates, then every prediction at once."""
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
     from medui.backend.inference.engine import Prediction, doc_hash
     from medui.backend.store import repo
     from medui.backend.store.tables import Run

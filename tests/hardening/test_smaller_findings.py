@@ -21,9 +21,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from medui.backend import auth, service
-from medui.backend.inputs import InputError, strip_note_controls
+from medui.backend.data.inputs import InputError, strip_note_controls
+from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
-from medui.backend.store.assignment import AssignmentError, assign_documents
+from medui.backend.store.assignment import AssignmentError
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Adjudication, Correction
 from medui.cli import main

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.data.common import DataError, read_jsonl
 from medui.tasks import registry
 from medui.tasks.align import sentence_windows

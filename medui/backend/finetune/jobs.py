@@ -28,12 +28,12 @@ from sqlmodel import Session
 
 from medui.backend import processes
 from medui.backend.data.common import DataError
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import dataset, distributed
 from medui.backend.finetune import store_access as sa_jobs
 from medui.backend.finetune.recipe import TrainConfig, default_recipe, load_recipe
 from medui.backend.finetune.train import check_adapter_name, remove_staging
 from medui.backend.inference import models
-from medui.backend.inputs import InputError
 from medui.backend.processes import pid_alive
 from medui.backend.store.tables import TrainingJob
 from medui.config import get_settings

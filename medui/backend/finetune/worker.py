@@ -262,9 +262,10 @@ def evaluate_one(
     """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none.
     EvaluationStopped between two batches once `should_stop` says so (a cancel request)."""
     from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records, paired_counts
-    from medui.backend.gold import UnknownSplit
+    from medui.backend.data.gold import UnknownSplit
+    from medui.backend.evaluation import load_eval_records
     from medui.tasks.registry import get_spec
+    from medui.tasks.scoring import paired_counts
 
     spec = get_spec(task)
     try:

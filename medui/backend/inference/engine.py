@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.inference import decoding
 from medui.backend.inference.demos import Demonstrations
 from medui.backend.inference.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy

@@ -16,7 +16,7 @@ import functools
 import json
 from collections.abc import Callable
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.inference import decoding
 from medui.backend.inference.engine import Engine, Prediction
 from medui.backend.inference.types import Generation

@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 from medui.backend import auth
+from medui.backend.data.inputs import InputError, is_inside
 from medui.backend.inference import models
 from medui.backend.inference.engine import STRATEGIES
-from medui.backend.inputs import InputError, is_inside
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
@@ -215,6 +215,6 @@ def _allowed_folder(path: Path, name: str) -> None:
 
 def task_splits(task_id: str) -> list[str]:
     """The splits of a task's gold data."""
-    from medui.backend.gold import split_counts
+    from medui.backend.data.gold import split_counts
 
     return list(split_counts(get_spec(task_id)))

@@ -13,14 +13,15 @@ import functools
 import os
 import threading
 
-from medui.backend import evaluation, runner
+from medui.backend import runner
+from medui.backend.data.inputs import InputError
 from medui.backend.evaluation import load_eval_records
-from medui.backend.inputs import InputError
 from medui.backend.processes import pid_alive
 from medui.backend.service.core import allowed, identity, lock_for
 from medui.backend.service.running import engine_for, model_and_adapter
 from medui.backend.store.db import session_scope
 from medui.config import REPO_ROOT
+from medui.tasks import scoring
 from medui.tasks.registry import all_specs, get_spec
 
 MAX_EVAL_RECORDS = 2000
@@ -184,7 +185,7 @@ def run_records(run_id: int, username: str | None = None) -> list[dict]:
 
 
 def compare_runs(run_a: int, run_b: int, username: str | None = None) -> dict:
-    """Run A against run B on the gold records both scored: `medui.backend.evaluation.compare_runs` on their
+    """Run A against run B on the gold records both scored: `medui.tasks.scoring.compare_runs` on their
     stored predictions (A - B on the primary metric with its 95% paired bootstrap interval, wins/losses/ties per
     record, McNemar's test for right-or-wrong metrics), with the task and what each run is."""
     identity(username)
@@ -202,7 +203,7 @@ def compare_runs(run_a: int, run_b: int, username: str | None = None) -> dict:
         raise InputError(f"#{run_a} e #{run_b} non hanno record in comune: non c'è niente da confrontare")
     golds = [a["golds"][doc] for doc in shared]
     preds_a, preds_b = [a["preds"][doc] for doc in shared], [b["preds"][doc] for doc in shared]
-    result = evaluation.compare_runs(get_spec(a["task"]), golds, preds_a, preds_b)
+    result = scoring.compare_runs(get_spec(a["task"]), golds, preds_a, preds_b)
     return {**result, "task": a["task"], "run_a": _about(a), "run_b": _about(b)}
 
 

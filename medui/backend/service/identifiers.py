@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from medui.backend.data.inputs import InputError
 from medui.backend.inference.destination import is_local_url, notice, remote_host, url_host
-from medui.backend.inputs import InputError
 from medui.backend.service.running import gated_record
 from medui.config import get_settings
 from medui.tasks.phi import KIND_NAMES, find_identifiers

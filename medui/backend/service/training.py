@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.backend.service.core import allowed, as_id, checked_model, identity
 from medui.backend.store.db import session_scope
 from medui.config import get_settings

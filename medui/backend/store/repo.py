@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 
 from medui.backend.store.db import StoreError
 from medui.backend.store.tables import USER_ROLES, Document, Prediction, Run, User, utcnow
-from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
 from medui.tasks.records import doc_hash, gold_part
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score_record
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
@@ -205,16 +205,6 @@ def save_run(
     session.add(run)
     session.flush()
     return run
-
-
-def score_record(spec: TaskSpec, gold: dict | None, pred: dict) -> tuple[dict | None, float | None]:
-    """Per-record counts and primary score of a prediction against a gold (or corrected) record."""
-    if gold is None:
-        return None, None
-    from medui.backend.evaluation import record_counts
-
-    counts = record_counts(spec, gold, pred)
-    return counts, metrics.record_score(kind_for(spec).metric_name(spec), counts)
 
 
 def save_predictions(

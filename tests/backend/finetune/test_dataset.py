@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.data.common import DataError
 from medui.backend.finetune import dataset
 from medui.backend.finetune.dataset import IGNORE

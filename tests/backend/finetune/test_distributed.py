@@ -13,11 +13,11 @@ import torch
 from safetensors.torch import load_file
 from sqlmodel import select
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import dataset, distributed, jobs, loop, train
 from medui.backend.finetune.distributed import Ranks
 from medui.backend.finetune.recipe import load_recipe
 from medui.backend.inference import models
-from medui.backend.inputs import InputError
 from medui.backend.store.tables import ModelVariant
 from medui.config import get_settings
 from tests.backend.finetune.test_cli_train import run

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune.export import base_hub_name, export_adapter
-from medui.backend.inputs import InputError
 from medui.cli import main
 from medui.config import get_settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.config import REPO_ROOT, get_settings
 from medui.tasks.registry import get_spec
 

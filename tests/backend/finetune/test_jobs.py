@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import jobs
 from medui.backend.finetune.store_access import variant_named
 from medui.backend.inference import models
-from medui.backend.inputs import InputError
 from medui.config import get_settings
 
 TASK = "medqa_it"

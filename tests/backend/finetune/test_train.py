@@ -7,10 +7,10 @@ import json
 import pytest
 import torch
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
 from medui.backend.inference import models
-from medui.backend.inputs import InputError
 from medui.config import get_settings
 
 TASK = "medqa_it"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend.gold import load_split
+from medui.backend.data.gold import load_split
 from medui.backend.inference import decoding, models
 from medui.backend.inference.constraint import compile_constraint
 from medui.backend.inference.copying import SourceCopy, copy_tables, list_continuers, track_copy

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.inference import gbnf
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import all_specs, get_spec

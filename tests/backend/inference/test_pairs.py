@@ -102,7 +102,7 @@ def test_pair_rows_join_the_training_data_only_when_asked_with_the_inference_pro
 ):
     from transformers import AutoTokenizer
 
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.backend.finetune.dataset import IGNORE, sft_dataset
     from medui.tasks.pairs import pair_examples, pair_prompt
 

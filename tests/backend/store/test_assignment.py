@@ -8,13 +8,9 @@ import pytest
 from sqlmodel import select
 
 from medui.backend import auth
+from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
-from medui.backend.store.assignment import (
-    AssignmentError,
-    assign_documents,
-    assignment_progress,
-    documents_in_queue_order,
-)
+from medui.backend.store.assignment import AssignmentError, assignment_progress, documents_in_queue_order
 from medui.backend.store.corrections import add_correction, correction_queue
 from medui.backend.store.tables import Assignment, User
 from medui.tasks.registry import get_spec

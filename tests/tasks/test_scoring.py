@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from medui.backend.evaluation import cut_spans, score
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import cut_spans, score
 
 TEXT = "Paziente iperteso, all'ECG ritmo sinusale; PSA 2,3 ng/ml."
 
