@@ -63,6 +63,7 @@ class ProvaPage:
             )  # fmt: skip
         self.run = gr.Button("Esegui", variant="primary", elem_id="prova-esegui")
         self.identifiers = gr.Markdown(elem_id="prova-identificativi")
+        self.status = gr.Markdown(elem_id="prova-stato")  # what the run is doing and for how long
         self.raw = gr.Textbox(
             label="Output in decodifica", lines=3, max_lines=12, interactive=False, elem_id="prova-raw"
         )
@@ -91,6 +92,7 @@ class ProvaPage:
     def outputs(self) -> list:
         return [
             self.raw,
+            self.status,
             self.stats,
             self.spans,
             self.relations,
@@ -119,6 +121,7 @@ def render(page: ProvaPage, result: dict) -> dict:
     views = kind_for(spec).views(spec)
     values: dict = {
         page.raw: gr.update(),
+        page.status: "",
         page.json: result,
         page.current: result,
         page.correct: gr.update(interactive=True),
@@ -188,8 +191,12 @@ def gate_markdown(line: str, refused: bool = False) -> str:
 
 def stats_markdown(result: dict) -> str:
     """Time, tokens/s, confidence and validity of a result (numbers and escaped text only)."""
+    waited = result.get("waited_seconds")
     parts = [
-        f"**{result['seconds']:.2f} s**", f"{result['output_tokens']} token generati",
+        f"**{waited:.1f} s di attesa** (modello {result['seconds']:.2f} s)"
+        if waited is not None
+        else f"**{result['seconds']:.2f} s**",
+        f"{result['output_tokens']} token generati",
         f"{result['tokens_per_s'] or 0:.1f} token/s",
         f"confidenza {result['confidence']:.3f}" if result.get("confidence") is not None else "confidenza -",
     ]  # fmt: skip
@@ -205,6 +212,11 @@ def stats_markdown(result: dict) -> str:
             "contenerne altri; dividilo in parti più brevi"
         )
     return " · ".join(parts)
+
+
+def status_markdown(status: str) -> str:
+    """The run's progress line (loading the model, writing the answer, with the seconds waited so far)."""
+    return f"⏳ {common.md_escape(status)}" if status.strip() else ""
 
 
 def outcome(result: dict) -> str:
@@ -273,7 +285,10 @@ def build(demo: gr.Blocks) -> None:
             )  # fmt: skip
             for update in updates:
                 if update.result is None:
-                    yield {page.raw: prefix + update.raw}
+                    yield {
+                        page.raw: prefix + update.raw,
+                        page.status: status_markdown(prefix + update.status),
+                    }
                     continue
                 results.append(update.result)
                 values = render(page, update.result)

@@ -62,7 +62,7 @@ def shot(page, name: str) -> None:
 
 def test_an_ner_run_is_highlighted_then_a_span_is_corrected_and_stored(page, app_server):
     page.goto(app_server.url + "/prova")
-    choose(page, "Compito", "e3c_clinical_entities (ner)")
+    choose(page, "Compito", "Entità cliniche (E3C)")
     page.get_by_label("Testo").fill(TEXT)
     page.click("#prova-esegui")
     highlighted = page.locator("#prova-spans .highlighted")
@@ -105,7 +105,7 @@ def test_an_ner_run_is_highlighted_then_a_span_is_corrected_and_stored(page, app
 def test_prova_masks_identifiers_before_the_queue(page, app_server):
     note = "Il sig. Mario Rossi, tel. 339/1234567, ha febbre alta."
     page.goto(app_server.url + "/prova")
-    choose(page, "Compito", "e3c_clinical_entities (ner)")
+    choose(page, "Compito", "Entità cliniche (E3C)")
     page.get_by_label("Testo").fill(note)
     page.click("#prova-esegui")
     sync_api.expect(page.locator("#prova-identificativi")).to_contain_text("restano su questa macchina")
@@ -131,7 +131,7 @@ def test_every_page_opens_with_the_notice(page, app_server):
         page.get_by_text(NOTICE).first.wait_for()
         page.get_by_role("heading", name=name.capitalize()).first.wait_for()
         if name in ("confronta", "correggi"):
-            choose(page, "Compito", "e3c_clinical_entities (ner)")  # the task the other tests ran
+            choose(page, "Compito", "Entità cliniche (E3C)")  # the task the other tests ran
         page.wait_for_timeout(2000)  # the page's load events fill its tables (Gradio keeps a stream open)
         shot(page, name)
 
@@ -231,7 +231,7 @@ def test_the_task_chosen_on_prova_opens_correggi_and_a_new_user_opens_on_the_def
     login(nuovo, app_server.url, *add_account(app_server, "nuovo-browser", "annotator"))
     task = marta.get_by_label("Compito").first
     opened(marta, app_server.url + "/prova")
-    choose(marta, "Compito", "e3c_measurements (ner)")
+    choose(marta, "Compito", "Risultati e misure (E3C)")
     wait_for(lambda: last_task(app_server.database, "marta") == "e3c_measurements")  # stored by its own event
     opened(marta, app_server.url + "/correggi")
     sync_api.expect(task).to_have_value(re.compile(r"^e3c_measurements "))

@@ -362,3 +362,21 @@ def test_prova_lists_the_demonstrations_used_with_a_link_to_a_team_correction():
     assert lines[1].startswith("1. correzione del team, documento 7: «Cefalea pulsante \\[x\\]")
     assert lines[1].endswith("[apri in Correggi](/correggi?predizione=3)")
     assert lines[2].startswith("2. train, IT101") and "Correggi" not in lines[2]
+
+
+def test_dropdowns_name_tasks_and_strategies_in_italian():
+    """A clinician picks a task by its Italian name and a strategy by what it does; the values stay the ids the
+    API and the CLI take."""
+    from medui.backend import service
+    from medui.backend.strategy import STRATEGIES
+    from medui.tasks.registry import all_specs
+
+    tasks = service.task_choices()
+    assert [value for _, value in tasks] == list(all_specs())
+    labels = [label for label, _ in tasks]
+    assert len(set(labels)) == len(labels)
+    assert not any(value in label for label, value in tasks)  # no id, no family code in what is shown
+    assert ("Entità cliniche (E3C)", "e3c_clinical_entities") in tasks
+    strategies = service.strategy_choices()
+    assert [value for _, value in strategies] == list(STRATEGIES)
+    assert ("Vincolato allo schema (cd)", "cd") in strategies

@@ -47,7 +47,7 @@ def assert_nothing_injected(page) -> None:
 
 def test_tags_in_a_text_are_shown_as_text_in_prova_and_correggi(page, server):
     page.goto(server.url + "/prova")
-    choose(page, "Compito", "e3c_clinical_entities (ner)")
+    choose(page, "Compito", "Entità cliniche (E3C)")
     page.get_by_label("Testo").fill(PAYLOAD)
     page.click("#prova-esegui")
     spans = page.locator("#prova-spans")

@@ -155,6 +155,10 @@ class Engine:
         """How many tokens a record's text takes in the prompt (for the sentence windows of long texts)."""
         return len(self.lm.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def window_count(self, record: dict) -> int:
+        """How many sentence windows the record is read in (1 when it fits the prompt whole)."""
+        return len(self._windows(record))
+
     def _windows(self, record: dict) -> list[dict]:
         """The record itself, or sentence windows of its text (with their offset) when it is too long."""
         if not self.kind.spans:

@@ -80,11 +80,9 @@ def as_id(value, what: str) -> int:
 
 # choices --------------------------------------------------------------------------------------------------
 def task_choices(families: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
-    """(label, task id) of every task, for dropdowns."""
+    """(label, task id) of every task, for dropdowns: the task's Italian name (its id is the value the API takes)."""
     return [
-        (f"{spec.id} ({spec.family}) - {spec.name}", spec.id)
-        for spec in all_specs().values()
-        if families is None or spec.family in families
+        (spec.name, spec.id) for spec in all_specs().values() if families is None or spec.family in families
     ]
 
 
@@ -108,8 +106,19 @@ def remember_task(task_id: str, username: str | None = None) -> None:
         store_task(who.name, task_id, session=session)
 
 
-def strategy_choices() -> list[str]:
-    return list(STRATEGIES)
+STRATEGY_WORDS = {  # what each strategy does, in the words of the pages; the name stays beside it
+    "zero-shot": "Senza esempi",
+    "few-shot": "Con esempi",
+    "cd": "Vincolato allo schema",
+    "few-shot+cd": "Con esempi, vincolato allo schema",
+    "pairs": "Relazioni coppia per coppia",
+    "few-shot+pairs": "Con esempi, relazioni coppia per coppia",
+}
+
+
+def strategy_choices() -> list[tuple[str, str]]:
+    """(label, strategy) of every strategy, for dropdowns: what it does in Italian, then its name."""
+    return [(f"{STRATEGY_WORDS[name]} ({name})", name) for name in STRATEGIES]
 
 
 def default_model() -> str:

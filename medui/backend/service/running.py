@@ -18,8 +18,9 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from medui.backend import auth, runner
 from medui.backend.data.inputs import InputError, record_from_input
@@ -37,6 +38,8 @@ PROVA_SPLIT = "prova"
 MAX_PENDING = 500
 MAX_ENGINES = 8
 STREAM_EVERY_S = 0.15
+TICK_S = 1.0  # while nothing new is decoded (loading, reading the prompt), the page hears the time waited
+T = TypeVar("T")
 _STATE_LOCK = threading.Lock()
 _QUEUE_LOCK = threading.Lock()  # one result goes to the queue once, even when asked twice at once
 
@@ -60,10 +63,12 @@ class PendingResult:
 
 @dataclass
 class RunUpdate:
-    """A step of a streamed run: the output decoded so far, and the result once it is done."""
+    """A step of a streamed run: the output decoded so far, what the run is doing (in Italian, with the
+    seconds waited so far), and the result once it is done."""
 
     raw: str
     result: dict | None = None
+    status: str = ""
 
 
 _PENDING: OrderedDict[str, PendingResult] = OrderedDict()
@@ -138,6 +143,7 @@ def run_stream(
     The input passes the identifier gate first (`gated_record`): `mask_identifiers` runs it with placeholders,
     `send_identifiers` confirms sending identifiers to a remote server as they are. `demos`: random or similar
     (demos.py; the result names the demonstrations used)."""
+    started = time.monotonic()
     who = allowed(username, "run")
     if strategy not in STRATEGIES:
         raise InputError(f"strategia sconosciuta {strategy!r}: usa una tra {', '.join(STRATEGIES)}")
@@ -145,16 +151,54 @@ def run_stream(
         task_id, model, text, mask_identifiers=mask_identifiers, send_identifiers=send_identifiers
     )  # fmt: skip
     record = gated.record
-    with MODEL_LOCK:  # loading and building share the model with other runs (Prova is not in the model queue)
-        engine = engine_for(model, task_id, strategy, who=who, demos=demos)
+
+    def load() -> Engine:
+        with (
+            MODEL_LOCK
+        ):  # loading and building share the model with other runs (Prova is not in the model queue)
+            return engine_for(model, task_id, strategy, who=who, demos=demos)
+
+    engine = yield from _waiting(
+        load,
+        lambda: RunUpdate("", status=f"Caricamento del modello {model} … {time.monotonic() - started:.0f} s"),
+    )
+    windows = engine.window_count(record)
+    reading = f" (testo lungo: {windows} finestre, lette insieme)" if windows > 1 else ""
     prediction: Prediction | None = None
     for raw, done in _predict_streaming(engine, record):
         if done is None:
-            yield RunUpdate(raw)
+            yield RunUpdate(
+                raw, status=f"Scrittura della risposta{reading} … {time.monotonic() - started:.0f} s"
+            )
         else:
             prediction = done
     assert prediction is not None
-    yield RunUpdate(prediction.raw, _remember(engine, prediction, who, gated))
+    result = _remember(engine, prediction, who, gated)
+    result["waited_seconds"] = round(time.monotonic() - started, 2)
+    yield RunUpdate(prediction.raw, result)
+
+
+def _waiting(call: Callable[[], T], tick: Callable[[], RunUpdate]) -> Generator[RunUpdate, None, T]:
+    """Run `call` in a thread, yielding `tick()` every TICK_S until it returns; its value is the generator's
+    (`yield from`), its exception is raised here."""
+    box: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        try:
+            box.put((True, call()))
+        except BaseException as exc:  # handed to the caller's thread
+            box.put((False, exc))
+
+    threading.Thread(target=work, name="medui-prepare", daemon=True).start()
+    while True:
+        try:
+            ok, value = box.get(timeout=TICK_S)
+        except queue.Empty:
+            yield tick()
+            continue
+        if ok:
+            return value
+        raise value
 
 
 def run_task(
@@ -197,7 +241,11 @@ def _predict_streaming(engine: Engine, record: dict) -> Iterator[tuple[str, Pred
     threading.Thread(target=work, name="medui-run", daemon=True).start()
     last_sent, latest = 0.0, ""
     while True:
-        kind, value = updates.get()
+        try:
+            kind, value = updates.get(timeout=TICK_S)
+        except queue.Empty:  # reading a long prompt, or building the constraint: the caller says for how long
+            yield latest, None
+            continue
         if kind == "error":
             raise value
         if kind == "done":
