@@ -368,7 +368,7 @@ def test_dropdowns_name_tasks_and_strategies_in_italian():
     """A clinician picks a task by its Italian name and a strategy by what it does; the values stay the ids the
     API and the CLI take."""
     from medui.backend import service
-    from medui.backend.strategy import STRATEGIES
+    from medui.backend.inference.strategy import STRATEGIES
     from medui.tasks.registry import all_specs
 
     tasks = service.task_choices()
