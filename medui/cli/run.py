@@ -153,7 +153,7 @@ def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
 
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
-    from medui.backend.uploads import read_file_text
+    from medui.backend.web.uploads import read_file_text
 
     text = read_file_text(args.file) if args.file else args.text  # .docx/.pdf: the app's bounded reader
     record = gate_identifiers(args, record_from_input(spec, text))

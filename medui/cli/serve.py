@@ -89,7 +89,7 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             f"{host}: with no users, anyone who reaches the app would have every right; "
             "add users first (`medui users add NAME --role R`) or serve on 127.0.0.1"
         )
-    from medui.backend.web import cleaned_at_exit, guarded_app
+    from medui.backend.web.server import cleaned_at_exit, guarded_app
     from medui.pages.italian import gradio_italian
 
     demo = demo or load_app_module().build_demo()
@@ -108,5 +108,5 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             inbrowser=False,
             quiet=False,
             run_history=False,  # inputs and outputs (clinical text) would stay in the browser's storage
-            _app=guarded_app(host),  # Host allow-list, body, login and file limits, sessions (web.py)
+            _app=guarded_app(host),  # Host allow-list, body, login and file limits, sessions (backend/web/)
         )

@@ -10,7 +10,7 @@ import pytest
 
 from medui.backend import auth
 from medui.backend.inputs import InputError
-from medui.backend.uploads import read_upload
+from medui.backend.web.uploads import read_upload
 from medui.pages import common, editing
 from medui.tasks.kinds.crf import form_editor_rows, parse_form
 from medui.tasks.registry import get_spec
