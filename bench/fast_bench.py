@@ -48,8 +48,8 @@ class _PromptsOnly:
 
 def prepare(task: str, limit: int, gguf: str) -> dict:
     """The work of every child: the prompts, the schema and the token budget of a task."""
-    from medui.backend import runner
     from medui.backend.engine import parse_strategy
+    from medui.backend.evaluation import runner
 
     spec, kind, records = records_for(task, limit)
     strategy = parse_strategy(STRATEGY, spec)

@@ -152,7 +152,8 @@ def run_peer(work: dict, lead_space: bool, threads: int) -> dict:
 
 
 def run_medui(work: dict) -> dict:
-    from medui.backend import models, runner
+    from medui.backend import models
+    from medui.backend.evaluation import runner
 
     spec, _, records = records_for(work["task"], work["limit"])
     start = time.perf_counter()

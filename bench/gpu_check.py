@@ -76,8 +76,8 @@ def check_training(model_dir: Path, device: str, steps: int) -> dict:
 
 
 def check_decoding(model_dir: Path, device: str, batches: list[int], n: int) -> list[dict]:
-    from medui.backend import models, runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend import models
+    from medui.backend.evaluation import load_eval_records, runner
     from medui.tasks.registry import get_spec
 
     spec = get_spec(TASK)

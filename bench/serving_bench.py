@@ -18,7 +18,7 @@ from pathlib import Path
 
 from medui.backend import models, openai_client
 from medui.backend.evaluation import load_eval_records
-from medui.backend.runner import build_engine, evaluate
+from medui.backend.evaluation.runner import build_engine, evaluate
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 

@@ -10,7 +10,7 @@ import pytest
 from medui.backend import models
 from medui.backend.engine import Engine, parse_strategy
 from medui.backend.evaluation import load_eval_records
-from medui.backend.runner import evaluate
+from medui.backend.evaluation.runner import evaluate
 from medui.tasks.registry import ONE_TASK_PER_FAMILY, get_spec
 
 pytestmark = pytest.mark.slow

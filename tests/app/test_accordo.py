@@ -184,7 +184,7 @@ def test_a_merged_answer_must_be_one(team):
 
 def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
     from medui.backend import gold
-    from medui.backend.agreement import mean_pairwise
+    from medui.backend.evaluation.agreement import mean_pairwise
     from medui.tasks.agreement import measure
     from medui.tasks.merging import piece_table
 

@@ -194,7 +194,7 @@ def test_the_strategy_picker_opens_on_the_default_models_own_and_follows_the_mod
 
 
 def test_studio_opens_on_the_shipped_study_on_a_fresh_database(medui_home):
-    from medui.backend.study import StudyTable
+    from medui.backend.evaluation.study import StudyTable
     from medui.config import REPO_ROOT
     from medui.pages import studio
 

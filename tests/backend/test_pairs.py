@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from medui.backend import runner
 from medui.backend.engine import Engine, Prediction
+from medui.backend.evaluation import runner
 from medui.backend.strategy import StrategyError, parse_strategy
 from medui.tasks.kinds import kind_for
 from medui.tasks.pairs import NONE, candidate_pairs, choices, gold_pairs, pair_input, parse_answer

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from medui.backend import models, openai_client, runner
+from medui.backend import models, openai_client
+from medui.backend.evaluation import runner
 from medui.backend.openai_client import MAX_SERVER_MODELS, ServingError
 from medui.backend.openai_http import ANSWER_MAX_BYTES, LISTING_MAX_BYTES
 from medui.backend.openai_shapes import FAILED_LISTING_TTL_S, LISTING_TTL_S, MAX_LISTED

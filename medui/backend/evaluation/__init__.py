@@ -1,6 +1,6 @@
 """Scoring predictions against gold (per record, then aggregated); the records of a split to evaluate on.
 
-Pure of torch: `medui score` and the store use it. Running a model is medui/backend/runner.py.
+Pure of torch: `medui score` and the store use it. Running a model is medui/backend/evaluation/runner.py.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from medui.backend import gold, models, runner
+from medui.backend import gold, models
 from medui.backend.demos import check_mode
 from medui.backend.engine import parse_strategy
-from medui.backend.evaluation import load_eval_records, paired_counts
+from medui.backend.evaluation import load_eval_records, paired_counts, runner
 from medui.backend.inputs import InputError
 from medui.backend.strategy import STRATEGIES
 from medui.errors import MeduiError

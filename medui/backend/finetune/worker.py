@@ -261,8 +261,7 @@ def evaluate_one(
 ) -> dict:
     """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none.
     EvaluationStopped between two batches once `should_stop` says so (a cancel request)."""
-    from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records, paired_counts
+    from medui.backend.evaluation import load_eval_records, paired_counts, runner
     from medui.backend.gold import UnknownSplit
     from medui.tasks.registry import get_spec
 

@@ -21,10 +21,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from medui.backend import auth, models, runner
+from medui.backend import auth, models
 from medui.backend.demos import TEAM_PREFIX, check_mode
 from medui.backend.destination import Gated, gate_record, remote_host
 from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
+from medui.backend.evaluation import runner
 from medui.backend.inputs import InputError, record_from_input
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope

@@ -8,11 +8,10 @@ import time
 import pytest
 from sqlmodel import select
 
-from medui.backend import runner
-from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation import load_eval_records, runner
+from medui.backend.evaluation.study import run_study
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Run
-from medui.backend.study import run_study
 from medui.cli import main
 from medui.config import get_settings
 
@@ -116,7 +115,7 @@ def test_a_study_in_pieces_into_one_folder_keeps_every_row_and_its_conditions(ti
 
 
 def test_a_study_cell_of_an_older_spec_version_is_computed_again(tiny, tmp_path, monkeypatch):
-    from medui.backend import study as study_module
+    from medui.backend.evaluation import study as study_module
     from medui.tasks.registry import get_spec
 
     out = tmp_path / "study"
