@@ -48,7 +48,7 @@ class _PromptsOnly:
 
 def prepare(task: str, limit: int, gguf: str) -> dict:
     """The work of every child: the prompts, the schema and the token budget of a task."""
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
     from medui.backend.inference.engine import parse_strategy
 
     spec, kind, records = records_for(task, limit)

@@ -152,7 +152,7 @@ def run_peer(work: dict, lead_space: bool, threads: int) -> dict:
 
 
 def run_medui(work: dict) -> dict:
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
     from medui.backend.inference import models
 
     spec, _, records = records_for(work["task"], work["limit"])

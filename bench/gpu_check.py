@@ -76,8 +76,7 @@ def check_training(model_dir: Path, device: str, steps: int) -> dict:
 
 
 def check_decoding(model_dir: Path, device: str, batches: list[int], n: int) -> list[dict]:
-    from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
     from medui.backend.inference import models
     from medui.tasks.registry import get_spec
 

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation.runner import build_engine, evaluate
 from medui.backend.inference import models, openai_client
-from medui.backend.runner import build_engine, evaluate
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation.runner import evaluate
 from medui.backend.inference import models
 from medui.backend.inference.engine import Engine, parse_strategy
-from medui.backend.runner import evaluate
 from medui.tasks.registry import ONE_TASK_PER_FAMILY, get_spec
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
 """`medui run`, `eval`, `score` and `study`: a model on a text, on a split, a prediction file scored, the table.
 
-Every one goes through medui/backend/runner.py; torch is imported only when a model is loaded.
+Every one goes through medui/backend/evaluation/runner.py; torch is imported only when a model is loaded.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
 
     return runner.build_engine(
         args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
@@ -153,11 +153,11 @@ def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
 
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
-    from medui.backend.uploads import read_file_text
+    from medui.backend.web.uploads import read_file_text
 
     text = read_file_text(args.file) if args.file else args.text  # .docx/.pdf: the app's bounded reader
     record = gate_identifiers(args, record_from_input(spec, text))
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
 
     engine = _engine(args, spec)
     prediction = runner.predict(engine, [record])[0]
@@ -174,8 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
 
     spec = get_spec(args.task)
     split = args.split or spec.eval_split
@@ -237,7 +236,7 @@ def _predictions(path: str) -> list[dict]:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from medui.backend.study import expand_tasks, run_study
+    from medui.backend.evaluation.study import expand_tasks, run_study
 
     table = run_study(
         expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,

@@ -167,7 +167,7 @@ def _versions_text(shown: dict) -> str:
 
 # agreement ------------------------------------------------------------------------------------------------
 def cmd_agreement(args: argparse.Namespace, session: Session) -> int:
-    from medui.backend.agreement import team_agreement
+    from medui.backend.evaluation.agreement import team_agreement
 
     task = task_of(args)
     report = team_agreement(
@@ -177,7 +177,7 @@ def cmd_agreement(args: argparse.Namespace, session: Session) -> int:
 
 
 def _figures(row: dict) -> str:
-    from medui.backend.agreement import FIGURES
+    from medui.backend.evaluation.agreement import FIGURES
 
     shown = [f"{k} {row[k]:.3f}" for k in FIGURES if isinstance(row.get(k), int | float)]
     return "  ".join(shown) or "-"

@@ -183,8 +183,8 @@ def test_a_merged_answer_must_be_one(team):
 
 
 def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
-    from medui.backend.agreement import mean_pairwise
     from medui.backend.data import gold
+    from medui.backend.evaluation.agreement import mean_pairwise
     from medui.tasks.versions import measure, piece_table
 
     spec = get_spec("ed_dyspnea_crf")

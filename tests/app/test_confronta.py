@@ -7,8 +7,8 @@ import gradio as gr
 import pytest
 from pytest import approx
 
-from medui.backend import runner, service
-from medui.backend.evaluation import EvalResult, load_eval_records
+from medui.backend import service
+from medui.backend.evaluation import EvalResult, load_eval_records, runner
 from medui.pages.common import guarded
 from medui.pages.confronta import comparison_rows, comparison_summary
 from medui.tasks.registry import get_spec

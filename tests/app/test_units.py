@@ -10,7 +10,7 @@ import pytest
 
 from medui.backend import auth
 from medui.backend.data.inputs import InputError
-from medui.backend.uploads import read_upload
+from medui.backend.web.uploads import read_upload
 from medui.pages import common, editing
 from medui.tasks.kinds.crf import form_editor_rows, parse_form
 from medui.tasks.registry import get_spec
@@ -194,7 +194,7 @@ def test_the_strategy_picker_opens_on_the_default_models_own_and_follows_the_mod
 
 
 def test_studio_opens_on_the_shipped_study_on_a_fresh_database(medui_home):
-    from medui.backend.study import StudyTable
+    from medui.backend.evaluation.study import StudyTable
     from medui.config import REPO_ROOT
     from medui.pages import studio
 

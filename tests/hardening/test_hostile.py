@@ -415,7 +415,7 @@ def check_api_result(case: dict, api: Api, result) -> None:
 def test_prova_reads_no_file_outside_the_upload_folder(tmp_path):
     """Behind Gradio's own check: a path that is not an upload is refused before anything is read."""
     from medui.backend.data.inputs import InputError
-    from medui.backend.uploads import read_upload
+    from medui.backend.web.uploads import read_upload
     from medui.tasks.registry import get_spec
 
     spec, uploaded = get_spec(NER_TASK), tmp_path / "uploads" / "nota.txt"

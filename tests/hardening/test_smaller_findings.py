@@ -62,8 +62,9 @@ def test_studio_s_folder_goes_when_the_process_ends(tmp_path):
 # uploads ---------------------------------------------------------------------------------------------------
 def guarded_files(folder: Path, made: set[str]) -> TestClient:
     """The guard on a bare app with Gradio's upload and file routes in small; the user is the x-user header."""
-    from medui.backend import web
-    from medui.backend.uploads import UploadOwners
+    from medui.backend.web.files import FileAccess
+    from medui.backend.web.guard import RequestGuard, allowed_hosts
+    from medui.backend.web.uploads import UploadOwners
 
     async def upload(request: Request):
         form = await request.form()
@@ -82,8 +83,8 @@ def guarded_files(folder: Path, made: set[str]) -> TestClient:
         Route("/gradio_api/file={path:path}", file), Route("/gradio_api/file/{path:path}", file),
     ])  # fmt: skip
     owners = UploadOwners()
-    files = web.FileAccess(str(folder), owners, lambda headers: headers.get("x-user"), made.__contains__)
-    guard = web.RequestGuard(inner, hosts=web.allowed_hosts("127.0.0.1"), files=files)
+    files = FileAccess(str(folder), owners, lambda headers: headers.get("x-user"), made.__contains__)
+    guard = RequestGuard(inner, hosts=allowed_hosts("127.0.0.1"), files=files)
     client = TestClient(guard, base_url="http://127.0.0.1:7860")
     client.owners = owners  # type: ignore[attr-defined]
     return client
@@ -122,7 +123,7 @@ def test_an_upload_is_served_only_to_who_uploaded_it(tmp_path):
 
 
 def test_prova_reads_only_the_user_s_own_upload(tmp_path):
-    from medui.backend.uploads import UploadOwners, read_upload
+    from medui.backend.web.uploads import UploadOwners, read_upload
 
     spec, folder, owners = get_spec(NER_TASK), tmp_path / "gradio", UploadOwners()
     upload = folder / "abc" / "nota.txt"

@@ -261,9 +261,8 @@ def evaluate_one(
 ) -> dict:
     """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none.
     EvaluationStopped between two batches once `should_stop` says so (a cancel request)."""
-    from medui.backend import runner
     from medui.backend.data.gold import UnknownSplit
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
     from medui.tasks.registry import get_spec
     from medui.tasks.scoring import paired_counts
 

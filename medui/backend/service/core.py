@@ -48,7 +48,7 @@ def users_configured() -> bool:
 
 async def login(username: str, password: str) -> bool:
     """Gradio's auth callable: a user with a password, and that password (checked in a thread, off the loop)."""
-    from medui.backend.web import login_off_loop
+    from medui.backend.web.login import login_off_loop
 
     return await login_off_loop(check_login, username, password)
 

@@ -13,9 +13,8 @@ import functools
 import os
 import threading
 
-from medui.backend import runner
 from medui.backend.data.inputs import InputError
-from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation import load_eval_records, runner
 from medui.backend.processes import pid_alive
 from medui.backend.service.core import allowed, identity, lock_for
 from medui.backend.service.running import engine_for, model_and_adapter
@@ -247,8 +246,8 @@ def study_table(split: str | None = None):
     """
     from sqlmodel import select
 
+    from medui.backend.evaluation.study import build_table
     from medui.backend.store.tables import Run
-    from medui.backend.study import build_table
 
     latest: dict[tuple, dict] = {}
     known = set(all_specs())
@@ -275,7 +274,7 @@ SHIPPED_STUDY = REPO_ROOT / "bench" / "results" / "study"
 def shipped_study_table():
     """The study shipped with medui (bench/results/study/study.csv, conditions in study.md), or None where this
     installation does not hold it."""
-    from medui.backend.study import StudyTable
+    from medui.backend.evaluation.study import StudyTable
 
     path = SHIPPED_STUDY / "study.csv"
     return StudyTable.from_csv(path.read_text(encoding="utf-8")) if path.is_file() else None

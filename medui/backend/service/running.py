@@ -22,8 +22,9 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from medui.backend import auth, runner
+from medui.backend import auth
 from medui.backend.data.inputs import InputError, record_from_input
+from medui.backend.evaluation import runner
 from medui.backend.inference import models
 from medui.backend.inference.demos import TEAM_PREFIX, check_mode
 from medui.backend.inference.destination import Gated, gate_record, remote_host

@@ -58,9 +58,10 @@ def agreement_report(
     username: str | None = None,
 ) -> dict:
     """The agreement of a task's annotators (all, or those named) on the documents of a split (or all), with a
-    stored run as one more annotator (`run:<id>`) when one is given: medui.backend.agreement.team_agreement."""
+    stored run as one more annotator (`run:<id>`) when one is given:
+    medui.backend.evaluation.agreement.team_agreement."""
     allowed(username, "compare")
-    from medui.backend.agreement import task_versions, team_agreement
+    from medui.backend.evaluation.agreement import task_versions, team_agreement
     from medui.backend.store.tables import Run
 
     spec = get_spec(task_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import runner
+from medui.backend.evaluation import runner
 from medui.backend.inference.demos import Demonstrations, DemosError, check_mode
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.db import session_scope
@@ -141,7 +141,7 @@ def test_run_json_names_the_demonstrations_and_a_saved_evaluation_stores_them(
 def test_a_study_with_similar_demonstrations_names_its_rows_apart_from_random_ones(
     tiny_model_dir, medui_home, tmp_path
 ):
-    from medui.backend.study import run_study
+    from medui.backend.evaluation.study import run_study
 
     model = str(tiny_model_dir)
     run_study([TASK], [model], ["few-shot"], tmp_path, limit=1, shots=1)

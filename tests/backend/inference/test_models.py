@@ -119,7 +119,7 @@ def test_an_adapter_trained_on_answers_gets_cd_and_a_cpt_one_few_shot_cd(medui_h
     models.unload()
     assert models.intended_strategy("answers") == "cd"
     assert models.intended_strategy("language") == "few-shot+cd"
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
 
     engine = runner.build_engine("answers", "e3c_clinical_entities", device="cpu", dtype="float32")
     assert engine.strategy.name == "cd"  # no strategy given: the model's own

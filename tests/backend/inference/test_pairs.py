@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from medui.backend import runner
+from medui.backend.evaluation import runner
 from medui.backend.inference.engine import Engine, Prediction
 from medui.backend.inference.strategy import StrategyError, parse_strategy
 from medui.tasks.kinds import kind_for

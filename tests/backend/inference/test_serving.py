@@ -10,7 +10,7 @@ import socket
 import pytest
 from sqlmodel import select
 
-from medui.backend import runner
+from medui.backend.evaluation import runner
 from medui.backend.inference import openai_client
 from medui.backend.inference.openai_client import ServingError
 from medui.backend.store.db import session_scope
@@ -188,7 +188,7 @@ def test_the_api_key_is_sent_but_never_stored_or_printed(stub, monkeypatch, caps
 
 
 def test_a_study_stores_the_served_model_cells(stub, tmp_path):
-    from medui.backend.study import run_study
+    from medui.backend.evaluation.study import run_study
 
     table = run_study([TASK], [MODEL], ["cd", "zero-shot"], tmp_path / "study", limit=2, store=True)
     # rows in the study's strategy order (zero-shot before cd), whatever order the command named them in

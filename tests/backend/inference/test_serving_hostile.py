@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from medui.backend import runner
+from medui.backend.evaluation import runner
 from medui.backend.inference import models, openai_client
 from medui.backend.inference.openai_client import MAX_SERVER_MODELS, ServingError
 from medui.backend.inference.openai_http import ANSWER_MAX_BYTES, LISTING_MAX_BYTES

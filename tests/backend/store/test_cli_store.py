@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from medui.backend import runner
 from medui.backend.data.gold import load_split
-from medui.backend.evaluation import EvalResult
+from medui.backend.evaluation import EvalResult, runner
 from medui.backend.store import db
 from medui.backend.store.corrections import CorrectionError
 from medui.backend.store.repo import StoreError

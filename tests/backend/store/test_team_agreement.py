@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend.agreement import team_agreement
+from medui.backend.evaluation.agreement import team_agreement
 from medui.backend.store import repo
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.repo import NotFound

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from medui.backend.data.inputs import InputError
-from medui.backend.study import MARK, build_table, parse_reference, run_study
+from medui.backend.evaluation.study import MARK, build_table, parse_reference, run_study
 from medui.cli import main
 from medui.tasks.registry import get_spec
 
@@ -105,7 +105,7 @@ def test_a_study_folder_of_old_and_new_cell_files_gets_its_marks(tmp_path):
 
 
 def test_a_table_of_real_and_sample_tasks_averages_both_and_reads_back():
-    from medui.backend.study import REAL_AVERAGE, StudyTable
+    from medui.backend.evaluation.study import REAL_AVERAGE, StudyTable
 
     tasks = ["e3c_actors", "e3c_events", "medqa_it"]  # two real-data tasks, one sample-data task
     cells = [

@@ -3,7 +3,7 @@
 A text or document gives one input; a table gives one input per row (a text, or for question answering a JSON
 object). Size limits and unreadable files end with InputError and one clear line.
 
-An upload is its uploader's: `UPLOADS` remembers who sent each file (web.py records it as Gradio's upload route
+An upload is its uploader's: `UPLOADS` remembers who sent each file (files.py records it as Gradio's upload route
 answers), and only they read it back, by its path (the /file= route) or as Prova's input. Gradio keeps uploads in
 one folder for every user and would serve any of them to anyone logged in who names its path.
 """
@@ -27,6 +27,7 @@ from medui.backend.data.inputs import (
     is_inside,
     read_text_file,
 )
+from medui.backend.web.documents import DocumentError, read_document
 from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
@@ -110,10 +111,8 @@ def read_upload(
     limit = MAX_UPLOAD_BYTES if suffix in DOCUMENT_SUFFIXES else MAX_TEXT_BYTES
     if size > limit:
         raise InputError(f"{name}: {dotted(size)} byte, oltre il limite di {dotted(limit)} byte")
-    if suffix == ".docx":
-        return [_checked(docx_text(path), name)]
-    if suffix == ".pdf":
-        return [_checked(pdf_text(path), name)]
+    if suffix in DOCUMENT_SUFFIXES:  # .docx, .pdf
+        return [_checked(read_document_input(path), name)]
     text = decode_bytes(path.read_bytes(), name)
     if suffix in TEXT_SUFFIXES:
         return [_checked(text, name)]
@@ -135,7 +134,7 @@ def read_file_text(path: str | Path) -> str:
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
         raise InputError(f"{path}: {size:,} bytes, more than the limit of {MAX_UPLOAD_BYTES:,}")
-    return _checked(document_text(path), path.name)
+    return _checked(read_document_input(path), path.name)
 
 
 def _checked(text: str, name: str) -> str:
@@ -146,20 +145,9 @@ def _checked(text: str, name: str) -> str:
     return text
 
 
-def docx_text(path: Path) -> str:
-    """The paragraphs of a Word document, one a line, read in a bounded worker (medui/backend/documents.py)."""
-    return document_text(path)
-
-
-def pdf_text(path: Path) -> str:
-    """The text layer of a PDF, page by page, read in a bounded worker; a scanned PDF has none."""
-    return document_text(path)
-
-
-def document_text(path: Path) -> str:
-    """The text of a .docx or .pdf: zip parts, pages, text and time bounded, in a worker process."""
-    from medui.backend.documents import DocumentError, read_document
-
+def read_document_input(path: Path) -> str:
+    """The text of a .docx (its paragraphs, one a line) or a .pdf (its text layer, page by page; a scanned PDF has
+    none): zip parts, pages, text and time bounded, in a worker process (documents.py); InputError when refused."""
     try:
         return read_document(path)
     except DocumentError as exc:

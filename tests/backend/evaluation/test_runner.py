@@ -8,11 +8,10 @@ import time
 import pytest
 from sqlmodel import select
 
-from medui.backend import runner
-from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation import load_eval_records, runner
+from medui.backend.evaluation.study import run_study
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Run
-from medui.backend.study import run_study
 from medui.cli import main
 from medui.config import get_settings
 
@@ -116,7 +115,8 @@ def test_a_study_in_pieces_into_one_folder_keeps_every_row_and_its_conditions(ti
 
 
 def test_a_study_cell_of_an_older_spec_version_is_computed_again(tiny, tmp_path, monkeypatch):
-    from medui.backend import study as study_module
+    from medui.backend.evaluation import cells as cells_module
+    from medui.backend.evaluation import study as study_module
     from medui.tasks.registry import get_spec
 
     out = tmp_path / "study"
@@ -128,6 +128,7 @@ def test_a_study_cell_of_an_older_spec_version_is_computed_again(tiny, tmp_path,
     assert evaluated == []  # same spec version, limit and seed: reused
     newer = get_spec(TASK).model_copy(update={"version": get_spec(TASK).version + 1})
     monkeypatch.setattr(study_module, "get_spec", lambda task: newer)
+    monkeypatch.setattr(cells_module, "get_spec", lambda task: newer)  # the cell files' conditions
     table = run_study([TASK], [tiny], ["cd"], out, limit=2, shots=1)
     assert evaluated == ["cd"] and len(table.rows) == 1  # the spec changed: computed again, not shown twice
     assert json.loads(cell_file.read_text())["spec_version"] == newer.version

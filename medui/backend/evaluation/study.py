@@ -3,22 +3,21 @@
 Each cell file in OUT/runs keeps the cell's per-record metric counts by record id (`record_counts`), so that
 study.md can mark the cells not significantly different from the reference row's cell on the same task (paired
 bootstrap, medui.tasks.compare). Cell files written before they kept them are read as they are, unmarked.
+The cells themselves (their files, their runs) are in cells.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from medui.backend import runner
 from medui.backend.data import gold
 from medui.backend.data.inputs import InputError
-from medui.backend.evaluation import load_eval_records
+from medui.backend.evaluation import runner
+from medui.backend.evaluation.cells import RECORD_COUNTS, Cell, earlier_cells, run_cell, strategy_label
 from medui.backend.inference import models
 from medui.backend.inference.demos import check_mode
 from medui.backend.inference.engine import parse_strategy
@@ -27,10 +26,8 @@ from medui.errors import MeduiError
 from medui.tasks.compare import paired_bootstrap
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import UnknownTask, all_specs, get_spec
-from medui.tasks.scoring import paired_counts
 from medui.tasks.spec import TaskSpec
 
-RECORD_COUNTS = "record_counts"  # a cell's per-record metric counts by record id
 MARK = "†"  # in study.md: not significantly different from the reference row on that task
 REAL_AVERAGE = "average_real"  # the average over the real-data tasks, where the table holds others too
 
@@ -207,11 +204,6 @@ def parse_reference(text: str) -> tuple[str, str]:
 CONDITIONS = "conditions.md"  # hand-written conditions of a study, appended to its study.md
 
 
-def _run_file(out: Path, model: str, strategy: str, task: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{model}__{strategy}__{task}")
-    return out / "runs" / f"{safe}.json"
-
-
 def run_study(
     tasks: list[str],
     model_names: list[str],
@@ -265,7 +257,7 @@ def run_study(
         for strategy in strategies:
             for task in tasks:
                 cell = Cell(get_spec(task), name, strategy, limit, shots, seed, demos)
-                results.append(_one_run(out, cell, engine_for, store, log))
+                results.append(run_cell(out, cell, engine_for, store, log))
         if loaded:
             models.unload(name)
     order = {name: i for i, name in enumerate(STRATEGIES)}
@@ -310,127 +302,6 @@ def _reference_row(reference: str | None, cells: list[dict]) -> tuple[str, str] 
     return model, strategy
 
 
-def _same_conditions(saved: dict, spec: TaskSpec, limit: int | None, seed: int) -> bool:
-    """Whether a cell file was computed on the task's current spec version with the same limit and seed (a cell
-    of an older spec version, or one that predates the version's record, is computed again)."""
-    return (
-        saved.get("spec_version") == spec.version
-        and saved.get("limit") == limit
-        and saved.get("seed") == seed
-    )
-
-
-def earlier_cells(out: Path, tasks: list[str], limit: int | None, seed: int, fresh: list[dict]) -> list[dict]:
-    """The cells of OUT/runs that earlier pieces of the study computed (same tasks, spec versions, limit and
-    seed) and that this piece did not: so the table grows piece by piece instead of holding only the last
-    command's rows."""
-    done = {(m["model"], m["strategy"], m["task"]) for m in fresh}
-    cells = []
-    for path in sorted((out / "runs").glob("*.json")):
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        key = (saved.get("model"), saved.get("strategy"), saved.get("task"))
-        if key not in done and key[2] in tasks and _same_conditions(saved, get_spec(key[2]), limit, seed):
-            cells.append(saved)
-    return cells
-
-
-def strategy_label(strategy: str, demos: str) -> str:
-    """A study row's strategy: the strategy's name, with " (similar)" for similar demonstrations."""
-    return strategy if demos == "random" else f"{strategy} ({demos})"
-
-
 def _strategy_order(label: str, order: dict[str, int]) -> tuple[int, str]:
     strategy, _, demos = label.partition(" (")
     return order.get(strategy, len(order)), demos
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell of the study: a model and a strategy on a task's evaluation split, with the run's settings."""
-
-    spec: TaskSpec
-    model: str
-    strategy: str
-    limit: int | None
-    shots: int | None
-    seed: int
-    demos: str = "random"
-
-    @property
-    def split(self) -> str:
-        return self.spec.eval_split
-
-    @property
-    def label(self) -> str:
-        return strategy_label(self.strategy, self.demos)
-
-
-def stored_metrics(cell: Cell, *, session) -> dict | None:
-    """The metrics of the cell's run already stored in the database, if there is one."""
-    shots = parse_strategy(cell.strategy, cell.spec, cell.shots).shots
-    run = runner.find_stored_run(
-        cell.spec, cell.model, cell.strategy, cell.split, session=session, limit=cell.limit, shots=shots,
-        seed=cell.seed, demos=cell.demos,
-    )  # fmt: skip
-    if run is None:
-        return None
-    from medui.backend.store.repo import run_record_counts
-
-    counts = run_record_counts(run.id, session=session)
-    return {
-        **run.metrics,
-        "strategy": cell.label,
-        "spec_version": cell.spec.version,
-        "limit": cell.limit,
-        "run_id": run.id,
-        RECORD_COUNTS: counts,
-    }
-
-
-def _one_run(out: Path, cell: Cell, engine_for, store: bool, log) -> dict:
-    path = _run_file(out, cell.model, cell.label, cell.spec.id)
-    if path.exists():
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if _same_conditions(saved, cell.spec, cell.limit, cell.seed):
-            return saved
-    metrics = _stored_or_computed(cell, engine_for, log) if store else None
-    if metrics is None:
-        metrics = _compute(cell, engine_for, None, log)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
-    return metrics
-
-
-def _stored_or_computed(cell: Cell, engine_for, log) -> dict:
-    from medui.backend.store.db import session_scope
-
-    with session_scope() as session:
-        found = stored_metrics(cell, session=session)
-        if found is not None:
-            if log:
-                log(f"{cell.model} {cell.label} {cell.spec.id}: stored as run {found['run_id']}, reused")
-            return found
-        return _compute(cell, engine_for, session, log)
-
-
-def _compute(cell: Cell, engine_for, session, log) -> dict:
-    """Evaluate the cell (and store it, given a session); its metrics with the limit and per-record counts."""
-    records = load_eval_records(cell.spec, cell.split, cell.limit)
-    result = runner.evaluate(engine_for(cell.spec, cell.strategy), records)
-    counts, _ = paired_counts(cell.spec, records, [p.record for p in result.predictions])
-    metrics = result.metrics
-    if session is not None:
-        parameters = {"source": "study", "limit": cell.limit, "demos": cell.demos}
-        run = runner.save_eval(
-            result, cell.spec, cell.split, session=session, records=records, parameters=parameters
-        )
-        metrics = {**metrics, "run_id": run.id}
-    if log:
-        log(
-            f"{cell.model} {cell.label} {cell.spec.id}: {metrics['primary']}={metrics[metrics['primary']]:.4f}"
-        )
-    by_id = {str(r.get("id")): c for r, c in zip(records, counts, strict=True)}
-    return {
-        **metrics, "strategy": cell.label, "spec_version": cell.spec.version, "limit": cell.limit,
-        RECORD_COUNTS: by_id,
-    }  # fmt: skip

@@ -45,12 +45,12 @@ class DocumentError(ValueError):
 def read_document(path: str | Path, timeout_s: float = WORKER_TIMEOUT_S) -> str:
     """The text of a .docx or .pdf, read in a child process bounded in memory and time (DocumentError)."""
     path = Path(path)
-    package_root = str(Path(__file__).resolve().parents[2])
+    package_root = str(Path(__file__).resolve().parents[3])
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
     }
-    command = [sys.executable, "-m", "medui.backend.documents", str(path)]
+    command = [sys.executable, "-m", "medui.backend.web.documents", str(path)]
     try:
         done = subprocess.run(
             command, capture_output=True, timeout=timeout_s, env=env, cwd=package_root, check=False
@@ -79,7 +79,7 @@ def _worker(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     path = Path(argv[0])
     try:
-        text = document_text(path)
+        text = read_in_process(path)
         answer: dict = {"text": text}
     except DocumentError as exc:
         answer = {"error": str(exc)}
@@ -89,7 +89,7 @@ def _worker(argv: list[str]) -> int:
     return 0
 
 
-def document_text(path: Path, deadline_s: float = WORKER_TIMEOUT_S - 3) -> str:
+def read_in_process(path: Path, deadline_s: float = WORKER_TIMEOUT_S - 3) -> str:
     """The text of a document, in this process (the worker calls it; tests may too)."""
     if path.suffix.lower() == ".docx":
         return docx_text(path)

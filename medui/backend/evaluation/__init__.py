@@ -1,6 +1,6 @@
 """An evaluation's result (metrics and predictions); the records of a split to evaluate on.
 
-Scoring itself is pure and lives in medui/tasks/scoring.py. Running a model is medui/backend/runner.py.
+Scoring itself is pure and lives in medui/tasks/scoring.py. Running a model is medui/backend/evaluation/runner.py.
 """
 
 from __future__ import annotations
