@@ -29,7 +29,7 @@ from sqlmodel import Session
 from medui.backend import processes
 from medui.backend.data.common import DataError
 from medui.backend.data.inputs import InputError
-from medui.backend.finetune import dataset, distributed
+from medui.backend.finetune import cpt, dataset, distributed
 from medui.backend.finetune import store_access as sa_jobs
 from medui.backend.finetune.recipe import TrainConfig, default_recipe, load_recipe
 from medui.backend.finetune.train import check_adapter_name, remove_staging
@@ -60,7 +60,7 @@ def _check_request(
     if objective == "cpt":
         if not corpus:
             raise InputError("--objective cpt needs --corpus PATH.jsonl")
-        dataset.corpus_texts(corpus)
+        cpt.corpus_texts(corpus)
         return
     if not specs:
         raise InputError("--tasks names no task")

@@ -98,11 +98,11 @@ class JobReporter:
 
 
 def build_data(job: TrainingJob, tokenizer, config, session):
-    from medui.backend.finetune import dataset
+    from medui.backend.finetune import cpt, dataset
 
     if job.objective == "cpt":
-        held_out = dataset.held_out_texts(config.dev_fraction)
-        return dataset.cpt_dataset(job.params["corpus"], tokenizer, config.max_length, held_out)
+        held_out = cpt.held_out_texts(config.dev_fraction)
+        return cpt.cpt_dataset(job.params["corpus"], tokenizer, config.max_length, held_out)
     return dataset.sft_dataset(
         list(job.tasks),
         job.data_source,
