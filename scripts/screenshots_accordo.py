@@ -40,9 +40,9 @@ def bruno_version(record: dict, i: int) -> dict:
 
 def seed(limit: int = 8) -> None:
     """Users, a run of hand-made predictions and two annotators' corrections, in MEDUI_HOME's database."""
-    from medui.backend import auth
     from medui.backend.data import gold
     from medui.backend.inference.engine import Prediction
+    from medui.backend.service import auth
     from medui.backend.store import repo
     from medui.backend.store.corrections import add_correction
     from medui.backend.store.db import session_scope

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from medui.backend import auth
+from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.db import get_engine, session_scope
 from medui.backend.store.tables import User

@@ -55,7 +55,7 @@ def read_password(stdin=None) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from medui.backend import service
-    from medui.backend.auth import AuthError
+    from medui.backend.service.auth import AuthError
 
     try:
         user = service.add_user(args.name, args.role, read_password())

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import auth, service
+from medui.backend import service
 from medui.backend.data.inputs import InputError
+from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.db import dispose_engines, session_scope

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from medui.backend import auth
 from medui.backend.data.inputs import InputError
+from medui.backend.service import auth
 from medui.backend.web.uploads import read_upload
 from medui.pages import common, editing
 from medui.tasks.kinds.crf import form_editor_rows, parse_form

@@ -79,7 +79,7 @@ class LoadResult:
 # the database (postgres_schema: tests/postgres.py) ------------------------------------------------------
 def seed(engine: Engine, plan: Plan) -> list[tuple[int, str]]:
     """The users (annotators and a researcher) and the predictions to correct: (prediction id, text) pairs."""
-    from medui.backend.auth import hash_password
+    from medui.backend.service.auth import hash_password
     from medui.backend.store.db import session_scope
     from medui.backend.store.tables import User
 

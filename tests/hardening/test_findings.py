@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from medui.backend import auth, processes, service
+from medui.backend import processes, service
 from medui.backend.data.record_files import ExportError
 from medui.backend.finetune import jobs, train
 from medui.backend.inference import models
+from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.corrections import (
     CorrectionError,

@@ -20,8 +20,9 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from medui.backend import auth, service
+from medui.backend import service
 from medui.backend.data.inputs import InputError, strip_note_controls
+from medui.backend.service import auth
 from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
 from medui.backend.store.assignment import AssignmentError

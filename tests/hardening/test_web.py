@@ -217,7 +217,7 @@ def test_sessions_expire_and_a_password_reset_ends_them():
 
 def test_the_password_check_runs_off_the_event_loop(medui_home, monkeypatch):
     """Each check waits until the event loop has served another task: run on the loop, it would wait in vain."""
-    from medui.backend import auth
+    from medui.backend.service import auth
     from medui.backend.web.login import HASHING_AT_ONCE
 
     service.add_user("anna", "annotator", "password-anna")

@@ -6,10 +6,10 @@ import contextlib
 import threading
 from pathlib import Path
 
-from medui.backend import auth
 from medui.backend.data.inputs import InputError, is_inside
 from medui.backend.inference import models
 from medui.backend.inference.engine import STRATEGIES
+from medui.backend.service import auth
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec

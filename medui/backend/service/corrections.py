@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from medui.backend import auth
 from medui.backend.data.inputs import InputError, strip_note_controls
+from medui.backend.service import auth
 from medui.backend.service.core import allowed, as_id, identity
 from medui.backend.store import corrections_import
 from medui.backend.store.assignment import check_assigned

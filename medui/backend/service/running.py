@@ -22,13 +22,13 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from medui.backend import auth
 from medui.backend.data.inputs import InputError, record_from_input
 from medui.backend.evaluation import runner
 from medui.backend.inference import models
 from medui.backend.inference.demos import TEAM_PREFIX, check_mode
 from medui.backend.inference.destination import Gated, gate_record, remote_host
 from medui.backend.inference.engine import STRATEGIES, Engine, Prediction, parse_strategy
+from medui.backend.service import auth
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope
 from medui.tasks.phi import KIND_NAMES

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from medui.backend import auth
 from medui.backend.data.inputs import InputError
+from medui.backend.service import auth
 from medui.backend.service.core import allowed, as_id
 from medui.backend.service.corrections import clean_note, preview
 from medui.backend.store import adjudication, assignment

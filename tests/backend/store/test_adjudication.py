@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from medui.backend import auth
 from medui.backend.finetune.store_access import corrected_records
+from medui.backend.service import auth
 from medui.backend.service.team import adjudicate_document
 from medui.backend.store import repo
 from medui.backend.store.adjudication import (

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from sqlmodel import select
 
-from medui.backend import auth
+from medui.backend.service import auth
 from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
 from medui.backend.store.assignment import AssignmentError, assignment_progress, documents_in_queue_order
