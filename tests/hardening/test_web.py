@@ -285,13 +285,23 @@ def test_no_page_answer_or_file_of_the_app_may_be_framed_by_another_site(app):
     page = httpx.get(app.url + "/", cookies=answer.cookies)
     script = re.search(r'src="\.?(/assets/[^"]+\.js)"', page.text)
     assert page.status_code == 200 and script, page.text[:500]
-    paths = ["/", "/prova", "/config", "/gradio_api/info", script.group(1), "/favicon.ico", "/nowhere"]
+    paths = ["/", "/modelli", "/config", "/gradio_api/info", script.group(1), "/favicon.ico", "/nowhere"]
     for path in paths:
         got = httpx.get(app.url + path, cookies=answer.cookies, timeout=60)
         assert got.status_code in (200, 404) and framed_only_by_this_site(got), (path, got.headers)
     refused = httpx.get(app.url + "/config", headers={"host": FOREIGN})
     assert refused.status_code == 403 and framed_only_by_this_site(refused)
     assert framed_only_by_this_site(httpx.get(app.url + "/config"))  # 401: no login
+
+
+def test_prova_opens_the_app_and_its_old_address_leads_there(app):
+    cookies = login(app, "anna", "password-anna").cookies
+    moved = httpx.get(app.url + "/prova?predizione=3", cookies=cookies)
+    assert moved.status_code == 308 and moved.headers["location"] == "/?predizione=3"
+    assert framed_only_by_this_site(moved)
+    assert httpx.get(app.url + "/prova/", cookies=cookies).headers["location"] == "/"
+    page = httpx.get(app.url + "/", cookies=cookies, timeout=60)
+    assert page.status_code == 200 and httpx.post(app.url + "/prova", cookies=cookies).status_code != 308
 
 
 def test_run_history_is_off_in_config(app):

@@ -39,6 +39,29 @@ def _interrupt(signum, frame) -> None:
 
 
 # the app ---------------------------------------------------------------------------------------------------
+MOVED_PAGES = {"/prova": "/"}  # Prova opens the app since it became the first page; old links still reach it
+
+
+class MovedPages:
+    """GET of a page that moved answers 308 to where it is now, its query string kept (a bookmark of
+    /prova?x=1 opens /?x=1)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        target = MOVED_PAGES.get(path.rstrip("/") or "/") if scope["type"] == "http" else None
+        if target is None or path == target or scope.get("method") not in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        query = scope.get("query_string", b"").decode("latin-1")
+        location = target + (f"?{query}" if query else "")
+        await send({"type": "http.response.start", "status": 308, "headers": [
+            (b"location", location.encode("latin-1")), (b"content-length", b"0"),
+        ]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b""})
+
+
 def guarded_app(bind: str):
     """A Gradio App whose middleware stack sits inside a RequestGuard and whose login tokens expire."""
     from gradio.routes import App
@@ -58,7 +81,8 @@ def guarded_app(bind: str):
 
         def build_middleware_stack(self):
             files = FileAccess(get_upload_folder(), UPLOADS, self.user_of, self.made_here)
-            return RequestGuard(super().build_middleware_stack(), hosts=hosts, files=files)
+            moved = MovedPages(super().build_middleware_stack())
+            return RequestGuard(moved, hosts=hosts, files=files)
 
         def user_of(self, headers: dict) -> str | None:
             """The logged-in user of a request, read as Gradio reads it (its login cookie)."""
