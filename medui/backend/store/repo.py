@@ -22,6 +22,7 @@ from medui.tasks.scoring import score_record
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
+    from medui.backend.evaluation.info import RunInfo
     from medui.backend.inference import engine
 
 INPUT_KEYS = ("id", "text", "context", "question", "options")
@@ -170,32 +171,26 @@ def clean_record(record: dict) -> dict:
 
 # runs and predictions ---------------------------------------------------------------------------------
 def save_run(
-    spec: TaskSpec,
+    info: RunInfo,
     *,
     session: Session,
-    model: str,
-    strategy: str,
-    shots: int = 0,
-    seed: int = 0,
-    split: str | None = None,
-    adapter: str | None = None,
     parameters: dict | None = None,
     metrics: dict | None = None,
     started_at: datetime | None = None,
     seconds: float | None = None,
     status: str = "succeeded",
 ) -> Run:
-    """A run row for a model, a task (its spec and prompt versions) and a strategy."""
+    """A run row for what ran (a model, a task with its spec and prompt versions, a strategy, a split)."""
     run = Run(
-        task=spec.id,
-        split=split,
-        model=model,
-        adapter=adapter,
-        strategy=strategy,
-        shots=shots,
-        seed=seed,
-        spec_version=spec.version,
-        prompt_version=spec.prompt,
+        task=info.spec.id,
+        split=info.split,
+        model=info.model,
+        adapter=info.adapter,
+        strategy=info.strategy,
+        shots=info.shots,
+        seed=info.seed,
+        spec_version=info.spec.version,
+        prompt_version=info.spec.prompt,
         parameters=dict(parameters or {}),
         metrics=dict(metrics or {}),
         started_at=started_at or utcnow(),
