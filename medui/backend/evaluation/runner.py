@@ -203,7 +203,7 @@ def store_run(
         )  # fmt: skip
     else:
         run.metrics, run.seconds, run.status = dict(metrics or {}), seconds, "succeeded"
-    save_predictions(run, predictions, golds, session=session, source=source)
+    save_predictions(run, predictions, golds, session=session, source=source, spec=info.spec)
     return run
 
 

@@ -44,9 +44,8 @@ def start_evaluation(
         raise InputError(
             f"{len(records)} record: imposta un limite (al massimo {MAX_EVAL_RECORDS} per volta)"
         )
-    engine = engine_for(
-        model, spec.id, strategy, who=who
-    )  # a bad model or strategy fails here, not in the thread
+    # a bad model or strategy fails here, not in the thread
+    engine = engine_for(model, spec, strategy, who=who)
     info = RunInfo.of(engine, split=split, limit=limit or None)
     params = {"source": "app", "user": who.name, "limit": info.limit}
     with session_scope() as session:

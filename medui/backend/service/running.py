@@ -35,6 +35,7 @@ from medui.backend.store.db import session_scope
 from medui.tasks.phi import KIND_NAMES
 from medui.tasks.records import doc_hash
 from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
 
 PROVA_SPLIT = "prova"
 MAX_PENDING = 500
@@ -76,20 +77,21 @@ _ENGINES: OrderedDict[tuple, Engine] = OrderedDict()
 # engines --------------------------------------------------------------------------------------------------
 def engine_for(
     model: str,
-    task_id: str,
+    task_id: str | TaskSpec,
     strategy: str,
     shots: int | None = None,
     seed: int = 0,
     who: auth.Identity | None = None,
     demos: str = "random",
 ) -> Engine:
-    """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused.
+    """An engine for a model, task (its id, or its spec) and strategy; kept (a few of them) so its prompts and
+    grammar are reused.
 
     `who`: the requester, when a folder not yet known to the app needs the right to manage models.
     `demos="similar"`: its demonstrations are read again from the store at every call, so a correction saved a
     moment ago is one at once.
     """
-    spec = get_spec(task_id)
+    spec = task_id if isinstance(task_id, TaskSpec) else get_spec(task_id)
     parsed = parse_strategy(strategy, spec, shots)
     try:
         lm = models.load(checked_model(model, who))
