@@ -175,6 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from medui.backend.evaluation import load_eval_records, runner
+    from medui.backend.evaluation.info import RunInfo
 
     spec = get_spec(args.task)
     split = args.split or spec.eval_split
@@ -182,7 +183,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not records:
         raise InputError(f"task {spec.id}: the split has no records")
     engine = _engine(args, spec, split)
-    result = runner.evaluate(engine, records)
+    info = RunInfo.of(engine, split=split, limit=args.limit)
+    result = runner.evaluate(engine, records, info=info)
     if args.save:
         parameters = {
             "limit": args.limit,
@@ -191,15 +193,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "device": args.device,
             "dtype": args.dtype,
         }
-        if engine.lm.server_url is not None:
-            parameters["base_url"] = engine.lm.server_url
-        run = runner.save_eval(result, spec, split, records=records, parameters=parameters)
+        if info.server_url is not None:
+            parameters["base_url"] = info.server_url
+        run = runner.save_eval(result, records=records, parameters=parameters)
         result.metrics["run_id"] = run.id
     if args.out:
         write_jsonl(args.out, [p.record for p in result.predictions])
     m = result.metrics
     human = (
-        f"{spec.id} {m['model']} {m['strategy']}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
+        f"{spec.id} {info.name} {info.strategy}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
         f"valid_rate={m['valid_rate']:.2f} {m['seconds']}s {m['output_tokens_per_s']} tok/s"
     )
     return emit(args, m, human)

@@ -7,6 +7,7 @@ import pytest
 
 from medui.backend import service
 from medui.backend.data.inputs import InputError
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.corrections import add_correction
@@ -41,7 +42,7 @@ def team(medui_home) -> dict:
                 add_correction(
                     ner_record(doc.record_id, spans=these), name, document_id=doc.id, session=session
                 )
-        run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
         predictions = [make_prediction(ner_record(i, spans=(FEBBRE,))) for i in "abc"]
         repo.save_predictions(run, predictions, [None] * 3, session=session)
         ids = {"run": run.id, **{d.record_id: d.id for d in docs}}

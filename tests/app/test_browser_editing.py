@@ -33,6 +33,7 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
     as a run would store it: its id."""
     from sqlmodel import Session
 
+    from medui.backend.evaluation.info import RunInfo
     from medui.backend.store import repo
     from medui.backend.store.db import make_engine
     from medui.tasks.registry import get_spec
@@ -46,7 +47,7 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
     record = {"id": record_id, "text": RE_TEXT, "entities": entities, "relations": relations}
     engine = make_engine(f"sqlite:///{server.database}")
     with Session(engine) as session:
-        run = repo.save_run(get_spec(RE_TASK), session=session, model="m", strategy="cd", split="predict")
+        run = repo.save_run(RunInfo(get_spec(RE_TASK), "m", "cd", split="predict"), session=session)
         (prediction,) = repo.save_predictions(run, [make_prediction(record, 0.3)], [None], session=session)
         prediction_id = prediction.id
         session.commit()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from medui.backend.evaluation.info import RunInfo
 from medui.config import get_settings
 from tests.app.conftest import launched_app
 
@@ -121,7 +122,7 @@ def seed_predictions(database: Path, n: int) -> list[tuple[int, str]]:
     engine = init_db(f"sqlite:///{database}")
     try:
         with session_scope(engine) as session:
-            run = repo.save_run(spec, session=session, model="seed", strategy="cd", split="fault")
+            run = repo.save_run(RunInfo(spec, "seed", "cd", split="fault"), session=session)
             rows = repo.save_predictions(run, preds, [None] * n, session=session, source="fault-seed")
             return [(row.id, r["text"]) for row, r in zip(rows, records, strict=True)]
     finally:

@@ -20,6 +20,7 @@ from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.inference.engine import Prediction, doc_hash
 from medui.cli import main
 from medui.cli import serve as cli_app
@@ -195,7 +196,7 @@ def seed_predictions() -> tuple[int, int]:
             (NER_TASK, {"id": "h1", "text": DOC_TEXT, "entities": []}),
             ("medqa_it", qa_record),
         ):
-            run = repo.save_run(get_spec(task), session=session, model="tiny", strategy="cd", split="prova")
+            run = repo.save_run(RunInfo(get_spec(task), "tiny", "cd", split="prova"), session=session)
             pred = Prediction(record, "{}", "p" * 16, doc_hash(record), 0.1, 10, 5, 0.5)
             ids.append(repo.save_predictions(run, [pred], [None], session=session)[0].id)
         add_correction({"entities": [{"start": 0, "end": 6, "label": "CLINENTITY"}]}, "anna", session=session,

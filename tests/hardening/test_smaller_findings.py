@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from medui.backend import service
 from medui.backend.data.inputs import InputError, strip_note_controls
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.service import auth
 from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
@@ -238,7 +239,7 @@ def test_who_may_not_load_folders_gets_one_answer_for_any_server_path(tiny_model
 def _assigned_prediction(to: str) -> int:
     """A stored prediction whose document a curator (carla) assigned to `to`."""
     with session_scope() as s:
-        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=s)
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
         assign_documents(NER_TASK, [to], 1, session=s, curator="carla")
         return row.id
@@ -281,7 +282,7 @@ def test_notes_lose_bidi_overrides_and_c1_controls(medui_home, capsys, tmp_path)
     for name, role in (("anna", "annotator"), ("bruno", "annotator"), ("carla", "curator")):
         service.add_user(name, role, f"password-{name}")
     with session_scope() as s:
-        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=s)
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
         prediction = row.id
     saved = service.save_correction(prediction, ner_record("a"), "anna", note=HOSTILE_NOTE)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medui.backend.evaluation import load_eval_records, runner
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.inference.strategy import parse_strategy
 from medui.tasks.registry import get_spec
 from medui.tasks.scoring import paired_counts
@@ -130,14 +131,13 @@ def _stored_or_computed(cell: Cell, engine_for, log) -> dict:
 def _compute(cell: Cell, engine_for, session, log) -> dict:
     """Evaluate the cell (and store it, given a session); its metrics with the limit and per-record counts."""
     records = load_eval_records(cell.spec, cell.split, cell.limit)
-    result = runner.evaluate(engine_for(cell.spec, cell.strategy), records)
+    engine = engine_for(cell.spec, cell.strategy)
+    result = runner.evaluate(engine, records, info=RunInfo.of(engine, split=cell.split, limit=cell.limit))
     counts, _ = paired_counts(cell.spec, records, [p.record for p in result.predictions])
     metrics = result.metrics
     if session is not None:
         parameters = {"source": "study", "limit": cell.limit, "demos": cell.demos}
-        run = runner.save_eval(
-            result, cell.spec, cell.split, session=session, records=records, parameters=parameters
-        )
+        run = runner.save_eval(result, session=session, records=records, parameters=parameters)
         metrics = {**metrics, "run_id": run.id}
     if log:
         log(

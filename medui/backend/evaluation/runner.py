@@ -7,7 +7,8 @@ evaluation of an adapter and the benchmarks all come through here:
 - `predict` runs records through it, in one go or batch by batch under a lock (the app's MODEL_LOCK);
 - `evaluate` predicts and scores; `run_metrics` is the one place that names a run's metric keys;
 - `store_run` / `save_eval` store a run and its scored predictions, `find_stored_run` finds an earlier one.
-So a run stored from anywhere carries the same metric keys.
+So a run stored from anywhere carries the same metric keys. What ran is a RunInfo (info.py), built once from the
+engine where a run starts and passed whole from there to the store.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from medui.backend.evaluation import EvalResult
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.inference.demos import Demonstrations, check_mode, team_record
 from medui.backend.inference.strategy import parse_strategy
 from medui.tasks.registry import get_spec
@@ -132,17 +134,12 @@ def predict(
     return predictions
 
 
-def run_metrics(engine: Engine, records: list[dict], predictions: list[Prediction], seconds: float) -> dict:
+def run_metrics(info: RunInfo, records: list[dict], predictions: list[Prediction], seconds: float) -> dict:
     """The metrics of a run: the task's scores against the records, then RUN_KEYS (what ran, how fast)."""
-    result = score(engine.spec, records, [p.record for p in predictions])
+    result = score(info.spec, records, [p.record for p in predictions])
     out_tokens = sum(p.output_tokens for p in predictions)
     result.update(
-        task=engine.spec.id,
-        model=engine.lm.name,
-        strategy=engine.strategy.name,
-        shots=engine.strategy.shots,
-        seed=engine.seed,
-        demos=engine.demos.mode,
+        **info.run_keys(),
         seconds=round(seconds, 3),
         output_tokens=out_tokens,
         output_tokens_per_s=round(out_tokens / seconds, 2) if seconds else 0.0,
@@ -152,16 +149,23 @@ def run_metrics(engine: Engine, records: list[dict], predictions: list[Predictio
 
 
 def evaluate(
-    engine: Engine, records: list[dict], progress: Progress | None = None, *, lock: Any = None
+    engine: Engine,
+    records: list[dict],
+    progress: Progress | None = None,
+    *,
+    lock: Any = None,
+    info: RunInfo | None = None,
 ) -> EvalResult:
     """Predict every record, then score: the task's metrics plus n, valid_rate, seconds and speed.
 
-    No record evaluated is a demonstration for another (with similar demonstrations, which may come from the
-    team's corrections of any split)."""
+    `info`: the run's description, built from this engine where the run started (default: the engine's, with
+    no split). No record evaluated is a demonstration for another (with similar demonstrations, which may come
+    from the team's corrections of any split)."""
+    info = info or RunInfo.of(engine)
     engine.demos.exclude_texts(engine.input_text(r) for r in records)
     start = time.perf_counter()
     predictions = predict(engine, records, progress=progress, lock=lock)
-    return EvalResult(run_metrics(engine, records, predictions, time.perf_counter() - start), predictions)
+    return EvalResult(run_metrics(info, records, predictions, time.perf_counter() - start), predictions, info)
 
 
 # storing runs -------------------------------------------------------------------------------------------
@@ -177,47 +181,34 @@ def _session(session: Session | None):
 
 
 def store_run(
-    spec: TaskSpec,
+    info: RunInfo,
     predictions: Sequence[Prediction],
     golds: Sequence[dict | None],
     *,
     session: Session,
-    model: str,
-    strategy: str,
-    shots: int = 0,
-    seed: int = 0,
-    split: str | None = None,
     parameters: dict | None = None,
     metrics: dict | None = None,
     seconds: float | None = None,
     source: str = "",
     run: Run | None = None,
 ) -> Run:
-    """Store a run (a new row, or `run`: one created earlier with status running) and its scored predictions.
-
-    `model` is the name the model was loaded by: an adapter is stored with its base.
-    """
-    from medui.backend.inference.models import model_and_adapter
+    """Store a run (a new row, or `run`: one created earlier with status running) and its scored predictions."""
     from medui.backend.store.repo import save_predictions, save_run
     from medui.backend.store.tables import utcnow
 
     if run is None:
-        base, adapter = model_and_adapter(model)
         run = save_run(
-            spec, session=session, model=base, adapter=adapter, strategy=strategy, shots=shots, seed=seed,
-            split=split, parameters=parameters, metrics=metrics, seconds=seconds,
+            info, session=session, parameters=parameters, metrics=metrics, seconds=seconds,
             started_at=utcnow() - timedelta(seconds=seconds or 0.0),
         )  # fmt: skip
     else:
         run.metrics, run.seconds, run.status = dict(metrics or {}), seconds, "succeeded"
-    save_predictions(run, predictions, golds, session=session, source=source)
+    save_predictions(run, predictions, golds, session=session, source=source, spec=info.spec)
     return run
 
 
 def save_eval(
     result: EvalResult,
-    spec: TaskSpec,
-    split: str,
     *,
     session: Session | None = None,
     records: list[dict] | None = None,
@@ -225,7 +216,8 @@ def save_eval(
     source: str = "",
     run: Run | None = None,
 ) -> Run:
-    """Store an evaluation: its run and every prediction, scored against the gold records it ran on.
+    """Store an evaluation (of `result.info`: its task's split): its run and every prediction, scored against the
+    gold records it ran on.
 
     `records` are the gold records in the order of the predictions (default: the split's records by id).
     Without a session, one is opened and committed.
@@ -233,16 +225,12 @@ def save_eval(
     with _session(session) as s:
         m = result.metrics
         return store_run(
-            spec, result.predictions, _golds_for(result, spec, split, records), session=s,
-            model=m.get("model", "?"), strategy=m.get("strategy", "?"), shots=m.get("shots", 0),
-            seed=m.get("seed", 0), split=split, parameters=parameters, metrics=m, seconds=m.get("seconds"),
-            source=source, run=run,
+            result.info, result.predictions, _golds_for(result, records), session=s, parameters=parameters,
+            metrics=m, seconds=m.get("seconds"), source=source, run=run,
         )  # fmt: skip
 
 
-def _golds_for(
-    result: EvalResult, spec: TaskSpec, split: str, records: list[dict] | None
-) -> list[dict | None]:
+def _golds_for(result: EvalResult, records: list[dict] | None) -> list[dict | None]:
     """The gold record of each prediction: the given records in order, or the split's by id."""
     from medui.backend.store.db import StoreError
 
@@ -252,7 +240,10 @@ def _golds_for(
         return list(records)
     from medui.backend.data.gold import load_split
 
-    by_id = {str(r.get("id")): r for r in load_split(spec, split)}
+    info = result.info
+    if info.split is None:
+        raise StoreError("an evaluation of no split needs its gold records")
+    by_id = {str(r.get("id")): r for r in load_split(info.spec, info.split)}
     return [by_id.get(str(p.record.get("id"))) for p in result.predictions]
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from medui.backend.evaluation import load_eval_records, runner
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.evaluation.study import run_study
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Run
@@ -84,9 +85,8 @@ def test_a_stored_run_is_found_only_for_its_spec_version_split_and_limit(tiny):
     spec = get_spec(TASK)
     engine = runner.build_engine(tiny, spec, "cd")
     records = load_eval_records(spec, "test", 2)
-    run = runner.save_eval(
-        runner.evaluate(engine, records), spec, "test", records=records, parameters={"limit": 2}
-    )
+    result = runner.evaluate(engine, records, info=RunInfo.of(engine, split="test", limit=2))
+    run = runner.save_eval(result, records=records, parameters={"limit": 2})
     with session_scope() as session:
         found = runner.find_stored_run(spec, engine.lm.name, "cd", "test", session=session, limit=2)
         assert found is not None and found.id == run.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.finetune.store_access import corrected_records
 from medui.backend.service import auth
 from medui.backend.service.team import adjudicate_document
@@ -160,7 +161,7 @@ def test_relation_versions_agree_whatever_their_entity_ids(session):
 
 def test_rescoring_counts_the_documents_pending_adjudication(session):
     spec = get_spec(NER_TASK)
-    run = repo.save_run(spec, session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(spec, "m", "cd", split="test"), session=session)
     golds = [ner_record(i, spans=(FEBBRE, TOSSE)) for i in "ab"]
     rows = repo.save_predictions(run, [make_prediction(ner_record(i)) for i in "ab"], golds, session=session)
     add_correction(None, "anna", prediction_id=rows[0].id, kind="accept", session=session)
