@@ -14,8 +14,9 @@ def test_every_shipped_recipe_loads(path):
     assert config.loss_vocab in ("subset", "full")
 
 
-def test_the_all_rows_recipe_trains_every_task_with_the_fast_loop():
-    config = load_recipe("gemma-3-270m-ft-all")
+@pytest.mark.parametrize("name", ["gemma-3-270m-ft-all", "smollm2-135m-ft-all"])
+def test_the_all_rows_recipes_train_every_task_with_the_fast_loop(name):
+    config = load_recipe(name)
     assert config.tasks == "all" and config.data == "gold" and config.epochs >= 3
     assert (config.loss_vocab, config.share_prefix, config.bf16) == ("subset", True, "auto")
 
