@@ -1,37 +1,9 @@
-"""The medui app: the pages mounted on one gr.Blocks, and its queue. Start it with `medui serve`."""
+"""The top-level entry: `python app.py` starts the app as `medui serve` does (the app itself: medui/app.py)."""
 
 from __future__ import annotations
 
-import gradio as gr
-
-from medui.pages import accordo, addestra, confronta, correggi, modelli, prova, studio
-
-PAGES = (
-    ("Prova", "prova", prova.build),
-    ("Confronta", "confronta", confronta.build),
-    ("Correggi", "correggi", correggi.build),
-    ("Accordo", "accordo", accordo.build),
-    ("Addestra", "addestra", addestra.build),
-    ("Studio", "studio", studio.build),
-)
-
-DELETE_CACHE = (300, 1800)  # every 5 minutes, uploads and outputs older than 30 minutes go; all at exit
-
-
-def build_demo() -> gr.Blocks:
-    """The Blocks with every page: Modelli at the root, the others at their paths."""
-    with gr.Blocks(title="medui", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
-        gr.Navbar(main_page_name="Modelli")
-        modelli.build(demo)
-    for name, path, build in PAGES:
-        with demo.route(name, f"/{path}"):
-            gr.Navbar(main_page_name="Modelli")  # each page carries the navbar it shows
-            build(demo)
-    demo.queue(default_concurrency_limit=1)
-    return demo
-
+from medui.app import build_demo
+from medui.cli.serve import launch
 
 if __name__ == "__main__":
-    from medui.cli.serve import launch
-
     launch(build_demo())

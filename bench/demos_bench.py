@@ -38,8 +38,8 @@ def main() -> int:
     parser.add_argument("--tasks", default=",".join(TASKS))
     args = parser.parse_args()
 
-    from medui.backend import models, runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
+    from medui.backend.inference import models
     from medui.tasks.registry import get_spec
 
     lm = models.load(args.model)

@@ -13,9 +13,9 @@ import json
 import time
 from pathlib import Path
 
-from medui.backend import models
+from medui.backend.evaluation.runner import build_engine, evaluate
 from medui.backend.finetune.dataset import gold_records
-from medui.backend.runner import build_engine, evaluate
+from medui.backend.inference import models
 from medui.tasks.registry import all_specs, get_spec
 
 REAL = [t for t in sorted(all_specs()) if t.startswith(("e3c_", "casimedicos_", "abstrct_neoplasm"))]

@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from medui.backend.study import paired_difference
+from medui.backend.evaluation.study import paired_difference
 from medui.tasks.registry import get_spec
 
 

@@ -31,8 +31,8 @@ STRATEGIES = ["zero-shot", "few-shot+cd"]
 
 def one(task: str, strategy: str, model: str, limit: int, dtype: str) -> dict:
     """Runs in the child process: load, evaluate, report."""
-    from medui.backend import models, runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
+    from medui.backend.inference import models
     from medui.tasks.registry import get_spec
 
     start = time.perf_counter()

@@ -9,7 +9,7 @@
 
 The parent builds the prompts once (`Engine.prompt_for`, same seed and shots) and the JSON schema
 (`kind.output_model(spec).model_json_schema()`) and hands them to one child process per system and task (peak
-RSS is the child's own). Every raw output is scored the same way: `kind.prediction` then `evaluation.score`.
+RSS is the child's own). Every raw output is scored the same way: `kind.prediction` then `scoring.score`.
 Tasks run one after the other with the systems interleaved, so a change of load on the machine hits all three.
 
     python bench/fast_bench.py [--limit 50] [--tasks a,b] [--systems naive,peer,medui] [--out DIR]
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from fast_systems import MODEL, SEED, STRATEGY, records_for
 
-from medui.backend.caches import ModelCaches
+from medui.backend.inference.types import ModelCaches
 from medui.tasks.registry import ONE_TASK_PER_FAMILY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +48,8 @@ class _PromptsOnly:
 
 def prepare(task: str, limit: int, gguf: str) -> dict:
     """The work of every child: the prompts, the schema and the token budget of a task."""
-    from medui.backend import runner
-    from medui.backend.engine import parse_strategy
+    from medui.backend.evaluation import runner
+    from medui.backend.inference.engine import parse_strategy
 
     spec, kind, records = records_for(task, limit)
     strategy = parse_strategy(STRATEGY, spec)
@@ -102,8 +102,8 @@ def child(system: str, task: str, work_file: Path, args) -> dict:
 
 
 def score_row(system: str, task: str, limit: int, res: dict) -> dict:
-    """The same scoring for every system: kind.prediction on each raw output, then evaluation.score."""
-    from medui.backend.evaluation import score
+    """The same scoring for every system: kind.prediction on each raw output, then scoring.score."""
+    from medui.tasks.scoring import score
 
     spec, kind, records = records_for(task, limit)
     row = {"system": system, "task": task, "family": spec.family, "n": len(records)}

@@ -54,7 +54,7 @@ def run_naive(work: dict, lead_space: bool, fix: bool) -> dict:
     from outlines.types import JsonSchema, Regex
     from outlines_core.json_schema import build_regex_from_schema
 
-    from medui.backend import models
+    from medui.backend.inference import models
 
     if fix:
         patch_outlines_gemma()
@@ -152,7 +152,8 @@ def run_peer(work: dict, lead_space: bool, threads: int) -> dict:
 
 
 def run_medui(work: dict) -> dict:
-    from medui.backend import models, runner
+    from medui.backend.evaluation import runner
+    from medui.backend.inference import models
 
     spec, _, records = records_for(work["task"], work["limit"])
     start = time.perf_counter()
@@ -191,7 +192,7 @@ def constraint_cost(lm, engine, work: dict, raws: list[str], steps: int = 16) ->
     from outlines_core import Guide, Index
     from outlines_core.kernels.torch import apply_token_bitmask_inplace
 
-    from medui.backend import constraint
+    from medui.backend.inference import constraint
 
     index = getattr(engine.constraint, "index", None)
     if index is None:

@@ -42,7 +42,7 @@ def build_model(shape: str, folder: Path) -> Path:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from medui.backend.gguf import _gguf_file
+    from medui.backend.inference.gguf import _gguf_file
 
     gguf = _gguf_file("smollm2-135m-instruct")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -76,8 +76,8 @@ def check_training(model_dir: Path, device: str, steps: int) -> dict:
 
 
 def check_decoding(model_dir: Path, device: str, batches: list[int], n: int) -> list[dict]:
-    from medui.backend import models, runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
+    from medui.backend.inference import models
     from medui.tasks.registry import get_spec
 
     spec = get_spec(TASK)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from medui.backend.study import REAL_AVERAGE, StudyTable
+from medui.backend.evaluation.study import REAL_AVERAGE, StudyTable
 
 
 def plot(table: StudyTable, out: Path) -> None:

@@ -16,9 +16,9 @@ import os
 import time
 from pathlib import Path
 
-from medui.backend import models, openai_client
 from medui.backend.evaluation import load_eval_records
-from medui.backend.runner import build_engine, evaluate
+from medui.backend.evaluation.runner import build_engine, evaluate
+from medui.backend.inference import models, openai_client
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 

@@ -39,9 +39,9 @@ TASK = "e3c_clinical_entities"
 
 def prepare_home(records: int) -> tuple[Path, dict]:
     """A temporary medui home: the real converted models linked in, the E3C records as the task's user data."""
-    from medui.backend import models
     from medui.backend.data.common import write_jsonl
     from medui.backend.data.e3c import build_e3c
+    from medui.backend.inference import models
 
     models.convert_bundled("gemma-3-270m")
     real_models = get_settings().models_dir
@@ -135,8 +135,8 @@ def extrapolate(t: dict) -> dict:
 
 def run_evaluation(args: argparse.Namespace) -> list[dict]:
     """Base few-shot+cd and cd, adapter cd, on the first --eval-limit test records."""
-    from medui.backend import models
     from medui.backend.finetune.worker import evaluate_one
+    from medui.backend.inference import models
 
     rows = []
     for model_name, strategy in ((args.model, "few-shot+cd"), (args.model, "cd"), (args.name, "cd")):

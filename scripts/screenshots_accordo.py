@@ -40,8 +40,10 @@ def bruno_version(record: dict, i: int) -> dict:
 
 def seed(limit: int = 8) -> None:
     """Users, a run of hand-made predictions and two annotators' corrections, in MEDUI_HOME's database."""
-    from medui.backend import auth, gold
-    from medui.backend.engine import Prediction
+    from medui.backend.data import gold
+    from medui.backend.evaluation.info import RunInfo
+    from medui.backend.inference.engine import Prediction
+    from medui.backend.service import auth
     from medui.backend.store import repo
     from medui.backend.store.corrections import add_correction
     from medui.backend.store.db import session_scope
@@ -56,7 +58,7 @@ def seed(limit: int = 8) -> None:
     with session_scope() as session:
         for name, role in USERS:
             auth.add_user(name, role, PASSWORD, session=session)
-        run = repo.save_run(spec, session=session, model="predizioni-di-esempio", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(spec, "predizioni-di-esempio", "cd", split="test"), session=session)
         made = [{**r, "entities": r["entities"][:-1]} for r in records]
         predictions = [
             Prediction(record=m, raw="", prompt_hash="0" * 16, doc_hash=doc_hash(m), latency=0.0,

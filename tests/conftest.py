@@ -29,7 +29,7 @@ def tiny_model_dir(tmp_path_factory):
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from medui.backend.gguf import _gguf_file
+    from medui.backend.inference.gguf import _gguf_file
 
     gguf = _gguf_file("smollm2-135m-instruct")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from medui.backend import auth
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.db import get_engine, session_scope
 from medui.backend.store.tables import User
@@ -28,7 +29,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def predicted(medui_home) -> dict[str, int]:
     """Predictions of records a-d (febbre alta found in each), least confident a: record id -> prediction id."""
     with session_scope(get_engine()) as session:
-        run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
         preds = [
             make_prediction(ner_record(i), confidence=c)
             for i, c in zip("abcd", (0.1, 0.2, 0.3, 0.4), strict=True)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from medui.backend import models
-from medui.backend.engine import Engine, parse_strategy
 from medui.backend.evaluation import load_eval_records
-from medui.backend.runner import evaluate
+from medui.backend.evaluation.runner import evaluate
+from medui.backend.inference import models
+from medui.backend.inference.engine import Engine, parse_strategy
 from medui.tasks.registry import ONE_TASK_PER_FAMILY, get_spec
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def test_constrained_gemma_output_is_not_empty(gemma):
 
 
 def test_gemma_vocabulary_has_one_space_before_word_tokens(gemma):
-    from medui.backend.constraint import token_string
+    from medui.backend.inference.constraint import token_string
 
     tok = gemma.tokenizer
     piece = tok.convert_ids_to_tokens(tok(" febbre", add_special_tokens=False)["input_ids"])[0]
@@ -58,10 +58,10 @@ def test_gemma_vocabulary_has_one_space_before_word_tokens(gemma):
 def test_jump_forward_follows_gemma_tokenizer(gemma, task_id):
     """Forced text split unlike the tokenizer (`"}` then `,` where Gemma writes `"},{"`) made the model close
     every entity list after one entity."""
-    from medui.backend.constraint import compile_constraint
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
+    from medui.backend.inference.constraint import compile_constraint
     from medui.tasks.kinds import kind_for
-    from tests.backend.jumpforward import forced_departures
+    from tests.backend.inference.jumpforward import forced_departures
 
     spec = get_spec(task_id)
     kind = kind_for(spec)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.data.imports import IMPORT_FORMATS, import_file
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from medui.backend.inputs import InputError, read_text_file
+from medui.backend.data.inputs import InputError, read_text_file
 from medui.cli.output import emit
 from medui.tasks.phi import find_identifiers, mask, summary
 

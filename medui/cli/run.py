@@ -1,6 +1,6 @@
 """`medui run`, `eval`, `score` and `study`: a model on a text, on a split, a prediction file scored, the table.
 
-Every one goes through medui/backend/runner.py; torch is imported only when a model is loaded.
+Every one goes through medui/backend/evaluation/runner.py; torch is imported only when a model is loaded.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import argparse
 import sys
 
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
-from medui.backend.demos import DEMOS
-from medui.backend.inputs import InputError, record_from_input, validate_gold
-from medui.backend.strategy import STRATEGIES
+from medui.backend.data.inputs import InputError, record_from_input, validate_gold
+from medui.backend.inference.demos import DEMOS
+from medui.backend.inference.strategy import STRATEGIES
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -122,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
 
     return runner.build_engine(
         args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
@@ -131,10 +131,10 @@ def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
 
 
 def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
-    """The record past the identifier gate (medui/backend/destination.py), before a model is loaded: masked with
+    """The record past the identifier gate (medui/backend/inference/destination.py), before a model is loaded: masked with
     --mask-identifiers; refused (exit 2, one line) when likely identifiers would go to a served model's server
     that is not on this machine, unless --send-identifiers; else a warning line on stderr when some are found."""
-    from medui.backend.destination import gate_record, remote_host
+    from medui.backend.inference.destination import gate_record, remote_host
     from medui.tasks.phi import summary
 
     gated = gate_record(
@@ -153,11 +153,11 @@ def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
 
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
-    from medui.backend.uploads import read_file_text
+    from medui.backend.web.uploads import read_file_text
 
     text = read_file_text(args.file) if args.file else args.text  # .docx/.pdf: the app's bounded reader
     record = gate_identifiers(args, record_from_input(spec, text))
-    from medui.backend import runner
+    from medui.backend.evaluation import runner
 
     engine = _engine(args, spec)
     prediction = runner.predict(engine, [record])[0]
@@ -174,8 +174,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records
+    from medui.backend.evaluation import load_eval_records, runner
+    from medui.backend.evaluation.info import RunInfo
 
     spec = get_spec(args.task)
     split = args.split or spec.eval_split
@@ -183,7 +183,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not records:
         raise InputError(f"task {spec.id}: the split has no records")
     engine = _engine(args, spec, split)
-    result = runner.evaluate(engine, records)
+    info = RunInfo.of(engine, split=split, limit=args.limit)
+    result = runner.evaluate(engine, records, info=info)
     if args.save:
         parameters = {
             "limit": args.limit,
@@ -192,22 +193,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "device": args.device,
             "dtype": args.dtype,
         }
-        if engine.lm.device == "server":
-            parameters["base_url"] = engine.lm.shown_url
-        run = runner.save_eval(result, spec, split, records=records, parameters=parameters)
+        if info.server_url is not None:
+            parameters["base_url"] = info.server_url
+        run = runner.save_eval(result, records=records, parameters=parameters)
         result.metrics["run_id"] = run.id
     if args.out:
         write_jsonl(args.out, [p.record for p in result.predictions])
     m = result.metrics
     human = (
-        f"{spec.id} {m['model']} {m['strategy']}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
+        f"{spec.id} {info.name} {info.strategy}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
         f"valid_rate={m['valid_rate']:.2f} {m['seconds']}s {m['output_tokens_per_s']} tok/s"
     )
     return emit(args, m, human)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from medui.backend.evaluation import score
+    from medui.tasks.scoring import score
 
     spec = get_spec(args.task)
     golds, preds = read_jsonl(args.gold), _predictions(args.pred)
@@ -215,7 +216,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     result = {"task": spec.id, **score(spec, golds, preds)}
     human = f"{spec.id}: {result['primary']}={result[result['primary']]:.4f} n={result['n']}"
     if args.against:
-        from medui.backend.evaluation import compare_runs
+        from medui.tasks.scoring import compare_runs
 
         against = compare_runs(spec, golds, preds, _predictions(args.against))
         result.update(difference=against["difference"], ci95=against["ci95"], comparison=against)
@@ -237,7 +238,7 @@ def _predictions(path: str) -> list[dict]:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from medui.backend.study import expand_tasks, run_study
+    from medui.backend.evaluation.study import expand_tasks, run_study
 
     table = run_study(
         expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,

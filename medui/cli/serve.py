@@ -1,23 +1,20 @@
 """The app's commands: `medui serve [--host 127.0.0.1] [--port 7860]` and `medui users add NAME --role R`.
 
 Registered by medui/cli/__init__.py.
-The app is built by app.py at the repository root (the project runs from its checkout, as `make run` does).
+The app is built by medui/app.py (app.py at the repository root imports it too), so an installed medui serves.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
-from medui.backend.destination import is_loopback
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
+from medui.backend.inference.destination import is_loopback
 from medui.config import REPO_ROOT
 
-APP_FILE = REPO_ROOT / "app.py"
 CSS_FILE = REPO_ROOT / "assets" / "css" / "medui.css"
 ROLES = ("clinician", "annotator", "curator", "researcher")  # tables.USER_ROLES, without importing the store
 
@@ -58,7 +55,7 @@ def read_password(stdin=None) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from medui.backend import service
-    from medui.backend.auth import AuthError
+    from medui.backend.service.auth import AuthError
 
     try:
         user = service.add_user(args.name, args.role, read_password())
@@ -68,15 +65,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_app_module(path: Path = APP_FILE) -> ModuleType:
-    """app.py as a module (it lives at the repository root, outside the package)."""
-    if not path.exists():
-        raise InputError(f"{path}: the app file is missing (run medui from its checkout)")
-    spec = importlib.util.spec_from_file_location("medui_app", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_app_module() -> ModuleType:
+    """The module that builds the app, medui/app.py (imported when the app starts: it imports Gradio)."""
+    from medui import app
+
+    return app
 
 
 def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
@@ -89,7 +82,7 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             f"{host}: with no users, anyone who reaches the app would have every right; "
             "add users first (`medui users add NAME --role R`) or serve on 127.0.0.1"
         )
-    from medui.backend.web import cleaned_at_exit, guarded_app
+    from medui.backend.web.server import cleaned_at_exit, guarded_app
     from medui.pages.italian import gradio_italian
 
     demo = demo or load_app_module().build_demo()
@@ -108,5 +101,5 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             inbrowser=False,
             quiet=False,
             run_history=False,  # inputs and outputs (clinical text) would stay in the browser's storage
-            _app=guarded_app(host),  # Host allow-list, body, login and file limits, sessions (web.py)
+            _app=guarded_app(host),  # Host allow-list, body, login and file limits, sessions (backend/web/)
         )

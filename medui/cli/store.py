@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from medui.backend.data.common import DataError
-from medui.backend.inputs import strip_note_controls
+from medui.backend.data.inputs import strip_note_controls
+from medui.backend.data.record_files import EXPORT_FORMATS
 from medui.backend.store.corrections import correction_row, queue_row
-from medui.backend.store.export import EXPORT_FORMATS
 from medui.backend.store.repo import StoreError
 from medui.cli.output import emit
 
@@ -92,7 +92,7 @@ def in_session(command):
 
 
 def cmd_export(args: argparse.Namespace, session: Session) -> int:
-    from medui.backend.inputs import export_target
+    from medui.backend.data.inputs import export_target
     from medui.backend.store.export import export
 
     out = export_target(args.out, args.format)  # inside the allowed folders, never over medui's own data
@@ -151,7 +151,7 @@ def read_record_file(path: str) -> dict:
 def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
     from sqlmodel import select
 
-    from medui.backend.store.assignment import check_assigned
+    from medui.backend.service.corrections import check_saver
     from medui.backend.store.corrections import add_correction
     from medui.backend.store.repo import get_document, get_prediction
     from medui.backend.store.tables import User
@@ -166,7 +166,7 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
         raise StoreError(f"document {doc.id} belongs to task {doc.task}, not {args.task}")
     record = read_record_file(args.file) if args.file else None
     saver = session.exec(select(User.role).where(User.name == args.annotator.strip())).first()
-    check_assigned(doc.id, args.annotator.strip(), saver, session=session)  # type: ignore[arg-type]
+    check_saver(doc.id, args.annotator.strip(), saver, session=session)  # type: ignore[arg-type]
     corr = add_correction(
         record, args.annotator, session=session, prediction_id=args.prediction, document_id=args.document,
         note=strip_note_controls(args.note or ""), kind="accept" if args.accept else "edit",
@@ -177,7 +177,7 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
 
 
 def cmd_corrections_import(args: argparse.Namespace, session: Session) -> int:
-    from medui.backend.store.corrections_import import import_corrections
+    from medui.backend.service.corrections import import_corrections
 
     summary = import_corrections(args.file, args.task, args.annotator, session=session, split=args.split)
     created = (

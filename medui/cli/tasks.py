@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import json
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.cli.output import emit
 from medui.config import get_settings
 from medui.tasks.kinds import kind_for
@@ -55,8 +55,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from medui.backend import models
     from medui.backend.finetune import jobs
+    from medui.backend.inference import models
     from medui.backend.store.db import StoreError
 
     with contextlib.suppress(StoreError):  # no database: the listing still works
@@ -69,7 +69,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _served_rows() -> list[dict]:
-    from medui.backend.openai_client import listed_models
+    from medui.backend.inference.openai_client import listed_models
 
     served, error = listed_models()
     rows = [

@@ -2,7 +2,7 @@
 
 Each names its task positionally or with --task. The command line has no login: assign and adjudicate name who
 acts with --curator, and once the database has accounts that user must be a curator or a researcher
-(auth.acting_user; without accounts the one local user acts, as in the app).
+(service.team: auth.acting_user; without accounts the one local user acts, as in the app).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from medui.backend.inputs import strip_note_controls
+from medui.backend.data.inputs import strip_note_controls
 from medui.backend.store.db import StoreError
 from medui.cli.output import emit
 from medui.cli.store import in_session, read_record_file
@@ -85,7 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # assign ---------------------------------------------------------------------------------------------------
 def cmd_assign(args: argparse.Namespace, session: Session) -> int:
-    from medui.backend.store.assignment import assign_documents, assignment_progress
+    from medui.backend.service.team import assign_documents
+    from medui.backend.store.assignment import assignment_progress
 
     task = task_of(args)
     if args.list:
@@ -107,6 +108,7 @@ def cmd_assign(args: argparse.Namespace, session: Session) -> int:
 
 # adjudicate -----------------------------------------------------------------------------------------------
 def cmd_adjudicate(args: argparse.Namespace, session: Session) -> int:
+    from medui.backend.service.team import adjudicate_document
     from medui.backend.store import adjudication as adj
     from medui.backend.store.repo import get_document
 
@@ -127,7 +129,7 @@ def cmd_adjudicate(args: argparse.Namespace, session: Session) -> int:
         shown = adj.document_versions(doc.id, session=session)  # type: ignore[arg-type]
         return emit(args, shown, _versions_text(shown))
     record = read_record_file(args.file) if args.file else None
-    made = adj.adjudicate(
+    made = adjudicate_document(
         doc.id,
         args.curator,
         session=session,
@@ -165,7 +167,7 @@ def _versions_text(shown: dict) -> str:
 
 # agreement ------------------------------------------------------------------------------------------------
 def cmd_agreement(args: argparse.Namespace, session: Session) -> int:
-    from medui.backend.agreement import team_agreement
+    from medui.backend.evaluation.agreement import team_agreement
 
     task = task_of(args)
     report = team_agreement(
@@ -175,7 +177,7 @@ def cmd_agreement(args: argparse.Namespace, session: Session) -> int:
 
 
 def _figures(row: dict) -> str:
-    from medui.backend.agreement import FIGURES
+    from medui.backend.evaluation.agreement import FIGURES
 
     shown = [f"{k} {row[k]:.3f}" for k in FIGURES if isinstance(row.get(k), int | float)]
     return "  ".join(shown) or "-"

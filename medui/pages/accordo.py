@@ -9,7 +9,7 @@ import html
 import gradio as gr
 
 from medui.backend import service
-from medui.backend.auth import ROLE_NAMES_IT
+from medui.backend.service.auth import ROLE_NAMES_IT
 from medui.pages import common
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for

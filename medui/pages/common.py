@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import gradio as gr
 
 from medui.backend import service
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.errors import MeduiError
 from medui.tasks.records import format_value
 

@@ -18,9 +18,9 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from medui.backend import service
-from medui.backend.demos import TEAM_PREFIX
-from medui.backend.destination import IdentifiersRefused
-from medui.backend.uploads import MAX_TABLE_ROWS, SUFFIXES, UPLOADS, read_upload
+from medui.backend.inference.demos import TEAM_PREFIX
+from medui.backend.inference.destination import IdentifiersRefused
+from medui.backend.web.uploads import MAX_TABLE_ROWS, SUFFIXES, UPLOADS, read_upload
 from medui.pages import common
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import Kind, kind_for

@@ -1,19 +1,17 @@
-"""Inter-annotator agreement on the same documents: pairwise figures, and a chance-corrected one over all.
+"""Inter-annotator agreement figures, the functions the kinds use: kappa, pairwise span and relation F1, form
+items and answers in comparable form.
 
-`measure(spec, versions)` takes each annotator's version of each document ({annotator: {document id: record}},
-records in the gold format; the model can be one more annotator) and returns
-`{"task", "annotators", "documents", "pairs": [{"a", "b", "documents", ...}], "kappa": ...}`. What a pair holds
-is the family's: its kind's `agreement_pair` (span families: strict and lenient F1, i.e. positive specific
-agreement, overall and per label; re: relation F1 too; crf: Cohen's kappa per form item; qa: Cohen's kappa on
-answers), and `agreement_group` gives "kappa" over all annotators (Cohen for two, Fleiss for three or more) or
-None. The functions the kinds use live here. Pure Python.
+A pair of annotators' figures is the family's (its kind's `agreement_pair`: span families strict and lenient F1,
+i.e. positive specific agreement, overall and per label; re: relation F1 too; crf: Cohen's kappa per form item;
+qa: Cohen's kappa on answers), and `agreement_group` gives the kappa over all annotators (Cohen for two, Fleiss
+for three or more) or None. The report over every annotator's versions (`measure`) dispatches over the kinds:
+medui/tasks/versions.py. Pure Python.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from itertools import combinations
 from typing import Any
 
 from medui.tasks.metrics import (
@@ -25,9 +23,6 @@ from medui.tasks.metrics import (
     span_aggregate,
     span_counts,
 )
-from medui.tasks.spec import TaskSpec
-
-Versions = dict[str, dict[str, dict]]  # annotator -> document id -> record
 
 
 # chance-corrected agreement -------------------------------------------------------------------------------
@@ -209,38 +204,3 @@ def form_key(record: dict, items: Sequence[str]) -> tuple:
     """A crf record's items in comparable form, in the spec's order."""
     values = form_values(record, items)
     return tuple(values[item] for item in items)
-
-
-# the report ----------------------------------------------------------------------------------------------
-def annotated_documents(versions: Versions, annotators: Sequence[str]) -> list[str]:
-    """Documents with versions from at least two of the annotators, sorted."""
-    counts = Counter(doc for name in annotators for doc in versions.get(name, {}))
-    return sorted(doc for doc, n in counts.items() if n >= 2)
-
-
-def measure(spec: TaskSpec, versions: Versions, annotators: Sequence[str] | None = None) -> dict:
-    """Pairwise agreement of every two annotators on their shared documents, and kappa over all of them on
-    the documents every one of them annotated (with the family's figures; see the module docstring)."""
-    from medui.tasks.kinds import kind_for
-
-    kind = kind_for(spec)
-    names = list(annotators) if annotators is not None else sorted(versions)
-    pairs = []
-    for a, b in combinations(names, 2):
-        shared = sorted(set(versions.get(a, {})) & set(versions.get(b, {})))
-        if shared:
-            figures = kind.agreement_pair(
-                spec, [versions[a][d] for d in shared], [versions[b][d] for d in shared]
-            )
-            pairs.append({"a": a, "b": b, "documents": len(shared), **figures})
-    common = sorted(set.intersection(*(set(versions.get(n, {})) for n in names))) if len(names) >= 2 else []
-    group = kind.agreement_group(spec, [[versions[n][d] for n in names] for d in common]) if common else None
-    kappa = {**group, "annotators": names, "documents": len(common)} if group else None
-    return {
-        "task": spec.id,
-        "family": spec.family,
-        "annotators": names,
-        "documents": len(annotated_documents(versions, names)),
-        "pairs": pairs,
-        "kappa": kappa,
-    }

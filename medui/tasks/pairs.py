@@ -1,6 +1,6 @@
 """Relations through their entities (pure): the candidate pairs of a record's mentions and how one pair is asked.
 
-The `pairs` strategy of the relation tasks runs in two steps (medui/backend/pairs.py): first the entities, then
+The `pairs` strategy of the relation tasks runs in two steps (medui/backend/inference/pairs.py): first the entities, then
 one short question per candidate pair, answered with a constrained choice among the task's relation labels and
 NONE. A model never has to write every entity and every link of a long document in one JSON answer.
 

@@ -13,7 +13,7 @@
 # project's environment, which has the GGUF package), LLAMA_CPP_PYTHON_VERSION (0.3.36), MEDUI_LLAMA_WHEELS
 # (~/.cache/medui/wheels).
 # llama-cpp-python reads no JSON schema on /v1/completions, only a GBNF grammar: medui sees that the server lists
-# its models as owned by "me" and sends the task schema's grammar (medui/backend/gbnf.py) instead.
+# its models as owned by "me" and sends the task schema's grammar (medui/backend/inference/gbnf.py) instead.
 set -euo pipefail
 
 VENV="${MEDUI_LLAMA_VENV:-.cache/llama-venv}"

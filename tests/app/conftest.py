@@ -63,7 +63,7 @@ def add_account(server: AppServer, name: str, role: str) -> tuple[str, str]:
     """A user added to a running app's database (a cheap hash: it only has to log in): its name and password."""
     from sqlmodel import Session, select
 
-    from medui.backend import auth
+    from medui.backend.service import auth
     from medui.backend.store.db import make_engine
     from medui.backend.store.tables import User
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import auth, service
-from medui.backend.inputs import InputError
+from medui.backend import service
+from medui.backend.data.inputs import InputError
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.db import dispose_engines, session_scope
@@ -40,7 +42,7 @@ def team(medui_home) -> dict:
                 add_correction(
                     ner_record(doc.record_id, spans=these), name, document_id=doc.id, session=session
                 )
-        run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
         predictions = [make_prediction(ner_record(i, spans=(FEBBRE,))) for i in "abc"]
         repo.save_predictions(run, predictions, [None] * 3, session=session)
         ids = {"run": run.id, **{d.record_id: d.id for d in docs}}
@@ -165,7 +167,7 @@ def test_bad_adjudications_are_refused_with_a_clear_message(team):
 
 
 def test_a_merged_answer_must_be_one(team):
-    from medui.backend import gold
+    from medui.backend.data import gold
 
     spec = get_spec(QA_TASK)
     record = gold.load_split(spec, "test")[0]
@@ -183,10 +185,9 @@ def test_a_merged_answer_must_be_one(team):
 
 
 def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
-    from medui.backend import gold
-    from medui.backend.agreement import mean_pairwise
-    from medui.tasks.agreement import measure
-    from medui.tasks.merging import piece_table
+    from medui.backend.data import gold
+    from medui.backend.evaluation.agreement import mean_pairwise
+    from medui.tasks.versions import measure, piece_table
 
     spec = get_spec("ed_dyspnea_crf")
     records = gold.load_split(spec, "test")[:2]

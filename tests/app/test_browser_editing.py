@@ -33,6 +33,7 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
     as a run would store it: its id."""
     from sqlmodel import Session
 
+    from medui.backend.evaluation.info import RunInfo
     from medui.backend.store import repo
     from medui.backend.store.db import make_engine
     from medui.tasks.registry import get_spec
@@ -46,7 +47,7 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
     record = {"id": record_id, "text": RE_TEXT, "entities": entities, "relations": relations}
     engine = make_engine(f"sqlite:///{server.database}")
     with Session(engine) as session:
-        run = repo.save_run(get_spec(RE_TASK), session=session, model="m", strategy="cd", split="predict")
+        run = repo.save_run(RunInfo(get_spec(RE_TASK), "m", "cd", split="predict"), session=session)
         (prediction,) = repo.save_predictions(run, [make_prediction(record, 0.3)], [None], session=session)
         prediction_id = prediction.id
         session.commit()
@@ -86,7 +87,8 @@ def test_a_relation_prediction_keeps_its_relations_when_opened_and_saved(browser
     assert [row[-3:] for row in table_rows(relations)] == expected
 
     page.click("#correggi-salva")
-    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("anna", timeout=30_000)
+    # the history lists the task's corrections of every test on this app: wait for this record's own row
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-1", timeout=30_000)
     context.close()
     assert saved_relations(app_server, prediction_id) == expected
 
@@ -120,7 +122,7 @@ def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(b
     assert [row[-3:] for row in table_rows(relations)] == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
 
     page.click("#correggi-salva")  # saved again: the user wants it so
-    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("anna", timeout=30_000)
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-2", timeout=30_000)
     context.close()
     assert saved_relations(app_server, prediction_id) == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
 

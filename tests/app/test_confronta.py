@@ -7,11 +7,13 @@ import gradio as gr
 import pytest
 from pytest import approx
 
-from medui.backend import runner, service
-from medui.backend.evaluation import EvalResult, load_eval_records, score
+from medui.backend import service
+from medui.backend.evaluation import EvalResult, load_eval_records, runner
+from medui.backend.evaluation.info import RunInfo
 from medui.pages.common import guarded
 from medui.pages.confronta import comparison_rows, comparison_summary
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score
 from tests.backend.store.records import NER_TASK, make_prediction, ner_record
 
 TASK = "medmcqa_it"  # right-or-wrong records: McNemar's test applies
@@ -30,8 +32,10 @@ def _store(model: str, golds: list[dict], right: set[str], task: str = TASK) -> 
         for g in golds
     ]
     metrics = {**score(get_spec(task), golds, preds), "model": model, "strategy": "cd"}
-    result = EvalResult(metrics, [make_prediction(p) for p in preds])
-    return runner.save_eval(result, get_spec(task), "test", records=golds).id
+    result = EvalResult(
+        metrics, [make_prediction(p) for p in preds], RunInfo(get_spec(task), model, "cd", split="test")
+    )
+    return runner.save_eval(result, records=golds).id
 
 
 def _ids(golds: list[dict]) -> set[str]:
@@ -90,10 +94,10 @@ def test_runs_that_cannot_be_compared_are_refused_in_italian(medui_home):
     a = _store("stub-a", GOLDS[:10], _ids(GOLDS[:5]))
     apart = _store("stub-b", GOLDS[10:20], _ids(GOLDS[10:15]))
     record = ner_record("n1")
+    info = RunInfo(get_spec(NER_TASK), "stub-a", "cd", split="test")
     ner = runner.save_eval(
-        EvalResult({"model": "stub-a", "strategy": "cd"}, [make_prediction(record)]),
-        get_spec(NER_TASK), "test", records=[record],
-    ).id  # fmt: skip
+        EvalResult({"model": "stub-a", "strategy": "cd"}, [make_prediction(record)], info), records=[record]
+    ).id
     refusals = {
         (a, a): "stessa valutazione",
         (a, ner): "solo valutazioni dello stesso compito",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from medui.backend import auth
-from medui.backend.inputs import InputError
-from medui.backend.uploads import read_upload
+from medui.backend.data.inputs import InputError
+from medui.backend.service import auth
+from medui.backend.web.uploads import read_upload
 from medui.pages import common, editing
 from medui.tasks.kinds.crf import form_editor_rows, parse_form
 from medui.tasks.registry import get_spec
@@ -194,7 +194,7 @@ def test_the_strategy_picker_opens_on_the_default_models_own_and_follows_the_mod
 
 
 def test_studio_opens_on_the_shipped_study_on_a_fresh_database(medui_home):
-    from medui.backend.study import StudyTable
+    from medui.backend.evaluation.study import StudyTable
     from medui.config import REPO_ROOT
     from medui.pages import studio
 
@@ -299,8 +299,9 @@ def test_the_notice_and_prova_say_where_the_text_goes(medui_home, monkeypatch):
 
 
 def test_prova_checks_every_input_before_the_first_runs(medui_home, monkeypatch):
-    from medui.backend import destination, service
-    from medui.backend.destination import IdentifiersRefused
+    from medui.backend import service
+    from medui.backend.inference import destination
+    from medui.backend.inference.destination import IdentifiersRefused
     from medui.config import get_settings
 
     inputs = ["Febbre da tre giorni.", "Chiamare la figlia al 339/1234567.", ""]  # "" is left to the run
@@ -367,7 +368,7 @@ def test_dropdowns_name_tasks_and_strategies_in_italian():
     """A clinician picks a task by its Italian name and a strategy by what it does; the values stay the ids the
     API and the CLI take."""
     from medui.backend import service
-    from medui.backend.strategy import STRATEGIES
+    from medui.backend.inference.strategy import STRATEGIES
     from medui.tasks.registry import all_specs
 
     tasks = service.task_choices()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import openai_client
+from medui.backend.inference import openai_client
 from medui.config import get_settings
-from tests.backend.openai_stub import Stub, start
+from tests.backend.inference.openai_stub import Stub, start
 
 
 @pytest.fixture

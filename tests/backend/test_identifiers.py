@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from medui.backend import destination, service
-from medui.backend.destination import IdentifiersRefused
-from medui.backend.inputs import InputError
+from medui.backend import service
+from medui.backend.data.inputs import InputError
+from medui.backend.inference import destination
+from medui.backend.inference.destination import IdentifiersRefused
 from medui.backend.service import identifiers
 from medui.backend.service.identifiers import identifier_kinds, identifier_warning
 

@@ -115,7 +115,7 @@ def test_eval_writes_predictions_and_score_reproduces_its_metrics(capsys, tiny, 
     for key in ("primary", "macro_f1", "n", "valid_rate", "seconds", "output_tokens_per_s"):
         assert key in metrics
     gold = tmp_path / "gold.jsonl"
-    from medui.backend import gold as gold_data
+    from medui.backend.data import gold as gold_data
     from medui.tasks.registry import get_spec
 
     records = gold_data.load_split(get_spec("ed_syncope_crf"), "test")[:2]
@@ -182,7 +182,7 @@ def test_bad_input_exits_2_with_one_clear_line(capsys, tmp_path, medui_home):
 
 
 def test_utf16_file_with_bom_is_read(tmp_path):
-    from medui.backend.inputs import read_text_file
+    from medui.backend.data.inputs import read_text_file
 
     path = tmp_path / "u16.txt"
     path.write_bytes("Febbre e città".encode("utf-16"))

@@ -35,7 +35,7 @@ def test_a_clean_text_has_no_findings(capsys):
 
 
 def test_score_against_a_second_run_gives_the_difference_and_its_interval(capsys, tmp_path):
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.tasks.registry import get_spec
 
     spec = get_spec("medqa_it")

@@ -108,8 +108,8 @@ class Bounded:
 
 CHILD = """
 import json, resource, sys
-from medui.backend.inputs import InputError
-from medui.backend.uploads import read_upload
+from medui.backend.data.inputs import InputError
+from medui.backend.web.uploads import read_upload
 from medui.tasks.registry import get_spec
 resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
 if {cpu!r} is not None:

@@ -79,7 +79,7 @@ class LoadResult:
 # the database (postgres_schema: tests/postgres.py) ------------------------------------------------------
 def seed(engine: Engine, plan: Plan) -> list[tuple[int, str]]:
     """The users (annotators and a researcher) and the predictions to correct: (prediction id, text) pairs."""
-    from medui.backend.auth import hash_password
+    from medui.backend.service.auth import hash_password
     from medui.backend.store.db import session_scope
     from medui.backend.store.tables import User
 
@@ -94,8 +94,9 @@ def seed(engine: Engine, plan: Plan) -> list[tuple[int, str]]:
 
 def _seed_predictions(session: Session, n: int) -> list[tuple[int, str]]:
     """A stored run whose predictions found no entity in the first `n` records of SEED_SPLIT."""
-    from medui.backend.engine import Prediction, doc_hash
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
+    from medui.backend.evaluation.info import RunInfo
+    from medui.backend.inference.engine import Prediction, doc_hash
     from medui.backend.store import repo
     from medui.tasks.registry import get_spec
 
@@ -108,7 +109,7 @@ def _seed_predictions(session: Session, n: int) -> list[tuple[int, str]]:
                    doc_hash(g), 0.0, 0, 0, round(0.5 + i / (2 * n), 4))
         for i, g in enumerate(golds)
     ]  # fmt: skip
-    run = repo.save_run(spec, session=session, model="seed", strategy="cd", split=SEED_SPLIT)
+    run = repo.save_run(RunInfo(spec, "seed", "cd", split=SEED_SPLIT), session=session)
     rows = repo.save_predictions(run, preds, golds, session=session, source="load-seed")
     return [(row.id, g["text"]) for row, g in zip(rows, golds, strict=True)]  # type: ignore[misc]
 

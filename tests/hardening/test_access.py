@@ -20,8 +20,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from medui.backend import auth
-from medui.backend.inputs import InputError, export_target
+from medui.backend.data.inputs import InputError, export_target
+from medui.backend.service import auth
 from medui.cli import build_parser, main
 from medui.cli import serve as cli_app
 from medui.config import REPO_ROOT, get_settings

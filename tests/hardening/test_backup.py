@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.store import backup as store_backup
 from medui.backend.store.db import head_revision, init_db, session_scope
 from medui.cli import main
@@ -191,9 +192,7 @@ def test_restore_refuses_while_an_evaluation_of_the_database_runs(backup_home, c
     from medui.tasks.registry import get_spec
 
     with session_scope(engine) as session:
-        run = repo.save_run(
-            get_spec(scenario.TASK), session=session, model="m", strategy="cd", status="running"
-        )
+        run = repo.save_run(RunInfo(get_spec(scenario.TASK), "m", "cd"), session=session, status="running")
         run.pid = os.getpid()
     runs_before = _count(database(), "runs")
     assert "is running" in bad(capsys, "restore", str(saved), "--force")

@@ -49,7 +49,7 @@ def test_a_pdf_bomb_is_refused_at_its_first_page(tmp_path):
 
 def documents():
     """The bounded reader (imported here: the tests above must run on code without it)."""
-    from medui.backend import documents
+    from medui.backend.web import documents
 
     return documents
 

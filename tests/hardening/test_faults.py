@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from medui.backend.evaluation.info import RunInfo
 from medui.config import get_settings
 from tests.app.conftest import launched_app
 
@@ -38,7 +39,7 @@ ACKS_BEFORE_KILL = 40
 @pytest.fixture
 def fault_home(tmp_path, monkeypatch):
     """A fresh MEDUI_HOME for one test; loaded models, engines and started workers forgotten after it."""
-    from medui.backend import models
+    from medui.backend.inference import models
     from medui.backend.store.db import dispose_engines
 
     folder = tmp_path / "home"
@@ -110,7 +111,7 @@ def registered_names(session) -> list[str]:
 # 1. kill -9 of the app while annotators save ----------------------------------------------------------------
 def seed_predictions(database: Path, n: int) -> list[tuple[int, str]]:
     """A stored run with n predictions (no entity found) to correct: (prediction id, text)."""
-    from medui.backend.engine import Prediction, doc_hash
+    from medui.backend.inference.engine import Prediction, doc_hash
     from medui.backend.store import repo
     from medui.backend.store.db import init_db, session_scope
     from medui.tasks.registry import get_spec
@@ -121,7 +122,7 @@ def seed_predictions(database: Path, n: int) -> list[tuple[int, str]]:
     engine = init_db(f"sqlite:///{database}")
     try:
         with session_scope(engine) as session:
-            run = repo.save_run(spec, session=session, model="seed", strategy="cd", split="fault")
+            run = repo.save_run(RunInfo(spec, "seed", "cd", split="fault"), session=session)
             rows = repo.save_predictions(run, preds, [None] * n, session=session, source="fault-seed")
             return [(row.id, r["text"]) for row, r in zip(rows, records, strict=True)]
     finally:
@@ -263,7 +264,8 @@ def jobs_show(job_id: int, capsys) -> dict:
 
 def assert_interrupted(job_id: int, name: str, session, capsys) -> None:
     """Failed as `medui jobs` and the app see it, nothing registered, nothing left in the adapters folder."""
-    from medui.backend import models, service
+    from medui.backend import service
+    from medui.backend.inference import models
 
     shown = jobs_show(job_id, capsys)
     assert shown["status"] == "failed" and shown["error"].startswith("interrupted:"), shown["error"]
@@ -379,8 +381,8 @@ def test_a_full_disk_fails_the_job_and_keeps_the_previous_adapters(
 ):
     import peft.peft_model
 
-    from medui.backend import models
     from medui.backend.finetune import worker
+    from medui.backend.inference import models
 
     first = submit_job(session, tiny_model_dir, "previous", max_steps=1, start=False)
     assert worker.main([str(first.id)]) == 0

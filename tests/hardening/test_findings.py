@@ -12,8 +12,12 @@ import time
 
 import pytest
 
-from medui.backend import auth, models, processes, service
+from medui.backend import processes, service
+from medui.backend.data.record_files import ExportError
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.finetune import jobs, train
+from medui.backend.inference import models
+from medui.backend.service import auth
 from medui.backend.store import repo
 from medui.backend.store.corrections import (
     CorrectionError,
@@ -21,7 +25,7 @@ from medui.backend.store.corrections import (
     correction_history,
 )
 from medui.backend.store.db import session_scope
-from medui.backend.store.export import ExportError, export
+from medui.backend.store.export import export
 from medui.config import get_settings
 from medui.tasks.registry import get_spec
 from tests.backend.store.conftest import db_url, engine, session  # noqa: F401 - the store fixtures
@@ -84,7 +88,7 @@ def stale():
 
 def _stored_prediction() -> int:
     with session_scope() as s:
-        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=s)
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
         return row.id
 
@@ -131,7 +135,7 @@ def test_of_two_concurrent_saves_of_one_version_exactly_one_wins(medui_home):
 
 
 def test_accept_stores_exactly_the_predictions_record(session):  # noqa: F811
-    run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
     (pred,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=session)
     with pytest.raises(CorrectionError, match="own record"):
         add_correction(
@@ -182,7 +186,7 @@ def test_kill_still_ends_the_job_that_ignores_sigterm():
 
 # export --format hf ----------------------------------------------------------------------------------------
 def test_an_hf_export_never_deletes_existing_folders_unasked(session, tmp_path):  # noqa: F811
-    run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
     (pred,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=session)
     add_correction(ner_record("a", spans=BOTH), "anna", prediction_id=pred.id, session=session)
     tmp_path = tmp_path / "esportazioni"
@@ -230,7 +234,7 @@ def test_concurrent_saves_of_one_version_on_each_database(engine):  # noqa: F811
     from sqlmodel import Session
 
     with Session(engine) as s:
-        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=s)
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
         repo.get_or_create_user("anna", session=s)  # her account exists before she opens four tabs
         s.commit()

@@ -20,7 +20,8 @@ from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from medui.backend.engine import Prediction, doc_hash
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.inference.engine import Prediction, doc_hash
 from medui.cli import main
 from medui.cli import serve as cli_app
 from medui.config import REPO_ROOT, get_settings
@@ -182,7 +183,7 @@ def cli_env(ner_model, tmp_path_factory):
 
 def seed_predictions() -> tuple[int, int]:
     """Store one NER prediction (with a correction) and one QA prediction; their ids."""
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.backend.store import repo
     from medui.backend.store.corrections import add_correction
     from medui.backend.store.db import session_scope
@@ -195,7 +196,7 @@ def seed_predictions() -> tuple[int, int]:
             (NER_TASK, {"id": "h1", "text": DOC_TEXT, "entities": []}),
             ("medqa_it", qa_record),
         ):
-            run = repo.save_run(get_spec(task), session=session, model="tiny", strategy="cd", split="prova")
+            run = repo.save_run(RunInfo(get_spec(task), "tiny", "cd", split="prova"), session=session)
             pred = Prediction(record, "{}", "p" * 16, doc_hash(record), 0.1, 10, 5, 0.5)
             ids.append(repo.save_predictions(run, [pred], [None], session=session)[0].id)
         add_correction({"entities": [{"start": 0, "end": 6, "label": "CLINENTITY"}]}, "anna", session=session,
@@ -414,8 +415,8 @@ def check_api_result(case: dict, api: Api, result) -> None:
 
 def test_prova_reads_no_file_outside_the_upload_folder(tmp_path):
     """Behind Gradio's own check: a path that is not an upload is refused before anything is read."""
-    from medui.backend.inputs import InputError
-    from medui.backend.uploads import read_upload
+    from medui.backend.data.inputs import InputError
+    from medui.backend.web.uploads import read_upload
     from medui.tasks.registry import get_spec
 
     spec, uploaded = get_spec(NER_TASK), tmp_path / "uploads" / "nota.txt"

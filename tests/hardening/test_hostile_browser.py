@@ -46,7 +46,7 @@ def assert_nothing_injected(page) -> None:
 
 
 def test_tags_in_a_text_are_shown_as_text_in_prova_and_correggi(page, server):
-    page.goto(server.url + "/prova")
+    page.goto(server.url + "/")
     choose(page, "Compito", "Entità cliniche (E3C)")
     page.get_by_label("Testo").fill(PAYLOAD)
     page.click("#prova-esegui")
@@ -83,7 +83,7 @@ def test_a_note_with_tags_is_stored_verbatim_and_shown_as_text(page, server):
 
 
 def test_an_error_message_with_tags_is_shown_as_text(page, server):
-    page.goto(server.url + "/prova")
+    page.goto(server.url + "/")
     page.get_by_label("Testo").fill("Febbre alta.")
     page.get_by_label("oppure cartella del modello").first.fill(IMG)
     page.click("#prova-esegui")

@@ -14,6 +14,7 @@ import threading
 
 import pytest
 
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.store.db import init_db, session_scope
 from tests.app.conftest import ARTIFACTS, launched_app
 from tests.app.tiny_ner import make_tiny_ner_model
@@ -110,8 +111,8 @@ def test_parallel_sessions_keep_every_correction_next_to_an_evaluation_writer(lo
 
 def _store_an_evaluation(engine, gate: threading.Barrier, out: dict, n: int = 100) -> None:
     """What the app's evaluation thread writes: a running run, progress updates, then every prediction at once."""
-    from medui.backend.engine import Prediction, doc_hash
-    from medui.backend.gold import load_split
+    from medui.backend.data.gold import load_split
+    from medui.backend.inference.engine import Prediction, doc_hash
     from medui.backend.store import repo
     from medui.backend.store.tables import Run
     from medui.tasks.registry import get_spec
@@ -120,7 +121,7 @@ def _store_an_evaluation(engine, gate: threading.Barrier, out: dict, n: int = 10
     golds = load_split(spec, scenario.EVAL_SPLIT)[:n]
     gate.wait()
     with session_scope(engine) as session:
-        run_id = repo.save_run(spec, session=session, model="writer", strategy="cd", status="running").id
+        run_id = repo.save_run(RunInfo(spec, "writer", "cd"), session=session, status="running").id
     for done in range(0, n, 10):
         with session_scope(engine) as session:
             run = session.get(Run, run_id)

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from medui.backend.data import common
+from medui.backend.data import common, formats
 from medui.backend.data.common import write_jsonl
-from medui.backend.store import formats, repo
+from medui.backend.data.record_files import ExportError
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.store import repo
 from medui.backend.store.corrections import CorrectionError, add_correction, correction_history
 from medui.backend.store.db import session_scope
-from medui.backend.store.export import ExportError, export
+from medui.backend.store.export import export
 from medui.backend.store.tables import Correction
 from medui.cli import main
 from medui.tasks.kinds import kind_for
@@ -32,7 +34,7 @@ CRF_TEXT = "Uomo di 54 anni con dolore addominale; diagnosi di appendicite acuta
 
 def stored_prediction(s: Session, record: dict, task: str = NER_TASK) -> int:
     """A prediction of `record` (and its document), as a run of the task stores it; its id."""
-    run = repo.save_run(get_spec(task), session=s, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(get_spec(task), "m", "cd", split="test"), session=s)
     (pred,) = repo.save_predictions(run, [make_prediction(record)], [None], session=s)
     return pred.id
 
@@ -368,7 +370,7 @@ def test_every_record_of_the_fixtures_still_fits_its_task(fmt, name, task):
 
 
 def test_every_shipped_gold_record_still_fits_its_task():
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.tasks.registry import all_specs
 
     for spec in all_specs().values():

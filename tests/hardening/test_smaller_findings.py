@@ -20,10 +20,13 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from medui.backend import auth, service
-from medui.backend.inputs import InputError, strip_note_controls
+from medui.backend import service
+from medui.backend.data.inputs import InputError, strip_note_controls
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.service import auth
+from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
-from medui.backend.store.assignment import AssignmentError, assign_documents
+from medui.backend.store.assignment import AssignmentError
 from medui.backend.store.db import session_scope
 from medui.backend.store.tables import Adjudication, Correction
 from medui.cli import main
@@ -61,8 +64,9 @@ def test_studio_s_folder_goes_when_the_process_ends(tmp_path):
 # uploads ---------------------------------------------------------------------------------------------------
 def guarded_files(folder: Path, made: set[str]) -> TestClient:
     """The guard on a bare app with Gradio's upload and file routes in small; the user is the x-user header."""
-    from medui.backend import web
-    from medui.backend.uploads import UploadOwners
+    from medui.backend.web.files import FileAccess
+    from medui.backend.web.guard import RequestGuard, allowed_hosts
+    from medui.backend.web.uploads import UploadOwners
 
     async def upload(request: Request):
         form = await request.form()
@@ -81,8 +85,8 @@ def guarded_files(folder: Path, made: set[str]) -> TestClient:
         Route("/gradio_api/file={path:path}", file), Route("/gradio_api/file/{path:path}", file),
     ])  # fmt: skip
     owners = UploadOwners()
-    files = web.FileAccess(str(folder), owners, lambda headers: headers.get("x-user"), made.__contains__)
-    guard = web.RequestGuard(inner, hosts=web.allowed_hosts("127.0.0.1"), files=files)
+    files = FileAccess(str(folder), owners, lambda headers: headers.get("x-user"), made.__contains__)
+    guard = RequestGuard(inner, hosts=allowed_hosts("127.0.0.1"), files=files)
     client = TestClient(guard, base_url="http://127.0.0.1:7860")
     client.owners = owners  # type: ignore[attr-defined]
     return client
@@ -121,7 +125,7 @@ def test_an_upload_is_served_only_to_who_uploaded_it(tmp_path):
 
 
 def test_prova_reads_only_the_user_s_own_upload(tmp_path):
-    from medui.backend.uploads import UploadOwners, read_upload
+    from medui.backend.web.uploads import UploadOwners, read_upload
 
     spec, folder, owners = get_spec(NER_TASK), tmp_path / "gradio", UploadOwners()
     upload = folder / "abc" / "nota.txt"
@@ -235,7 +239,7 @@ def test_who_may_not_load_folders_gets_one_answer_for_any_server_path(tiny_model
 def _assigned_prediction(to: str) -> int:
     """A stored prediction whose document a curator (carla) assigned to `to`."""
     with session_scope() as s:
-        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=s)
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
         assign_documents(NER_TASK, [to], 1, session=s, curator="carla")
         return row.id
@@ -278,7 +282,7 @@ def test_notes_lose_bidi_overrides_and_c1_controls(medui_home, capsys, tmp_path)
     for name, role in (("anna", "annotator"), ("bruno", "annotator"), ("carla", "curator")):
         service.add_user(name, role, f"password-{name}")
     with session_scope() as s:
-        run = repo.save_run(get_spec(NER_TASK), session=s, model="m", strategy="cd", split="test")
+        run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=s)
         (row,) = repo.save_predictions(run, [make_prediction(ner_record("a"))], [None], session=s)
         prediction = row.id
     saved = service.save_correction(prediction, ner_record("a"), "anna", note=HOSTILE_NOTE)

@@ -28,7 +28,7 @@ from tests.app.conftest import launched_app
 from tests.app.tiny_ner import make_tiny_ner_model
 
 FOREIGN = "rebind.example.org"
-FREE_FAILURES = 5  # failed logins before the back-off (medui.backend.FREE_FAILURES)
+FREE_FAILURES = 5  # failed logins before the back-off (medui.backend.web.login.FREE_FAILURES)
 
 
 # the guard on a bare app -----------------------------------------------------------------------------------
@@ -51,14 +51,14 @@ async def fake_login(request: Request):
 
 def guarded_client(address: str = "testclient", **options) -> TestClient:
     """The guard on a bare app, seen from one client address; `checked(client)`: the names the login checked."""
-    from medui.backend import web
+    from medui.backend.web.guard import RequestGuard, allowed_hosts
 
     inner = Starlette(
         routes=[Route("/echo", echo, methods=["GET", "POST"]), Route("/login", fake_login, methods=["POST"])]
     )
     inner.state.checked = []
-    hosts = web.allowed_hosts("127.0.0.1", "medui.reparto.local")
-    guard = web.RequestGuard(inner, hosts=hosts, **options)
+    hosts = allowed_hosts("127.0.0.1", "medui.reparto.local")
+    guard = RequestGuard(inner, hosts=hosts, **options)
     return TestClient(guard, base_url="http://127.0.0.1:7860", client=(address, 50000))
 
 
@@ -145,9 +145,9 @@ def test_a_login_naming_a_field_twice_is_refused_before_any_check():
 
 def test_the_per_user_back_off_counts_the_name_the_handler_checks():
     """Gradio's handler reads the last value of a field and multipart bodies too: the limits read the same name."""
-    from medui.backend import web
+    from medui.backend.web.login import LoginLimiter
 
-    limiter, wrong = web.LoginLimiter(), {"username": "anna", "password": "no"}
+    limiter, wrong = LoginLimiter(), {"username": "anna", "password": "no"}
     for i in range(FREE_FAILURES):  # failures at anna from many addresses
         assert guarded_client(f"10.0.0.{i}", limiter=limiter).post("/login", data=wrong).status_code == 400
     guesser = guarded_client("10.0.0.99", limiter=limiter)
@@ -162,10 +162,10 @@ def test_the_per_user_back_off_counts_the_name_the_handler_checks():
 
 
 def test_the_back_off_doubles_per_user_name_whatever_the_client():
-    from medui.backend import web
+    from medui.backend.web.login import MAX_BACKOFF_S, LoginLimiter
 
     now = [1000.0]
-    limiter = web.LoginLimiter(free=2, clock=lambda: now[0])
+    limiter = LoginLimiter(free=2, clock=lambda: now[0])
     for client in ("10.0.0.1", "10.0.0.2"):
         assert limiter.wait_s(f"client:{client}", "user:anna") == 0
         limiter.failed(f"client:{client}", "user:anna")
@@ -177,15 +177,15 @@ def test_the_back_off_doubles_per_user_name_whatever_the_client():
     assert limiter.wait_s("client:10.0.0.4", "user:clara") == 0
     for _ in range(30):
         limiter.failed("user:clara")
-    assert limiter.wait_s("user:clara") == web.MAX_BACKOFF_S
+    assert limiter.wait_s("user:clara") == MAX_BACKOFF_S
     limiter.succeeded("user:clara")
     assert limiter.wait_s("user:clara") == 0
 
 
 def test_colleagues_behind_one_address_log_in_at_once_but_parallel_guesses_at_one_name_are_bounded():
-    from medui.backend import web
+    from medui.backend.web.login import MAX_PARALLEL_LOGINS, LoginLimiter
 
-    limiter = web.LoginLimiter(free=5, clock=lambda: 1000.0)
+    limiter = LoginLimiter(free=5, clock=lambda: 1000.0)
     names = [f"user:annotatore{i}" for i in range(20)]
     assert all(limiter.admit("client:10.0.0.1", name) == 0 for name in names)  # 20 in flight at once
     for name in names:
@@ -196,15 +196,15 @@ def test_colleagues_behind_one_address_log_in_at_once_but_parallel_guesses_at_on
     for i in range(5):
         limiter.finish(f"client:10.0.0.{i}", "user:anna", ok=False)
     assert limiter.wait_s("client:10.0.0.9", "user:anna") == 1
-    crowd = [limiter.admit("client:10.0.0.2", f"user:u{i}") == 0 for i in range(web.MAX_PARALLEL_LOGINS + 1)]
+    crowd = [limiter.admit("client:10.0.0.2", f"user:u{i}") == 0 for i in range(MAX_PARALLEL_LOGINS + 1)]
     assert crowd.count(False) == 1  # one address is capped at MAX_PARALLEL_LOGINS attempts in flight
 
 
 def test_sessions_expire_and_a_password_reset_ends_them():
-    from medui.backend import web
+    from medui.backend.web.login import SessionTokens
 
     now, stamps = [0.0], {"anna": "a1", "clara": "c1"}
-    tokens = web.SessionTokens(lambda name: stamps.get(name), session_seconds=3600, clock=lambda: now[0])
+    tokens = SessionTokens(lambda name: stamps.get(name), session_seconds=3600, clock=lambda: now[0])
     tokens["t-anna"], tokens["t-clara"] = "anna", "clara"
     assert tokens.get("t-anna") == "anna" and tokens.get("t-clara") == "clara"
     stamps["anna"] = "a2"  # `medui users add anna` with a new password
@@ -217,7 +217,8 @@ def test_sessions_expire_and_a_password_reset_ends_them():
 
 def test_the_password_check_runs_off_the_event_loop(medui_home, monkeypatch):
     """Each check waits until the event loop has served another task: run on the loop, it would wait in vain."""
-    from medui.backend import auth, web
+    from medui.backend.service import auth
+    from medui.backend.web.login import HASHING_AT_ONCE
 
     service.add_user("anna", "annotator", "password-anna")
     assert inspect.iscoroutinefunction(service.login)
@@ -253,7 +254,7 @@ def test_the_password_check_runs_off_the_event_loop(medui_home, monkeypatch):
 
     assert asyncio.run(scenario()) == [False] * 4
     assert threading.get_ident() not in seen["threads"]  # asyncio.run's loop runs in this thread
-    assert seen["most_at_once"] <= web.HASHING_AT_ONCE
+    assert seen["most_at_once"] <= HASHING_AT_ONCE
 
 
 # the launched app ------------------------------------------------------------------------------------------
@@ -284,13 +285,23 @@ def test_no_page_answer_or_file_of_the_app_may_be_framed_by_another_site(app):
     page = httpx.get(app.url + "/", cookies=answer.cookies)
     script = re.search(r'src="\.?(/assets/[^"]+\.js)"', page.text)
     assert page.status_code == 200 and script, page.text[:500]
-    paths = ["/", "/prova", "/config", "/gradio_api/info", script.group(1), "/favicon.ico", "/nowhere"]
+    paths = ["/", "/modelli", "/config", "/gradio_api/info", script.group(1), "/favicon.ico", "/nowhere"]
     for path in paths:
         got = httpx.get(app.url + path, cookies=answer.cookies, timeout=60)
         assert got.status_code in (200, 404) and framed_only_by_this_site(got), (path, got.headers)
     refused = httpx.get(app.url + "/config", headers={"host": FOREIGN})
     assert refused.status_code == 403 and framed_only_by_this_site(refused)
     assert framed_only_by_this_site(httpx.get(app.url + "/config"))  # 401: no login
+
+
+def test_prova_opens_the_app_and_its_old_address_leads_there(app):
+    cookies = login(app, "anna", "password-anna").cookies
+    moved = httpx.get(app.url + "/prova?predizione=3", cookies=cookies)
+    assert moved.status_code == 308 and moved.headers["location"] == "/?predizione=3"
+    assert framed_only_by_this_site(moved)
+    assert httpx.get(app.url + "/prova/", cookies=cookies).headers["location"] == "/"
+    page = httpx.get(app.url + "/", cookies=cookies, timeout=60)
+    assert page.status_code == 200 and httpx.post(app.url + "/prova", cookies=cookies).status_code != 308
 
 
 def test_run_history_is_off_in_config(app):

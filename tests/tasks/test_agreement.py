@@ -1,5 +1,5 @@
 """Tests of medui.tasks.agreement: kappa against textbook tables and sklearn, span and relation agreement by
-hand, and the report of every family through its kind."""
+hand (the report of every family through its kind: test_versions.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ import random
 import pytest
 
 from medui.tasks.agreement import (
-    annotated_documents,
     cohen_kappa,
     fleiss_kappa,
     group_kappa,
-    measure,
     rating_table,
     relation_pair,
     span_pair,
 )
-from medui.tasks.registry import get_spec
 
 approx = pytest.approx
 
@@ -131,74 +128,3 @@ def test_relation_pair_by_hand():
     assert pair["relation_f1"] == approx(0.5)
     assert pair["strict_f1"] == approx(2 / 3) and pair["lenient_f1"] == approx(1.0)
     assert pair["per_label"] == {"PERTAINS": {"f1": approx(0.5), "relations_a": 2, "relations_b": 2}}
-
-
-# reports through the kinds ------------------------------------------------------------------------------
-def test_measure_ner_report_shape():
-    spec = get_spec("e3c_clinical_entities")
-    a = {"d1": {"entities": [ent(0, 5, "CLINENTITY")]}, "d2": {"entities": []}, "d3": {"entities": []}}
-    b = {"d1": {"entities": [ent(0, 5, "CLINENTITY")]}, "d2": {"entities": [ent(1, 4, "CLINENTITY")]}}
-    model = {"d1": {"entities": [ent(0, 4, "CLINENTITY")]}}
-    report = measure(spec, {"ann1": a, "ann2": b, "model": model})
-    assert report["task"] == "e3c_clinical_entities" and report["kappa"] is None
-    assert report["documents"] == 2  # d3 has one version only
-    pairs = {(p["a"], p["b"]): p for p in report["pairs"]}
-    assert pairs[("ann1", "ann2")]["documents"] == 2
-    assert pairs[("ann1", "ann2")]["strict_f1"] == approx(2 / 3)
-    assert pairs[("ann1", "model")]["documents"] == 1
-    assert pairs[("ann1", "model")]["strict_f1"] == 0 and pairs[("ann1", "model")]["lenient_f1"] == 1
-    assert set(pairs[("ann1", "ann2")]) >= {"a", "b", "documents", "strict_f1", "lenient_f1", "per_label"}
-
-
-def test_measure_crf_kappa_per_item():
-    spec = get_spec("ed_syncope_crf")
-    item = "prodromi"
-    rows_a = ["presente"] * 25 + ["assente"] * 25
-    rows_b = ["presente"] * 20 + ["assente"] * 5 + ["presente"] * 10 + ["assente"] * 15
-    rows_c = ["presente"] * 30 + ["non_menzionato"] * 20
-    versions = {
-        name: {f"d{i}": {"fields": {item: v}} for i, v in enumerate(rows)}
-        for name, rows in (("a", rows_a), ("b", rows_b), ("c", rows_c))
-    }
-    two = measure(spec, versions, annotators=["a", "b"])
-    pair = two["pairs"][0]
-    assert pair["documents"] == 50
-    assert pair["per_item"][item]["kappa"] == approx(0.4)  # the textbook table
-    assert pair["per_item"][item]["agreement"] == approx(0.7)
-    assert pair["per_item"]["palpitazioni"]["kappa"] is None  # nobody filled it: undefined
-    assert two["kappa"]["method"] == "cohen" and two["kappa"]["per_item"][item]["value"] == approx(0.4)
-    three = measure(spec, versions)
-    assert three["kappa"]["method"] == "fleiss" and three["kappa"]["documents"] == 50
-    table = [
-        [r.count(v) for v in ("presente", "assente", "non_menzionato")]
-        for r in zip(rows_a, rows_b, rows_c, strict=True)
-    ]
-    expected = fleiss_kappa(table)
-    assert three["kappa"]["per_item"][item]["value"] == approx(expected)
-
-
-def test_measure_qa_multiple_choice_and_extractive():
-    mc = get_spec("medqa_it")
-    a = {f"q{i}": {"answer": x} for i, x in enumerate("AABBC")}
-    b = {f"q{i}": {"answer": x} for i, x in enumerate("AABCC")}
-    report = measure(mc, {"a": a, "b": b})
-    expected = cohen_kappa(list("AABBC"), list("AABCC"))
-    assert report["pairs"][0]["kappa"] == approx(expected) and report["pairs"][0]["agreement"] == approx(0.8)
-    assert report["kappa"] == {
-        "method": "cohen",
-        "value": approx(expected),
-        "annotators": ["a", "b"],
-        "documents": 5,
-    }
-    ex = get_spec("drug_leaflet_qa")
-    a = {"q1": {"answer": "due volte al giorno"}, "q2": {"answer": "Il paracetamolo"}}
-    b = {"q1": {"answer": "due volte"}, "q2": {"answer": "paracetamolo."}}
-    pair = measure(ex, {"a": a, "b": b})["pairs"][0]
-    assert pair["agreement"] == approx(0.5)  # q2 agrees after normalisation
-    assert pair["token_f1"] == approx((2 * 2 / 6 + 1.0) / 2)
-
-
-def test_annotated_documents():
-    versions = {"a": {"d1": {}, "d2": {}}, "b": {"d2": {}, "d3": {}}, "c": {"d3": {}}}
-    assert annotated_documents(versions, ["a", "b", "c"]) == ["d2", "d3"]
-    assert annotated_documents(versions, ["a", "c"]) == []

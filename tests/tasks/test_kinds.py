@@ -7,7 +7,7 @@ from typing import get_args
 
 import pytest
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.tasks.align import Aligner, sentence_windows
 from medui.tasks.kinds import EditorValues, Part, kind_for
 from medui.tasks.kinds.base import close_truncated

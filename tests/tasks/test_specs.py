@@ -9,7 +9,7 @@ from typing import get_args
 import pytest
 from outlines_core.json_schema import build_regex_from_schema
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.tasks.kinds import kind_for
 from medui.tasks.prompts import render_prompt
 from medui.tasks.registry import ONE_TASK_PER_FAMILY, SPECS_DIR, all_specs, get_spec, pick_examples

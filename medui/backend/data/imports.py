@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.data.common import ImportReport, read_jsonl, write_jsonl
-from medui.backend.inputs import InputError, validate_gold
+from medui.backend.data.inputs import InputError, validate_gold
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 
@@ -21,9 +21,9 @@ IMPORT_FORMATS = {
     "medmcqa-parquet": "medui.backend.data.mcqa:import_medmcqa_parquet",
     "imb-mcqa-json": "medui.backend.data.mcqa:import_imb_mcqa_json",
     "dimmi": "medui.backend.data.dimmi:import_dimmi",
-    "conll": "medui.backend.store.export:import_conll",
-    "brat": "medui.backend.store.export:import_brat",
-    "hf": "medui.backend.store.export:import_hf",
+    "conll": "medui.backend.data.record_files:import_conll",
+    "brat": "medui.backend.data.record_files:import_brat",
+    "hf": "medui.backend.data.record_files:import_hf",
 }
 
 

@@ -1,4 +1,4 @@
-"""Training rows: SFT pairs in the inference template, and packed text chunks for continual pre-training.
+"""Training rows: SFT pairs in the inference template (and the train/dev/evaluation rules CPT shares).
 
 Train and dev. Records whose document is in the evaluation split of ANY task are never trained on (the same
 text can carry another task's annotation). A task with a dev split is selected on it; a task without one (E3C)
@@ -21,10 +21,7 @@ every linked candidate pair of a record and `pair_none_ratio` unlinked ones per 
 demonstrations inference shows; their source is "<task>:pairs", so they are batched apart from the task's own
 rows and share the pair instruction's prefix.
 
-CPT. Texts of a JSONL corpus ({"text": ...}) are tokenised, each between BOS and EOS, concatenated and cut into
-chunks of the maximum length; every token is a label. A corpus text that shares a run of `OVERLAP_WORDS` words
-with an evaluation or dev record of any task is dropped first: the shipped E3C layer-3 sample holds a copy of a
-layer-1 test document (IT101038), which CPT would otherwise learn by heart.
+CPT rows (packed chunks of a corpus) are built by medui/backend/finetune/cpt.py.
 """
 
 from __future__ import annotations
@@ -34,15 +31,13 @@ import functools
 import hashlib
 import json
 import random
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from medui.backend import gold
-from medui.backend.data.common import DataError, read_jsonl
+from medui.backend.data import gold
+from medui.backend.data.common import DataError
 from medui.tasks import registry
 from medui.tasks.align import sentence_windows
 from medui.tasks.kinds import kind_for
@@ -353,70 +348,3 @@ def cap_rows(data: TrainData, per_task: int | None, seed: int = 0) -> TrainData:
     rows = [data.rows[i] for i in sorted(keep)]
     stats = {**data.stats, "rows": len(rows), "rows_per_task": per_task}
     return TrainData(rows, data.snapshot, stats, data.records)
-
-
-# CPT ------------------------------------------------------------------------------------------------------
-def corpus_texts(path: str | Path) -> list[str]:
-    """The texts of a JSONL corpus; a line without a non-empty "text" string is an error naming it."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such corpus file")
-    texts = []
-    for number, obj in enumerate(read_jsonl(path), start=1):
-        text = obj.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise DataError(f'{path}: record {number} has no non-empty "text" string')
-        texts.append(text)
-    if not texts:
-        raise DataError(f"{path}: the corpus is empty")
-    return texts
-
-
-OVERLAP_WORDS = 8
-_WORD = re.compile(r"\w+")
-
-
-def shingles(text: str, n: int = OVERLAP_WORDS) -> set[int]:
-    """Hashes of every run of n words of a text (lower-cased, punctuation ignored)."""
-    words = _WORD.findall(text.lower())
-    return {hash(" ".join(words[i : i + n])) for i in range(len(words) - n + 1)}
-
-
-def held_out_texts(dev_fraction: float) -> list[str]:
-    """The texts no training may see (every string field of a record: its text, question, ...): every task's
-    evaluation split and its dev records."""
-    records = list(evaluation_records())
-    for spec in all_specs().values():
-        with contextlib.suppress(DataError):
-            records += gold_records(spec, "dev", dev_fraction)
-    return sorted({" ".join(v for v in r.values() if isinstance(v, str)) for r in records})
-
-
-def drop_overlapping(texts: list[str], held_out: list[str]) -> tuple[list[str], int]:
-    """The texts that share no run of OVERLAP_WORDS words with a held-out text, and how many were dropped."""
-    banned: set[int] = set()
-    for text in held_out:
-        banned |= shingles(text)
-    kept = [t for t in texts if banned.isdisjoint(shingles(t))]
-    return kept, len(texts) - len(kept)
-
-
-def cpt_dataset(
-    path: str | Path, tokenizer, max_length: int = 512, held_out: list[str] | None = None
-) -> TrainData:
-    """Packed chunks of max_length tokens from a corpus (less the texts overlapping `held_out`); the last
-    partial chunk is kept if long enough."""
-    texts, dropped = drop_overlapping(corpus_texts(path), held_out or [])
-    if not texts:
-        raise DataError(f"{path}: every text of the corpus overlaps an evaluation or dev record")
-    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
-    stream: list[int] = []
-    for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]:
-        stream += bos + ids + eos
-    name = Path(path).name
-    chunks = [stream[i : i + max_length] for i in range(0, len(stream), max_length)]
-    rows = [TrainRow(c, list(c), name) for c in chunks if len(c) >= min(32, max_length)]
-    stats = {"corpus": str(path), "documents": len(texts), "dropped_overlap": dropped}
-    stats |= {"tokens": len(stream), "rows": len(rows)}
-    return TrainData(rows, snapshot_hash([name, texts]), stats)

@@ -14,8 +14,8 @@ import os
 import shutil
 from pathlib import Path
 
-from medui.backend import models
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
+from medui.backend.inference import models
 
 WEIGHTS = "adapter_model.safetensors"
 

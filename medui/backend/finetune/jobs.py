@@ -26,13 +26,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from medui.backend import models, processes
+from medui.backend import processes
 from medui.backend.data.common import DataError
-from medui.backend.finetune import dataset, distributed
+from medui.backend.data.inputs import InputError
+from medui.backend.finetune import cpt, dataset, distributed
 from medui.backend.finetune import store_access as sa_jobs
 from medui.backend.finetune.recipe import TrainConfig, default_recipe, load_recipe
 from medui.backend.finetune.train import check_adapter_name, remove_staging
-from medui.backend.inputs import InputError
+from medui.backend.inference import models
 from medui.backend.processes import pid_alive
 from medui.backend.store.tables import TrainingJob
 from medui.config import get_settings
@@ -59,7 +60,7 @@ def _check_request(
     if objective == "cpt":
         if not corpus:
             raise InputError("--objective cpt needs --corpus PATH.jsonl")
-        dataset.corpus_texts(corpus)
+        cpt.corpus_texts(corpus)
         return
     if not specs:
         raise InputError("--tasks names no task")
@@ -137,7 +138,7 @@ def check_weights(variant: models.Variant) -> None:
     """Refuse a base whose folder has no weights or a damaged safetensors file (headers only: fast)."""
     from safetensors import safe_open
 
-    if variant.kind == "server":
+    if variant.served:
         raise models.ModelError(
             f"cannot train {variant.name}: it is a server's model; train a local model (its adapter can then "
             "be served: medui export-adapter)",

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import torch
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import IGNORE, TrainData, TrainRow
 from medui.backend.finetune.losses import full_loss_sum
 from medui.backend.finetune.objective import Objective, labelled_positions, use_bf16
 from medui.backend.finetune.prefix import collate
 from medui.backend.finetune.recipe import TrainConfig
-from medui.backend.inputs import InputError
 
 __all__ = ["Callbacks", "Loop", "TrainingCancelled", "collate", "use_bf16"]
 

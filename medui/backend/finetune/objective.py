@@ -17,11 +17,11 @@ import time
 
 import torch
 
-from medui.backend import models
 from medui.backend.finetune import prefix
 from medui.backend.finetune.dataset import IGNORE, TrainRow
 from medui.backend.finetune.losses import SubsetLoss, full_loss_sum
 from medui.backend.finetune.recipe import TrainConfig
+from medui.backend.inference import models
 
 BF16_MARGIN = 1.25  # bf16 must be this much faster than float32 to be chosen
 

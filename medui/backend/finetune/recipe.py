@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
 OBJECTIVES = ("sft", "cpt")

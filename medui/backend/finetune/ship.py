@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.config import SHIPPED_MODELS_DIR, get_settings
 
 WEIGHTS = "adapter_model.safetensors"
@@ -229,7 +229,7 @@ def run_lines(meta: dict) -> list[str]:
 
 def licence_lines(tasks: list[str], base: str) -> list[str]:
     """The licence of every dataset trained on (from its dataset card), and what a NonCommercial one means."""
-    from medui.backend import gold
+    from medui.backend.data import gold
     from medui.tasks.registry import get_spec
 
     by_licence: dict[str, list[str]] = {}

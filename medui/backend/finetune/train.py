@@ -37,12 +37,12 @@ from typing import Any
 
 import torch
 
-from medui.backend import models
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import distributed
 from medui.backend.finetune.dataset import TrainData
 from medui.backend.finetune.loop import Callbacks, Loop, TrainingCancelled, mean_loss, total_steps
 from medui.backend.finetune.recipe import TrainConfig
-from medui.backend.inputs import InputError
+from medui.backend.inference import models
 from medui.config import get_settings
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")

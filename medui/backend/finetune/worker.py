@@ -20,10 +20,10 @@ os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from medui.backend import models  # noqa: E402
 from medui.backend.finetune import distributed  # noqa: E402
 from medui.backend.finetune import store_access as sa_jobs  # noqa: E402
 from medui.backend.finetune.train import TrainingCancelled, checkpoint_dir  # noqa: E402
+from medui.backend.inference import models  # noqa: E402
 from medui.backend.store.tables import TrainingJob, utcnow  # noqa: E402
 
 RECORD_COUNTS = "record_counts"  # an evaluation's per-record counts, kept only for the paired comparison
@@ -98,11 +98,11 @@ class JobReporter:
 
 
 def build_data(job: TrainingJob, tokenizer, config, session):
-    from medui.backend.finetune import dataset
+    from medui.backend.finetune import cpt, dataset
 
     if job.objective == "cpt":
-        held_out = dataset.held_out_texts(config.dev_fraction)
-        return dataset.cpt_dataset(job.params["corpus"], tokenizer, config.max_length, held_out)
+        held_out = cpt.held_out_texts(config.dev_fraction)
+        return cpt.cpt_dataset(job.params["corpus"], tokenizer, config.max_length, held_out)
     return dataset.sft_dataset(
         list(job.tasks),
         job.data_source,
@@ -261,10 +261,10 @@ def evaluate_one(
 ) -> dict:
     """Metrics of one model and strategy on a task's evaluation split; {"error": ...} if it has none.
     EvaluationStopped between two batches once `should_stop` says so (a cancel request)."""
-    from medui.backend import runner
-    from medui.backend.evaluation import load_eval_records, paired_counts
-    from medui.backend.gold import UnknownSplit
+    from medui.backend.data.gold import UnknownSplit
+    from medui.backend.evaluation import load_eval_records, runner
     from medui.tasks.registry import get_spec
+    from medui.tasks.scoring import paired_counts
 
     spec = get_spec(task)
     try:

@@ -7,12 +7,14 @@ import json
 import os
 from pathlib import Path
 
-from medui.backend import models
-from medui.backend.openai_client import ServingError
+from medui.backend.inference import models
+from medui.backend.inference.openai_client import ServingError, listed_models, shown_url
+from medui.backend.inference.types import GenerationBackend, Variant
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, default_model
 from medui.backend.service.running import drop_engines
 from medui.backend.service.training import before_after
 from medui.backend.store.db import session_scope
+from medui.config import get_settings
 
 
 def folder_bytes(path: Path | None) -> int | None:
@@ -32,30 +34,8 @@ def _human(n: float | None, unit: str = "B") -> str:
     return "-"
 
 
-def loaded_info(lm: models.LoadedModel) -> dict:
-    """Parameters and memory of a loaded model (a served model: only where it runs)."""
-    if lm.device == "server":
-        return {"device": f"server {lm.shown_url}", "dtype": lm.dtype}
-    params = list(lm.model.parameters())
-    return {
-        "parameters": sum(p.numel() for p in params),
-        "memory": sum(p.numel() * p.element_size() for p in params),
-        "device": lm.device,
-        "dtype": lm.dtype,
-    }
-
-
-def _variant_folder(name: str) -> Path | None:
-    try:
-        variant = models.resolve(name)
-    except models.ModelError:
-        return None
-    return variant.path
-
-
-def _folder_lineage(name: str) -> dict:
+def _folder_lineage(folder: Path | None) -> dict:
     """An adapter's medui.json when the database does not hold it (a shipped adapter), its record list counted."""
-    folder = _variant_folder(name)
     path = folder / "medui.json" if folder else None
     if path is None or not path.exists():
         return {}
@@ -85,7 +65,6 @@ def model_rows() -> list[dict]:
     then the models of the configured server (MEDUI_OPENAI_BASE_URL, its first MAX_LISTED), and a row saying
     why it cannot be reached or that its list is cut."""
     from medui.backend.finetune.jobs import sweep
-    from medui.backend.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not list it
     loaded = {lm.name: lm for lm in models.loaded()}
@@ -106,24 +85,21 @@ def server_error_row(error: str, variants: dict[str, dict] | None = None) -> dic
 
 
 def _server_url() -> str:
-    from medui.backend.openai_client import shown_url
-    from medui.config import get_settings
-
     return shown_url(get_settings().openai_base_url or "")
 
 
 def model_row(
-    name: str, lm: models.LoadedModel | None, registered: dict, variants: dict | None = None
+    name: str, lm: GenerationBackend | None, registered: dict, variants: dict | None = None
 ) -> dict:
     """One variant as plain data for the Modelli page (`variants`: list_variants by name, when already read)."""
     if variants is None:
         variants = {v["name"]: v for v in models.list_variants()}
-    listed, kind = variants.get(name, {}), _kind(name)
-    folder = None if kind == "server" else _variant_folder(name)  # a server's model has nothing on disk
-    info = loaded_info(lm) if lm is not None else {}
-    if kind == "server":  # where it runs, whether or not a run has connected to it
+    listed, (variant, kind) = variants.get(name, {}), _resolved(name)
+    folder = variant.path if variant is not None else None  # a server's model has nothing on disk
+    info = lm.info() if lm is not None else {}
+    if variant is not None and variant.served:  # where it runs, whether or not a run has connected to it
         listed, info = {"params": "-"}, {"device": f"server {_server_url()}", "dtype": "-"}
-    lineage = registered.get("lineage") or (_folder_lineage(name) if kind == "adapter" else {})
+    lineage = registered.get("lineage") or (_folder_lineage(folder) if kind == "adapter" else {})
     return {
         "name": name, "kind": kind, "default": name == default_model(),
         "description": listed.get("description") or registered.get("description") or "",
@@ -135,12 +111,13 @@ def model_row(
     }  # fmt: skip
 
 
-def _kind(name: str) -> str:
-    """What a variant name resolves to, or why it cannot be used."""
+def _resolved(name: str) -> tuple[Variant | None, str]:
+    """What a variant name resolves to and its kind, or None and why it cannot be used."""
     try:
-        return models.resolve(name).kind
+        variant = models.resolve(name)
     except models.ModelError as exc:
-        return f"non disponibile ({exc.italian})"
+        return None, f"non disponibile ({exc.italian})"
+    return variant, variant.kind
 
 
 def process_memory() -> str:
@@ -165,8 +142,7 @@ def load_model(name: str, username: str | None = None) -> dict:
     with MODEL_LOCK:
         try:
             lm = models.load(checked_model(name))
-            if lm.device == "server":
-                lm.check()  # the server answers and serves this model
+            lm.check()  # a served model: the server answers and serves it
         except (models.ModelError, ServingError) as exc:
             raise type(exc)(exc.italian) from None  # the app speaks Italian
     return model_row(lm.name, lm, _registered().get(lm.name, {}))

@@ -6,9 +6,10 @@ import contextlib
 import threading
 from pathlib import Path
 
-from medui.backend import auth, models
-from medui.backend.engine import STRATEGIES
-from medui.backend.inputs import InputError, is_inside
+from medui.backend.data.inputs import InputError, is_inside
+from medui.backend.inference import models
+from medui.backend.inference.engine import STRATEGIES
+from medui.backend.service import auth
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
@@ -18,7 +19,7 @@ MODEL_LOCK = threading.RLock()  # one model computation at a time in this proces
 
 def lock_for(engine):
     """MODEL_LOCK for an engine on a model loaded here; None for a served model (its server bounds the work)."""
-    return None if engine.lm.device == "server" else MODEL_LOCK
+    return MODEL_LOCK if engine.lm.runs_here else None
 
 
 def holding_lock_for(engine):
@@ -47,7 +48,7 @@ def users_configured() -> bool:
 
 async def login(username: str, password: str) -> bool:
     """Gradio's auth callable: a user with a password, and that password (checked in a thread, off the loop)."""
-    from medui.backend.web import login_off_loop
+    from medui.backend.web.login import login_off_loop
 
     return await login_off_loop(check_login, username, password)
 
@@ -135,7 +136,7 @@ def model_strategy(name: str | None) -> str:
 def model_choices() -> list[str]:
     """Model names for dropdowns: the default first, then bundled models, adapters, loaded and served models."""
     from medui.backend.finetune.jobs import sweep
-    from medui.backend.openai_client import listed_models
+    from medui.backend.inference.openai_client import listed_models
 
     sweep()  # a job killed between installing and registering its adapter must not offer it
     names = [
@@ -223,6 +224,6 @@ def _allowed_folder(path: Path, name: str) -> None:
 
 def task_splits(task_id: str) -> list[str]:
     """The splits of a task's gold data."""
-    from medui.backend.gold import split_counts
+    from medui.backend.data.gold import split_counts
 
     return list(split_counts(get_spec(task_id)))

@@ -1,12 +1,21 @@
-"""The correction queue and corrections from the app: read the queue and an item, save, accept, history."""
+"""The correction queue and corrections from the app: read the queue and an item, save, accept, history; and
+the role checks of `medui corrections add` and `medui corrections import` (who may save, who may correct)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from medui.backend.inputs import InputError, strip_note_controls
+from sqlmodel import Session
+
+from medui.backend.data.inputs import InputError, strip_note_controls
+from medui.backend.service import auth
 from medui.backend.service.core import allowed, as_id, identity
+from medui.backend.store import corrections_import
+from medui.backend.store.assignment import check_assigned
+from medui.backend.store.corrections import CorrectionError
 from medui.backend.store.db import session_scope
+from medui.backend.store.repo import get_or_create_user
 from medui.tasks.registry import get_spec
 
 MAX_NOTE_CHARS = 2000
@@ -44,7 +53,6 @@ def save_correction(
     assigned to other annotators is theirs: AssignmentError, unless the saver is a curator (or researcher).
     """
     who = allowed(username, "correct")
-    from medui.backend.store.assignment import check_assigned
     from medui.backend.store.corrections import ANY_VERSION, add_correction, correction_row
     from medui.backend.store.repo import get_prediction
 
@@ -54,12 +62,33 @@ def save_correction(
     prediction_id = as_id(prediction_id, "predizione")
     with session_scope() as session:
         document_id = get_prediction(prediction_id, session=session).document_id
-        check_assigned(document_id, who.name, who.role, session=session)  # others' documents are theirs
+        check_saver(document_id, who.name, who.role, session=session)  # others' documents are theirs
         corr = add_correction(
             record, who.name, session=session, prediction_id=prediction_id, note=note,
             kind="accept" if accept else "edit", edited=edited,
         )  # fmt: skip
         return correction_row(corr)
+
+
+def check_saver(document_id: int, annotator: str, role: str | None, *, session: Session) -> None:
+    """Refuse a save of a document assigned to other annotators (store.assignment.check_assigned, AssignmentError
+    naming them), unless the saver is a curator or researcher, who may save any document as they adjudicate.
+    `role`: the saver's (None: not a user yet, so an annotator). The app's saves and `medui corrections add`."""
+    if auth.ROLE_LEVEL.get(role or "annotator", -1) >= auth.ROLE_LEVEL["curator"]:
+        return
+    check_assigned(document_id, annotator, session=session)
+
+
+def import_corrections(
+    path: str | Path, task: str, annotator: str, *, session: Session, split: str | None = None
+) -> dict:
+    """`medui corrections import`: the annotator must be a user who may correct (created as an annotator when
+    new), then store.corrections_import.import_corrections stores the file; its summary."""
+    get_spec(task)
+    user = get_or_create_user(annotator, "annotator", session=session)
+    if auth.ROLE_LEVEL.get(user.role, -1) < auth.ROLE_LEVEL["annotator"]:
+        raise CorrectionError(f"{user.name} is a {user.role} and cannot correct")
+    return corrections_import.import_corrections(path, task, annotator, session=session, split=split)
 
 
 def _version(value) -> int:

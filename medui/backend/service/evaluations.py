@@ -13,14 +13,15 @@ import functools
 import os
 import threading
 
-from medui.backend import evaluation, runner
-from medui.backend.evaluation import load_eval_records
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
+from medui.backend.evaluation import load_eval_records, runner
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.processes import pid_alive
 from medui.backend.service.core import allowed, identity, lock_for
-from medui.backend.service.running import engine_for, model_and_adapter
+from medui.backend.service.running import engine_for
 from medui.backend.store.db import session_scope
 from medui.config import REPO_ROOT
+from medui.tasks import scoring
 from medui.tasks.registry import all_specs, get_spec
 
 MAX_EVAL_RECORDS = 2000
@@ -43,32 +44,28 @@ def start_evaluation(
         raise InputError(
             f"{len(records)} record: imposta un limite (al massimo {MAX_EVAL_RECORDS} per volta)"
         )
-    engine = engine_for(
-        model, spec.id, strategy, who=who
-    )  # a bad model or strategy fails here, not in the thread
-    base, adapter = model_and_adapter(engine.lm.name)
-    params = {"source": "app", "user": who.name, "limit": limit or None}
+    # a bad model or strategy fails here, not in the thread
+    engine = engine_for(model, spec, strategy, who=who)
+    info = RunInfo.of(engine, split=split, limit=limit or None)
+    params = {"source": "app", "user": who.name, "limit": info.limit}
     with session_scope() as session:
-        run = repo.save_run(
-            spec, session=session, model=base, adapter=adapter, strategy=engine.strategy.name,
-            shots=engine.strategy.shots, seed=engine.seed, split=split, parameters=params, status="running",
-        )  # fmt: skip
+        run = repo.save_run(info, session=session, parameters=params, status="running")
         run.done, run.total, run.pid = 0, len(records), os.getpid()
         session.flush()
         run_id = run.id
     with _LIVE_LOCK:
         _LIVE.add(run_id)
     threading.Thread(
-        target=_evaluate, args=(run_id, engine, records), name=f"medui-eval-{run_id}", daemon=True
+        target=_evaluate, args=(run_id, engine, info, records), name=f"medui-eval-{run_id}", daemon=True
     ).start()
     return run_row(run)
 
 
-def _evaluate(run_id: int, engine, records: list[dict]) -> None:
+def _evaluate(run_id: int, engine, info: RunInfo, records: list[dict]) -> None:
     """The thread: predict in batches, record progress, then store predictions and metrics (or the error)."""
     try:
         progress = functools.partial(_set_progress, run_id)
-        result = runner.evaluate(engine, records, progress, lock=lock_for(engine))
+        result = runner.evaluate(engine, records, progress, lock=lock_for(engine), info=info)
         _finish(run_id, result, records)
     except Exception as exc:  # stored on the run: the page shows it
         _fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -91,9 +88,7 @@ def _finish(run_id: int, result: runner.EvalResult, records: list[dict]) -> None
 
     with session_scope() as session:
         run = session.get(Run, run_id)
-        runner.save_eval(
-            result, get_spec(run.task), run.split, session=session, records=records, source="app", run=run
-        )
+        runner.save_eval(result, session=session, records=records, source="app", run=run)
 
 
 def _fail(run_id: int, error: str) -> None:
@@ -184,7 +179,7 @@ def run_records(run_id: int, username: str | None = None) -> list[dict]:
 
 
 def compare_runs(run_a: int, run_b: int, username: str | None = None) -> dict:
-    """Run A against run B on the gold records both scored: `medui.backend.evaluation.compare_runs` on their
+    """Run A against run B on the gold records both scored: `medui.tasks.scoring.compare_runs` on their
     stored predictions (A - B on the primary metric with its 95% paired bootstrap interval, wins/losses/ties per
     record, McNemar's test for right-or-wrong metrics), with the task and what each run is."""
     identity(username)
@@ -202,7 +197,7 @@ def compare_runs(run_a: int, run_b: int, username: str | None = None) -> dict:
         raise InputError(f"#{run_a} e #{run_b} non hanno record in comune: non c'è niente da confrontare")
     golds = [a["golds"][doc] for doc in shared]
     preds_a, preds_b = [a["preds"][doc] for doc in shared], [b["preds"][doc] for doc in shared]
-    result = evaluation.compare_runs(get_spec(a["task"]), golds, preds_a, preds_b)
+    result = scoring.compare_runs(get_spec(a["task"]), golds, preds_a, preds_b)
     return {**result, "task": a["task"], "run_a": _about(a), "run_b": _about(b)}
 
 
@@ -246,8 +241,8 @@ def study_table(split: str | None = None):
     """
     from sqlmodel import select
 
+    from medui.backend.evaluation.study import build_table
     from medui.backend.store.tables import Run
-    from medui.backend.study import build_table
 
     latest: dict[tuple, dict] = {}
     known = set(all_specs())
@@ -274,7 +269,7 @@ SHIPPED_STUDY = REPO_ROOT / "bench" / "results" / "study"
 def shipped_study_table():
     """The study shipped with medui (bench/results/study/study.csv, conditions in study.md), or None where this
     installation does not hold it."""
-    from medui.backend.study import StudyTable
+    from medui.backend.evaluation.study import StudyTable
 
     path = SHIPPED_STUDY / "study.csv"
     return StudyTable.from_csv(path.read_text(encoding="utf-8")) if path.is_file() else None

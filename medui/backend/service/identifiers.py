@@ -1,5 +1,5 @@
 """The identifier gate in the app: what medui.tasks.phi finds in a text, as a short Italian warning; where the text
-of a run goes (medui.backend.destination), for the notice and Prova's controls; and the check of a run's inputs
+of a run goes (medui.backend.inference.destination), for the notice and Prova's controls; and the check of a run's inputs
 before the first one runs.
 
 A local run with identifiers goes on, warned (the text stays on this machine); a served model on a server that
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from medui.backend.destination import is_local_url, notice, remote_host, url_host
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
+from medui.backend.inference.destination import is_local_url, notice, remote_host, url_host
 from medui.backend.service.running import gated_record
 from medui.config import get_settings
 from medui.tasks.phi import KIND_NAMES, find_identifiers

@@ -3,7 +3,7 @@
 A run's result is kept in memory under a `result_id` until the user sends it to the correction queue: only then
 are the text and the prediction stored (a run, a document of split "prova", a prediction).
 
-Identifiers (medui.backend.destination): before a model sees the input, the gate scans it; a served model on a
+Identifiers (medui.backend.inference.destination): before a model sees the input, the gate scans it; a served model on a
 server that is not on this machine gets it only masked or confirmed (`mask_identifiers`, `send_identifiers`), so
 the API cannot bypass what the page asks. The queue stores only text without likely identifiers: a result whose
 input held some and was not masked is refused, and the user runs it again masked. Masking the stored copy after
@@ -22,16 +22,20 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from medui.backend import auth, models, runner
-from medui.backend.demos import TEAM_PREFIX, check_mode
-from medui.backend.destination import Gated, gate_record, remote_host
-from medui.backend.engine import STRATEGIES, Engine, Prediction, parse_strategy
-from medui.backend.inputs import InputError, record_from_input
+from medui.backend.data.inputs import InputError, record_from_input
+from medui.backend.evaluation import runner
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.inference import models
+from medui.backend.inference.demos import TEAM_PREFIX, check_mode
+from medui.backend.inference.destination import Gated, gate_record, remote_host
+from medui.backend.inference.engine import STRATEGIES, Engine, Prediction, parse_strategy
+from medui.backend.service import auth
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope
 from medui.tasks.phi import KIND_NAMES
 from medui.tasks.records import doc_hash
 from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
 
 PROVA_SPLIT = "prova"
 MAX_PENDING = 500
@@ -47,11 +51,7 @@ _QUEUE_LOCK = threading.Lock()  # one result goes to the queue once, even when a
 class PendingResult:
     """A run's prediction kept until the user sends it to the queue (or it falls out of the cache)."""
 
-    task: str
-    model: str
-    strategy: str
-    shots: int
-    seed: int
+    info: RunInfo  # what ran: its split is PROVA_SPLIT
     prediction: Prediction
     user: str
     queued: dict | None = None  # the stored rows' ids once it went to the queue
@@ -77,20 +77,21 @@ _ENGINES: OrderedDict[tuple, Engine] = OrderedDict()
 # engines --------------------------------------------------------------------------------------------------
 def engine_for(
     model: str,
-    task_id: str,
+    task_id: str | TaskSpec,
     strategy: str,
     shots: int | None = None,
     seed: int = 0,
     who: auth.Identity | None = None,
     demos: str = "random",
 ) -> Engine:
-    """An engine for a model, task and strategy; kept (a few of them) so its prompts and grammar are reused.
+    """An engine for a model, task (its id, or its spec) and strategy; kept (a few of them) so its prompts and
+    grammar are reused.
 
     `who`: the requester, when a folder not yet known to the app needs the right to manage models.
     `demos="similar"`: its demonstrations are read again from the store at every call, so a correction saved a
     moment ago is one at once.
     """
-    spec = get_spec(task_id)
+    spec = task_id if isinstance(task_id, TaskSpec) else get_spec(task_id)
     parsed = parse_strategy(strategy, spec, shots)
     try:
         lm = models.load(checked_model(model, who))
@@ -260,11 +261,7 @@ def _remember(engine: Engine, prediction: Prediction, who: auth.Identity, gated:
     """Keep a prediction for "correct this" and return its result dict."""
     result_id = uuid.uuid4().hex
     pending = PendingResult(
-        engine.spec.id,
-        engine.lm.name,
-        engine.strategy.name,
-        engine.strategy.shots,
-        engine.seed,
+        RunInfo.of(engine, split=PROVA_SPLIT),
         prediction,
         who.name,
         identifiers=gated.kinds,
@@ -305,9 +302,9 @@ def result_of(pending: PendingResult, result_id: str) -> dict:
     p = pending.prediction
     return {
         **p.record,
-        "task": pending.task,
-        "model": pending.model,
-        "strategy": pending.strategy,
+        "task": pending.info.task,
+        "model": pending.info.name,
+        "strategy": pending.info.strategy,
         "seconds": round(p.latency, 3),
         "prompt_tokens": p.prompt_tokens,
         "output_tokens": p.output_tokens,
@@ -339,28 +336,20 @@ def send_to_queue(result_id: str, username: str | None = None) -> dict:
         )
     from medui.backend.store.repo import run_predictions
 
-    spec = get_spec(pending.task)
+    spec = pending.info.spec
     with _QUEUE_LOCK:
         if pending.queued is not None:  # asked again: the rows stored the first time, nothing new
             return dict(pending.queued)
         with session_scope() as session:
             run = runner.store_run(
-                spec, [pending.prediction], [None], session=session, model=pending.model,
-                strategy=pending.strategy, shots=pending.shots, seed=pending.seed, split=PROVA_SPLIT,
-                seconds=pending.prediction.latency, parameters={"source": "app", "user": who.name}, source="app",
+                pending.info, [pending.prediction], [None], session=session, seconds=pending.prediction.latency,
+                parameters={"source": "app", "user": who.name}, source="app",
             )  # fmt: skip
             row = run_predictions(run.id, session=session)[0]
             pending.queued = {
                 "prediction_id": row.id, "run_id": run.id, "document_id": row.document_id, "task": spec.id
             }  # fmt: skip
         return dict(pending.queued)
-
-
-def model_and_adapter(name: str) -> tuple[str, str | None]:
-    """(base model, adapter) of a model name, as runs store them."""
-    from medui.backend.models import model_and_adapter as resolve_pair
-
-    return resolve_pair(name)
 
 
 def drop_engines(model: str | None = None) -> None:

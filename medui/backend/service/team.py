@@ -1,21 +1,29 @@
 """The annotation team from the app: agreement of a task's annotators (and a stored run), the documents waiting
 for a curator, one document's versions side by side, and the curator's adjudication (one version taken, or
-pieces merged: medui/tasks/merging.py).
+pieces merged: medui/tasks/versions.py).
 
 Agreement figures are for anyone who may compare; the versions themselves and adjudication only for curators
 and researchers (an annotator must not see the others' versions: the annotations are independent).
+`assign_documents` and `adjudicate_document` are the command line's (`medui assign`, `medui adjudicate`): who
+acts is the name given with --curator (auth.acting_user), in the command's session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from medui.backend.inputs import InputError
+from sqlmodel import Session
+
+from medui.backend.data.inputs import InputError
+from medui.backend.service import auth
 from medui.backend.service.core import allowed, as_id
 from medui.backend.service.corrections import clean_note, preview
+from medui.backend.store import adjudication, assignment
 from medui.backend.store.db import session_scope
-from medui.tasks.merging import merged_record, piece_table
+from medui.backend.store.repo import get_or_create_user
+from medui.backend.store.tables import Adjudication
 from medui.tasks.registry import get_spec
+from medui.tasks.versions import merged_record, piece_table
 
 
 def team_filters(task_id: str, username: str | None = None) -> dict:
@@ -50,9 +58,10 @@ def agreement_report(
     username: str | None = None,
 ) -> dict:
     """The agreement of a task's annotators (all, or those named) on the documents of a split (or all), with a
-    stored run as one more annotator (`run:<id>`) when one is given: medui.backend.agreement.team_agreement."""
+    stored run as one more annotator (`run:<id>`) when one is given:
+    medui.backend.evaluation.agreement.team_agreement."""
     allowed(username, "compare")
-    from medui.backend.agreement import task_versions, team_agreement
+    from medui.backend.evaluation.agreement import task_versions, team_agreement
     from medui.backend.store.tables import Run
 
     spec = get_spec(task_id)
@@ -99,14 +108,13 @@ def pending_documents(task_id: str, split: str | None = None, username: str | No
 
 def document_versions(document_id: int, username: str | None = None) -> dict:
     """A document's annotators' versions side by side, its distinct pieces with who has each (`pieces`, from
-    merging.piece_table) and the adjudication in force; InputError unless two annotators have a version."""
+    versions.piece_table) and the adjudication in force; InputError unless two annotators have a version."""
     allowed(username, "adjudicate")
     with session_scope() as session:
         return _versions(as_id(document_id, "documento"), session)
 
 
 def _versions(doc_id: int, session) -> dict:
-    from medui.backend.store import adjudication
     from medui.backend.store.repo import NotFound
 
     try:
@@ -163,3 +171,48 @@ def save_adjudication(
         except CorrectionError as exc:
             raise InputError(f"la versione unita non rispetta lo schema del compito: {exc}") from None
         return adjudication_row(made)
+
+
+# the command line -----------------------------------------------------------------------------------------
+def assign_documents(
+    task: str,
+    annotators: Sequence[str],
+    per_document: int,
+    *,
+    session: Session,
+    curator: str | None,
+    limit: int | None = None,
+    split: str | None = None,
+) -> dict:
+    """`medui assign`: who assigns must be a curator or researcher (auth.acting_user), the request well formed
+    (store.assignment.checked_request) and each annotator named a user who may correct (created as an
+    annotator when new); then store.assignment.assign_documents gives the documents out."""
+    who = auth.acting_user(curator, "assign", session=session)
+    spec, names = assignment.checked_request(task, annotators, per_document, limit)
+    for name in names:
+        user = get_or_create_user(name, "annotator", session=session)
+        if auth.ROLE_LEVEL.get(user.role, -1) < auth.ROLE_LEVEL["annotator"]:
+            raise assignment.AssignmentError(
+                f"{name} is a {user.role} and cannot correct: give documents to annotators",
+                italian=f"{name} è {auth.ROLE_NAMES_IT.get(user.role, user.role)} e non può correggere",
+            )
+    return assignment.assign_documents(
+        spec, names, per_document, session=session, assigned_by=who.name, limit=limit, split=split
+    )
+
+
+def adjudicate_document(
+    document_id: int,
+    curator: str | None,
+    *,
+    session: Session,
+    take: str | None = None,
+    record: dict | None = None,
+    note: str | None = None,
+) -> Adjudication:
+    """`medui adjudicate --take/--file`: who adjudicates must be a curator or researcher (auth.acting_user);
+    then store.adjudication.adjudicate stores the final record."""
+    who = auth.acting_user(curator, "adjudicate", session=session)
+    return adjudication.adjudicate(
+        document_id, who.name, session=session, take=take, record=record, note=note
+    )

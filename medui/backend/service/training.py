@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.backend.service.core import allowed, as_id, checked_model, identity
 from medui.backend.store.db import session_scope
 from medui.config import get_settings
@@ -56,7 +56,7 @@ def corrections_for_training(
     (in an evaluation split, too long for the maximum length, pending adjudication): shown before a launch."""
     allowed(username, "train")
     from medui.backend.finetune import dataset, jobs, train
-    from medui.backend.models import pick_device
+    from medui.backend.inference.models import pick_device
     from medui.tasks.registry import get_spec
 
     model = checked_model(model) if model else get_settings().model

@@ -13,7 +13,6 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from medui.backend.auth import acting_user
 from medui.backend.store.corrections import (
     CorrectionError,
     annotator_versions,
@@ -81,7 +80,7 @@ def document_versions(document_id: int, *, session: Session) -> dict:
 
 def adjudicate(
     document_id: int,
-    curator: str | None,
+    curator: str,
     *,
     session: Session,
     take: str | None = None,
@@ -89,8 +88,8 @@ def adjudicate(
     note: str | None = None,
 ) -> Adjudication:
     """Store a document's final record: one annotator's version taken as it is (`take`), or a record the curator
-    gives (merged or written, validated against the task). Only a curator or researcher may (auth.acting_user)."""
-    who = acting_user(curator, "adjudicate", session=session)
+    gives (merged or written, validated against the task). `curator`: who adjudicates, a curator or researcher
+    (checked above the store: service.team)."""
     if (take is None) == (record is None):
         raise AdjudicationError(
             "adjudicate by taking one annotator's version or by giving a record, not both"
@@ -107,7 +106,7 @@ def adjudicate(
     if not isinstance(chosen, dict):
         raise AdjudicationError("an adjudicated record is a JSON object in the gold format")
     final = checked_record(get_spec(doc.task), doc, chosen)
-    user = get_or_create_user(who.name, "curator", session=session)
+    user = get_or_create_user(curator, "curator", session=session)
     adjudication = Adjudication(
         task=doc.task,
         document_id=doc.id,  # type: ignore[arg-type]

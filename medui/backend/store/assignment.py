@@ -4,7 +4,9 @@ Documents are taken in the queue's order (least confident newest prediction firs
 prediction last, then by id) and each one still short of k assignments gets the annotators with the fewest
 documents of the task so far (ties: the order they were named in), so loads differ by at most one across a
 run. Assigning again tops up documents short of k and adds new ones; it never moves an assignment. An
-annotator's queue (corrections.correction_queue) holds their assigned documents first.
+annotator's queue (corrections.correction_queue) holds their assigned documents first. Who may assign, who may be
+given documents and who may save another's document are checked above the store (service/team.py,
+service/corrections.py).
 """
 
 from __future__ import annotations
@@ -16,19 +18,25 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from medui.backend.auth import ROLE_LEVEL, ROLE_NAMES_IT, acting_user
 from medui.backend.store.db import StoreError
 from medui.backend.store.repo import get_or_create_user
 from medui.backend.store.tables import Assignment, Correction, Document, Prediction
 from medui.tasks.registry import get_spec
+from medui.tasks.spec import TaskSpec
 
 
 class AssignmentError(StoreError):
     """An assignment that cannot be made as asked (annotators, overlap, limit)."""
 
 
-def checked_annotators(names: Sequence[str], per_document: int, *, session: Session) -> list[str]:
-    """The annotators named, each a user who may correct (created as an annotator when new)."""
+def checked_request(
+    task: str, names: Sequence[str], per_document: int, limit: int | None
+) -> tuple[TaskSpec, list[str]]:
+    """The task and the annotators named (stripped); AssignmentError for a limit below 1, no annotator, one
+    named twice, or fewer annotators than a document needs."""
+    spec = get_spec(task)
+    if limit is not None and limit < 1:
+        raise AssignmentError("--limit must be 1 or more")
     clean = [n.strip() for n in names if n and n.strip()]
     if not clean:
         raise AssignmentError("name the annotators to assign documents to (--annotators a,b,c)")
@@ -40,14 +48,7 @@ def checked_annotators(names: Sequence[str], per_document: int, *, session: Sess
             f"{per_document} annotators a document cannot be met by {len(clean)} annotators: "
             f"use --per-document from 1 to {len(clean)}"
         )
-    for name in clean:
-        user = get_or_create_user(name, "annotator", session=session)
-        if ROLE_LEVEL.get(user.role, -1) < ROLE_LEVEL["annotator"]:
-            raise AssignmentError(
-                f"{name} is a {user.role} and cannot correct: give documents to annotators",
-                italian=f"{name} è {ROLE_NAMES_IT.get(user.role, user.role)} e non può correggere",
-            )
-    return clean
+    return spec, clean
 
 
 def documents_in_queue_order(task: str, *, session: Session, split: str | None = None) -> list[int]:
@@ -72,22 +73,18 @@ def documents_in_queue_order(task: str, *, session: Session, split: str | None =
 
 
 def assign_documents(
-    task: str,
-    annotators: Sequence[str],
+    spec: TaskSpec,
+    names: list[str],
     per_document: int,
     *,
     session: Session,
-    curator: str | None,
+    assigned_by: str,
     limit: int | None = None,
     split: str | None = None,
 ) -> dict:
     """Give documents of a task to annotators, `per_document` distinct ones each (see the module docstring);
-    `limit`: at most that many documents get new assignments. Only a curator or researcher may."""
-    who = acting_user(curator, "assign", session=session)
-    spec = get_spec(task)
-    if limit is not None and limit < 1:
-        raise AssignmentError("--limit must be 1 or more")
-    names = checked_annotators(annotators, per_document, session=session)
+    `limit`: at most that many documents get new assignments. The task and names as `checked_request` gives
+    them, each name a user who may correct; `assigned_by`: who assigns (service.team.assign_documents)."""
     users = {n: get_or_create_user(n, session=session) for n in names}
     held: dict[int, set[str]] = {}
     for doc_id, name in session.exec(
@@ -109,7 +106,7 @@ def assign_documents(
         for name in sorted(free, key=lambda n: (load[n], names.index(n)))[:need]:
             session.add(
                 Assignment(task=spec.id, document_id=doc_id, annotator=name, user_id=users[name].id,
-                           assigned_by=who.name)
+                           assigned_by=assigned_by)
             )  # fmt: skip
             load[name] += 1
             new[name] += 1
@@ -122,7 +119,7 @@ def assign_documents(
         "assignments": sum(new.values()),
         "new": {n: new[n] for n in names},
         "load": {n: load[n] for n in names},
-        "assigned_by": who.name,
+        "assigned_by": assigned_by,
     }
 
 
@@ -163,12 +160,10 @@ def assignees(document_id: int, *, session: Session) -> list[str]:
     return sorted(set(session.exec(query)))
 
 
-def check_assigned(document_id: int, annotator: str, role: str | None, *, session: Session) -> None:
+def check_assigned(document_id: int, annotator: str, *, session: Session) -> None:
     """Refuse a save of a document assigned to other annotators (AssignmentError naming them): it would become
-    a version beside theirs, and the record in force where theirs agree. `role`: the saver's (None: not a user
-    yet, so an annotator); a curator or researcher may save any document, as they adjudicate."""
-    if ROLE_LEVEL.get(role or "annotator", -1) >= ROLE_LEVEL["curator"]:
-        return
+    a version beside theirs, and the record in force where theirs agree. A curator or researcher may save any
+    document, as they adjudicate: service.corrections.check_saver asks this only of the others."""
     holders = assignees(document_id, session=session)
     if not holders or annotator in holders:
         return

@@ -20,11 +20,11 @@ from medui.backend.store.repo import (
     get_document,
     get_or_create_user,
     get_prediction,
-    score_record,
 )
 from medui.backend.store.tables import CORRECTION_KINDS, Assignment, Correction, Document, Prediction
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score_record
 from medui.tasks.spec import TaskSpec
 
 

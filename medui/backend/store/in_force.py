@@ -26,12 +26,12 @@ from medui.backend.store.repo import (
     get_prediction,
     rows_in,
     run_predictions,
-    score_record,
 )
 from medui.backend.store.tables import Adjudication, Correction, Document
 from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score_record
 from medui.tasks.spec import TaskSpec
 
 SOURCES = ("adjudicated", "single", "agreed", "pending")

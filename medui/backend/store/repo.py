@@ -15,14 +15,15 @@ from sqlmodel import Session, col, select
 
 from medui.backend.store.db import StoreError
 from medui.backend.store.tables import USER_ROLES, Document, Prediction, Run, User, utcnow
-from medui.tasks import metrics
 from medui.tasks.kinds import kind_for
 from medui.tasks.records import doc_hash, gold_part
 from medui.tasks.registry import get_spec
+from medui.tasks.scoring import score_record
 from medui.tasks.spec import TaskSpec
 
 if TYPE_CHECKING:
-    from medui.backend import engine
+    from medui.backend.evaluation.info import RunInfo
+    from medui.backend.inference import engine
 
 INPUT_KEYS = ("id", "text", "context", "question", "options")
 IN_CHUNK = 500  # values of one IN (...) list: its bind parameters stay far under SQLite's limit (999 before
@@ -101,7 +102,7 @@ def record_key(record: dict) -> str:
 
 
 def ensure_documents(
-    task: str,
+    task: str | TaskSpec,
     split: str,
     records: Sequence[dict],
     *,
@@ -111,10 +112,14 @@ def ensure_documents(
 ) -> list[Document]:
     """The documents of records (by task, split and id), created when missing, in the records' order.
 
-    With `gold`, the records are gold records: stored as the documents' gold (updated when it changed).
-    A stored document whose text changed is refused: its predictions and corrections point into that text.
+    `task`: its id, or its spec. With `gold`, the records are gold records: stored as the documents' gold
+    (updated when it changed). A stored document whose text changed is refused: its predictions and corrections
+    point into that text.
     """
-    spec = get_spec(task)
+    if isinstance(task, TaskSpec):
+        spec, task = task, task.id
+    else:
+        spec = get_spec(task)
     keys = [record_key(r) for r in records]
     query = select(Document).where(Document.task == task, Document.split == split)
     by_key = {d.record_id: d for d in rows_in(query, Document.record_id, set(keys), session=session)}
@@ -170,32 +175,26 @@ def clean_record(record: dict) -> dict:
 
 # runs and predictions ---------------------------------------------------------------------------------
 def save_run(
-    spec: TaskSpec,
+    info: RunInfo,
     *,
     session: Session,
-    model: str,
-    strategy: str,
-    shots: int = 0,
-    seed: int = 0,
-    split: str | None = None,
-    adapter: str | None = None,
     parameters: dict | None = None,
     metrics: dict | None = None,
     started_at: datetime | None = None,
     seconds: float | None = None,
     status: str = "succeeded",
 ) -> Run:
-    """A run row for a model, a task (its spec and prompt versions) and a strategy."""
+    """A run row for what ran (a model, a task with its spec and prompt versions, a strategy, a split)."""
     run = Run(
-        task=spec.id,
-        split=split,
-        model=model,
-        adapter=adapter,
-        strategy=strategy,
-        shots=shots,
-        seed=seed,
-        spec_version=spec.version,
-        prompt_version=spec.prompt,
+        task=info.spec.id,
+        split=info.split,
+        model=info.model,
+        adapter=info.adapter,
+        strategy=info.strategy,
+        shots=info.shots,
+        seed=info.seed,
+        spec_version=info.spec.version,
+        prompt_version=info.spec.prompt,
         parameters=dict(parameters or {}),
         metrics=dict(metrics or {}),
         started_at=started_at or utcnow(),
@@ -207,16 +206,6 @@ def save_run(
     return run
 
 
-def score_record(spec: TaskSpec, gold: dict | None, pred: dict) -> tuple[dict | None, float | None]:
-    """Per-record counts and primary score of a prediction against a gold (or corrected) record."""
-    if gold is None:
-        return None, None
-    from medui.backend.evaluation import record_counts
-
-    counts = record_counts(spec, gold, pred)
-    return counts, metrics.record_score(kind_for(spec).metric_name(spec), counts)
-
-
 def save_predictions(
     run: Run,
     predictions: Sequence[engine.Prediction],
@@ -224,11 +213,13 @@ def save_predictions(
     *,
     session: Session,
     source: str = "",
+    spec: TaskSpec | None = None,
 ) -> list[Prediction]:
-    """Store a run's predictions with their documents; each one scored against its gold record (if any)."""
+    """Store a run's predictions with their documents; each one scored against its gold record (if any).
+    `spec`: the run's task spec, when the caller has it."""
     if len(predictions) != len(golds):
         raise StoreError(f"{len(predictions)} predictions but {len(golds)} gold records")
-    spec = get_spec(run.task)
+    spec = spec or get_spec(run.task)
     split = run.split or "predict"
     docs = _documents_for(spec, split, predictions, golds, session=session, source=source)
     rows = []
@@ -272,7 +263,7 @@ def _documents_for(
     docs: dict[int, Document] = {}
     for indices, gold in ((with_gold, True), (without, False)):
         records = [(golds[i] or {}) if gold else predictions[i].record for i in indices]
-        found = ensure_documents(spec.id, split, records, session=session, source=source, gold=gold)
+        found = ensure_documents(spec, split, records, session=session, source=source, gold=gold)
         docs.update(zip(indices, found, strict=True))
     return [docs[i] for i in range(len(golds))]
 

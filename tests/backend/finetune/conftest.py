@@ -16,7 +16,7 @@ def tiny_llama(tiny_model_dir):
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A fresh MEDUI_HOME (SQLite database, adapters, staging) for one test; engines and models forgotten."""
-    from medui.backend import models
+    from medui.backend.inference import models
     from medui.backend.store.db import dispose_engines
 
     folder = tmp_path / "home"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from medui.backend.inputs import InputError
+from medui.backend.data.inputs import InputError
 from medui.cli import train as cli_train
 
 

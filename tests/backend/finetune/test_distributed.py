@@ -13,11 +13,11 @@ import torch
 from safetensors.torch import load_file
 from sqlmodel import select
 
-from medui.backend import models
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import dataset, distributed, jobs, loop, train
 from medui.backend.finetune.distributed import Ranks
 from medui.backend.finetune.recipe import load_recipe
-from medui.backend.inputs import InputError
+from medui.backend.inference import models
 from medui.backend.store.tables import ModelVariant
 from medui.config import get_settings
 from tests.backend.finetune.test_cli_train import run
@@ -101,7 +101,9 @@ def test_two_accelerate_processes_train_as_one_process_with_the_same_global_batc
     ours, theirs = adapter_weights("tiny-local"), adapter_weights("tiny-accel")
     assert ours.keys() == theirs.keys()
     for key in ours:
-        torch.testing.assert_close(theirs[key], ours[key], rtol=1e-3, atol=1e-5)
+        # float32 gradients all-reduced from two processes are summed in another order than one process's: on
+        # AVX-512 kernels that moves a weight near zero by about 1e-5 after three steps at lr 1e-2
+        torch.testing.assert_close(theirs[key], ours[key], rtol=1e-3, atol=5e-5)
     assert any(not torch.equal(w, torch.zeros_like(w)) for w in theirs.values())  # it did train
     variants = session.exec(select(ModelVariant).where(ModelVariant.kind == "adapter")).all()
     assert sorted(v.name for v in variants) == ["tiny-accel", "tiny-local"]  # one adapter per job

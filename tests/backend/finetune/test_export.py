@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune.export import base_hub_name, export_adapter
-from medui.backend.inputs import InputError
 from medui.cli import main
 from medui.config import get_settings
 
@@ -58,7 +58,7 @@ def test_an_exported_adapter_is_a_peft_folder_with_the_same_weights(home, tiny_l
 
 
 def test_a_bundled_base_is_named_by_its_hub_id(home, tiny_llama, tmp_path):
-    from medui.backend import models
+    from medui.backend.inference import models
 
     assert base_hub_name(models.Variant("gemma-3-270m", "bundled", None)) == "google/gemma-3-270m"
     assert base_hub_name(models.Variant("org/model", "hub", tmp_path)) == "org/model"

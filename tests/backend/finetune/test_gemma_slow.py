@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.config import REPO_ROOT, get_settings
 from medui.tasks.registry import get_spec
 
@@ -30,7 +30,7 @@ def e3c_records() -> dict[str, list[dict]]:
 def gemma_home(home):
     """The temporary home with the real converted models linked in and the E3C records as user data."""
     from medui.backend.data.common import write_jsonl
-    from medui.backend.models import convert_bundled
+    from medui.backend.inference.models import convert_bundled
 
     real_models = REPO_ROOT / "db" / "models"
     if (real_models / "gemma-3-270m" / "config.json").exists():
@@ -45,8 +45,8 @@ def gemma_home(home):
 
 
 def outputs(model: str, records: list[dict]) -> list[str]:
-    from medui.backend import models
-    from medui.backend.engine import Engine, parse_strategy
+    from medui.backend.inference import models
+    from medui.backend.inference.engine import Engine, parse_strategy
 
     spec = get_spec(TASK)
     engine = Engine(models.load(model), spec, parse_strategy("cd", spec))

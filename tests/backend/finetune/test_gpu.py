@@ -12,9 +12,9 @@ pytestmark = [
 
 
 def test_lora_training_runs_on_the_gpu(tiny_llama, tmp_path, monkeypatch):
-    from medui.backend import models
     from medui.backend.finetune import dataset, loop, train
     from medui.backend.finetune.recipe import load_recipe
+    from medui.backend.inference import models
     from medui.config import get_settings
 
     monkeypatch.setenv("MEDUI_HOME", str(tmp_path / "home"))

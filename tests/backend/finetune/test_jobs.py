@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from medui.backend import models
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import jobs
 from medui.backend.finetune.store_access import variant_named
-from medui.backend.inputs import InputError
+from medui.backend.inference import models
 from medui.config import get_settings
 
 TASK = "medqa_it"
@@ -82,7 +82,7 @@ def test_a_killed_worker_shows_failed_and_leaves_nothing(tiny_llama, session):
 
 def test_bad_requests_fail_before_any_process(tiny_llama, session):
     from medui.backend.data.common import DataError
-    from medui.backend.models import ModelError
+    from medui.backend.inference.models import ModelError
     from medui.tasks.registry import UnknownTask
 
     with pytest.raises(UnknownTask):

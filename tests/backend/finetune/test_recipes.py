@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune.recipe import RECIPES_DIR, TrainConfig, load_recipe
-from medui.backend.inputs import InputError
 
 
 @pytest.mark.parametrize("path", sorted(RECIPES_DIR.glob("*.yaml")), ids=lambda p: p.stem)

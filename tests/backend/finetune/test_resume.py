@@ -9,9 +9,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
-from medui.backend.inputs import InputError
 
 TASKS = ["medqa_it", "medmcqa_it"]
 

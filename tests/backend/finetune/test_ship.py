@@ -8,9 +8,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from medui.backend import models
+from medui.backend.data.inputs import InputError
 from medui.backend.finetune import ship
-from medui.backend.inputs import InputError
+from medui.backend.inference import models
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import json
 import pytest
 import torch
 
-from medui.backend import models
-from medui.backend.finetune import dataset, loop, train
+from medui.backend.data.inputs import InputError
+from medui.backend.finetune import cpt, dataset, loop, train
 from medui.backend.finetune.recipe import TrainConfig, load_recipe
-from medui.backend.inputs import InputError
+from medui.backend.inference import models
 from medui.config import get_settings
 
 TASK = "medqa_it"
@@ -86,8 +86,8 @@ def test_sft_can_continue_a_cpt_adapter(tiny_llama, data, tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"text": "Paziente con dispnea e febbre. " * 30}) + "\n", encoding="utf-8")
     tok = train.load_tokenizer(str(tiny_llama))
-    cpt = dataset.cpt_dataset(corpus, tok, max_length=64)
-    train.train(str(tiny_llama), cpt, config(objective="cpt", lora_r=4), name="tiny-cpt")
+    chunks = cpt.cpt_dataset(corpus, tok, max_length=64)
+    train.train(str(tiny_llama), chunks, config(objective="cpt", lora_r=4), name="tiny-cpt")
     result = train.train("tiny-cpt", data, config(), name="tiny-cpt-sft")
     meta = json.loads((result.adapter_dir / "medui.json").read_text())
     assert meta["parent"] == "tiny-cpt" and meta["base"] == str(tiny_llama)

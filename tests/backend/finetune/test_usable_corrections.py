@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medui.backend import gold
+from medui.backend.data import gold
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.db import session_scope
 from medui.backend.store.repo import ensure_documents

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from medui.backend.engine import Prediction as EnginePrediction
-from medui.backend.engine import doc_hash
+from medui.backend.inference.engine import Prediction as EnginePrediction
+from medui.backend.inference.engine import doc_hash
 
 
 def make_prediction(record: dict, confidence: float | None = 0.5, raw: str = "{}") -> EnginePrediction:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from medui.backend import auth
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.finetune.store_access import corrected_records
+from medui.backend.service import auth
+from medui.backend.service.team import adjudicate_document
 from medui.backend.store import repo
 from medui.backend.store.adjudication import (
     AdjudicationError,
@@ -127,14 +129,14 @@ def test_only_curators_and_researchers_adjudicate_once_there_are_accounts(sessio
     for name, role in [("anna", "annotator"), ("carla", "curator"), ("rita", "researcher")]:
         _account(session, name, role)
     with pytest.raises(auth.AuthError, match="permesso negato: anna è annotatore; serve il ruolo curatore"):
-        adjudicate(docs[2].id, "anna", take="anna", session=session)
+        adjudicate_document(docs[2].id, "anna", take="anna", session=session)
     with pytest.raises(auth.AuthError, match="'zoe' is not a user with an account"):
-        adjudicate(docs[2].id, "zoe", take="anna", session=session)
+        adjudicate_document(docs[2].id, "zoe", take="anna", session=session)
     with pytest.raises(auth.AuthError, match="name who acts"):
-        adjudicate(docs[2].id, None, take="anna", session=session)
+        adjudicate_document(docs[2].id, None, take="anna", session=session)
     assert session.exec(select(Adjudication)).all() == []
-    assert adjudicate(docs[2].id, "carla", take="anna", session=session).curator == "carla"
-    assert adjudicate(docs[2].id, "rita", take="bruno", session=session).curator == "rita"
+    assert adjudicate_document(docs[2].id, "carla", take="anna", session=session).curator == "carla"
+    assert adjudicate_document(docs[2].id, "rita", take="bruno", session=session).curator == "rita"
 
 
 def test_relation_versions_agree_whatever_their_entity_ids(session):
@@ -159,7 +161,7 @@ def test_relation_versions_agree_whatever_their_entity_ids(session):
 
 def test_rescoring_counts_the_documents_pending_adjudication(session):
     spec = get_spec(NER_TASK)
-    run = repo.save_run(spec, session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(spec, "m", "cd", split="test"), session=session)
     golds = [ner_record(i, spans=(FEBBRE, TOSSE)) for i in "ab"]
     rows = repo.save_predictions(run, [make_prediction(ner_record(i)) for i in "ab"], golds, session=session)
     add_correction(None, "anna", prediction_id=rows[0].id, kind="accept", session=session)

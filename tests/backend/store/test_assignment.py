@@ -7,14 +7,11 @@ from collections import Counter
 import pytest
 from sqlmodel import select
 
-from medui.backend import auth
+from medui.backend.evaluation.info import RunInfo
+from medui.backend.service import auth
+from medui.backend.service.team import assign_documents
 from medui.backend.store import repo
-from medui.backend.store.assignment import (
-    AssignmentError,
-    assign_documents,
-    assignment_progress,
-    documents_in_queue_order,
-)
+from medui.backend.store.assignment import AssignmentError, assignment_progress, documents_in_queue_order
 from medui.backend.store.corrections import add_correction, correction_queue
 from medui.backend.store.tables import Assignment, User
 from medui.tasks.registry import get_spec
@@ -25,7 +22,7 @@ CONFIDENCE = {"a": 0.9, "b": 0.1, "c": 0.5, "d": None, "e": 0.3, "f": 0.7, "g": 
 
 def _predicted(session, confidence: dict = CONFIDENCE):
     """One prediction a record (ids as keys), with its confidence; returns the predictions by record id."""
-    run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
     preds = [make_prediction(ner_record(rid), confidence=c) for rid, c in confidence.items()]
     rows = repo.save_predictions(run, preds, [None] * len(preds), session=session)
     return dict(zip(confidence, rows, strict=True))

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from medui.backend import runner
-from medui.backend.evaluation import EvalResult
-from medui.backend.gold import load_split
+from medui.backend.data.gold import load_split
+from medui.backend.evaluation import EvalResult, runner
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.store import db
 from medui.backend.store.corrections import CorrectionError
 from medui.backend.store.repo import StoreError
@@ -57,10 +57,10 @@ def _saved_eval(db_url) -> Run:
         "f1": 0.5,
     }
     with db.session_scope(db.get_engine(db_url)) as session:
+        info = RunInfo(get_spec(NER_TASK), "gemma-3-270m", "few-shot+cd", shots=3, seed=1, split="test")
         return runner.save_eval(
-            EvalResult(metrics, preds), get_spec(NER_TASK), "test", session=session, records=golds,
-            parameters={"batch_size": 4},
-        )  # fmt: skip
+            EvalResult(metrics, preds, info), session=session, records=golds, parameters={"batch_size": 4}
+        )
 
 
 def test_save_eval_stores_the_run_and_scored_predictions(db_url):
@@ -85,7 +85,8 @@ def test_save_eval_reads_gold_by_id_when_not_given(medui_home, db_url):
         make_prediction({**gold, "id": "not-in-gold"}),
     ]
     with db.session_scope(db.get_engine(db_url)) as session:
-        run = runner.save_eval(EvalResult({"model": "m"}, preds), spec, "test", session=session)
+        info = RunInfo(spec, "m", "?", split="test")
+        run = runner.save_eval(EvalResult({"model": "m"}, preds, info), session=session)
         rows = session.exec(
             select(Prediction).where(Prediction.run_id == run.id).order_by(Prediction.id)
         ).all()

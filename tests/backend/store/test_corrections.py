@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.store import repo
 from medui.backend.store.corrections import (
     CorrectionError,
@@ -24,7 +25,7 @@ BOTH = ((13, 24), (27, 38))
 
 def _predictions(session, preds: list[tuple[str, float | None]], task: str = NER_TASK, golds=None):
     """A run of hand-made predictions (one febbre-alta entity each) on records named by id."""
-    run = repo.save_run(get_spec(task), session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(get_spec(task), "m", "cd", split="test"), session=session)
     made = [make_prediction(ner_record(rid), confidence=c) for rid, c in preds]
     gold = golds or [ner_record(rid, spans=BOTH) for rid, _ in preds]
     return run, repo.save_predictions(run, made, gold, session=session)

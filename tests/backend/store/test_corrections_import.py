@@ -10,7 +10,8 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from medui.backend.data.common import DataError
-from medui.backend.gold import load_split
+from medui.backend.data.gold import load_split
+from medui.backend.service import corrections as correction_service
 from medui.backend.store import repo
 from medui.backend.store.corrections import CorrectionError, add_correction, latest_corrections
 from medui.backend.store.corrections_import import CorrectionImportError, import_corrections
@@ -100,7 +101,7 @@ def test_an_empty_file_or_a_clinician_is_refused(session, tmp_path):
     with pytest.raises(DataError, match="no records"):
         import_corrections(tmp_path / "empty.jsonl", NER_TASK, "anna", session=session)
     with pytest.raises(CorrectionError, match="clara is a clinician and cannot correct"):
-        import_corrections(tmp_path / "empty.jsonl", NER_TASK, "clara", session=session)
+        correction_service.import_corrections(tmp_path / "empty.jsonl", NER_TASK, "clara", session=session)
 
 
 OLD_SQLITE_LIMIT = 999  # bind parameters a statement may hold in SQLite before 3.32 (32,766 since)

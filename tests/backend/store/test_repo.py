@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.store import repo
 from medui.backend.store.tables import Document, Prediction, User
 from medui.tasks.registry import UnknownTask, get_spec
@@ -17,8 +18,10 @@ from tests.backend.store.records import NER_TASK, TEXT, make_prediction, ner_rec
 OTHER_TASK = "medqa_it"
 
 
-def _run(session, **kwargs):
-    return repo.save_run(get_spec(NER_TASK), session=session, model="gemma-3-270m", strategy="cd", **kwargs)
+def _run(session, split=None, **kwargs):
+    return repo.save_run(
+        RunInfo(get_spec(NER_TASK), "gemma-3-270m", "cd", split=split), session=session, **kwargs
+    )
 
 
 def test_get_or_create_user_is_idempotent(session):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from medui.backend.agreement import team_agreement
+from medui.backend.evaluation.agreement import team_agreement
+from medui.backend.evaluation.info import RunInfo
 from medui.backend.store import repo
 from medui.backend.store.corrections import add_correction
 from medui.backend.store.repo import NotFound
@@ -17,7 +18,7 @@ FEBBRE, TOSSE, TOSSE_ONLY = (13, 24), (27, 38), (27, 32)
 def _team(session) -> int:
     """The model found "febbre alta" in a, b and c. anna corrected its a and b and wrote c by hand; bruno
     corrected a and b; carla wrote a and c by hand. Returns the run's id."""
-    run = repo.save_run(get_spec(NER_TASK), session=session, model="m", strategy="cd", split="test")
+    run = repo.save_run(RunInfo(get_spec(NER_TASK), "m", "cd", split="test"), session=session)
     preds = repo.save_predictions(
         run, [make_prediction(ner_record(i, spans=(FEBBRE,))) for i in "abc"], [None] * 3, session=session
     )

@@ -1,0 +1,345 @@
+"""Greedy generation, batched, optionally constrained by a JSON schema through outlines_core.
+
+The fast path of the engine:
+- the constraint is an outlines_core Index compiled from the task's output schema, built once per model and
+  schema (cached on the loaded model) together with a table of its small states (few allowed tokens);
+- where the schema forces the next characters (JSON keys, punctuation, the only possible label), they are
+  appended in the same forward pass as the sampled token (jump-forward), so rows grow by ragged chunks;
+- where every row of the batch is in a small state, logits are computed only for the allowed tokens;
+- the KV cache of the prompt prefix shared by all records (instruction, few-shot examples) is computed once.
+Token log-probabilities (under the constraint) are kept for the sampled tokens, so every output carries a
+confidence.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+
+import torch
+
+from medui.backend.inference.constraint import Constraint, compile_constraint, eos_ids, token_strings
+from medui.backend.inference.copying import (
+    CopyKeys,
+    CopyTables,
+    SourceCopy,
+    copy_tables,
+    ends_list,
+    list_continuers,
+    may_open,
+    track_copy,
+)  # fmt: skip
+from medui.backend.inference.types import Generation, LoadedModel
+
+__all__ = ["Constraint", "common_prefix", "compile_constraint", "generate"]
+PREFIX_CACHE_SIZE = 4
+
+
+# the model -------------------------------------------------------------------------------------------------
+def _parts(lm: LoadedModel):
+    """The decoder (returns hidden states), the output embedding and the final logit softcap, if any."""
+    model = lm.model.get_base_model() if hasattr(lm.model, "get_base_model") else lm.model
+    decoder = getattr(model, model.base_model_prefix)
+    softcap = getattr(model.config, "final_logit_softcapping", None)
+    return decoder, model.get_output_embeddings().weight, softcap
+
+
+def _logits(hidden: torch.Tensor, weight: torch.Tensor, softcap: float | None, ids: torch.Tensor | None):
+    """Logits of the last hidden states, for every token or only for `ids`."""
+    w = weight if ids is None else weight.index_select(0, ids)
+    logits = (hidden @ w.T).float()
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    return logits
+
+
+class _Batch:
+    """The KV cache, attention mask and positions of a batch of rows that grow by ragged chunks."""
+
+    def __init__(self, lm: LoadedModel, cache, mask: torch.Tensor, positions: torch.Tensor):
+        self.lm, self.cache, self.mask, self.positions = lm, cache, mask, positions
+        self.decoder, self.weight, self.softcap = _parts(lm)
+
+    def extend(self, chunks: list[list[int]]) -> torch.Tensor:
+        """Feed each row its chunk (right-padded, padding masked out); return each row's last hidden state."""
+        width = max(len(c) for c in chunks)
+        pad = self.lm.tokenizer.pad_token_id
+        ids = torch.tensor([c + [pad] * (width - len(c)) for c in chunks], device=self.lm.device)
+        real = torch.tensor([[1] * len(c) + [0] * (width - len(c)) for c in chunks], device=self.lm.device)
+        positions = self.positions.unsqueeze(-1) + torch.arange(width, device=self.lm.device)
+        self.mask = torch.cat([self.mask, real], dim=-1)
+        out = self.decoder(
+            input_ids=ids, attention_mask=self.mask, position_ids=positions, cache=self.cache, use_cache=True
+        )
+        self.cache = out.cache
+        lengths = real.sum(-1)
+        self.positions = self.positions + lengths
+        return out.last_hidden_state[torch.arange(len(chunks)), lengths - 1]
+
+    def select(self, keep: list[int]) -> None:
+        """Keep only these rows (the others have finished)."""
+        index = torch.tensor(keep, device=self.mask.device)
+        self.cache.batch_select_indices(index)
+        self.mask = self.mask.index_select(0, index)
+        self.positions = self.positions.index_select(0, index)
+
+
+def _prefix_cache(lm: LoadedModel, prefix: tuple[int, ...]):
+    """The KV cache of a shared prompt prefix (batch of one), computed once and kept for the next batches."""
+    prefixes = lm.caches.prefixes
+    if prefix not in prefixes:
+        stored = list(prefixes)
+        for old in stored[: max(0, len(stored) - PREFIX_CACHE_SIZE + 1)]:
+            del prefixes[old]
+        decoder, _, _ = _parts(lm)
+        ids = torch.tensor([prefix], device=lm.device)
+        prefixes[prefix] = decoder(input_ids=ids, use_cache=True).cache
+    return prefixes[prefix]
+
+
+def _start(lm: LoadedModel, prompt_ids: list[list[int]], prefix: tuple[int, ...] | None):
+    """A batch positioned after the shared prefix (from cache) with each row's rest of the prompt fed."""
+    n = len(prompt_ids)
+    if prefix and all(tuple(ids[: len(prefix)]) == prefix and len(ids) > len(prefix) for ids in prompt_ids):
+        cache = copy.deepcopy(_prefix_cache(lm, prefix))
+        cache.batch_repeat_interleave(n)
+        rest = [ids[len(prefix) :] for ids in prompt_ids]
+        mask = torch.ones((n, len(prefix)), dtype=torch.long, device=lm.device)
+        positions = torch.full((n,), len(prefix), device=lm.device)
+    else:
+        from transformers import DynamicCache
+
+        cache, rest = DynamicCache(config=lm.model.config), prompt_ids
+        mask = torch.zeros((n, 0), dtype=torch.long, device=lm.device)
+        positions = torch.zeros((n,), dtype=torch.long, device=lm.device)
+    batch = _Batch(lm, cache, mask, positions)
+    return batch, batch.extend(rest)
+
+
+def common_prefix(prompt_ids: list[list[int]]) -> tuple[int, ...]:
+    """The longest token prefix shared by all prompts (each keeps at least one token of its own)."""
+    shortest = min(len(ids) for ids in prompt_ids) - 1
+    n = 0
+    while n < shortest and all(ids[n] == prompt_ids[0][n] for ids in prompt_ids):
+        n += 1
+    return tuple(prompt_ids[0][:n])
+
+
+def _source_copy(lm: LoadedModel, source: str | None, keys: CopyKeys) -> SourceCopy | None:
+    if not source:
+        return None
+    tables = _copy_tables(lm)
+    return SourceCopy(source, tables.by_text, tables.closers, max_value_chars=keys.max_chars)
+
+
+def _copy_tables(lm: LoadedModel) -> CopyTables:
+    if lm.caches.copy_tables is None:
+        lm.caches.copy_tables = copy_tables(token_strings(lm))
+    return lm.caches.copy_tables
+
+
+# the loop --------------------------------------------------------------------------------------------------
+class _Row:
+    """Decoding state of one sequence."""
+
+    def __init__(self, guide, copy: SourceCopy | None = None, keys: CopyKeys | None = None):
+        self.guide = guide
+        self.copy = copy
+        self.keys = keys or CopyKeys()  # where string values copy the source
+        self.out = ""  # the output so far, for constrained rows (token strings)
+        self.written: str | None = None  # inside a copied string value: what is written of it
+        self.in_list = False  # inside a list of copied strings (a form item)
+        self.ending = False  # the list being written must close (copying.ends_list)
+        self.copied = 0  # values copied in the list being written
+        self.listed: set[str] = set()  # the values of the list of copied strings being written
+        self.ids: list[int] = []
+        self.logprobs: list[float] = []
+        self.stopped: str | None = None
+        self.text = ""
+        self.steps = 0
+
+
+def _allowed(lm: LoadedModel, row: _Row, constraint: Constraint | None) -> set[int] | dict | None:
+    """The row's allowed tokens when they are few (copy mode, small state); None: use the guide's bitmask."""
+    if constraint is None:
+        return None
+    if row.written is not None and row.copy is not None:
+        allowed = row.copy.allowed(row.written, row.guide)
+        if row.in_list and row.written and ends_list(row):  # close it without going on to another item
+            allowed = (allowed - _copy_tables(lm).closing_with_comma) or allowed
+        return allowed
+    return constraint.small.get(row.guide.get_state())
+
+
+def _choose(
+    lm: LoadedModel, batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None
+):
+    """Next token and its log-probability for each row: sparse logits when every row has few choices."""
+    allowed = [_allowed(lm, r, constraint) for r in rows]
+    banned = [_banned(lm, r) for r in rows]
+    if constraint is not None and all(a is not None for a in allowed):
+        allowed = [(set(a) - b) or set(a) for a, b in zip(allowed, banned, strict=True)]
+        union = sorted(set().union(*allowed))
+        column = {tid: j for j, tid in enumerate(union)}
+        logits = _logits(hidden, batch.weight, batch.softcap, torch.tensor(union, device=hidden.device)).cpu()
+        keep = torch.zeros_like(logits, dtype=torch.bool)
+        for i, a in enumerate(allowed):
+            keep[i, [column[t] for t in a]] = True
+        logits.masked_fill_(~keep, -math.inf)
+        return _best(logits, lambda j: union[j])
+    logits = _logits(hidden, batch.weight, batch.softcap, None).cpu()
+    if constraint is not None:
+        _mask(logits, rows, allowed, banned)
+    return _best(logits, lambda j: j)
+
+
+def _banned(lm: LoadedModel, row: _Row) -> frozenset[int]:
+    """Tokens a copying row may not take now: those that add an item to a list that must end, and those that
+    would open a copied string and write some of it in one token (past the copy constraint)."""
+    if row.copy is None or row.written is not None:
+        return frozenset()
+    tables = _copy_tables(lm)
+    banned = list_continuers(tables, row.out, row.in_list) if row.ending else frozenset()
+    if may_open(row.keys, row.out, row.in_list):
+        banned = banned | tables.opening_with_text
+    return banned
+
+
+def _mask(logits: torch.Tensor, rows: list[_Row], allowed: list, banned: list[frozenset[int]]) -> None:
+    """Mask each row's logits: the guide's bitmask, or its small allowed set; then its banned tokens."""
+    bitmask = torch.zeros((len(rows), (logits.shape[-1] + 31) // 32), dtype=torch.int32)
+    for i, row in enumerate(rows):
+        if allowed[i] is None:
+            row.guide.write_mask_into(bitmask[i].data_ptr(), bitmask.shape[1], 4)
+    _apply_bitmask(logits, bitmask, [a is None for a in allowed])
+    for i, a in enumerate(allowed):
+        if a is not None:
+            keep = torch.zeros(logits.shape[-1], dtype=torch.bool)
+            keep[list(a)] = True
+            logits[i].masked_fill_(~keep, -math.inf)
+        if banned[i]:
+            saved = logits[i].clone()
+            logits[i, list(banned[i])] = -math.inf
+            if torch.isinf(logits[i]).all():  # nothing else allowed: keep the list open
+                logits[i] = saved
+
+
+def _best(logits: torch.Tensor, token_of) -> tuple[list[int], list[float]]:
+    logprobs = torch.log_softmax(logits, dim=-1)
+    best = logprobs.argmax(dim=-1)
+    return [token_of(int(j)) for j in best], [float(logprobs[i, j]) for i, j in enumerate(best)]
+
+
+def _apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor, rows: list[bool] | None = None) -> None:
+    """Set to -inf every logit whose bit is 0 (bit i of word j is token 32*j+i), in the rows selected."""
+    shifts = torch.arange(32, dtype=torch.int32)
+    allowed = ((bitmask.unsqueeze(-1) >> shifts) & 1).bool().view(bitmask.shape[0], -1)
+    width = min(allowed.shape[1], logits.shape[1])
+    selected = torch.tensor(rows if rows is not None else [True] * logits.shape[0])
+    logits[selected, width:] = -math.inf
+    logits[:, :width].masked_fill_(~allowed[:, :width] & selected.unsqueeze(-1), -math.inf)
+
+
+def _encode_for(lm: LoadedModel) -> Callable[[str], list[int]]:
+    """The model's tokenizer as text -> ids without special tokens (built once, not at every step)."""
+    if lm.caches.encode is None:
+        lm.caches.encode = lambda text: lm.tokenizer.encode(text, add_special_tokens=False)
+    return lm.caches.encode
+
+
+def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[int]:
+    """Tokens for the characters the schema forces next (jump-forward), advanced in the row's guide."""
+    ids = constraint.forced_tokens(row.guide.get_state(), _encode_for(lm))
+    for token_id in ids:
+        row.guide.advance(token_id=token_id, return_tokens=False)
+    return list(ids)
+
+
+def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], constraint, limit: int):
+    """Apply one sampled token to a row; return the chunk to feed next (token plus forced tokens)."""
+    row.steps += 1
+    if token_id in stop_ids:
+        row.stopped = "eos"
+        return []
+    row.ids.append(token_id)
+    row.logprobs.append(logprob)
+    chunk = [token_id]
+    if row.guide is not None:
+        row.guide.advance(token_id=token_id, return_tokens=False)
+        track_copy(row, token_strings(lm).get(token_id, ""))
+        if not row.guide.is_finished():
+            forced = _forced_tokens(lm, row, constraint)
+            row.ids += forced
+            chunk += forced
+            track_copy(row, "".join(token_strings(lm).get(t, "") for t in forced))
+        if row.guide.is_finished():
+            row.stopped = "schema"
+    else:
+        piece = lm.tokenizer.decode([token_id])
+        if "\n" in piece and row.text.strip():
+            row.stopped = "newline"
+        row.text += piece
+    if row.stopped is None and len(row.ids) >= limit:
+        row.stopped = "length"
+    return chunk
+
+
+@torch.inference_mode()
+def generate(
+    lm: LoadedModel,
+    prompts: list[str],
+    constraint: Constraint | None = None,
+    max_new_tokens: int = 256,
+    on_text: Callable[[int, str], None] | None = None,
+    prefix: tuple[int, ...] | None = None,
+    sources: list[str] | None = None,
+) -> list[Generation]:
+    """Greedy-decode a batch of prompts; with a constraint every output matches its schema's regex.
+
+    prefix: token ids every prompt starts with, whose KV cache is kept between calls (few-shot prompts).
+    sources: per prompt, the input text that mentions and extractive answers must be copied from.
+    on_text(row, text_so_far) is called after every step of every running row (for streaming to a page).
+    """
+    from outlines_core import Guide
+
+    start = time.perf_counter()
+    prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
+    batch, hidden = _start(lm, prompt_ids, prefix)
+    rows = [
+        _Row(Guide(constraint.index), _source_copy(lm, src, constraint.copy_keys), constraint.copy_keys)
+        if constraint is not None
+        else _Row(None)
+        for src in (sources or [None] * len(prompts))
+    ]
+    stop_ids = set(eos_ids(lm))
+    active = list(range(len(rows)))
+    while active:
+        tokens, logprobs = _choose(lm, batch, hidden, [rows[i] for i in active], constraint)
+        chunks = []
+        for i, token_id, logprob in zip(active, tokens, logprobs, strict=True):
+            chunks.append(_step_row(lm, rows[i], token_id, logprob, stop_ids, constraint, max_new_tokens))
+            if on_text is not None and rows[i].ids:
+                on_text(i, lm.tokenizer.decode(rows[i].ids, skip_special_tokens=True))
+        still = [k for k, i in enumerate(active) if rows[i].stopped is None]
+        if not still:
+            break
+        if len(still) < len(active):
+            batch.select(still)
+            chunks = [chunks[k] for k in still]
+            active = [active[k] for k in still]
+        hidden = batch.extend(chunks)
+    seconds = time.perf_counter() - start
+    return [
+        Generation(
+            text=lm.tokenizer.decode(row.ids, skip_special_tokens=True),
+            token_ids=row.ids,
+            logprobs=row.logprobs,
+            stopped=row.stopped or "length",
+            seconds=seconds,
+            prompt_tokens=len(ids),
+            steps=row.steps,
+        )
+        for row, ids in zip(rows, prompt_ids, strict=True)
+    ]
