@@ -1,7 +1,12 @@
 """The optimisation loop of a LoRA run: batches, the learning-rate schedule, and the checkpointed, resumable
 loop with its per-epoch dev evaluation (see medui/backend/finetune/train.py).
 
-The loss is cross-entropy on the labelled positions only; what a micro-batch computes (its precision, a shared
+The loss is cross-entropy on the labelled positions only, every labelled token of the run weighing the same:
+a micro-batch's summed loss is divided by the mean labelled positions of a micro-batch over the whole run, not
+by its own count (batches are sorted by length, so rows with short answers, such as the empty answer
+{"entities":[]}, gather in batches of few labelled tokens; dividing by the batch's own count gave each of their
+tokens tens of times the weight of a long answer's, and the long run learned to answer [] to every AbstRCT
+abstract, bench/results/train_all/). What a micro-batch computes (its precision, a shared
 prefix run once, the output layer over the run's own vocabulary) is medui/backend/finetune/objective.py. Dev
 losses and probes always use the full softmax. The batch order of the whole run is planned up front from the
 seed, so a run resumed from its checkpoint sees the same batches in the same order as an uninterrupted one.
@@ -58,11 +63,6 @@ class RunState:
 
 
 # loss over a padded batch (dev, probe) -------------------------------------------------------------------
-def labelled_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Mean cross-entropy of the next-token predictions at labelled positions (logits only there)."""
-    return labelled_loss_sum(model, batch) / max(1, labelled_count(batch))
-
-
 def labelled_count(batch: dict[str, torch.Tensor]) -> int:
     """How many positions of a batch carry a label (the positions its loss is the mean of)."""
     return int((batch["labels"][:, 1:] != IGNORE).sum())
@@ -104,6 +104,13 @@ def epoch_batches(
     return batches
 
 
+def token_scale(plan: list[list[int]], rows: list[TrainRow]) -> float:
+    """The mean labelled positions of a micro-batch over a run's plan: what every micro-batch's summed loss is
+    divided by, so each labelled token of the run weighs the same (module docstring)."""
+    counts = [labelled_positions([rows[i] for i in batch]) for batch in plan]
+    return max(1.0, sum(counts) / max(1, len(counts)))
+
+
 def total_steps(rows: list[TrainRow], config: TrainConfig) -> int:
     """Optimizer steps of the run: `max_steps`, or `epochs` times the steps of one epoch."""
     per_epoch = math.ceil(batches_per_epoch(rows, config) / config.grad_accum)
@@ -123,18 +130,20 @@ def lr_factor(step: int, total: int, config: TrainConfig) -> float:
 
 @torch.no_grad()
 def mean_loss(model, rows: list[TrainRow], config: TrainConfig, pad_id: int, device: str) -> float | None:
-    """Loss over rows in eval mode (no dropout): the probe measured before and after training."""
+    """Mean loss per labelled token of rows in eval mode (no dropout): the probe before and after training,
+    the dev loss after each epoch."""
     if not rows:
         return None
     was_training = model.training
     model.eval()
-    losses = []
+    summed, count = 0.0, 0
     with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16(config, device)):
         for b in range(0, len(rows), config.batch_size):
-            batch = rows[b : b + config.batch_size]
-            losses.append((labelled_loss(model, collate(batch, pad_id, device)).item(), len(batch)))
+            batch = collate(rows[b : b + config.batch_size], pad_id, device)
+            summed += labelled_loss_sum(model, batch).item()
+            count += labelled_count(batch)
     model.train(was_training)
-    return sum(loss * n for loss, n in losses) / sum(n for _, n in losses)
+    return summed / max(1, count)  # per labelled token, whatever the batches
 
 
 # the resumable loop ---------------------------------------------------------------------------------------
@@ -228,6 +237,7 @@ class Loop:
         self.state = RunState()
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.tokens_seen = 0
+        self.scale = 1.0  # the run's token scale, set from its plan when the loop starts (token_scale)
         self.seconds_here = 0.0
 
     # checkpoints --------------------------------------------------------------------------------------
@@ -275,6 +285,7 @@ class Loop:
         state = self.state
         total = total_steps(self.rows, config)
         plan = batch_plan(self.rows, config)
+        self.scale = token_scale(plan, self.rows)
         per_epoch = max(1, math.ceil(batches_per_epoch(self.rows, config) / config.grad_accum))
         autocast = use_bf16(config, self.device)
         every = 60 * config.checkpoint_minutes
@@ -313,28 +324,28 @@ class Loop:
         return state
 
     def accumulate(self, plan: list[list[int]], autocast: bool) -> tuple[float, int]:
-        """Gradients of one optimizer step (summed over the ranks); its loss and tokens over all ranks.
+        """Gradients of one optimizer step (summed over the ranks); its mean loss per labelled token and its
+        tokens, over all ranks.
 
-        Each rank takes its shard of every micro-batch and divides its loss sum by the labelled positions
-        of the whole micro-batch: summed over ranks, loss and gradients are those of one process."""
-        config, step_loss, tokens = self.config, 0.0, 0
+        Each rank takes its shard of every micro-batch and divides its loss sum by the run's token scale (the
+        same on every rank): summed over ranks, loss and gradients are those of one process."""
+        config, summed, labelled, tokens = self.config, 0.0, 0, 0
         for k in range(config.grad_accum):
             batch = [self.rows[i] for i in plan[self.state.step * config.grad_accum + k]]
             mine = distributed.shard(batch, self.ranks)
-            counts = torch.tensor([labelled_positions(mine)], device=self.device)
-            labelled = max(1, int(distributed.sum_over_ranks(counts).item()))
+            labelled += labelled_positions(mine)
             tokens += sum(len(r.input_ids) for r in mine)
             if not mine:
                 continue  # fewer rows than ranks: this rank adds nothing to this micro-batch
             draw = self.state.step * config.grad_accum + k  # the negatives of a resumed run are the same
             with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=autocast):
-                loss = self.objective.loss_sum(mine, draw) / labelled
-            (loss / config.grad_accum).backward()
-            step_loss += loss.item() / config.grad_accum
+                loss_sum = self.objective.loss_sum(mine, draw)
+            (loss_sum / (self.scale * config.grad_accum)).backward()
+            summed += loss_sum.item()
         distributed.sum_gradients(list(self.params.values()))
-        totals = torch.tensor([step_loss, tokens], dtype=torch.float64, device=self.device)
+        totals = torch.tensor([summed, labelled, tokens], dtype=torch.float64, device=self.device)
         totals = distributed.sum_over_ranks(totals)
-        return float(totals[0]), int(totals[1])
+        return float(totals[0] / max(1.0, float(totals[1]))), int(totals[2])
 
     def evaluate_dev(self) -> None:
         state = self.state

@@ -148,3 +148,31 @@ def test_bf16_is_chosen_by_a_timing_and_the_flag_rule_stays_an_option(monkeypatc
     timings[torch.bfloat16] = 0.5
     assert objective.use_bf16(TrainConfig(bf16="auto"), "cpu")
     objective.bf16_pays.cache_clear()
+
+
+def test_every_labelled_token_of_a_step_weighs_the_same_whatever_its_micro_batch():
+    """Rows with one-token answers batched together (as length sorting batches empty answers) take no more
+    weight a token than rows with long answers: the step's gradient is that of the mean over all its tokens."""
+    from medui.backend.finetune.dataset import TrainData
+    from medui.backend.finetune.loop import Loop, token_scale
+
+    model = tiny("llama")
+    short = rows_sharing(0, [12, 14], answer=1, seed=2)
+    long = rows_sharing(0, [30, 32], answer=9, seed=3)
+    rows = short + long
+    config = TrainConfig(batch_size=2, grad_accum=2, loss_vocab="full", share_prefix=False, bf16=False)
+    loop = Loop(model, TrainData(rows, "s"), config, 0, "cpu", None, None, None)
+    plan = [[0, 1], [2, 3]]
+    loop.scale = token_scale(plan, rows)
+    assert loop.scale == 10  # (2 + 18) labelled positions over 2 micro-batches
+    model.zero_grad()
+    step_loss, _ = loop.accumulate(plan, autocast=False)
+    got = grads(model)
+
+    model.zero_grad()
+    states, targets = prefix.plain_states_and_targets(model.get_decoder(), rows, pad_id=0, device="cpu")
+    mean = full_loss_sum(model.lm_head, None, states, targets) / len(targets)
+    mean.backward()
+    assert len(targets) == 20 and step_loss == pytest.approx(mean.item(), rel=1e-5)
+    for name, grad in grads(model).items():
+        torch.testing.assert_close(got[name], grad, rtol=1e-4, atol=1e-7)
