@@ -4,6 +4,8 @@ Dev records are those training holds out (medui/backend/finetune/dataset.py): Ab
 splits, 10% of the E3C train documents. AbstRCT glaucoma and mixed have no dev of their own (they read
 neoplasm's), so neoplasm's dev stands for the three. Usage:
     python bench/dev_select.py --models gemma-3-270m-ft,gemma-3-270m-ft-s2 --limit 10 --out FILE.json
+    python bench/dev_select.py --models gemma-3-270m-ft-all2 --strategy pairs \
+        --tasks e3c_measurement_links,e3c_temporal_links --limit 50 --out FILE.json
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ def main() -> None:
     ap.add_argument("--strategy", default="cd")
     ap.add_argument("--limit", type=int, default=10)
     ap.add_argument("--dev-fraction", type=float, default=0.1)
+    ap.add_argument("--tasks", help="comma-separated subset of the real-data tasks (default: all 10 rows)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     out = Path(args.out)
     results = json.loads(out.read_text()) if out.exists() else {}
+    tasks = args.tasks.split(",") if args.tasks else REAL
     for name in args.models.split(","):
         lm = models.load(name, None, "bfloat16")
-        for task in REAL:
+        for task in tasks:
             key = f"{name}|{args.strategy}|{task}"
             if key in results:
                 continue
@@ -44,7 +48,7 @@ def main() -> None:
                             "valid_rate": metrics["valid_rate"], "seconds": round(time.perf_counter() - began, 1)}  # fmt: skip
             out.write_text(json.dumps(results, indent=1))
             print(key, results[key], flush=True)
-        scores = [results[f"{name}|{args.strategy}|{t}"]["primary"] for t in REAL]
+        scores = [results[f"{name}|{args.strategy}|{t}"]["primary"] for t in tasks]
         print(f"{name} {args.strategy}: dev average x100 = {100 * sum(scores) / len(scores):.1f}", flush=True)
         models.unload()
 

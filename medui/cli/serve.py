@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 from types import ModuleType
 
 from medui.backend.data.inputs import InputError
@@ -16,6 +17,7 @@ from medui.backend.inference.destination import is_loopback
 from medui.config import REPO_ROOT
 
 CSS_FILE = REPO_ROOT / "assets" / "css" / "medui.css"
+SHORTCUTS = Path(__file__).resolve().parent.parent / "pages" / "static" / "shortcuts.js"  # Correggi's keys
 ROLES = ("clinician", "annotator", "curator", "researcher")  # tables.USER_ROLES, without importing the store
 
 
@@ -93,6 +95,7 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             auth=auth,
             auth_message="medui: accedi con il tuo nome utente e la password.",
             css_paths=[CSS_FILE] if CSS_FILE.exists() else None,
+            head=f"<script>{SHORTCUTS.read_text(encoding='utf-8')}</script>",
             show_error=False,
             max_file_size="20mb",
             prevent_thread_lock=not block,

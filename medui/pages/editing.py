@@ -32,6 +32,40 @@ def labels_hint(spec: TaskSpec) -> str:
     return text
 
 
+NEW_SPAN_LABEL = "label"  # what Gradio's span editor names a new selection
+
+
+def palette_choices(spec: TaskSpec) -> list[tuple[str, str]]:
+    """The label palette: (key, label and the start of its Italian definition) -> label."""
+    out = []
+    for i, (label, meaning) in enumerate(spec.labels.items()):
+        short = meaning if len(meaning) <= 60 else meaning[:59].rstrip() + "…"
+        key = f"{i + 1} · " if i < 9 else ""
+        out.append((f"{key}{label}: {short}" if short else f"{key}{label}", label))
+    return out
+
+
+def fit_labels(entities: list[dict], labels, active: str | None) -> tuple[list[dict], list[str]]:
+    """Mentions whose labels are all the task's: a label that differs from one only in case becomes it, a new
+    selection takes the palette's active label, any other label too (and is named in the returned notes)."""
+    by_case = {label.casefold(): label for label in labels}
+    fallback = active if active in labels else next(iter(labels), None)
+    fitted, notes = [], []
+    for entity in entities:
+        label = entity["label"]
+        if label not in labels:
+            known = by_case.get(str(label).strip().casefold())
+            if known is None and fallback is not None:
+                known = fallback
+                if label != NEW_SPAN_LABEL:
+                    notes.append(
+                        f"«{entity.get('text', '')}»: «{label}» non è un'etichetta del compito, ora {known}"
+                    )
+            entity = {**entity, "label": known if known is not None else label}
+        fitted.append(entity)
+    return fitted, notes
+
+
 def record_from_editors(
     item: dict,
     current: list[dict],
@@ -115,6 +149,7 @@ def empty() -> tuple:
         hidden,
         hidden,
         hidden,
+        hidden,
         "",
         hidden,
     )
@@ -143,11 +178,15 @@ def values_for(item: dict) -> tuple:
     choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
     answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
     current = kind.editor_entities(spec, pred)
+    palette = gr.update(
+        visible="spans" in shown, choices=palette_choices(spec), value=next(iter(spec.labels), None)
+    )
     return (
         item,
         current,
         about,
         labels_hint(spec),
+        palette,
         spans,
         entities_rows,
         relations,
@@ -166,6 +205,11 @@ class Editors:
     def __init__(self) -> None:
         self.about = gr.Markdown(elem_id="correggi-info")
         self.labels = gr.Markdown()
+        self.palette = gr.Radio(
+            label="Etichetta delle nuove menzioni: sceglila, poi seleziona il testo (tasti 1-9; Alt+S salva, "
+            "Alt+A accetta, Alt+N salta)",
+            choices=[], visible=False, elem_id="correggi-etichetta",
+        )  # fmt: skip
         self.spans = gr.HighlightedText(
             label="Menzioni (seleziona del testo per aggiungerne una; clic per cambiarla o toglierla)",
             interactive=True,
@@ -208,7 +252,7 @@ class Editors:
 
     def outputs(self) -> list:
         """The components `values_for` and `empty` fill, in their order."""
-        return [self.item, self.current, self.about, self.labels, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
+        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
     def inputs(self) -> list:
         """The components a corrected record is built from, then the note."""
@@ -219,27 +263,49 @@ class Editors:
         _wire_span_editing(self)
 
 
+def said(spec: TaskSpec, notes: list[str]) -> object:
+    """The labels' line with what the last span edit changed on its own (this event is not queued, so a
+    toast would not reach the page: the notes stay beside the editor until the next edit)."""
+    if not notes:
+        return gr.update(value=labels_hint(spec))
+    return labels_hint(spec) + "\n\n" + "\n".join(f"- ⚠ {common.md_escape(n)}" for n in notes)
+
+
 def _wire_span_editing(page: Editors) -> None:
 
     @guarded
     def spans_changed(
-        item: dict | None, value: list | None, current: list[dict], relations: list[list]
+        item: dict | None, value: list | None, current: list[dict], relations: list[list], active: str | None
     ) -> tuple:
         """The span editor's change, by the user or by opening an item: opening changes no span, and its
-        relation table may not have reached the page yet, so it is left alone (else it was emptied)."""
+        relation table may not have reached the page yet, so it is left alone (else it was emptied). Every
+        mention keeps a label of the task: a new selection takes the palette's (fit_labels)."""
+        unchanged = (gr.update(),) * 5
         if not item or not kind_for(get_spec(item["task"])).spans:
-            return gr.update(), gr.update(), gr.update()
-        entities = numbered(common.spans_from_highlight(item["text"], value))
+            return unchanged
+        spec = get_spec(item["task"])
+        typed = common.spans_from_highlight(item["text"], value)
+        fitted, notes = fit_labels(typed, spec.labels, active)
         _, hidden = common.non_overlapping(opened_record(item).get("entities", []))
-        entities = numbered([*entities, *hidden])  # spans hidden by an overlap are kept as they were
+        entities = numbered([*fitted, *hidden])  # spans hidden by an overlap are kept as they were
+        shown = (
+            gr.update(value=common.highlight_value(item["text"], entities))
+            if fitted != typed
+            else gr.update()
+        )
         if [span_of(e) for e in entities] == [span_of(e) for e in current]:
-            return gr.update(), gr.update(), gr.update()
+            return (
+                *unchanged[:3],
+                shown,
+                said(spec, notes) if notes else gr.update(),
+            )  # the echo of a relabel
         rows, dropped = remap_relations(current, entities, relations)
         if dropped:
-            common.warn(f"{dropped} relazioni tolte: puntavano a menzioni rimosse")
-        return entities, common.entity_rows(entities), rows
+            notes.append(f"{dropped} relazioni tolte: puntavano a menzioni rimosse")
+        return entities, common.entity_rows(entities), rows, shown, said(spec, notes)
 
     page.spans.change(
-        spans_changed, [page.item, page.spans, page.current, page.relations],
-        [page.current, page.entities, page.relations], api_name="correggi_menzioni", queue=False,
+        spans_changed, [page.item, page.spans, page.current, page.relations, page.palette],
+        [page.current, page.entities, page.relations, page.spans, page.labels], api_name="correggi_menzioni",
+        queue=False,
     )  # fmt: skip

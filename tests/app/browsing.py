@@ -57,3 +57,21 @@ def tiny_app(tiny_model_dir: Path, base: Path) -> Iterator[AppServer]:
     users = [(name, role, password) for name, (role, password) in USERS.items()]
     with launched_app(base / "home", model, users) as server:
         yield server
+
+
+def select_word(page, container, word: str) -> None:
+    """Select a word with the mouse, as a person would (the component reads the selection on mouseup)."""
+    box = container.evaluate(
+        """(el, word) => {
+          const holder = [...el.querySelectorAll('.text')].find(n => n.textContent.includes(word));
+          const node = holder.firstChild, i = node.textContent.indexOf(word), range = document.createRange();
+          range.setStart(node, i); range.setEnd(node, i + word.length);
+          const b = range.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom];
+        }""",
+        word,
+    )
+    y = (box[1] + box[3]) / 2
+    page.mouse.move(box[0] + 1, y)
+    page.mouse.down()
+    page.mouse.move(box[2] - 1, y, steps=5)
+    page.mouse.up()

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from medui.config import REPO_ROOT
-from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login, playwright_or_skip
+from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login, playwright_or_skip, select_word
 from tests.app.conftest import ARTIFACTS, add_account, versions_of
 
 PAGES = {
@@ -194,24 +194,6 @@ def test_an_annotator_sees_the_agreement_read_only(page, app_server):
     page.goto(app_server.url + "/accordo")
     sync_api.expect(page.locator("#accordo-ruolo")).to_contain_text("sola lettura")
     sync_api.expect(page.locator("#accordo-salva")).to_be_hidden()
-
-
-def select_word(page, container, word: str) -> None:
-    """Select a word with the mouse, as a person would (the component reads the selection on mouseup)."""
-    box = container.evaluate(
-        """(el, word) => {
-          const holder = [...el.querySelectorAll('.text')].find(n => n.textContent.includes(word));
-          const node = holder.firstChild, i = node.textContent.indexOf(word), range = document.createRange();
-          range.setStart(node, i); range.setEnd(node, i + word.length);
-          const b = range.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom];
-        }""",
-        word,
-    )
-    y = (box[1] + box[3]) / 2
-    page.mouse.move(box[0] + 1, y)
-    page.mouse.down()
-    page.mouse.move(box[2] - 1, y, steps=5)
-    page.mouse.up()
 
 
 def last_task(database, name: str) -> str | None:
