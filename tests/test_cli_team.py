@@ -62,8 +62,13 @@ def test_two_annotators_then_agreement_then_adjudication_then_export(capsys, pre
     (pair,) = json.loads(out)["pairs"]
     assert code == 0 and (pair["a"], pair["b"], pair["documents"]) == ("anna", "bruno", 2)
     assert pair["strict_f1"] == pytest.approx(2 * 2 / (3 + 2))
+    # unitizing alpha over 2 * 39 characters: anna's "tosse secca" lies in bruno's gap (11^2, both ways); chance
+    # from five units of 11 and the gaps 13, 3, 1, 13, 15 (anna), 13, 15, 13, 15 (bruno)
+    alpha = 1 - (2 * 121 / (2 * 78**2)) / (2 / 78 * 5 * (4 * 770 + 121 * 27) / (156 * 155 - 5 * 110))
+    assert pair["unitizing_alpha"] == pytest.approx(alpha)
     code, out, _ = run_cli(capsys, "agreement", NER_TASK)
-    assert code == 0 and "anna ~ bruno: 2 documents  strict_f1 0.800" in out
+    assert code == 0
+    assert "anna ~ bruno: 2 documents  strict_f1 0.800  lenient_f1 0.800  unitizing_alpha 0.422" in out
 
     code, out, _ = run_cli(capsys, "adjudicate", NER_TASK, "--list", "--json")
     (pending,) = json.loads(out)

@@ -179,7 +179,11 @@ def cmd_agreement(args: argparse.Namespace, session: Session) -> int:
 def _figures(row: dict) -> str:
     from medui.backend.evaluation.agreement import FIGURES
 
-    shown = [f"{k} {row[k]:.3f}" for k in FIGURES if isinstance(row.get(k), int | float)]
+    shown = [
+        f"{k} {row[k]:.3f}" if isinstance(row[k], int | float) else f"{k} n/d"  # in the row, but undefined
+        for k in FIGURES
+        if k in row and (row[k] is None or isinstance(row[k], int | float))
+    ]
     return "  ".join(shown) or "-"
 
 

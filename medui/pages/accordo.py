@@ -1,6 +1,7 @@
-"""Accordo: how far a task's annotators agree (pairwise strict and lenient F1 per label, or kappa), a stored run
-beside them as one more annotator; and, for curators and researchers, the documents they disagree on: the
-versions side by side, one taken as it is or merged piece by piece, saved as the record in force."""
+"""Accordo: how far a task's annotators agree (pairwise strict and lenient F1 and Krippendorff's unitizing alpha
+per label, or kappa), a stored run beside them as one more annotator; and, for curators and researchers, the
+documents they disagree on: the versions side by side, one taken as it is or merged piece by piece, saved as the
+record in force."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 
-FIGURES = {"strict_f1": "F1 stretta", "lenient_f1": "F1 lasca", "relation_f1": "F1 relazioni",
+FIGURES = {"strict_f1": "F1 stretta", "lenient_f1": "F1 lasca", "unitizing_alpha": "alfa u di Krippendorff",
+           "relation_f1": "F1 relazioni",
            "kappa": "kappa", "agreement": "accordo osservato", "token_f1": "F1 token"}  # fmt: skip
 PENDING_HEADERS = ["documento", "record", "split", "annotatori", "già aggiudicato", "anteprima"]
 MERGE = "unisci"
@@ -63,13 +65,24 @@ def agreement_table(report: dict) -> tuple[list[str], list[list]]:
         )
         for r in report["vs_model"]
     ]
-    keys = [k for k in FIGURES if any(isinstance(e[3].get(k), int | float) for e in entries)]
-    rows = [[who, label, n, *(_round(figures.get(k)) for k in keys)] for who, label, n, figures in entries]
+    keys = [k for k in FIGURES if any(_has(e[3], k) for e in entries)]
+    rows = [[who, label, n, *(_cell(figures, k) for k in keys)] for who, label, n, figures in entries]
     return ["coppia", "etichetta", "documenti", *(FIGURES[k] for k in keys)], rows
 
 
 def _round(value) -> float | None:
     return round(float(value), 3) if isinstance(value, int | float) else None
+
+
+def _has(figures: dict, key: str) -> bool:
+    """Whether a row has the figure: a number, or None where it is undefined."""
+    return key in figures and (figures[key] is None or isinstance(figures[key], int | float))
+
+
+def _cell(figures: dict, key: str) -> float | str | None:
+    """A figure rounded; "n/d" when the row has it but it is undefined (e.g. alpha without any span), empty
+    when the row has no such figure."""
+    return "n/d" if key in figures and figures[key] is None else _round(figures.get(key))
 
 
 def agreement_summary(report: dict) -> str:

@@ -2,7 +2,8 @@
 items and answers in comparable form.
 
 A pair of annotators' figures is the family's (its kind's `agreement_pair`: span families strict and lenient F1,
-i.e. positive specific agreement, overall and per label; re: relation F1 too; crf: Cohen's kappa per form item;
+i.e. positive specific agreement, and Krippendorff's unitizing alpha (medui/tasks/unitizing.py), overall and per
+label; re: relation F1 too; crf: Cohen's kappa per form item;
 qa: Cohen's kappa on answers), and `agreement_group` gives the kappa over all annotators (Cohen for two, Fleiss
 for three or more) or None. The report over every annotator's versions (`measure`) dispatches over the kinds:
 medui/tasks/versions.py. Pure Python.
@@ -23,6 +24,7 @@ from medui.tasks.metrics import (
     span_aggregate,
     span_counts,
 )
+from medui.tasks.unitizing import Span, unitizing_alpha
 
 
 # chance-corrected agreement -------------------------------------------------------------------------------
@@ -77,9 +79,35 @@ def _labels(records: Sequence[dict], key: str = "entities") -> list[str]:
     return sorted({str(x.get("label")) for r in records for x in r.get(key) or () if isinstance(x, dict)})
 
 
+def record_spans(record: dict) -> list[Span]:
+    """A span record's entities as (start, end, label), those without integer offsets left out."""
+    out = []
+    for ent in record.get("entities") or ():
+        if isinstance(ent, dict) and all(type(ent.get(k)) is int for k in ("start", "end")):
+            out.append((ent["start"], ent["end"], str(ent.get("label"))))
+    return out
+
+
+def text_length(records: Sequence[dict]) -> int:
+    """The length of the text the versions of one document mark: its text's (a version without one, e.g. a
+    model's answer, is measured by the others), and never short of a span's end."""
+    lengths = [len(r["text"]) for r in records if isinstance(r.get("text"), str)]
+    ends = [end for r in records for _, end, _ in record_spans(r)]
+    return max([*lengths, *ends, 0])
+
+
+def unitizing_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
+    """Krippendorff's unitizing alpha of two annotators' spans over the documents (in the same order), overall
+    and per label (medui/tasks/unitizing.py)."""
+    documents = [(text_length((x, y)), [record_spans(x), record_spans(y)]) for x, y in zip(a, b, strict=True)]
+    return unitizing_alpha(documents)
+
+
 def span_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
-    """Strict and lenient F1 between two annotators (symmetric: positive specific agreement), and per label."""
+    """Strict and lenient F1 between two annotators (symmetric: positive specific agreement) and Krippendorff's
+    unitizing alpha, overall and per label."""
     total = span_aggregate([span_counts(x, y) for x, y in zip(a, b, strict=True)])
+    unitizing = unitizing_pair(a, b)
     per_label = {}
     for label in _labels([*a, *b]):
         only = [(_with_label(x, label), _with_label(y, label)) for x, y in zip(a, b, strict=True)]
@@ -87,6 +115,7 @@ def span_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
         per_label[label] = {
             "strict_f1": agg["f1"],
             "lenient_f1": agg["lenient_f1"],
+            "unitizing_alpha": unitizing["per_label"].get(label, {}).get("value"),
             "spans_a": agg["tp"] + agg["fn"],
             "spans_b": agg["tp"] + agg["fp"],
             "documents": sum(bool(x["entities"] or y["entities"]) for x, y in only),
@@ -94,6 +123,7 @@ def span_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
     return {
         "strict_f1": total["f1"],
         "lenient_f1": total["lenient_f1"],
+        "unitizing_alpha": unitizing["value"],
         "spans_a": total["tp"] + total["fn"],
         "spans_b": total["tp"] + total["fp"],
         "per_label": per_label,
@@ -114,6 +144,7 @@ def relation_pair(a: Sequence[dict], b: Sequence[dict]) -> dict:
         "relation_f1": rel["f1"],
         "strict_f1": spans["strict_f1"],
         "lenient_f1": spans["lenient_f1"],
+        "unitizing_alpha": spans["unitizing_alpha"],
         "relations_a": rel["tp"] + rel["fn"],
         "relations_b": rel["tp"] + rel["fp"],
         "per_label": {

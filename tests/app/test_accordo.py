@@ -66,11 +66,17 @@ def test_the_agreement_of_two_annotators_with_the_run_beside_them(team):
     assert _pair(report, model, "anna")["strict_f1"] == pytest.approx(2 * 2 / (3 + 4))
     assert _pair(report, model, "bruno")["strict_f1"] == pytest.approx(2 * 3 / (3 + 4))
     headers, rows = accordo.agreement_table(report)
-    assert headers == ["coppia", "etichetta", "documenti", "F1 stretta", "F1 lasca"]
-    assert rows[0] == ["anna ~ bruno", "tutte", 3, 0.5, 0.75]
-    assert rows[1] == ["anna ~ bruno", "CLINENTITY", 3, 0.5, 0.75]
-    assert ["media tra annotatori (1 coppia)", "tutte", 3, 0.5, 0.75] in rows
-    assert [f"modello #{team['run']} ~ bruno", "tutte", 3, 0.857, 0.857] in rows
+    assert headers == ["coppia", "etichetta", "documenti", "F1 stretta", "F1 lasca", "alfa u di Krippendorff"]
+    # unitizing alpha over the 3 * 39 characters: a: anna's "tosse secca" in bruno's gap (11^2), c: "tosse secca"
+    # ~ "secca" (6^2) and bruno's "febbre alta" in anna's gap (11^2), each both ways: Do = 556 / (2 * 117^2);
+    # De = 2/117 * 80609 / (234 * 233 - 790) from the units (seven of 11, one of 5) and the gaps
+    alpha = round(1 - (556 / (2 * 117**2)) / (2 / 117 * 80609 / (234 * 233 - 790)), 3)
+    assert alpha == 0.208 and human["unitizing_alpha"] == pytest.approx(alpha, abs=5e-4)
+    assert rows[0] == ["anna ~ bruno", "tutte", 3, 0.5, 0.75, alpha]
+    assert rows[1] == ["anna ~ bruno", "CLINENTITY", 3, 0.5, 0.75, alpha]
+    assert ["media tra annotatori (1 coppia)", "tutte", 3, 0.5, 0.75, alpha] in rows
+    by_model = _pair(report, model, "bruno")["unitizing_alpha"]
+    assert [f"modello #{team['run']} ~ bruno", "tutte", 3, 0.857, 0.857, round(by_model, 3)] in rows
     only = service.agreement_report(NER_TASK, "test", ["anna"], team["run"], "anna")
     assert [(p["a"], p["b"]) for p in only["pairs"]] == [(model, "anna")]
     assert accordo.agreement_summary(report) == "3 documenti con almeno due versioni di annotatori."
@@ -212,3 +218,22 @@ def test_a_form_task_shows_kappa_per_item_and_its_versions_item_by_item():
         len(spec.fields) - 1
     )
     assert f"<b>eta</b>: {first['fields']['eta']}</li>" in html and "<b>eta</b>: 1</li>" in html
+
+
+def test_alpha_without_any_span_reads_n_d_in_the_table_and_on_the_command_line():
+    from medui.backend.evaluation.agreement import mean_pairwise
+    from medui.cli.team import agreement_text
+    from medui.tasks.versions import measure
+
+    spec = get_spec(NER_TASK)
+    empty = {"a": ner_record("a", spans=())}
+    report = measure(spec, {"anna": empty, "bruno": empty})
+    report |= {"mean_pairwise": mean_pairwise(report["pairs"]), "vs_model": []}
+    (pair,) = report["pairs"]
+    assert pair["unitizing_alpha"] is None and "unitizing_alpha" not in report["mean_pairwise"]
+    headers, rows = accordo.agreement_table(report)
+    assert headers[-1] == "alfa u di Krippendorff"
+    assert rows[0][-1] == "n/d" and rows[-1][-1] is None  # the mean has no alpha to average
+    assert "anna ~ bruno: 1 documents  strict_f1 0.000  lenient_f1 0.000  unitizing_alpha n/d" in (
+        agreement_text(report)
+    )

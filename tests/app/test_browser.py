@@ -160,6 +160,7 @@ def test_the_curator_merges_two_disagreeing_versions_in_accordo(browser, app_ser
     login(page, app_server.url, *add_account(app_server, "cura", "curator"))
     page.goto(app_server.url + "/accordo")
     sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("anna ~ bruno")
+    sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("alfa u di Krippendorff")
     sync_api.expect(page.locator("#accordo-in-sospeso")).to_contain_text(ACCORDO_TEXT)
     page.locator("#accordo-documento input").fill(str(doc_id))
     page.click("#accordo-apri")

@@ -94,12 +94,17 @@ def test_span_pair_by_hand_and_symmetric():
     pair = span_pair([A_SPANS], [B_SPANS])
     assert pair["strict_f1"] == approx(2 * 1 / (3 + 3))  # one exact match among 3 + 3 spans
     assert pair["lenient_f1"] == approx(2 / 3)  # two spans overlap on each side
+    # unitizing alpha of X over the 35 characters the spans reach: only 10-15 ~ 11-15 differs, 1^2 each way, so
+    # Do = 2 / (2 * 35^2); De from units 5, 5, 5, 4 and gaps 5, 20, 6, 20: 2/35 * 3873 / (70 * 69 - 72)
+    alpha_x = 1 - (2 / (2 * 35**2)) / (2 / 35 * 3873 / (70 * 69 - 72))
     assert pair["per_label"]["X"] == {
-        "strict_f1": approx(0.5), "lenient_f1": approx(1.0), "spans_a": 2, "spans_b": 2, "documents": 1,
+        "strict_f1": approx(0.5), "lenient_f1": approx(1.0), "unitizing_alpha": approx(alpha_x),
+        "spans_a": 2, "spans_b": 2, "documents": 1,
     }  # fmt: skip
     assert pair["per_label"]["Y"]["strict_f1"] == 0 and pair["per_label"]["Y"]["lenient_f1"] == 0
     swapped = span_pair([B_SPANS], [A_SPANS])
     assert swapped["strict_f1"] == pair["strict_f1"] and swapped["lenient_f1"] == pair["lenient_f1"]
+    assert swapped["unitizing_alpha"] == approx(pair["unitizing_alpha"])
 
 
 def test_span_pair_pools_documents():

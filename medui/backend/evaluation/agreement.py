@@ -3,8 +3,8 @@ newest correction) through medui.tasks.versions.measure, the mean over annotator
 against the model predictions they started from.
 
 `team_agreement` returns measure's report (`pairs`, `kappa`, see medui/tasks/versions.py) plus:
-- `mean_pairwise`: each figure of the pairs (strict/lenient/relation F1, kappa, agreement) averaged over the
-  human pairs, weighted by their documents;
+- `mean_pairwise`: each figure of the pairs (strict/lenient/relation F1, unitizing alpha, kappa, agreement)
+  averaged over the human pairs, weighted by their documents;
 - `vs_model`: per annotator, their versions against the prediction each correction was made from (corrections
   made by hand or imported have none and are left out), with the kind's pair figures (`a` the model);
 - with `run_id`, that run's predictions join as one more annotator, named `run:<id>`, in the pairs.
@@ -24,7 +24,7 @@ from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 from medui.tasks.versions import measure
 
-FIGURES = ("strict_f1", "lenient_f1", "relation_f1", "kappa", "agreement", "token_f1")
+FIGURES = ("strict_f1", "lenient_f1", "unitizing_alpha", "relation_f1", "kappa", "agreement", "token_f1")
 MODEL_PREFIX = "run:"
 
 

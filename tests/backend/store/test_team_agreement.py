@@ -65,7 +65,18 @@ def test_pairwise_span_agreement_on_the_documents_both_annotated(session):
     mean = report["mean_pairwise"]  # weighted by documents: (0.8*2 + 2/3*2 + 2/3*1) / 5
     assert mean["pairs"] == 3 and mean["strict_f1"] == pytest.approx(0.72)
     assert mean["lenient_f1"] == pytest.approx((0.8 * 2 + 1.0 * 2 + 2 / 3) / 5)
-    assert report["kappa"] is None  # spans have no chance-corrected figure
+    pairs = (ab, ac, bc)
+    # alpha weighs how far boundaries are off: "tosse" ~ "tosse secca" costs ac little (6^2 each way), a span
+    # the other lacks costs its squared length; bruno~carla on a alone, one span missed of two: below chance
+    assert (ab["unitizing_alpha"], ac["unitizing_alpha"]) == (
+        pytest.approx(0.4225, abs=1e-4),
+        pytest.approx(0.8801, abs=1e-4),
+    )
+    assert -0.1 < bc["unitizing_alpha"] < 0
+    weighted = sum(p["unitizing_alpha"] * p["documents"] for p in pairs) / 5
+    assert mean["unitizing_alpha"] == pytest.approx(weighted)
+    # spans have no group kappa: the pairs' alpha is their chance-corrected figure
+    assert report["kappa"] is None
 
 
 def test_each_annotator_against_the_predictions_they_started_from(session):
