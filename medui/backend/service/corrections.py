@@ -80,15 +80,25 @@ def check_saver(document_id: int, annotator: str, role: str | None, *, session: 
 
 
 def import_corrections(
-    path: str | Path, task: str, annotator: str, *, session: Session, split: str | None = None
+    path: str | Path,
+    task: str,
+    annotator: str,
+    *,
+    session: Session,
+    split: str | None = None,
+    fmt: str = "jsonl",
 ) -> dict:
     """`medui corrections import`: the annotator must be a user who may correct (created as an annotator when
-    new), then store.corrections_import.import_corrections stores the file; its summary."""
+    new), then store.corrections_import.import_corrections stores the file (or folder, or zip) in its format
+    (data.annotation_files.CORRECTION_FORMATS); its summary."""
     get_spec(task)
     user = get_or_create_user(annotator, "annotator", session=session)
     if auth.ROLE_LEVEL.get(user.role, -1) < auth.ROLE_LEVEL["annotator"]:
-        raise CorrectionError(f"{user.name} is a {user.role} and cannot correct")
-    return corrections_import.import_corrections(path, task, annotator, session=session, split=split)
+        raise CorrectionError(
+            f"{user.name} is a {user.role} and cannot correct",
+            italian=f"{user.name} è un {auth.ROLE_NAMES_IT.get(user.role, user.role)} e non può correggere",
+        )
+    return corrections_import.import_corrections(path, task, annotator, session=session, split=split, fmt=fmt)
 
 
 def _version(value) -> int:
