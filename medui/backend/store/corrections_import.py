@@ -41,14 +41,53 @@ class CorrectionImportError(CorrectionError):
         if len(problems) > SHOWN_PROBLEMS:
             shown.append(f"and {len(problems) - SHOWN_PROBLEMS} more")
         units_it = {"lines": "righe", "records": "record"}[unit]
+        shown_it = [italian_problem(f"{where}: {why}") for _, where, why in problems[:SHOWN_PROBLEMS]]
+        if len(problems) > SHOWN_PROBLEMS:
+            shown_it.append(f"e altri {len(problems) - SHOWN_PROBLEMS}")
         super().__init__(
             "\n  ".join([f"{path}: {len(problems)} of {total} {unit} refused, nothing stored:", *shown]),
             italian="\n  ".join(
-                [f"{path}: {len(problems)} {units_it} su {total} rifiutati, nulla salvato:", *shown]
+                [f"{path}: {len(problems)} {units_it} su {total} rifiutati, nulla salvato:", *shown_it]
             ),
         )
         self.problems = [(at, why) for at, _, why in problems]
+        self.total, self.unit, self.italian_lines = total, unit, shown_it
         self.where = [(where, why) for _, where, why in problems]
+
+
+ITALIAN = (  # what this module and the readers say, in Italian for the app (the schema's checks stay as they are)
+    (r"^line (\d+)", r"riga \1"),
+    (r"^block (\d+) \(line (\d+)\)", r"blocco \1 (riga \2)"),
+    (r"^task (\d+)", r"task \1 di Label Studio"),
+    (r"document ('[^']*'): ", r"documento \1: "),
+    (r"relation label ('[^']*') is not one of ", r"l'etichetta di relazione \1 non è tra quelle del compito: "),
+    (r"label ('[^']*') on ('[^']*') is not one of ", r"l'etichetta \1 su \2 non è tra quelle del compito: "),
+    (r"label ('[^']*') is not one of ", r"l'etichetta \1 non è tra quelle del compito: "),
+    (r"unknown id ('[^']*'): no document or gold record of (\S+) has it, nor its text",
+     r"id \1 sconosciuto: nessun documento di \2 ha questo id né questo testo"),
+    (r"unknown id ('[^']*'): no document or gold record of (\S+) has it", r"id \1 sconosciuto in \2"),
+    (r"no document or gold record of (\S+) has this text", r"nessun documento di \1 ha questo testo"),
+    (r"its text is that of several documents \((.*)\): give the record its id",
+     r"lo stesso testo è di più documenti (\1): dai al record il suo id"),
+    (r"id ('[^']*') is in several splits \((.*)\): choose with --split", r"l'id \1 è in più split (\2)"),
+    (r"id ('[^']*') already on line (\d+)", r"l'id \1 è già alla riga \2"),
+    (r"id ('[^']*') already on ", r"l'id \1 è già in "),
+    (r"the text differs from the text of document ", "il testo differisce da quello del documento "),
+    (r"the record has no id and no text", "il record non ha né id né testo"),
+    (r"(\d+) annotations: export one annotator's, one a task", r"\1 annotazioni: esporta quelle di un solo annotatore"),
+    (r"no data\.text", "manca data.text"),
+    (r"not valid JSON", "JSON non valido"),
+    (r"not a JSON object", "non è un oggetto JSON"),
+)  # fmt: skip
+
+
+def italian_problem(line: str) -> str:
+    """One problem line in Italian where this module or the readers wrote it (the schema's own words stay)."""
+    import re
+
+    for pattern, replacement in ITALIAN:
+        line = re.sub(pattern, replacement, line)
+    return line
 
 
 @dataclass
