@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medui.backend.data.annotation_files import CORRECTION_FORMATS
 from medui.backend.data.common import DataError
 from medui.backend.data.inputs import strip_note_controls
 from medui.backend.data.record_files import EXPORT_FORMATS
@@ -55,11 +56,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=in_session(cmd_corrections_add))
     for parent, name in ((corrections, "import"), (sub, "import-corrections")):
         p = parent.add_parser(
-            name, help="an annotator's corrections from a JSONL file (export format); all lines or none"
+            name,
+            help="an annotator's corrections from a file: medui's JSONL or another tool's annotations; all "
+            "records or none",
         )
-        p.add_argument("file")
+        p.add_argument("file", help="a file; brat: a folder of DOC.txt + DOC.ann (or its zip); xmi: INCEpTION's "
+                       "zip, or a folder with the .xmi files and TypeSystem.xml")  # fmt: skip
         p.add_argument("--task", required=True)
         p.add_argument("--annotator", required=True)
+        p.add_argument("--format", default="jsonl", choices=CORRECTION_FORMATS,
+                       help="jsonl (export format, default), brat, conll (CoNLL/IOB), doccano (JSONL), "
+                       "labelstudio (JSON export), xmi (UIMA CAS XMI of INCEpTION/WebAnno)")  # fmt: skip
         p.add_argument("--split", default=None, help="match ids in this split only")
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=in_session(cmd_corrections_import))
@@ -179,7 +186,9 @@ def cmd_corrections_add(args: argparse.Namespace, session: Session) -> int:
 def cmd_corrections_import(args: argparse.Namespace, session: Session) -> int:
     from medui.backend.service.corrections import import_corrections
 
-    summary = import_corrections(args.file, args.task, args.annotator, session=session, split=args.split)
+    summary = import_corrections(
+        args.file, args.task, args.annotator, session=session, split=args.split, fmt=args.format
+    )
     created = (
         f", {summary['documents_created']} documents added from the task's data"
         if summary["documents_created"]

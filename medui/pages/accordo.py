@@ -11,7 +11,7 @@ import gradio as gr
 
 from medui.backend import service
 from medui.backend.service.auth import ROLE_NAMES_IT
-from medui.pages import common
+from medui.pages import common, importing
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -196,6 +196,7 @@ def build(demo: gr.Blocks) -> None:
         note = gr.Textbox(label="Nota (facoltativa)")
         save = gr.Button("Salva aggiudicazione", variant="primary", elem_id="accordo-salva")
         outcome = gr.Markdown(elem_id="accordo-esito")
+        importing.build(demo, task)
     shown = gr.State(None)
 
     def figures(task_id: str, split_name: str, chosen: list[str] | None, run_id, user: str | None) -> tuple:

@@ -69,12 +69,24 @@ def write_conll(records: list[dict], path: Path) -> int:
 
 def read_conll(path: Path) -> list[dict]:
     """Records from a CoNLL file written by write_conll (or a plain token ... BIO file, a block a record)."""
+    return [conll_record(doc, path) for doc in conll_blocks(path)]
+
+
+def conll_blocks(path: Path) -> list[dict]:
+    """The blocks of a CoNLL file, one a record: `id` (DOCSTART's, else `<file stem>-<n>`), `explicit` (whether
+    DOCSTART began it: then it runs to the next DOCSTART, blank lines between sentences and all), `named` (whether
+    DOCSTART gave the id), `text` when a `# text = ` line gives it, `rows` as (line number, token, tag)."""
     docs: list[dict] = []
     current: dict | None = None
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith(DOCSTART):
             rid = line[len(DOCSTART) + 1 :].strip() if line.startswith(DOCSTART + "\t") else ""
-            current = {"id": rid or f"{path.stem}-{len(docs) + 1}", "rows": [], "explicit": True}
+            current = {
+                "id": rid or f"{path.stem}-{len(docs) + 1}",
+                "rows": [],
+                "explicit": True,
+                "named": bool(rid),
+            }
             docs.append(current)
         elif line.startswith(TEXT_PREFIX) and current is not None:
             current["text"] = json.loads(line[len(TEXT_PREFIX) :])
@@ -87,11 +99,12 @@ def read_conll(path: Path) -> list[dict]:
                 docs.append(current)
             parts = line.split("\t") if "\t" in line else line.split()
             current["rows"].append((number, parts[0], parts[-1] if len(parts) > 1 else "O"))
-    return [_conll_record(doc, path) for doc in docs if doc["rows"] or doc.get("text")]
+    return [doc for doc in docs if doc["rows"] or doc.get("text")]
 
 
-def _conll_record(doc: dict, path: Path) -> dict:
-    """A span record from one block's (line, token, tag) rows."""
+def conll_record(doc: dict, path: Path) -> dict:
+    """A span record from one block's (line, token, tag) rows: its `text`, else the tokens joined by spaces;
+    each token is looked for in the text after the one before (DataError naming the line when it is not)."""
     text = doc.get("text") or " ".join(token for _, token, _ in doc["rows"])
     entities: list[dict] = []
     cursor = 0
@@ -188,11 +201,11 @@ def read_brat(folder: Path, with_relations: bool) -> list[dict]:
         manifest = {p.stem: p.stem for p in sorted(folder.glob("*.ann"))}
     if not manifest:
         raise DataError(f"{folder}: no .ann files")
-    return [_brat_record(folder, stem, rid, with_relations) for stem, rid in manifest.items()]
+    return [brat_record(folder, stem, rid, with_relations) for stem, rid in manifest.items()]
 
 
-def _brat_record(folder: Path, stem: str, rid: str, with_relations: bool) -> dict:
-    """One record from <stem>.txt and <stem>.ann."""
+def brat_record(folder: Path, stem: str, rid: str, with_relations: bool) -> dict:
+    """One record from <stem>.txt and <stem>.ann (T and R lines; the others, as notes and attributes, left out)."""
     txt, ann = folder / f"{stem}.txt", folder / f"{stem}.ann"
     for path in (txt, ann):
         if not path.exists():

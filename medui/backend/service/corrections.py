@@ -80,15 +80,67 @@ def check_saver(document_id: int, annotator: str, role: str | None, *, session: 
 
 
 def import_corrections(
-    path: str | Path, task: str, annotator: str, *, session: Session, split: str | None = None
+    path: str | Path,
+    task: str,
+    annotator: str,
+    *,
+    session: Session,
+    split: str | None = None,
+    fmt: str = "jsonl",
 ) -> dict:
     """`medui corrections import`: the annotator must be a user who may correct (created as an annotator when
-    new), then store.corrections_import.import_corrections stores the file; its summary."""
+    new), then store.corrections_import.import_corrections stores the file (or folder, or zip) in its format
+    (data.annotation_files.CORRECTION_FORMATS); its summary."""
     get_spec(task)
     user = get_or_create_user(annotator, "annotator", session=session)
     if auth.ROLE_LEVEL.get(user.role, -1) < auth.ROLE_LEVEL["annotator"]:
-        raise CorrectionError(f"{user.name} is a {user.role} and cannot correct")
-    return corrections_import.import_corrections(path, task, annotator, session=session, split=split)
+        raise CorrectionError(
+            f"{user.name} is a {user.role} and cannot correct",
+            italian=f"{user.name} è un {auth.ROLE_NAMES_IT.get(user.role, user.role)} e non può correggere",
+        )
+    return corrections_import.import_corrections(path, task, annotator, session=session, split=split, fmt=fmt)
+
+
+def import_uploaded(
+    files: list[str] | str | None, fmt: str, task: str, annotator: str | None, username: str | None = None
+) -> dict:
+    """A curator's import of another tool's annotations from the app (Accordo): as `medui corrections import`,
+    into `annotator`'s versions. `files`: one file (a zip for brat and xmi), or the files of a brat or XMI folder
+    (DOC.txt + DOC.ann; .xmi + TypeSystem.xml), put together in a temporary folder. All stored or none."""
+    import shutil
+    import tempfile
+
+    allowed(username, "adjudicate")  # curators bring their team's work in, as they assign and adjudicate
+    paths = [Path(f) for f in ([files] if isinstance(files, str) else files or [])]
+    if not paths:
+        raise InputError("carica il file (o i file) da importare")
+    name = (annotator or "").strip()
+    if not name:
+        raise InputError("scegli l'annotatore a cui attribuire le correzioni importate")
+    folder = None
+    try:
+        if len(paths) > 1:
+            folder = Path(tempfile.mkdtemp(prefix="medui-upload-"))
+            for path in paths:
+                shutil.copyfile(path, folder / path.name)
+        with session_scope() as session:
+            return import_corrections(folder or paths[0], task, name, session=session, fmt=fmt)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def import_annotators(username: str | None = None) -> list[str]:
+    """The names an import can store corrections under: the users who may correct (curators only ask)."""
+    from sqlmodel import select
+
+    from medui.backend.store.tables import User
+
+    allowed(username, "adjudicate")
+    with session_scope() as session:
+        users = session.exec(select(User.name, User.role)).all()
+    least = auth.ROLE_LEVEL["annotator"]
+    return sorted(name for name, role in users if auth.ROLE_LEVEL.get(role, -1) >= least)
 
 
 def _version(value) -> int:
