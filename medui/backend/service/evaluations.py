@@ -28,7 +28,7 @@ from medui.tasks import scoring
 from medui.tasks.registry import all_specs, get_spec
 
 MAX_EVAL_RECORDS = 2000
-_LIVE: set[int] = set()  # runs whose evaluation thread runs in this process
+_LIVE: dict[int, tuple] = {}  # runs whose evaluation thread runs in this process: what each evaluates
 _LIVE_LOCK = threading.Lock()
 
 
@@ -51,13 +51,20 @@ def start_evaluation(
     engine = engine_for(model, spec, strategy, who=who)
     info = RunInfo.of(engine, split=split, limit=limit or None)
     params = {"source": "app", "user": who.name, "limit": info.limit}
-    with session_scope() as session:
-        run = repo.save_run(info, session=session, parameters=params, status="running")
-        run.done, run.total, run.pid = 0, len(records), os.getpid()
-        session.flush()
-        run_id = run.id
-    with _LIVE_LOCK:
-        _LIVE.add(run_id)
+    what = (spec.id, split, info.model, info.adapter, info.strategy, info.limit)
+    with _LIVE_LOCK:  # a second click, or a repeated request, while the same evaluation runs: refused
+        running = next((i for i, w in _LIVE.items() if w == what), None)
+        if running is not None:
+            raise InputError(
+                f"la valutazione #{running} dello stesso modello con la stessa strategia su {spec.id}/{split} "
+                "è già in corso: attendi che finisca"
+            )
+        with session_scope() as session:
+            run = repo.save_run(info, session=session, parameters=params, status="running")
+            run.done, run.total, run.pid = 0, len(records), os.getpid()
+            session.flush()
+            run_id = run.id
+        _LIVE[run_id] = what
     threading.Thread(
         target=_evaluate, args=(run_id, engine, info, records), name=f"medui-eval-{run_id}", daemon=True
     ).start()
@@ -74,7 +81,7 @@ def _evaluate(run_id: int, engine, info: RunInfo, records: list[dict]) -> None:
         _fail(run_id, f"{type(exc).__name__}: {exc}")
     finally:
         with _LIVE_LOCK:
-            _LIVE.discard(run_id)
+            _LIVE.pop(run_id, None)
 
 
 def _set_progress(run_id: int, done: int, total: int) -> None:
