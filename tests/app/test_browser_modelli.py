@@ -77,8 +77,9 @@ def test_modelli_opens_on_the_shipped_card_and_scores_with_whole_header_words(br
         scores = page.locator("#modelli-punteggi")
         scores.get_by_text("e3c_actors").first.wait_for()
         assert scores.get_by_text("33.5").count() >= 1  # the adapter's e3c_actors score in the shipped study
-        page.wait_for_function(  # the paired intervals follow
-            "() => !document.querySelector('#modelli-nota-punteggi').innerText.includes('in calcolo')"
+        page.wait_for_function(  # the paired intervals follow (a bootstrap of 20 tasks, once per app process)
+            "() => !document.querySelector('#modelli-nota-punteggi').innerText.includes('in calcolo')",
+            timeout=300_000,
         )
         assert scores.get_by_text("vs base few-shot+cd").count() >= 20
         page.locator("#modelli-tabella").get_by_text("parametri").first.wait_for()
