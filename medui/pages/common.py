@@ -205,8 +205,20 @@ def follow_model(model: gr.Dropdown, strategy: gr.Dropdown) -> None:
 
 
 def refresh_models() -> dict:
-    """An update of a model dropdown with the current variants."""
-    return gr.update(choices=service.model_choices())
+    """An update of a model dropdown with the current variants, by name: a filterable dropdown highlights the
+    first choice that holds the typed text and Enter picks it, so a name comes before the longer names that
+    start with it (typing gemma-3-270m and Enter gives gemma-3-270m, not gemma-3-270m-ft)."""
+    return gr.update(choices=sorted(service.model_choices()))
+
+
+def busy() -> dict:
+    """A button switched off while what it started runs (no second click, no second run)."""
+    return gr.update(interactive=False)
+
+
+def idle() -> dict:
+    """The button back on."""
+    return gr.update(interactive=True)
 
 
 # rendering ------------------------------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def build(demo: gr.Blocks) -> None:
         limit = gr.Number(value=20, precision=0, minimum=0, label="Record (0: tutti)")
         start = gr.Button("Avvia valutazione", variant="primary", elem_id="confronta-avvia")
     common.follow_model(model, strategy)
-    # the list of models again whenever it is opened (a model loaded in Modelli or an adapter just trained shows)
+    # the list of models when the page opens (on_load) and again whenever it is opened (a model loaded in Modelli
+    # or an adapter just trained shows)
     gr.on([model.focus], common.refresh_models, None, model, api_name="confronta_modelli", queue=False)
     progress = gr.HTML(elem_id="confronta-avanzamento")
     runs = gr.Dataframe(headers=RUN_HEADERS, label="Valutazioni di questo compito", interactive=False)
@@ -171,11 +172,11 @@ def build(demo: gr.Blocks) -> None:
 
     @guarded
     def on_load(task_id: str, request: gr.Request) -> tuple:
-        """The task the user chose last, its splits and its evaluations."""
+        """The task the user chose last, its splits and its evaluations, and the models known now."""
         opening = common.opening_task(task, task_id, request)
-        return (opening, *task_changed(opening))
+        return (opening, *task_changed(opening), common.refresh_models())
 
-    demo.load(on_load, task, [task, split, *run_lists], api_name="confronta_carica", queue=False)
+    demo.load(on_load, task, [task, split, *run_lists, model], api_name="confronta_carica", queue=False)
     task.change(task_changed, task, [split, *run_lists], api_name="confronta_compito", queue=False)
     common.remembers_task(task, "confronta")
 
@@ -200,13 +201,15 @@ def build(demo: gr.Blocks) -> None:
         common.info(f"Valutazione {row['id']} avviata: {row['total']} record.")
         return refresh(task_id)
 
-    start.click(
+    # a run starts from the button only (Enter in the model list picks a model, nothing more), and the button
+    # is off from the click until the run is started or refused: one click, one run
+    start.click(common.busy, None, start, api_name=False, queue=False).then(
         launch,
         [task, split, model, model_path, strategy, limit],
         run_lists,
         api_name="confronta_avvia",
         concurrency_id=common.MODEL_QUEUE,
-    )
+    ).then(common.idle, None, start, api_name=False, queue=False)
 
     @guarded
     def open_run(task_id: str, run_id: int | None, request: gr.Request) -> tuple:

@@ -3,11 +3,14 @@ on the records both scored, and the refusals the page shows."""
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 import pytest
 from pytest import approx
 
 from medui.backend import service
+from medui.backend.data.inputs import InputError
 from medui.backend.evaluation import EvalResult, load_eval_records, runner
 from medui.backend.evaluation.info import RunInfo
 from medui.pages.common import guarded
@@ -107,3 +110,43 @@ def test_runs_that_cannot_be_compared_are_refused_in_italian(medui_home):
     for (first, second), message in refusals.items():
         with pytest.raises(gr.Error, match=message):
             compare(first, second)
+
+
+@pytest.fixture
+def tiny(tiny_model_dir, medui_home, monkeypatch):
+    from medui.config import get_settings
+
+    monkeypatch.setenv("MEDUI_ALLOWED_DIRS", str(tiny_model_dir))  # the app may load it
+    get_settings.cache_clear()
+    return str(tiny_model_dir)
+
+
+def test_the_same_evaluation_is_not_started_twice_while_it_runs(tiny, monkeypatch):
+    """A second click (or request) for the evaluation already running is refused; another limit is another
+    evaluation; once the first has ended the same one can start again."""
+    import threading
+
+    from medui.backend.service import evaluations
+
+    release, real = threading.Event(), evaluations._evaluate
+    monkeypatch.setattr(evaluations, "_evaluate", lambda *args: release.wait(60) and real(*args))
+    first = service.start_evaluation(TASK, "test", tiny, "cd", 2)
+    try:
+        with pytest.raises(InputError, match=rf"la valutazione #{first['id']} .* è già in corso"):
+            service.start_evaluation(TASK, "test", tiny, "cd", 2)
+        other = service.start_evaluation(TASK, "test", tiny, "cd", 3)
+        assert other["id"] != first["id"]
+    finally:
+        release.set()
+    _wait_for(first, other)
+    again = service.start_evaluation(TASK, "test", tiny, "cd", 2)
+    assert again["id"] not in (first["id"], other["id"])
+    _wait_for(again)
+
+
+def _wait_for(*runs: dict) -> None:
+    deadline = time.monotonic() + 120
+    while any(service.get_run(r["id"])["status"] == "running" for r in runs):
+        assert time.monotonic() < deadline, "the evaluations did not end"
+        time.sleep(0.2)
+    assert all(service.get_run(r["id"])["status"] == "succeeded" for r in runs)

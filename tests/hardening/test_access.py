@@ -48,7 +48,7 @@ READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their res
     "/run_task", "/prova_carica", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli",
     "/prova_identificativi", "/confronta_modelli", "/addestra_dati",
     "/modelli_elenco",
-    "/modelli_aggiorna", "/modelli_adattatore", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
+    "/modelli_aggiorna", "/modelli_adattatore", "/modelli_intervalli", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
     "/correggi_compito", "/correggi_apri", "/correggi_scegli", "/correggi_apri_scelta", "/correggi_carica",
     "/correggi_menzioni", "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
@@ -255,7 +255,7 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
     "remember_task": ([TASK], "clinician"),
 }
 SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, reached only from `medui users`
-    "before_after", "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
+    "adapter_detail", "before_after", "compare_runs", "correction_item", "correction_queue", "default_model", "get_run", "identity",
     "job_status", "list_jobs", "list_runs", "login", "model_choices", "model_rows", "opening_task",
     "model_strategy",
     "parse_record", "pick_model", "process_memory", "recent_corrections", "run_metrics", "run_records",

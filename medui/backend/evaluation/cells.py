@@ -28,6 +28,16 @@ def _run_file(out: Path, model: str, strategy: str, task: str) -> Path:
     return out / "runs" / f"{safe}.json"
 
 
+def saved_cell(out: Path, model: str, strategy: str, task: str) -> dict | None:
+    """The cell file of OUT/runs for a model, strategy and task, computed on the task's current spec version
+    (whatever its limit and seed), or None."""
+    path = _run_file(out, model, strategy, task)
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return saved if saved.get("spec_version") == get_spec(task).version else None
+
+
 def _same_conditions(saved: dict, spec: TaskSpec, limit: int | None, seed: int) -> bool:
     """Whether a cell file was computed on the task's current spec version with the same limit and seed (a cell
     of an older spec version, or one that predates the version's record, is computed again)."""

@@ -6,7 +6,7 @@ the server, so a call through the API gets the same checks as a click in a page.
 
 from __future__ import annotations
 
-from medui.backend.service.catalog import load_model, model_rows, process_memory, unload_model
+from medui.backend.service.catalog import adapter_detail, load_model, model_rows, process_memory, unload_model
 from medui.backend.service.core import (
     MODEL_LOCK,
     add_user,
@@ -67,7 +67,7 @@ from medui.backend.service.training import (
 )
 
 __all__ = [
-    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "add_user", "agreement_report", "allowed", "app_notice",
+    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "adapter_detail", "add_user", "agreement_report", "allowed", "app_notice",
     "before_after", "cancel_training", "check_inputs", "compare_runs", "correction_item", "correction_queue", "corrections_for_training", "default_model",
     "document_versions", "get_run", "identifier_kinds", "identifier_warning", "identity",
     "job_status", "list_jobs", "list_runs",

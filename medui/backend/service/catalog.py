@@ -7,14 +7,16 @@ import json
 import os
 from pathlib import Path
 
+from medui.backend.data.inputs import InputError
 from medui.backend.inference import models
 from medui.backend.inference.openai_client import ServingError, listed_models, shown_url
 from medui.backend.inference.types import GenerationBackend, Variant
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, default_model
+from medui.backend.service.evaluations import shipped_adapter_scores
 from medui.backend.service.running import drop_engines
 from medui.backend.service.training import before_after
 from medui.backend.store.db import session_scope
-from medui.config import get_settings
+from medui.config import SHIPPED_MODELS_DIR, get_settings
 
 
 def folder_bytes(path: Path | None) -> int | None:
@@ -118,6 +120,41 @@ def _resolved(name: str) -> tuple[Variant | None, str]:
     except models.ModelError as exc:
         return None, f"non disponibile ({exc.italian})"
     return variant, variant.kind
+
+
+MAX_CARD_CHARS = 200_000  # a model card longer than this is cut (a folder from elsewhere may hold anything)
+
+
+def adapter_detail(name: str, *, paired: bool = True) -> dict:
+    """An adapter's model card (README.md in its folder, Markdown, or None), lineage and before/after scores
+    (service.before_after's rows) with where the scores come from: the evaluation stored when it was trained
+    here, else, for an adapter shipped with medui, the study shipped with it (bench/results/study). `paired`:
+    with the paired interval against the reference (seconds the first time for a shipped adapter)."""
+    variant, kind = _resolved(name)
+    if variant is None or kind != "adapter":
+        raise InputError(f"{name!r} non è un adattatore")
+    registered = _registered().get(variant.name, {})
+    scores, source = registered.get("scores"), "stored"
+    if (
+        not (scores or {}).get("tasks")
+        and variant.path is not None
+        and variant.path.parent == SHIPPED_MODELS_DIR
+    ):
+        base = variant.base.name if variant.base is not None else ""
+        scores, source = shipped_adapter_scores(variant.name, base, paired=paired), "study"
+    card_path = variant.path / "README.md" if variant.path is not None else None
+    card = (
+        card_path.read_text(encoding="utf-8", errors="replace") if card_path and card_path.is_file() else None
+    )
+    if card is not None and len(card) > MAX_CARD_CHARS:
+        card = (
+            card[:MAX_CARD_CHARS]
+            + f"\n\n(scheda tagliata a {MAX_CARD_CHARS} caratteri: il resto è in {card_path})"
+        )
+    lineage = registered.get("lineage") or _folder_lineage(variant.path)
+    rows = before_after(scores)
+    return {"name": variant.name, "card": card, "lineage": lineage, "scores": rows,
+            "source": source if rows else None, "limit": (scores or {}).get("limit")}  # fmt: skip
 
 
 def process_memory() -> str:

@@ -10,12 +10,15 @@ leaves the run marked failed the next time runs are listed.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 
 from medui.backend.data.inputs import InputError
 from medui.backend.evaluation import load_eval_records, runner
+from medui.backend.evaluation.cells import RECORD_COUNTS, saved_cell
 from medui.backend.evaluation.info import RunInfo
+from medui.backend.evaluation.study import paired_difference
 from medui.backend.processes import pid_alive
 from medui.backend.service.core import allowed, identity, lock_for
 from medui.backend.service.running import engine_for
@@ -25,7 +28,7 @@ from medui.tasks import scoring
 from medui.tasks.registry import all_specs, get_spec
 
 MAX_EVAL_RECORDS = 2000
-_LIVE: set[int] = set()  # runs whose evaluation thread runs in this process
+_LIVE: dict[int, tuple] = {}  # runs whose evaluation thread runs in this process: what each evaluates
 _LIVE_LOCK = threading.Lock()
 
 
@@ -48,13 +51,20 @@ def start_evaluation(
     engine = engine_for(model, spec, strategy, who=who)
     info = RunInfo.of(engine, split=split, limit=limit or None)
     params = {"source": "app", "user": who.name, "limit": info.limit}
-    with session_scope() as session:
-        run = repo.save_run(info, session=session, parameters=params, status="running")
-        run.done, run.total, run.pid = 0, len(records), os.getpid()
-        session.flush()
-        run_id = run.id
-    with _LIVE_LOCK:
-        _LIVE.add(run_id)
+    what = (spec.id, split, info.model, info.adapter, info.strategy, info.limit)
+    with _LIVE_LOCK:  # a second click, or a repeated request, while the same evaluation runs: refused
+        running = next((i for i, w in _LIVE.items() if w == what), None)
+        if running is not None:
+            raise InputError(
+                f"la valutazione #{running} dello stesso modello con la stessa strategia su {spec.id}/{split} "
+                "è già in corso: attendi che finisca"
+            )
+        with session_scope() as session:
+            run = repo.save_run(info, session=session, parameters=params, status="running")
+            run.done, run.total, run.pid = 0, len(records), os.getpid()
+            session.flush()
+            run_id = run.id
+        _LIVE[run_id] = what
     threading.Thread(
         target=_evaluate, args=(run_id, engine, info, records), name=f"medui-eval-{run_id}", daemon=True
     ).start()
@@ -71,7 +81,7 @@ def _evaluate(run_id: int, engine, info: RunInfo, records: list[dict]) -> None:
         _fail(run_id, f"{type(exc).__name__}: {exc}")
     finally:
         with _LIVE_LOCK:
-            _LIVE.discard(run_id)
+            _LIVE.pop(run_id, None)
 
 
 def _set_progress(run_id: int, done: int, total: int) -> None:
@@ -273,3 +283,51 @@ def shipped_study_table():
 
     path = SHIPPED_STUDY / "study.csv"
     return StudyTable.from_csv(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+# the study's reference row: the base model with the best strategy without training
+STUDY_REFERENCE = "few-shot+cd"
+
+
+def shipped_adapter_scores(name: str, base: str, *, paired: bool = True) -> dict | None:
+    """An adapter's scores in the study shipped with medui (one file a cell in bench/results/study/runs), as a
+    training job stores them on its variant: per task the adapter with cd and its base with cd and few-shot+cd,
+    and with `paired` the adapter minus the study's reference (the base with few-shot+cd) with its 95% paired
+    bootstrap interval (seconds for 20 tasks: computed once). None where the study has no cell of the adapter."""
+    tasks: dict[str, dict] = {}
+    for task in sorted(all_specs()):
+        adapter = saved_cell(SHIPPED_STUDY, name, "cd", task)
+        if adapter is None:
+            continue
+        cells = {s: saved_cell(SHIPPED_STUDY, base, s, task) for s in ("cd", STUDY_REFERENCE)}
+        entry: dict = {"adapter": {"cd": _without_counts(adapter)}}
+        entry["base"] = {s: _without_counts(c) for s, c in cells.items() if c is not None}
+        reference = cells[STUDY_REFERENCE]
+        if paired and reference is not None:
+            found = _study_difference(task, _counts_key(adapter), _counts_key(reference))
+            if found is not None:
+                entry["paired"] = {**found, "against": f"base {STUDY_REFERENCE}"}
+        tasks[task] = entry
+    return {"limit": None, "source": "study", "tasks": tasks} if tasks else None
+
+
+def _without_counts(cell: dict) -> dict:
+    return {k: v for k, v in cell.items() if k != RECORD_COUNTS}
+
+
+def _counts_key(cell: dict) -> str:
+    """A cell's per-record counts as a key of the paired comparison's cache."""
+    return json.dumps(cell.get(RECORD_COUNTS) or {}, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=128)
+def _study_difference(task: str, counts: str, reference_counts: str) -> dict | None:
+    """The paired bootstrap of two study cells (medui.backend.evaluation.study.paired_difference), once."""
+    found = paired_difference(
+        task, {RECORD_COUNTS: json.loads(counts)}, {RECORD_COUNTS: json.loads(reference_counts)}
+    )
+    return (
+        None
+        if found is None
+        else {k: found[k] for k in ("metric", "difference", "interval", "significant", "n")}
+    )
