@@ -14,10 +14,10 @@ from types import ModuleType
 
 from medui.backend.data.inputs import InputError
 from medui.backend.inference.destination import is_loopback
-from medui.config import REPO_ROOT
 
-CSS_FILE = REPO_ROOT / "assets" / "css" / "medui.css"
-SHORTCUTS = Path(__file__).resolve().parent.parent / "pages" / "static" / "shortcuts.js"  # Correggi's keys
+STATIC = Path(__file__).resolve().parent.parent / "pages" / "static"  # in the package: an installed medui has them
+CSS_FILE = STATIC / "medui.css"
+SHORTCUTS = STATIC / "shortcuts.js"  # Correggi's keys
 ROLES = ("clinician", "annotator", "curator", "researcher")  # tables.USER_ROLES, without importing the store
 
 
@@ -94,7 +94,7 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
             server_port=port,
             auth=auth,
             auth_message="medui: accedi con il tuo nome utente e la password.",
-            css_paths=[CSS_FILE] if CSS_FILE.exists() else None,
+            css_paths=[CSS_FILE],
             head=f"<script>{SHORTCUTS.read_text(encoding='utf-8')}</script>",
             show_error=False,
             max_file_size="20mb",
