@@ -173,3 +173,15 @@ def _stop_workers(home: Path) -> None:
         if pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (skipped, or failed under
+    MEDUI_REQUIRE_BROWSER=1, where it is missing: tests/app/browsing.py)."""
+    from tests.app.browsing import ARGS, CHROMIUM, playwright_or_skip
+
+    with playwright_or_skip().sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()

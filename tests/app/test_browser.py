@@ -15,7 +15,7 @@ import time
 import pytest
 
 from medui.config import REPO_ROOT
-from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login, playwright_or_skip, select_word
+from tests.app.browsing import NOTICE, choose, login, playwright_or_skip, select_word
 from tests.app.conftest import ARTIFACTS, add_account, versions_of
 
 PAGES = {
@@ -31,14 +31,6 @@ TEXT = "Il paziente presenta febbre, tosse e dispnea."
 ACCORDO_TEXT = "Cefalea intensa e vomito al risveglio."  # Cefalea intensa 0-15, vomito 18-24, risveglio 28-37
 
 sync_api = playwright_or_skip()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

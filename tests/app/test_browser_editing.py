@@ -7,9 +7,7 @@ import json
 import re
 import sqlite3
 
-import pytest
-
-from tests.app.browsing import ARGS, CHROMIUM, login, playwright_or_skip
+from tests.app.browsing import login, playwright_or_skip
 from tests.app.conftest import AppServer
 
 RE_TASK = "e3c_measurement_links"
@@ -18,14 +16,6 @@ RE_SPANS = [(0, 11, "EVENT"), (12, 19, "RML"), (21, 31, "EVENT"), (32, 39, "RML"
 RE_LINKS = [("T2", "T1"), ("T4", "T3"), ("T6", "T5")]  # each result to its exam
 
 sync_api = playwright_or_skip()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def stored_relation_prediction(server: AppServer, record_id: str) -> int:

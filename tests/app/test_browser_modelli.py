@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from medui.config import SHIPPED_MODELS_DIR
-from tests.app.browsing import ARGS, CHROMIUM, choose, login, playwright_or_skip
+from tests.app.browsing import choose, login, playwright_or_skip
 from tests.app.conftest import ARTIFACTS
 
 SHIPPED = "gemma-3-270m-ft"
@@ -41,14 +41,6 @@ sync_api = playwright_or_skip()
 pytestmark = pytest.mark.skipif(
     not (SHIPPED_MODELS_DIR / SHIPPED / "README.md").is_file(), reason="no shipped adapter in this checkout"
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
