@@ -15,7 +15,9 @@ from types import ModuleType
 from medui.backend.data.inputs import InputError
 from medui.backend.inference.destination import is_loopback
 
-STATIC = Path(__file__).resolve().parent.parent / "pages" / "static"  # in the package: an installed medui has them
+STATIC = (
+    Path(__file__).resolve().parent.parent / "pages" / "static"
+)  # in the package: an installed medui has them
 CSS_FILE = STATIC / "medui.css"
 SHORTCUTS = STATIC / "shortcuts.js"  # Correggi's keys
 ROLES = ("clinician", "annotator", "curator", "researcher")  # tables.USER_ROLES, without importing the store
