@@ -45,6 +45,17 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
     return prediction_id
 
 
+def opened_in_correggi(browser, app_server: AppServer, record_id: str):
+    """A stored relation prediction (stored_relation_prediction) opened in Correggi by anna, in a new browser
+    context: (its prediction id, the context, the page)."""
+    prediction_id = stored_relation_prediction(app_server, record_id)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *app_server.auth("anna"))
+    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    return prediction_id, context, page
+
+
 def saved_relations(server: AppServer, prediction_id: int) -> list[list]:
     with sqlite3.connect(server.database) as conn:
         ((record,),) = conn.execute(
@@ -65,11 +76,7 @@ def table_rows(table) -> list[list[str]]:
 
 
 def test_a_relation_prediction_keeps_its_relations_when_opened_and_saved(browser, app_server):
-    prediction_id = stored_relation_prediction(app_server, "rel-1")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-1")
     sync_api.expect(page.locator("#correggi-entita")).to_contain_text("38,5 °C")  # opened
     page.wait_for_timeout(3000)  # the events that follow the opening (the span editor's change) have answered
     relations = page.locator("#correggi-relazioni")
@@ -91,11 +98,7 @@ def correction_count(server: AppServer, prediction_id: int) -> int:
 
 
 def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(browser, app_server):
-    prediction_id = stored_relation_prediction(app_server, "rel-2")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-2")
     spans = page.locator("#correggi-menzioni")
     sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
     mention = spans.locator(".token-container", has_text="120/80")
@@ -118,11 +121,7 @@ def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(b
 
 
 def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(browser, app_server):
-    prediction_id = stored_relation_prediction(app_server, "rel-3")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-3")
     sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
     relations = page.locator("#correggi-relazioni")
     page.wait_for_timeout(3000)  # the events that follow the opening have answered
@@ -152,11 +151,7 @@ def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(b
 
 
 def test_the_palette_keys_pick_a_label_and_no_label_outside_the_task_is_kept(browser, app_server):
-    prediction_id = stored_relation_prediction(app_server, "rel-4")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-4")
     spans, entities = page.locator("#correggi-menzioni"), page.locator("#correggi-entita")
     sync_api.expect(entities).to_contain_text("pressione")
     palette = page.locator("#correggi-etichetta")
