@@ -64,7 +64,7 @@ class RunState:
 
 # loss over a padded batch (dev, probe) -------------------------------------------------------------------
 def labelled_count(batch: dict[str, torch.Tensor]) -> int:
-    """How many positions of a batch carry a label (the positions its loss is the mean of)."""
+    """How many positions of a batch carry a label (what a dev or probe loss is the mean over)."""
     return int((batch["labels"][:, 1:] != IGNORE).sum())
 
 

@@ -61,7 +61,7 @@ def use_bf16(config: TrainConfig, device: str) -> bool:
 
 
 def labelled_positions(rows: list[TrainRow]) -> int:
-    """How many positions of the rows carry a label (the positions a micro-batch's loss is the mean of)."""
+    """How many positions of the rows carry a label (a micro-batch's count; loop.token_scale averages them)."""
     return sum(1 for row in rows for y in row.labels[1:] if y != IGNORE)
 
 
