@@ -77,6 +77,10 @@ class TaskSpec(BaseModel):
     # with a head or tail of another label is refused (as a reversed PERTAINS, from EVENT to RML)
     relation_heads: tuple[str, ...] = ()
     relation_tails: tuple[str, ...] = ()
+    # re, `pairs` strategies: entity label -> the ner task whose own pass finds that label's mentions (the E3C link
+    # tasks' entities are exactly those of e3c_measurements, e3c_events and e3c_time_expressions on the same
+    # documents); empty: the entity step is the task's own answer with its relation list held empty
+    entity_tasks: dict[str, str] = {}
     fields: tuple[FormField, ...] = ()  # crf
     answer_format: Literal["multiple_choice", "extractive"] | None = None  # qa
     options: tuple[str, ...] = ()  # qa multiple choice letters
@@ -107,6 +111,8 @@ class TaskSpec(BaseModel):
         ]
         if unknown:
             raise ValueError(f"relation heads and tails must be labels of the task, not {', '.join(unknown)}")
+        if self.entity_tasks and set(self.entity_tasks) != set(self.labels):
+            raise ValueError("entity_tasks must name a task for every label of the task, and only those")
         return self
 
     @model_validator(mode="after")
