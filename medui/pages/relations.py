@@ -151,7 +151,8 @@ def links_html(text: str, entities: list[dict], rows: list[list]) -> str:
         for e in hidden
     )
     more = f'<ul class="medui-hidden">{extra}</ul>' if extra else ""
-    return f'<div class="medui-marked" id="correggi-collegamenti-testo">{"".join(parts)}</div>{more}'
+    legend = '<div class="medui-hidden">Relazioni sul testo: n→ è la testa della relazione n, →n la sua coda.</div>'
+    return f'{legend}<div class="medui-marked">{"".join(parts)}</div>{more}'
 
 
 def added(
