@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import common, problems
+from medui.pages import common, problems, relations
 from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
 from medui.tasks.kinds.crf import form_editor_rows
-from medui.tasks.kinds.re import relations_from_rows
-from medui.tasks.records import numbered
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -80,20 +78,6 @@ def record_from_editors(
     return kind_for(spec).record_from_editors(spec, item["record_id"], values)
 
 
-def remap_relations(old: list[dict], new: list[dict], rows: list[list]) -> tuple[list[list], int]:
-    """Relation rows re-pointed at the new entity ids (matched by offsets); rows to a removed entity dropped."""
-    by_span = {(e["start"], e["end"]): e["id"] for e in new}
-    old_to_new = {e.get("id"): by_span.get((e["start"], e["end"])) for e in old}
-    kept, dropped = [], 0
-    for rel in relations_from_rows(rows):
-        head, tail = old_to_new.get(rel["head"], rel["head"]), old_to_new.get(rel["tail"], rel["tail"])
-        if head is None or tail is None:
-            dropped += 1
-            continue
-        kept.append([head, rel["label"], tail])
-    return kept, dropped
-
-
 def opened_record(item: dict) -> dict:
     """The version an item's editors start from: the annotator's own correction in force, else the prediction."""
     return item.get("in_force") or item["prediction"]
@@ -146,7 +130,7 @@ def empty() -> tuple:
         hidden,
         hidden,
         hidden,
-        hidden,
+        *relations.values(None),
         hidden,
         hidden,
         hidden,
@@ -164,20 +148,19 @@ def values_for(item: dict) -> tuple:
         f"**Predizione {int(item['prediction_id'])}** · compito {common.md_escape(spec.id)} · record {common.md_escape(item['record_id'])}"
         f" · confidenza {fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
     )
-    spans = entities_rows = relations = form = gr.update(visible=False)
+    current = kind.editor_entities(spec, pred)
+    spans = entities_rows = form = gr.update(visible=False)
     if "spans" in shown:
         spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
     if "entities" in shown:
-        entities_rows = gr.update(visible=True, value=common.entity_rows(numbered(entities)))
-    if "relations" in shown:
-        relations = gr.update(
-            visible=True, value=[[r["head"], r["label"], r["tail"]] for r in pred.get("relations", [])]
-        )
+        entities_rows = gr.update(visible=True, value=common.entity_rows(current))
+    links = relations.values(
+        spec if "relations" in shown else None, item["text"], current, pred.get("relations", [])
+    )
     if "form" in shown:
         form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
     choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
     answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
-    current = kind.editor_entities(spec, pred)
     palette = gr.update(
         visible="spans" in shown, choices=palette_choices(spec), value=next(iter(spec.labels), None)
     )
@@ -189,7 +172,7 @@ def values_for(item: dict) -> tuple:
         palette,
         spans,
         entities_rows,
-        relations,
+        *links,
         form,
         choice,
         answer,
@@ -224,14 +207,8 @@ class Editors:
             interactive=False,
             visible=False,
         )
-        self.relations = gr.Dataframe(
-            headers=["testa", "relazione", "coda"],
-            label="Relazioni (id delle menzioni)",
-            interactive=True,
-            visible=False,
-            elem_id="correggi-relazioni",
-            type="array",
-        )
+        self.relation_editor = relations.RelationEditor()
+        self.relations = self.relation_editor.rows  # rows (head id, label, tail id), as the record takes them
         self.form = gr.Dataframe(
             headers=["voce", "tipo", "valori ammessi", "valore"],
             label="Modulo (colonna valore; liste separate da |)",
@@ -252,15 +229,17 @@ class Editors:
 
     def outputs(self) -> list:
         """The components `values_for` and `empty` fill, in their order."""
-        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
+        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, *self.relation_editor.outputs(), self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
     def inputs(self) -> list:
         """The components a corrected record is built from, then the note."""
         return [self.current, self.form, self.choice, self.answer, self.relations, self.note]
 
     def wire(self) -> None:
-        """Edited spans: offsets rebuilt, ids renumbered, relations re-pointed."""
+        """Edited spans: offsets rebuilt, ids kept (a new mention a new one), a removed mention's links dropped;
+        links added, chosen and removed."""
         _wire_span_editing(self)
+        self.relation_editor.wire(self.item, self.current)
 
 
 def said(spec: TaskSpec, notes: list[str]) -> object:
@@ -275,37 +254,38 @@ def _wire_span_editing(page: Editors) -> None:
 
     @guarded
     def spans_changed(
-        item: dict | None, value: list | None, current: list[dict], relations: list[list], active: str | None
+        item: dict | None, value: list | None, current: list[dict], rows: list[list], active: str | None
     ) -> tuple:
-        """The span editor's change, by the user or by opening an item: opening changes no span, and its
-        relation table may not have reached the page yet, so it is left alone (else it was emptied). Every
-        mention keeps a label of the task: a new selection takes the palette's (fit_labels)."""
-        unchanged = (gr.update(),) * 5
+        """The span editor's change, by the user or by opening an item: opening changes no span, so the links
+        are left alone. Every mention keeps a label of the task (a new selection takes the palette's,
+        fit_labels) and its id (a new one a new id, relations.keep_ids); a removed mention's links go, named
+        in the relation editor's note."""
+        unchanged = (gr.update(),) * 10
         if not item or not kind_for(get_spec(item["task"])).spans:
             return unchanged
         spec = get_spec(item["task"])
         typed = common.spans_from_highlight(item["text"], value)
         fitted, notes = fit_labels(typed, spec.labels, active)
         _, hidden = common.non_overlapping(opened_record(item).get("entities", []))
-        entities = numbered([*fitted, *hidden])  # spans hidden by an overlap are kept as they were
+        # spans hidden by an overlap stay as they were
+        entities = relations.keep_ids(current, [*fitted, *hidden])
         shown = (
             gr.update(value=common.highlight_value(item["text"], entities))
             if fitted != typed
             else gr.update()
         )
-        if [span_of(e) for e in entities] == [span_of(e) for e in current]:
-            return (
-                *unchanged[:3],
-                shown,
-                said(spec, notes) if notes else gr.update(),
-            )  # the echo of a relabel
-        rows, dropped = remap_relations(current, entities, relations)
-        if dropped:
-            notes.append(f"{dropped} relazioni tolte: puntavano a menzioni rimosse")
-        return entities, common.entity_rows(entities), rows, shown, said(spec, notes)
+        if [span_of(e) for e in entities] == [span_of(e) for e in current]:  # the echo of a relabel
+            return (*unchanged[:2], shown, said(spec, notes) if notes else gr.update(), *unchanged[4:])
+        if not kind_for(spec).relations:
+            return (entities, common.entity_rows(entities), shown, said(spec, notes), *unchanged[4:])
+        rows, dropped = relations.drop_links(current, entities, rows)
+        links = relations.shown(spec, item["text"], entities, rows)
+        note = relations.dropped_note(dropped) if dropped else gr.update()
+        return entities, common.entity_rows(entities), shown, said(spec, notes), *links, note
 
+    links = page.relation_editor
     page.spans.change(
         spans_changed, [page.item, page.spans, page.current, page.relations, page.palette],
-        [page.current, page.entities, page.relations, page.spans, page.labels], api_name="correggi_menzioni",
-        queue=False,
+        [page.current, page.entities, page.spans, page.labels, *links.shown_outputs(), links.note],
+        api_name="correggi_menzioni", queue=False,
     )  # fmt: skip
