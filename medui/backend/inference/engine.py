@@ -2,8 +2,11 @@
 
 The fast path of the product. An Engine is built for (loaded model, task, strategy, seed): its demonstrations
 (demos.py: drawn once at random, or the most similar to each record) and compiled constraint are fixed once, then
-`predict` batches records through the decoder. Texts longer than
-the input budget are split into sentence windows and their predictions merged with offsets remapped.
+`predict` batches records through the decoder. A text of mentions longer than the task's trained length (the
+longest train text, reading.py) is read in sentence windows of the length its training texts usually have, one
+longer than the input budget in windows within it; their predictions are merged with offsets remapped. A form
+longer than the input budget is read from its first window. Each window's answer says which limits may have cut
+it (the record's `limits`, with the window).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from medui.backend.data import gold
-from medui.backend.inference import decoding
+from medui.backend.inference import decoding, reading
 from medui.backend.inference.demos import Demonstrations
 from medui.backend.inference.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
 from medui.backend.inference.types import Generation, LoadedModel
@@ -59,6 +62,7 @@ class Engine:
         self.kind = kind_for(spec)
         self.batch_size = batch_size or self.default_batch_size()
         self.max_input_tokens = max_input_tokens
+        self.trained = reading.trained_length(spec) if self.kind.reads_text else None
         if demos is None:
             demos = Demonstrations(
                 gold.fewshot_pool(spec) if strategy.shots else [], "random", self.input_text
@@ -156,26 +160,51 @@ class Engine:
         return len(self.lm.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def window_count(self, record: dict) -> int:
-        """How many sentence windows the record is read in (1 when it fits the prompt whole)."""
+        """How many sentence windows the record is read in (1 when it is read whole)."""
         return len(self._windows(record))
 
+    def reading_of(self, record: dict) -> reading.Reading | None:
+        """How the record's text is read (reading.py: whole, in windows, a form's first window); None for a
+        record the model does not read as a text (qa)."""
+        text = record.get("text") if self.kind.reads_text else None
+        if not isinstance(text, str):
+            return None
+        parts = [p["text"] for p in self._windows(record)]
+        over = self.input_tokens(text) > self.max_input_tokens
+        return reading.Reading(
+            len(text), len(parts), max(map(len, parts)), sum(map(len, parts)), over, self.trained
+        )  # fmt: skip
+
     def _windows(self, record: dict) -> list[dict]:
-        """The record itself, or sentence windows of its text (with their offset) when it is too long."""
-        if not self.kind.spans:
+        """The record itself, or sentence windows of its text (with their offset) when it is too long: longer
+        than the task's trained length (a text of mentions: windows of its reading size, reading.py) or than the
+        input budget (windows within it; a form keeps its first window only)."""
+        text = record.get("text") if self.kind.reads_text else None
+        if not isinstance(text, str) or not text:
             return [record]
-        text = record["text"]
         n_tokens = self.input_tokens(text)
-        if n_tokens <= self.max_input_tokens:
+        over_budget = n_tokens > self.max_input_tokens
+        longer = self.kind.spans and self.trained is not None and len(text) > self.trained.longest
+        if not (over_budget or longer):
             return [record]
-        max_chars = max(200, int(len(text) * self.max_input_tokens / n_tokens * 0.9))
-        return [
-            {"id": f"{record.get('id')}@{s}", "text": text[s:e], "_offset": s}
-            for s, e in sentence_windows(text, max_chars)
-        ]
+        size = max(200, int(len(text) * self.max_input_tokens / n_tokens * 0.9)) if over_budget else len(text)
+        if longer:
+            size = min(size, self.trained.typical)
+        bounds = sentence_windows(text, size)
+        if len(bounds) <= 1:  # no sentence end to cut at: read whole
+            return [record]
+        if not self.kind.spans:  # a form is filled once for the whole note: from its first window
+            return [{**record, "text": text[: bounds[0][1]], "_offset": 0}]
+        return [{"id": f"{record.get('id')}@{s}", "text": text[s:e], "_offset": s} for s, e in bounds]
 
     def _merge(self, record: dict, parts: list[tuple[str, dict, Generation, float, list[str]]]) -> Prediction:
-        preds = [self.kind.prediction(self.spec, part, gen.text) for _, part, gen, _, _ in parts]
-        merged = preds[0] if len(parts) == 1 else merge_windows(record, [p[1] for p in parts], preds)
+        preds = [
+            self._part_prediction(k, len(parts), part, gen) for k, (_, part, gen, _, _) in enumerate(parts)
+        ]
+        if len(parts) > 1:
+            merged = merge_windows(record, [p[1] for p in parts], preds)
+        else:  # a form read from its first window still holds the whole text
+            merged = {**preds[0], "text": record["text"]} if "_offset" in parts[0][1] else preds[0]
         merged["id"] = record.get("id", merged.get("id"))
         gens = [p[2] for p in parts]
         logprobs = [lp for g in gens for lp in g.logprobs]
@@ -191,6 +220,17 @@ class Engine:
             confidence=confidence,
             demonstrations=list(dict.fromkeys(i for p in parts for i in p[4])),
         )
+
+    def _part_prediction(self, k: int, n: int, part: dict, gen: Generation) -> dict:
+        """The prediction of one window (k of n, from 0), its limits named with the window when there are
+        several; an output cut at the token limit before any complete item is marked cut too."""
+        pred = self.kind.prediction(self.spec, part, gen.text, copied=self.constraint is not None)
+        limits = list(pred.get("limits", []))
+        if pred.get("valid") is False and gen.stopped == "length":
+            limits.append({"limit": "tokens", "bound": self.spec.max_new_tokens, "part": "output"})
+        if n > 1:
+            limits = [{**x, "window": k + 1, "windows": n} for x in limits]
+        return {**pred, "truncated": True, "limits": limits} if limits else pred
 
 
 def _placeholder(spec: TaskSpec, filler: str) -> dict:
