@@ -9,8 +9,8 @@ on the gold train split the task learns and draws its examples from (its `fewsho
   so the study does not move for test records of ordinary length. On the shipped test splits it windows 16
   records: the two E3C test texts (2,742 and 2,305 characters) longer than E3C's longest train text (2,072), in
   each of the eight E3C tasks, and none of any other task. The 95th percentile (below) as the threshold would
-  window 4 to 9% of the test records of the other span tasks but one (20 of abstrct_neoplasm's 318, 9 of
-  e3c_clinical_entities' 186): the study would move.
+  window 4 to 9% of the test records of every span task but drug_leaflet_entities (20 of abstrct_neoplasm's
+  318, 9 of e3c_clinical_entities' 186): the study would move.
 - `typical`, the 95th percentile of the train texts (nearest rank), is the reading size of a longer text:
   windows of whole sentences of at most that many characters, as long as the task's training rows usually are,
   so a window's answer fits the list where a whole note's does not: on the train splits, texts up to that length
