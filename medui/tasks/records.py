@@ -10,8 +10,9 @@ import hashlib
 
 # what a prediction record adds to the gold format: whether the output could be read (and why not), the mentions
 # left out while aligning, and whether a limit may have cut the answer (`truncated`) with the limits reached
-# (`limits`: {"limit", "bound", "part"}, and "window", "windows" when the text was read in windows); never part of
-# a correction or gold
+# (`limits`: {"limit", "bound", "part"}, and "window", "windows" when the text was read in windows; "reread": N on
+# the limit a whole note's answer reached when the note was then read again in N windows, the answer kept being
+# theirs, `truncated` only if a limit still cut one); never part of a correction or gold
 PREDICTION_KEYS = ("valid", "error", "dropped", "truncated", "limits")
 
 

@@ -18,6 +18,16 @@ on the gold train split the task learns and draws its examples from (its `fewsho
   three tasks hold more than max_items even at that length (e3c_measurement_links, e3c_temporal_links,
   casimedicos_arg_components).
 
+A note read whole can still hold more than one answer says: a dense note of ordinary length (an 8-sentence
+note of 976 characters filled 30 mentions before reaching its last sentence). The engine reads such a note a
+second time, in windows, when its whole answer reached the items limit or the token limit (engine.Engine.predict):
+windows of whole sentences of at most `reread_size` characters, the task's median train length and at most half
+the text. At the median every shipped span task's train texts hold no more gold mentions than its max_items (the
+densest, e3c_measurement_links: 26 of 30; e3c_events 19 of 40; casimedicos_arg_components 18 of 20), where at the
+95th percentile three tasks' do not; half the text makes at least two windows of a note shorter than twice the
+median. The answer kept is the windows' answers joined, and its `limits` say first that the note was re-read and
+why (`reread`: the number of windows), then any limit that still cut a window.
+
 A form (crf) names each item once for the whole note, so it is not read in windows: a form from a note longer
 than the trained length is read whole, with a notice that its items may be less reliable; one longer than the
 input budget is read from its first window (whole sentences within the budget) and the notice says the rest is
@@ -46,6 +56,7 @@ class TrainedLength:
     records: int
     longest: int  # a text longer than this is read in windows (spans) or noticed (forms)
     typical: int  # the SHARE quantile: the most characters of a window
+    median: int  # the median: the most characters of a window when a note read whole is read again
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,16 @@ def _measured(task: str, path: str, _mtime_ns: int) -> TrainedLength | None:
     if not lengths:
         return None
     typical = lengths[max(0, math.ceil(SHARE * len(lengths)) - 1)]
-    return TrainedLength(task, len(lengths), lengths[-1], typical)
+    median = lengths[max(0, math.ceil(len(lengths) / 2) - 1)]
+    return TrainedLength(task, len(lengths), lengths[-1], typical, median)
+
+
+def reread_size(trained: TrainedLength | None, chars: int) -> int:
+    """The most characters of a window when a text of `chars` characters, read whole, is read again because its
+    answer reached a limit: the task's median train length (whose gold answers fit the list, see above), at most
+    half the text so that it is read in two windows at least; half the text for a task with no train split."""
+    half = max(1, chars // 2)
+    return min(trained.median, half) if trained is not None else half
 
 
 # notices ------------------------------------------------------------------------------------------------------
@@ -152,8 +172,11 @@ PARTS_IT = {
 }
 
 
-def limit_notice(limit: dict, italian: bool = True) -> str:
-    """One limit that cut an answer (a prediction record's `limits` entry), and where."""
+def limit_notice(limit: dict, italian: bool = True, relations: bool = False) -> str:
+    """One limit that cut an answer (a prediction record's `limits` entry), and where; an entry with `reread`
+    says the whole note's answer reached it and the note was read again in that many windows (reread_notice)."""
+    if limit.get("reread"):
+        return reread_notice(limit, italian, relations)
     bound, part = limit.get("bound"), str(limit.get("part", ""))
     where_it = f" nella finestra {limit['window']} di {limit['windows']}" if limit.get("windows") else ""
     where_en = f" in window {limit['window']} of {limit['windows']}" if limit.get("windows") else ""
@@ -186,9 +209,31 @@ def limit_notice(limit: dict, italian: bool = True) -> str:
     return f"The answer reached the limit of {bound} generated tokens{where_en}: kept up to its last complete item"
 
 
+def reread_notice(limit: dict, italian: bool = True, relations: bool = False) -> str:
+    """A note whose whole answer reached a limit (`limit`, with `reread`: the windows it was read in again)."""
+    n, bound, part = limit["reread"], limit.get("bound"), str(limit.get("part", ""))
+    if italian:
+        what = PARTS_IT.get(part, part)
+        said = (
+            f"La risposta sul testo intero ha raggiunto il limite di {bound} {what}: medui ha riletto il testo in "
+            f"{n} finestre di frasi intere e ne ha unito le risposte"
+        )
+        return said + ("; le relazioni tra frasi di finestre diverse non sono cercate" if relations else "")
+    said = (
+        f"The answer on the whole text reached the limit of {bound} "
+        f"{'generated tokens' if part == 'output' else part}: medui read the text again in {n} windows of whole "
+        "sentences and joined their answers"
+    )
+    return said + (
+        "; relations between sentences of different windows are not looked for" if relations else ""
+    )
+
+
 def notices(
     reading: Reading | None, record: dict, spans: bool, relations: bool = False, italian: bool = True
 ) -> list[str]:
-    """Every notice of a run: how a long text was read, then each limit that cut its answer."""
+    """Every notice of a run: how a long text was read, then each limit that cut its answer (first, when the
+    note was read again because its whole answer reached a limit, that it was)."""
     first = reading_notice(reading, spans, relations, italian) if reading is not None else ""
-    return ([first] if first else []) + [limit_notice(x, italian) for x in record.get("limits") or []]
+    limits = [limit_notice(x, italian, relations) for x in record.get("limits") or []]
+    return ([first] if first else []) + limits
