@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 
 from medui.backend import service
+from medui.backend.inference import reading
 from medui.cli import main
+from medui.tasks.align import sentence_windows
+from medui.tasks.registry import get_spec
+from tests.backend.inference.test_windows import SENTENCES
 
 MODEL = "openai:stub-model"
 SENTENCE = "Il paziente riferisce dolore toracico e dispnea da sforzo. "
@@ -30,6 +34,27 @@ def test_a_note_longer_than_the_trained_ones_is_read_in_windows_and_the_result_s
     assert said and int(said[1]) <= 973
     assert all(text[e["start"] : e["end"]] == e["text"] for e in result["entities"])
     assert result["entities"][-1]["start"] > len(text) - 973  # the last window was read too
+
+
+def test_a_dense_note_whose_whole_answer_filled_the_list_is_read_again_and_the_result_says_so(stub):
+    """An 8-sentence note of ordinary length read whole: the answer fills its 30 mentions from the first sentence,
+    so medui reads the note again in windows, and Prova says so."""
+    text = " ".join(SENTENCES)
+    first = [w for w in SENTENCES[0].split() if len(w) > 3]
+    filled = {"entities": [{"text": first[k % len(first)], "label": "CLINENTITY"} for k in range(30)]}
+    named = lambda window: [{"text": window.rstrip(".").split()[-1], "label": "CLINENTITY"}]  # noqa: E731
+    stub.reply = lambda read: filled if read == text else {"entities": named(read)}
+    spec = get_spec("e3c_clinical_entities")
+    windows = sentence_windows(text, reading.reread_size(reading.trained_length(spec), len(text)))
+    result = service.run_task("e3c_clinical_entities", MODEL, "cd", text)
+    assert len(windows) >= 2 and len(stub.generations()) == 1 + len(windows)  # whole, then each window
+    assert result["notices"] == [
+        "La risposta sul testo intero ha raggiunto il limite di 30 menzioni: medui ha riletto il testo in "
+        f"{len(windows)} finestre di frasi intere e ne ha unito le risposte"
+    ]
+    last = text.rindex("ipertensiva")
+    assert [e["start"] for e in result["entities"]][-1] == last  # the end of the note is read
+    assert all(text[e["start"] : e["end"]] == e["text"] for e in result["entities"])
 
 
 def test_a_note_of_ordinary_length_gets_no_notice(stub):
