@@ -11,6 +11,7 @@ import sys
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
 from medui.backend.data.inputs import InputError, record_from_input, validate_gold
 from medui.backend.inference.demos import DEMOS
+from medui.backend.inference.reading import notices
 from medui.backend.inference.strategy import STRATEGIES
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for
@@ -161,6 +162,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     engine = _engine(args, spec)
     prediction = runner.predict(engine, [record])[0]
+    kind = kind_for(spec)  # how a long text was read, which limits cut the answer
+    for line in notices(
+        engine.reading_of(record), prediction.record, kind.spans, kind.relations, italian=False
+    ):
+        print(f"medui: warning: {line}", file=sys.stderr)
     result = {
         **prediction.record,
         "model": engine.lm.name,

@@ -325,14 +325,17 @@ def test_run_and_job_statuses_and_study_columns_read_in_italian():
     assert set(common.STUDY_COLUMNS_IT) >= {"model", "strategy", "average", "average_real"}
 
 
-def test_prova_says_when_a_limit_cut_the_answer():
+def test_prova_shows_the_notices_of_a_run_under_its_figures():
     from medui.pages import prova
 
     result = {"task": "e3c_clinical_entities", "seconds": 1.0, "output_tokens": 10, "tokens_per_s": 10.0,
               "confidence": 0.9, "valid": True}  # fmt: skip
-    assert "interrotta" not in prova.stats_markdown(result)
-    shown = prova.stats_markdown({**result, "truncated": True})
-    assert "**risposta interrotta da un limite** (al massimo 30 elementi per risposta" in shown
+    assert "⚠️" not in prova.stats_markdown(result)
+    notice = "La risposta ha raggiunto il limite di 30 menzioni nella finestra 2 di 3: quella parte [x](y)"
+    first, shown = prova.stats_markdown({**result, "truncated": True, "notices": [notice]}).split("\n\n")
+    assert first == prova.stats_markdown(result)
+    assert shown.startswith("⚠️ **La risposta ha raggiunto il limite di 30 menzioni nella finestra 2 di 3")
+    assert "](" not in shown  # model and user text stay text
 
 
 def test_prova_says_the_file_runs_when_a_text_is_pasted_too():

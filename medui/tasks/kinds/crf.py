@@ -97,6 +97,23 @@ class CrfKind(Kind):
             max_chars=max((item.max_length for item in copied), default=0),
         )  # a list's number of items is its schema's maxItems
 
+    def bounded_lists(self, spec: TaskSpec, output: dict) -> list[tuple[str, list, int]]:
+        """Every list item's values, bounded by its schema's maxItems."""
+        lists = [
+            (item.name, output.get(item.name), item.max_items) for item in spec.fields if item.type == "list"
+        ]
+        return [(name, values, most) for name, values, most in lists if isinstance(values, list)]
+
+    def copied_texts(self, spec: TaskSpec, output: dict) -> list[tuple[str, str]]:
+        """The values of the copied items (a list's every value)."""
+        found = []
+        for item in (item for item in spec.fields if item.copied):
+            value = output.get(item.name)
+            found += [
+                (item.name, v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+            ]
+        return found
+
     def target(self, spec: TaskSpec, record: dict) -> dict:
         fields = record.get("fields", {})
         return {item.name: fields.get(item.name, empty_value(item)) for item in spec.fields}
