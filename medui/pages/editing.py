@@ -19,15 +19,27 @@ from medui.tasks.spec import TaskSpec
 
 
 def labels_hint(spec: TaskSpec) -> str:
-    """The labels (and relation labels) a correction may use."""
-    if not kind_for(spec).spans:
+    """The labels (and relation labels) a correction may use, then the task's label guidelines."""
+    text = ""
+    if kind_for(spec).spans:
+        text = "Etichette: " + ", ".join(f"**{common.md_escape(label)}**" for label in spec.labels)
+        if spec.relation_labels:
+            text += " · relazioni: " + ", ".join(
+                f"**{common.md_escape(label)}**" for label in spec.relation_labels
+            )
+    return "\n\n".join(part for part in (text, guidelines_notes(spec)) if part)
+
+
+def guidelines_notes(spec: TaskSpec) -> str:
+    """The label guidelines (each label's, relation's or form item's definition with one example) and their
+    source, as Markdown; '' for a task without them."""
+    items = spec.guideline_items()
+    if not items:
         return ""
-    text = "Etichette: " + ", ".join(f"**{common.md_escape(label)}**" for label in spec.labels)
-    if spec.relation_labels:
-        text += " · relazioni: " + ", ".join(
-            f"**{common.md_escape(label)}**" for label in spec.relation_labels
-        )
-    return text
+    lines = [f"- **{common.md_escape(name)}**: {common.md_escape(text)}" for name, text in items]
+    return (
+        "**Linee guida**\n\n" + "\n".join(lines) + f"\n\n_Fonte: {common.md_escape(spec.guidelines_source)}_"
+    )
 
 
 NEW_SPAN_LABEL = "label"  # what Gradio's span editor names a new selection

@@ -153,6 +153,8 @@ def pair_examples(spec: TaskSpec, pool: list[dict], seed: int = 0) -> list[dict]
     ]
 
 
-def pair_prompt(spec: TaskSpec, shown_pair: str, examples: list[dict]) -> str:
-    """The whole prompt of one pair question (pair_input's text), ending at 'Risposta:'."""
-    return render_prompt(spec.model_copy(update={"prompt": PAIR_PROMPT}), shown_pair, examples)
+def pair_prompt(spec: TaskSpec, shown_pair: str, examples: list[dict], *, guidelines: bool = False) -> str:
+    """The whole prompt of one pair question (pair_input's text), ending at 'Risposta:'; `guidelines`: with the
+    task's label guidelines."""
+    pair_spec = spec.model_copy(update={"prompt": PAIR_PROMPT})
+    return render_prompt(pair_spec, shown_pair, examples, guidelines=guidelines)

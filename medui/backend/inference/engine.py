@@ -58,9 +58,12 @@ class Engine:
         batch_size: int | None = None,
         max_input_tokens: int = 1024,
         demos: Demonstrations | None = None,
+        guidelines: bool = False,
     ):
-        """demos: where examples come from and how they are chosen (default: the few-shot split, at random)."""
+        """demos: where examples come from and how they are chosen (default: the few-shot split, at random);
+        guidelines: whether prompts carry the task's label guidelines (never the default prompt's)."""
         self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
+        self.guidelines = guidelines
         self.kind = kind_for(spec)
         self.batch_size = batch_size or self.default_batch_size()
         self.max_input_tokens = max_input_tokens
@@ -93,7 +96,12 @@ class Engine:
             prompts = [self.prompt_for(_placeholder(self.spec, ch)) for ch in "ab"]
         else:  # examples differ per record: the prefix ends where the first example starts
             prompts = [
-                render_prompt(self.spec, ch, [{"input": ch, "answer": ch}] if self.strategy.shots else [])
+                render_prompt(
+                    self.spec,
+                    ch,
+                    [{"input": ch, "answer": ch}] if self.strategy.shots else [],
+                    guidelines=self.guidelines,
+                )  # fmt: skip
                 for ch in "ab"
             ]
         ids = [self.lm.tokenizer(p)["input_ids"] for p in prompts]
@@ -119,7 +127,9 @@ class Engine:
     def prompt_and_demos(self, record: dict) -> tuple[str, list[str]]:
         """A record's prompt and the ids of the demonstrations in it (best first)."""
         choice = self.demos.pick(record, self.strategy.shots, self.seed)
-        prompt = render_prompt(self.spec, self.input_text(record), self._examples(choice.records))
+        prompt = render_prompt(
+            self.spec, self.input_text(record), self._examples(choice.records), guidelines=self.guidelines
+        )
         return prompt, choice.ids
 
     def predict(

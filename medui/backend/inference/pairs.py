@@ -128,7 +128,7 @@ class PairEngine(Engine):
         return pair_examples(self.spec, gold.fewshot_pool(self.spec), self.seed)
 
     def pair_prompt(self, pair_text: str) -> str:
-        return pair_prompt(self.spec, pair_text, self.pair_examples)
+        return pair_prompt(self.spec, pair_text, self.pair_examples, guidelines=self.guidelines)
 
     @functools.cached_property
     def pair_prefix(self) -> tuple[int, ...]:
