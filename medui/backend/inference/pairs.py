@@ -78,8 +78,9 @@ class PairEngine(Engine):
                 )
                 demos.exclude_texts(self.demos.excluded_texts())
             engines[task] = Engine(
-                self.lm, spec, strategy, seed=self.seed, batch_size=self.batch_size, demos=demos
-            )
+                self.lm, spec, strategy, seed=self.seed, batch_size=self.batch_size, demos=demos,
+                guidelines=self.guidelines,
+            )  # fmt: skip
         return engines
 
     def find_entities(
