@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import common, problems
+from medui.pages import common, form_editor, problems
 from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
-from medui.tasks.kinds.crf import form_editor_rows
 from medui.tasks.kinds.re import relations_from_rows
 from medui.tasks.records import numbered
 from medui.tasks.registry import get_spec
@@ -147,7 +146,7 @@ def empty() -> tuple:
         hidden,
         hidden,
         hidden,
-        hidden,
+        *form_editor.hidden(),
         hidden,
         hidden,
         "",
@@ -164,7 +163,7 @@ def values_for(item: dict) -> tuple:
         f"**Predizione {int(item['prediction_id'])}** · compito {common.md_escape(spec.id)} · record {common.md_escape(item['record_id'])}"
         f" · confidenza {fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
     )
-    spans = entities_rows = relations = form = gr.update(visible=False)
+    spans = entities_rows = relations = gr.update(visible=False)
     if "spans" in shown:
         spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
     if "entities" in shown:
@@ -173,8 +172,8 @@ def values_for(item: dict) -> tuple:
         relations = gr.update(
             visible=True, value=[[r["head"], r["label"], r["tail"]] for r in pred.get("relations", [])]
         )
-    if "form" in shown:
-        form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
+    fields = pred.get("fields") or {}
+    form_values = form_editor.shown(spec, item["text"], fields) if "form" in shown else form_editor.hidden()
     choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
     answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
     current = kind.editor_entities(spec, pred)
@@ -190,7 +189,7 @@ def values_for(item: dict) -> tuple:
         spans,
         entities_rows,
         relations,
-        form,
+        *form_values,
         choice,
         answer,
         "",
@@ -232,14 +231,8 @@ class Editors:
             elem_id="correggi-relazioni",
             type="array",
         )
-        self.form = gr.Dataframe(
-            headers=["voce", "tipo", "valori ammessi", "valore"],
-            label="Modulo (colonna valore; liste separate da |)",
-            interactive=True,
-            static_columns=[0, 1, 2],
-            visible=False,
-            type="array",
-        )
+        self.form_editor = form_editor.FormEditor()  # the note beside the form's items
+        self.form = gr.State([])  # the form's [item, value] rows, gathered from form_editor when saving
         self.choice = gr.Radio(label="Risposta", choices=[], visible=False)
         self.answer = gr.Textbox(label="Risposta", visible=False)
         self.note = gr.Textbox(label="Nota (facoltativa)")
@@ -252,15 +245,22 @@ class Editors:
 
     def outputs(self) -> list:
         """The components `values_for` and `empty` fill, in their order."""
-        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
+        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, self.relations, *self.form_editor.outputs(), self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
     def inputs(self) -> list:
         """The components a corrected record is built from, then the note."""
         return [self.current, self.form, self.choice, self.answer, self.relations, self.note]
 
     def wire(self) -> None:
-        """Edited spans: offsets rebuilt, ids renumbered, relations re-pointed."""
+        """Edited spans: offsets rebuilt, ids renumbered, relations re-pointed; a typed form value moves its
+        highlight in the note."""
         _wire_span_editing(self)
+        self.form_editor.wire(self.item)
+
+    def saving(self, click):
+        """The save button's `click` wired to gather the form's fields into `form` (a form is a pool of fields, one
+        component no more): the event to chain the save to with `.then`, which reads `inputs()`."""
+        return self.form_editor.gather(click, self.item, self.form)
 
 
 def said(spec: TaskSpec, notes: list[str]) -> object:

@@ -90,6 +90,8 @@ def test_a_value_of_the_wrong_type_is_refused_naming_the_item_in_italian():
     with pytest.raises(InputError) as refused:
         parse_form(spec, rows)
     assert str(refused.value) == "voce «saturazione di ossigeno (SpO2)»: «88 %» non è un numero intero"
+    with pytest.raises(InputError, match="senza voci"):  # no rows: never an empty form saved in its place
+        parse_form(spec, [])
 
 
 def test_the_evidence_of_each_filled_item_is_where_the_note_holds_its_value():

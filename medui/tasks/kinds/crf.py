@@ -54,10 +54,12 @@ TYPE_WORDS = {"integer": "un numero intero", "number": "un numero"}  # the types
 
 
 def parse_form(spec: TaskSpec, rows: list[list]) -> dict:
-    """Form values from the edited rows (the item's name first, its value last: the table's rows or the form
-    editor's [name, value] pairs), typed by each item's type; an empty value means not mentioned. A value of the
-    wrong type is refused in Italian, naming the item by its Italian name."""
-    given = {str(r[0]): ("" if r[-1] is None else str(r[-1]).strip()) for r in rows or [] if len(r) >= 2}
+    """Form values from the edited rows ([item name, value], as form_editor_rows gives them), typed by each
+    item's type; an empty value means not mentioned. A value of the wrong type is refused in Italian, naming the
+    item by its Italian name, and so are no rows at all (a form lost on its way is never saved as empty)."""
+    if not rows and spec.fields:  # an editor gives every item, empty or not: nothing given is no form at all
+        raise InputError("il modulo è arrivato senza voci: riapri la predizione e salva di nuovo")
+    given = {str(r[0]): ("" if r[-1] is None else str(r[-1]).strip()) for r in rows if len(r) >= 2}
     fields = {}
     for item in spec.fields:
         text = given.get(item.name, "")
