@@ -180,7 +180,8 @@ def wire_saving(page: CorreggiPage) -> None:
     after = [page.queue, page.history, page.pick, *page.editors.outputs()]
     base = [page.task, page.limit, page.skipped, page.editors.item]
     editors_in = page.editors.inputs()
-    page.save.click(save, [*base, *editors_in], after, api_name="correggi_salva")
+    gathered = page.editors.saving(page.save.click)  # the form's fields read first, then the save
+    gathered.then(save, [*base, *editors_in], after, api_name="correggi_salva")
     page.accept.click(accept, [*base, page.editors.note], after, api_name="correggi_accetta")
     page.skip.click(skip, base, [page.skipped, *after], api_name="correggi_salta", queue=False)
 

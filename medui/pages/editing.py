@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import common, problems, relations
+from medui.pages import common, form_editor, problems, relations
 from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
-from medui.tasks.kinds.crf import form_editor_rows
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
@@ -143,7 +142,7 @@ def empty() -> tuple:
         hidden,
         hidden,
         *relations.values(None),
-        hidden,
+        *form_editor.hidden(),
         hidden,
         hidden,
         "",
@@ -161,7 +160,7 @@ def values_for(item: dict) -> tuple:
         f" · confidenza {fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
     )
     current = kind.editor_entities(spec, pred)
-    spans = entities_rows = form = gr.update(visible=False)
+    spans = entities_rows = gr.update(visible=False)
     if "spans" in shown:
         spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
     if "entities" in shown:
@@ -169,8 +168,8 @@ def values_for(item: dict) -> tuple:
     links = relations.values(
         spec if "relations" in shown else None, item["text"], current, pred.get("relations", [])
     )
-    if "form" in shown:
-        form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
+    fields = pred.get("fields") or {}
+    form_values = form_editor.shown(spec, item["text"], fields) if "form" in shown else form_editor.hidden()
     choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
     answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
     palette = gr.update(
@@ -185,7 +184,7 @@ def values_for(item: dict) -> tuple:
         spans,
         entities_rows,
         *links,
-        form,
+        *form_values,
         choice,
         answer,
         "",
@@ -221,14 +220,8 @@ class Editors:
         )
         self.relation_editor = relations.RelationEditor()
         self.relations = self.relation_editor.rows  # rows (head id, label, tail id), as the record takes them
-        self.form = gr.Dataframe(
-            headers=["voce", "tipo", "valori ammessi", "valore"],
-            label="Modulo (colonna valore; liste separate da |)",
-            interactive=True,
-            static_columns=[0, 1, 2],
-            visible=False,
-            type="array",
-        )
+        self.form_editor = form_editor.FormEditor()  # the note beside the form's items
+        self.form = gr.State([])  # the form's [item, value] rows, gathered from form_editor when saving
         self.choice = gr.Radio(label="Risposta", choices=[], visible=False)
         self.answer = gr.Textbox(label="Risposta", visible=False)
         self.note = gr.Textbox(label="Nota (facoltativa)")
@@ -241,7 +234,7 @@ class Editors:
 
     def outputs(self) -> list:
         """The components `values_for` and `empty` fill, in their order."""
-        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, *self.relation_editor.outputs(), self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
+        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, *self.relation_editor.outputs(), *self.form_editor.outputs(), self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
     def inputs(self) -> list:
         """The components a corrected record is built from, then the note."""
@@ -249,9 +242,15 @@ class Editors:
 
     def wire(self) -> None:
         """Edited spans: offsets rebuilt, ids kept (a new mention a new one), a removed mention's links dropped;
-        links added, chosen and removed."""
+        links added, chosen and removed; a typed form value moves its highlight in the note."""
         _wire_span_editing(self)
         self.relation_editor.wire(self.item, self.current)
+        self.form_editor.wire(self.item)
+
+    def saving(self, click):
+        """The save button's `click` wired to gather the form's fields into `form` (a form is a pool of fields, one
+        component no more): the event to chain the save to with `.then`, which reads `inputs()`."""
+        return self.form_editor.gather(click, self.item, self.form)
 
 
 def said(spec: TaskSpec, notes: list[str]) -> object:

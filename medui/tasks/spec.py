@@ -39,6 +39,10 @@ class FormField(BaseModel):
     max_length: int = 80
     # `copy: true` (string, list): under cd the value, or every item of the list, is copied from the note
     copied: bool = Field(default=False, alias="copy")
+    # how the pages name the item (short Italian: "età", "pressione sistolica"; empty: its name, spaced) and the
+    # unit of a number ("mmHg"); neither is in the prompt nor in the schema, so the model reads the same prompt
+    title: str = ""
+    unit: str = ""
 
     @model_validator(mode="after")
     def _enum_has_values(self) -> FormField:
@@ -56,6 +60,8 @@ class FormField(BaseModel):
                 )
         elif bounds != (None, None):
             raise ValueError(f"only integer and number fields have a minimum and maximum, not {self.name!r}")
+        if self.unit and self.type not in ("integer", "number"):
+            raise ValueError(f"only integer and number fields have a unit, not {self.name!r}")
         return self
 
 

@@ -227,3 +227,72 @@ def test_a_link_is_added_by_the_text_of_its_mentions_and_a_wrong_one_removed_by_
     sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-5", timeout=30_000)
     context.close()
     assert saved_relations(app_server, prediction_id) == [[h, "PERTAINS", t] for h, t in RE_LINKS]
+
+
+FORM_TASK = "ed_dyspnea_crf"
+FORM_TEXT = "Uomo di 76 anni con dispnea da tre giorni. PA 180/95, FC 110 bpm, SpO2 85% in aria ambiente."
+
+
+def stored_form_prediction(server: AppServer, record_id: str) -> tuple[int, dict]:
+    """A dyspnoea form prediction (age and blood pressure filled, onset acute), stored in the app's database as
+    a run would store it: its id and its fields."""
+    from sqlmodel import Session
+
+    from medui.backend.evaluation.info import RunInfo
+    from medui.backend.store import repo
+    from medui.backend.store.db import make_engine
+    from medui.tasks.kinds.crf import empty_value
+    from medui.tasks.registry import get_spec
+    from tests.backend.store.records import make_prediction
+
+    spec = get_spec(FORM_TASK)
+    fields = {item.name: empty_value(item) for item in spec.fields}
+    fields.update(eta=76, insorgenza="acuta", pressione_sistolica=180, storia_bpco="assente")
+    record = {"id": record_id, "text": FORM_TEXT, "fields": fields}
+    engine = make_engine(f"sqlite:///{server.database}")
+    with Session(engine) as session:
+        run = repo.save_run(RunInfo(spec, "m", "cd", split="predict"), session=session)
+        (prediction,) = repo.save_predictions(run, [make_prediction(record, 0.3)], [None], session=session)
+        prediction_id = prediction.id
+        session.commit()
+    engine.dispose()
+    return prediction_id, fields
+
+
+def saved_record(server: AppServer, prediction_id: int) -> dict:
+    with sqlite3.connect(server.database) as conn:
+        ((record,),) = conn.execute(
+            "select record from corrections where prediction_id = ?", (prediction_id,)
+        ).fetchall()
+    return json.loads(record)
+
+
+def test_a_form_opens_beside_its_note_with_the_evidence_marked_and_an_allowed_value_is_picked(
+    browser, app_server
+):
+    from tests.app.browsing import choose
+
+    prediction_id, fields = stored_form_prediction(app_server, "form-1")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *app_server.auth("anna"))
+    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    note = page.locator("#correggi-nota")
+    sync_api.expect(note).to_contain_text("SpO2 85%")  # the source note, beside the form
+    # the age's evidence: "76" highlighted in the note, labelled with the item's Italian name
+    for value, name in (("76", "età"), ("180", "pressione sistolica")):
+        evidence = note.locator(".token-container", has_text=value)
+        sync_api.expect(evidence.locator(".highlighted")).to_have_count(1)
+        sync_api.expect(evidence).to_contain_text(name)
+    sync_api.expect(page.get_by_label("pressione sistolica (mmHg)")).to_have_value(
+        "180"
+    )  # typed, with its unit
+
+    onset = page.get_by_label("insorgenza della dispnea")
+    sync_api.expect(onset).to_have_value("acuta")
+    choose(page, "insorgenza della dispnea", "subacuta")  # from the item's list of allowed values
+    sync_api.expect(onset).to_have_value("subacuta")
+    page.click("#correggi-salva")
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("form-1", timeout=30_000)
+    context.close()
+    assert saved_record(app_server, prediction_id)["fields"] == {**fields, "insorgenza": "subacuta"}

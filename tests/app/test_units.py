@@ -12,6 +12,7 @@ from medui.backend.data.inputs import InputError
 from medui.backend.service import auth
 from medui.backend.web.uploads import read_upload
 from medui.pages import common
+from medui.tasks.form_items import item_title
 from medui.tasks.kinds.crf import form_editor_rows, parse_form
 from medui.tasks.registry import get_spec
 
@@ -160,8 +161,8 @@ def test_form_and_relation_editors():
     assert set(fields) == {item.name for item in crf.fields}
     number = next((i for i in crf.fields if i.type in ("integer", "number")), None)
     if number is not None:
-        bad = [r if r[0] != number.name else [*r[:3], "molti"] for r in rows]
-        with pytest.raises(InputError, match=number.name):
+        bad = [r if r[0] != number.name else [r[0], "molti"] for r in rows]
+        with pytest.raises(InputError, match=f"voce «{item_title(number)}»: «molti» non è un numero"):
             parse_form(crf, bad)
     # the relation editor's helpers are tested in tests/app/test_relation_editor.py
 

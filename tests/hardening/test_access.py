@@ -101,7 +101,6 @@ def queued_job(app) -> int:
     return job_id
 
 
-FORM = {"headers": ["voce", "tipo", "valori ammessi", "valore"], "data": []}
 RELATIONS = {"headers": ["testa", "relazione", "coda"], "data": []}
 
 
@@ -112,7 +111,7 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/accept_prediction": ([], [prediction]),
         "/correggi_salva": (
             [("/correggi_apri", [prediction])],
-            [TASK, 20, FORM, None, "", RELATIONS, "nota"],
+            [TASK, 20, None, "", RELATIONS, "nota"],  # the form: a state
         ),
         "/correggi_accetta": ([("/correggi_apri", [prediction])], [TASK, 20, "nota"]),
         "/start_training": ([], [[TASK], "gold", "adattatore-vietato", "", 1, 0, 1, 1]),
