@@ -85,9 +85,17 @@ def _cell(figures: dict, key: str) -> float | str | None:
     return "n/d" if key in figures and figures[key] is None else _round(figures.get(key))
 
 
+BLIND = (
+    " Le versioni dei colleghi contano solo nei documenti già aggiudicati: prima resterebbero sotto i tuoi "
+    "occhi mentre annoti (annotazione in doppio cieco)."
+)
+
+
 def agreement_summary(report: dict) -> str:
+    """The agreement in a sentence (documents, kappa); for an annotator, why colleagues' versions are missing."""
+    blind = BLIND if report.get("blind") else ""
     if not report["pairs"] and not report["vs_model"]:
-        return "Nessun documento di questo compito ha le versioni di due annotatori."
+        return "Nessun documento di questo compito ha le versioni di due annotatori." + blind
     n = report["documents"]
     text = f"{n} {'documento' if n == 1 else 'documenti'} con almeno due versioni di annotatori."
     kappa = report.get("kappa")
@@ -95,7 +103,7 @@ def agreement_summary(report: dict) -> str:
         method = "di Cohen" if kappa["method"] == "cohen" else "di Fleiss"
         names = ", ".join(common.md_escape(n) for n in kappa["annotators"])
         text += f" Kappa {method} su {names}: **{kappa['value']:.3f}** ({kappa['documents']} documenti)."
-    return text
+    return text + blind
 
 
 # the versions of one document ---------------------------------------------------------------------------------

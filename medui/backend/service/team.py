@@ -10,15 +10,17 @@ acts is the name given with --curator (auth.acting_user), in the command's sessi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from medui.backend.data.inputs import InputError
 from medui.backend.service import auth
 from medui.backend.service.core import allowed, as_id
 from medui.backend.service.corrections import clean_note, preview
 from medui.backend.store import adjudication, assignment
+from medui.backend.store.blind import visible_to
 from medui.backend.store.db import session_scope
 from medui.backend.store.repo import get_or_create_user
 from medui.backend.store.tables import Adjudication
@@ -59,8 +61,9 @@ def agreement_report(
 ) -> dict:
     """The agreement of a task's annotators (all, or those named) on the documents of a split (or all), with a
     stored run as one more annotator (`run:<id>`) when one is given:
-    medui.backend.evaluation.agreement.team_agreement."""
-    allowed(username, "compare")
+    medui.backend.evaluation.agreement.team_agreement. For an annotator (any role below curator) a colleague's
+    version counts only once its document is adjudicated (store.blind; `blind`: True in the report)."""
+    who = allowed(username, "compare")
     from medui.backend.evaluation.agreement import task_versions, team_agreement
     from medui.backend.store.tables import Run
 
@@ -85,7 +88,12 @@ def agreement_report(
                 raise InputError(f"la valutazione {run_id} è di {run.task}, non di {spec.id}")
         else:
             run_id = None
-        return team_agreement(spec.id, session=session, split=split, annotators=names, run_id=run_id)
+        blind = not who.can("adjudicate")  # an annotator: colleagues' versions only once adjudicated
+        keep = visible_to(who.name, spec.id, session=session) if blind else None
+        report = team_agreement(
+            spec.id, session=session, split=split, annotators=names, run_id=run_id, keep=keep
+        )
+        return {**report, "blind": blind}
 
 
 def pending_documents(task_id: str, split: str | None = None, username: str | None = None) -> list[dict]:
