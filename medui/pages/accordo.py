@@ -11,7 +11,7 @@ import gradio as gr
 
 from medui.backend import service
 from medui.backend.service.auth import ROLE_NAMES_IT
-from medui.pages import common, importing
+from medui.pages import assigning, common, importing
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -204,6 +204,7 @@ def build(demo: gr.Blocks) -> None:
         note = gr.Textbox(label="Nota (facoltativa)")
         save = gr.Button("Salva aggiudicazione", variant="primary", elem_id="accordo-salva")
         outcome = gr.Markdown(elem_id="accordo-esito")
+        assigning.build(demo, task)
         importing.build(demo, task)
     shown = gr.State(None)
 
