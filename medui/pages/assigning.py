@@ -53,7 +53,7 @@ def build(demo: gr.Blocks, task: gr.Dropdown) -> None:
         )
         with gr.Row():
             names = gr.Dropdown(
-                label="Annotatori",
+                label="Annotatori a cui assegnare",
                 choices=[],
                 multiselect=True,
                 scale=3,

@@ -95,7 +95,7 @@ def test_a_curator_assigns_a_document_to_an_annotator_in_accordo(browser, server
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     login(page, server.url, *add_account(server, "cura", "curator"))
     page.goto(server.url + "/accordo")
-    choose(page, "Annotatori", "anna")
+    choose(page, "Annotatori a cui assegnare", "anna")  # not the agreement filter
     page.locator("#accordo-assegna-come label", has_text="per numero di documento").click()
     page.get_by_label("Numeri dei documenti (es. 12, 15-18)").fill(str(document))
     page.click("#accordo-assegna-avvia")
