@@ -122,7 +122,10 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/modelli_scarica": ([], ["", ""]),
         "/adjudicate": ([], [1, "anna"]),
         "/accordo_salva": ([], [None, [], "", TASK, ""]),  # the tab state is not an input of the API
-        "/accordo_assegna": ([], [TASK, ["anna"], 1, "prossimi", 1, "", ""]),
+        "/accordo_assegna": (
+            [],
+            [TASK, [], 1, "prossimi", 1, "", ""],
+        ),  # refused before the (empty) choice is read
         "/accordo_importa": (
             [],
             [None, "jsonl", "anna", TASK],
