@@ -40,7 +40,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
     "/send_to_queue": 0, "/prova_correggi_questo": 0, "/confronta_avvia": 0,
     "/save_correction": 1, "/accept_prediction": 1, "/correggi_salva": 1, "/correggi_accetta": 1,
     "/start_training": 2, "/addestra_avvia": 2, "/addestra_annulla": 2, "/modelli_carica": 2, "/modelli_scarica": 2,
-    "/adjudicate": 2, "/accordo_salva": 2, "/accordo_importa": 2,  # curators and researchers
+    "/adjudicate": 2, "/accordo_salva": 2, "/accordo_importa": 2, "/accordo_assegna": 2,  # curators, researchers
     "/prova_scegli_compito": 0, "/confronta_scegli_compito": 0, "/correggi_scegli_compito": 0,
     "/accordo_scegli_compito": 0,  # the task a user chose last, their own
 }  # fmt: skip
@@ -55,7 +55,8 @@ READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their res
     "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
     "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna", "/studio_fonte", "/accordo_carica", "/accordo_compito",
     "/accordo_calcola", "/accordo_in_sospeso", "/accordo_apri", "/accordo_scegli", "/accordo_apri_scelto",
-    "/accordo_prendi", "/accordo_unisci", "/accordo_squadra", "/accordo_squadra_dopo", "/agreement", "/pending_adjudications", "/document_versions",
+    "/accordo_prendi", "/accordo_unisci", "/accordo_squadra", "/accordo_squadra_dopo",
+    "/accordo_assegnazioni", "/accordo_assegnazioni_carica", "/agreement", "/pending_adjudications", "/document_versions",
 }  # fmt: skip
 
 
@@ -121,6 +122,10 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/modelli_scarica": ([], ["", ""]),
         "/adjudicate": ([], [1, "anna"]),
         "/accordo_salva": ([], [None, [], "", TASK, ""]),  # the tab state is not an input of the API
+        "/accordo_assegna": (
+            [],
+            [TASK, [], 1, "prossimi", 1, "", ""],
+        ),  # refused before the (empty) choice is read
         "/accordo_importa": (
             [],
             [None, "jsonl", "anna", TASK],
@@ -256,6 +261,8 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
         "researcher",
     ),  # reads the team's corrections, to train
     "document_versions": ([1], "curator"),
+    "assign_to_annotators": ([TASK, ["anna"], 1, None, 1, ""], "curator"),
+    "assignment_overview": ([TASK], "curator"),  # reads, but the team's assignments: curators only
     "remember_task": ([TASK], "clinician"),
 }
 SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, reached only from `medui users`
