@@ -11,6 +11,7 @@ import sys
 from medui.backend.data.common import DataError, read_jsonl, write_jsonl
 from medui.backend.data.inputs import InputError, record_from_input, validate_gold
 from medui.backend.inference.demos import DEMOS
+from medui.backend.inference.reading import notices
 from medui.backend.inference.strategy import STRATEGIES
 from medui.cli.output import emit
 from medui.tasks.kinds import kind_for
@@ -47,6 +48,15 @@ def _strategy_args(p: argparse.ArgumentParser) -> None:
     _demos_arg(p)
 
 
+def _guidelines_arg(p: argparse.ArgumentParser, study: bool = False) -> None:
+    tasks = "the tasks that have them (not the question tasks)" if study else "the task (not a question task)"
+    p.add_argument(
+        "--guidelines", action="store_true",
+        help=f"add the label guidelines of {tasks} to the prompt: a definition and an example of each label, "
+        "relation or form item (the default prompt has none); a run with them is stored and reused apart",
+    )  # fmt: skip
+
+
 def _demos_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--demos", default="random", choices=DEMOS,
@@ -74,6 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="confirm sending a text with likely identifiers to a served model's server that is not on this "
         "machine (refused without this or --mask-identifiers)",
     )  # fmt: skip
+    _guidelines_arg(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
 
@@ -85,6 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--out", default=None, help="write the predictions as JSONL")
     p.add_argument("--save", action="store_true", help="store the run and its predictions in the database")
+    _guidelines_arg(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
@@ -105,6 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=None)
     _demos_arg(p)
+    _guidelines_arg(p, study=True)
     p.add_argument("--device", default=None)
     p.add_argument("--dtype", default=None)
     _base_url_arg(p)
@@ -127,6 +140,7 @@ def _engine(args: argparse.Namespace, spec: TaskSpec, split: str | None = None):
     return runner.build_engine(
         args.model, spec, args.strategy, shots=args.shots, seed=args.seed, batch_size=args.batch_size,
         device=args.device, dtype=args.dtype, base_url=args.base_url, demos=args.demos, split=split,
+        guidelines=args.guidelines,
     )  # fmt: skip
 
 
@@ -153,14 +167,20 @@ def gate_identifiers(args: argparse.Namespace, record: dict) -> dict:
 
 def cmd_run(args: argparse.Namespace) -> int:
     spec = get_spec(args.task)
+    from medui.backend.evaluation import runner
     from medui.backend.web.uploads import read_file_text
 
+    runner.check_guidelines(spec, args.guidelines)  # before the input is read
     text = read_file_text(args.file) if args.file else args.text  # .docx/.pdf: the app's bounded reader
     record = gate_identifiers(args, record_from_input(spec, text))
-    from medui.backend.evaluation import runner
 
     engine = _engine(args, spec)
     prediction = runner.predict(engine, [record])[0]
+    kind = kind_for(spec)  # how a long text was read, which limits cut the answer
+    for line in notices(
+        engine.reading_of(record), prediction.record, kind.spans, kind.relations, italian=False
+    ):
+        print(f"medui: warning: {line}", file=sys.stderr)
     result = {
         **prediction.record,
         "model": engine.lm.name,
@@ -169,6 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "output_tokens": prediction.output_tokens,
         "confidence": prediction.confidence,
         "demonstrations": prediction.demonstrations,
+        "guidelines": engine.guidelines,
     }
     return emit(args, result, kind_for(spec).render_human(spec, prediction.record))
 
@@ -178,6 +199,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from medui.backend.evaluation.info import RunInfo
 
     spec = get_spec(args.task)
+    runner.check_guidelines(spec, args.guidelines)  # before the records are read
     split = args.split or spec.eval_split
     records = load_eval_records(spec, split, args.limit)
     if not records:
@@ -201,7 +223,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         write_jsonl(args.out, [p.record for p in result.predictions])
     m = result.metrics
     human = (
-        f"{spec.id} {info.name} {info.strategy}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
+        f"{spec.id} {info.name} {info.strategy}{' (guidelines)' if info.guidelines else ''}: {m['primary']}={m[m['primary']]:.4f} n={m['n']} "
         f"valid_rate={m['valid_rate']:.2f} {m['seconds']}s {m['output_tokens_per_s']} tok/s"
     )
     return emit(args, m, human)
@@ -244,6 +266,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         expand_tasks(args.tasks), _names(args.models), _names(args.strategies), args.out, limit=args.limit,
         shots=args.shots, seed=args.seed, batch_size=args.batch_size, device=args.device, dtype=args.dtype,
         base_url=args.base_url, store=args.save, reference=args.reference, demos=args.demos,
+        guidelines=args.guidelines,
     )  # fmt: skip
     print(table.to_markdown())
     return 0

@@ -11,7 +11,7 @@ import gradio as gr
 
 from medui.backend import service
 from medui.backend.service.auth import ROLE_NAMES_IT
-from medui.pages import common, importing
+from medui.pages import assigning, common, importing
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -85,9 +85,17 @@ def _cell(figures: dict, key: str) -> float | str | None:
     return "n/d" if key in figures and figures[key] is None else _round(figures.get(key))
 
 
+BLIND = (
+    " Le versioni dei colleghi contano solo nei documenti già aggiudicati: prima resterebbero sotto i tuoi "
+    "occhi mentre annoti (annotazione in doppio cieco)."
+)
+
+
 def agreement_summary(report: dict) -> str:
+    """The agreement in a sentence (documents, kappa); for an annotator, why colleagues' versions are missing."""
+    blind = BLIND if report.get("blind") else ""
     if not report["pairs"] and not report["vs_model"]:
-        return "Nessun documento di questo compito ha le versioni di due annotatori."
+        return "Nessun documento di questo compito ha le versioni di due annotatori." + blind
     n = report["documents"]
     text = f"{n} {'documento' if n == 1 else 'documenti'} con almeno due versioni di annotatori."
     kappa = report.get("kappa")
@@ -95,7 +103,7 @@ def agreement_summary(report: dict) -> str:
         method = "di Cohen" if kappa["method"] == "cohen" else "di Fleiss"
         names = ", ".join(common.md_escape(n) for n in kappa["annotators"])
         text += f" Kappa {method} su {names}: **{kappa['value']:.3f}** ({kappa['documents']} documenti)."
-    return text
+    return text + blind
 
 
 # the versions of one document ---------------------------------------------------------------------------------
@@ -196,6 +204,7 @@ def build(demo: gr.Blocks) -> None:
         note = gr.Textbox(label="Nota (facoltativa)")
         save = gr.Button("Salva aggiudicazione", variant="primary", elem_id="accordo-salva")
         outcome = gr.Markdown(elem_id="accordo-esito")
+        assigning.build(demo, task)
         importing.build(demo, task)
     shown = gr.State(None)
 

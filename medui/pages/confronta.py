@@ -7,7 +7,7 @@ from __future__ import annotations
 import gradio as gr
 
 from medui.backend import service
-from medui.pages import common
+from medui.pages import common, form_editor
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
@@ -57,13 +57,15 @@ def record_view(task_id: str, record: dict) -> tuple[str, str, list[list], dict]
             rows += relation_detail(gold, pred)
         text = record["text"]
         return common.marked_html(text, marked_gold), common.marked_html(text, marked_pred), rows, counts
-    if "form" in views:
-        g, p = gold.get("fields", {}), pred.get("fields", {})
-        rows = [
-            [_same(g.get(k), p.get(k)), k, common.format_value(g.get(k)), common.format_value(p.get(k))]
-            for k in kind.label_names(spec)
-        ]
-        return "", "", rows, counts
+    if "form" in views:  # the note beside each version, the evidence of its items marked
+        g, p, text = gold.get("fields") or {}, pred.get("fields") or {}, record["text"]
+        gold_note = form_editor.marked_note(spec, text, g, p) if gold else ""
+        return (
+            gold_note,
+            form_editor.marked_note(spec, text, p, g),
+            form_editor.detail_rows(spec, g, p),
+            counts,
+        )
     rows = [
         [
             _same(gold.get("answer"), pred.get("answer")),

@@ -18,7 +18,7 @@ from medui.errors import InputError
 from medui.pages import common, editing
 from medui.pages.common import guarded, user_of
 
-QUEUE_HEADERS = ["predizione", "record", "split", "confidenza", "anteprima"]
+QUEUE_HEADERS = ["predizione", "record", "split", "confidenza", "usabile per addestrare", "anteprima"]
 MAX_PROBLEMS_SHOWN = 8  # the problems a refused save lists, at most (then how many more)
 HISTORY_HEADERS = ["correzione", "record", "predizione", "tipo", "annotatore", "quando", "nota"]
 
@@ -48,7 +48,10 @@ class CorreggiPage:
             self.skip = gr.Button("Salta", elem_id="correggi-salta")
         self.history = gr.Dataframe(
             headers=HISTORY_HEADERS,
-            label="Chi ha corretto cosa e quando",
+            label=(
+                "Chi ha corretto cosa e quando (le correzioni dei colleghi compaiono dopo l'aggiudicazione; "
+                "i curatori le vedono tutte)"
+            ),
             interactive=False,
             elem_id="correggi-storico",
         )
@@ -58,12 +61,20 @@ class CorreggiPage:
 def queue_rows(task_id: str, limit: float | None, user: str | None) -> list[list]:
     rows = service.correction_queue(task_id, int(limit or 20), user)
     return [
-        [r["prediction_id"], r["record_id"], r["split"], editing.fmt(r["confidence"]), r["preview"]]
+        [
+            r["prediction_id"],
+            r["record_id"],
+            r["split"],
+            editing.fmt(r["confidence"]),
+            r["training"]["text"],
+            r["preview"],
+        ]
         for r in rows
     ]
 
 
-def history_rows(task_id: str) -> list[list]:
+def history_rows(task_id: str, user: str | None) -> list[list]:
+    """The task's latest corrections the user may see (an annotator: theirs, and colleagues' once adjudicated)."""
     return [
         [
             c["id"],
@@ -74,7 +85,7 @@ def history_rows(task_id: str) -> list[list]:
             c["created_at"],
             c["note"] or "",
         ]
-        for c in service.recent_corrections(task_id)
+        for c in service.recent_corrections(task_id, 50, user)
     ]
 
 
@@ -102,7 +113,7 @@ def wire_saving(page: CorreggiPage) -> None:
         editors = (
             editing.values_for(service.correction_item(nxt, user)) if nxt is not None else editing.empty()
         )
-        return (rows, history_rows(task_id), nxt, *editors)
+        return (rows, history_rows(task_id, user), nxt, *editors)
 
     def unchanged(item: dict) -> tuple:
         """Every output as it is (a refused save): the edits stay on screen, the item's state aside."""
@@ -151,7 +162,14 @@ def wire_saving(page: CorreggiPage) -> None:
             reloaded = editing.values_for(service.correction_item(item["prediction_id"], user_of(request)))
             draft = gr.update(visible=True, value=json.dumps(record, ensure_ascii=False, indent=1))
             rows = queue_rows(task_id, limit, user_of(request))
-            return (rows, history_rows(task_id), item["prediction_id"], *reloaded[:-2], note, draft)
+            return (
+                rows,
+                history_rows(task_id, user_of(request)),
+                item["prediction_id"],
+                *reloaded[:-2],
+                note,
+                draft,
+            )
         except (
             InputError,
             CorrectionError,
@@ -180,7 +198,8 @@ def wire_saving(page: CorreggiPage) -> None:
     after = [page.queue, page.history, page.pick, *page.editors.outputs()]
     base = [page.task, page.limit, page.skipped, page.editors.item]
     editors_in = page.editors.inputs()
-    page.save.click(save, [*base, *editors_in], after, api_name="correggi_salva")
+    gathered = page.editors.saving(page.save.click)  # the form's fields read first, then the save
+    gathered.then(save, [*base, *editors_in], after, api_name="correggi_salva")
     page.accept.click(accept, [*base, page.editors.note], after, api_name="correggi_accetta")
     page.skip.click(skip, base, [page.skipped, *after], api_name="correggi_salta", queue=False)
 
@@ -192,7 +211,7 @@ def build(demo: gr.Blocks) -> None:
     @guarded
     def refresh(task_id: str, limit: float, request: gr.Request) -> tuple:
         """The queue and the correction history of a task."""
-        return queue_rows(task_id, limit, user_of(request)), history_rows(task_id)
+        return queue_rows(task_id, limit, user_of(request)), history_rows(task_id, user_of(request))
 
     lists = [page.queue, page.history]
     page.refresh.click(refresh, [page.task, page.limit], lists, api_name="correggi_coda", queue=False)

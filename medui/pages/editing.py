@@ -10,26 +10,35 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import common, problems
+from medui.pages import common, form_editor, problems, relations
 from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
-from medui.tasks.kinds.crf import form_editor_rows
-from medui.tasks.kinds.re import relations_from_rows
-from medui.tasks.records import numbered
 from medui.tasks.registry import get_spec
 from medui.tasks.spec import TaskSpec
 
 
 def labels_hint(spec: TaskSpec) -> str:
-    """The labels (and relation labels) a correction may use."""
-    if not kind_for(spec).spans:
+    """The labels (and relation labels) a correction may use, then the task's label guidelines."""
+    text = ""
+    if kind_for(spec).spans:
+        text = "Etichette: " + ", ".join(f"**{common.md_escape(label)}**" for label in spec.labels)
+        if spec.relation_labels:
+            text += " · relazioni: " + ", ".join(
+                f"**{common.md_escape(label)}**" for label in spec.relation_labels
+            )
+    return "\n\n".join(part for part in (text, guidelines_notes(spec)) if part)
+
+
+def guidelines_notes(spec: TaskSpec) -> str:
+    """The label guidelines (each label's, relation's or form item's definition with one example) and their
+    source, as Markdown; '' for a task without them."""
+    items = spec.guideline_items()
+    if not items:
         return ""
-    text = "Etichette: " + ", ".join(f"**{common.md_escape(label)}**" for label in spec.labels)
-    if spec.relation_labels:
-        text += " · relazioni: " + ", ".join(
-            f"**{common.md_escape(label)}**" for label in spec.relation_labels
-        )
-    return text
+    lines = [f"- **{common.md_escape(name)}**: {common.md_escape(text)}" for name, text in items]
+    return (
+        "**Linee guida**\n\n" + "\n".join(lines) + f"\n\n_Fonte: {common.md_escape(spec.guidelines_source)}_"
+    )
 
 
 NEW_SPAN_LABEL = "label"  # what Gradio's span editor names a new selection
@@ -78,20 +87,6 @@ def record_from_editors(
     spec = get_spec(item["task"])
     values = EditorValues(current, form_rows, choice, answer, relations)
     return kind_for(spec).record_from_editors(spec, item["record_id"], values)
-
-
-def remap_relations(old: list[dict], new: list[dict], rows: list[list]) -> tuple[list[list], int]:
-    """Relation rows re-pointed at the new entity ids (matched by offsets); rows to a removed entity dropped."""
-    by_span = {(e["start"], e["end"]): e["id"] for e in new}
-    old_to_new = {e.get("id"): by_span.get((e["start"], e["end"])) for e in old}
-    kept, dropped = [], 0
-    for rel in relations_from_rows(rows):
-        head, tail = old_to_new.get(rel["head"], rel["head"]), old_to_new.get(rel["tail"], rel["tail"])
-        if head is None or tail is None:
-            dropped += 1
-            continue
-        kept.append([head, rel["label"], tail])
-    return kept, dropped
 
 
 def opened_record(item: dict) -> dict:
@@ -146,8 +141,8 @@ def empty() -> tuple:
         hidden,
         hidden,
         hidden,
-        hidden,
-        hidden,
+        *relations.values(None),
+        *form_editor.hidden(),
         hidden,
         hidden,
         "",
@@ -164,20 +159,19 @@ def values_for(item: dict) -> tuple:
         f"**Predizione {int(item['prediction_id'])}** · compito {common.md_escape(spec.id)} · record {common.md_escape(item['record_id'])}"
         f" · confidenza {fmt(item['confidence'])} · correzioni precedenti: {len(item['history'])}"
     )
-    spans = entities_rows = relations = form = gr.update(visible=False)
+    current = kind.editor_entities(spec, pred)
+    spans = entities_rows = gr.update(visible=False)
     if "spans" in shown:
         spans = gr.update(visible=True, value=common.highlight_value(item["text"], entities))
     if "entities" in shown:
-        entities_rows = gr.update(visible=True, value=common.entity_rows(numbered(entities)))
-    if "relations" in shown:
-        relations = gr.update(
-            visible=True, value=[[r["head"], r["label"], r["tail"]] for r in pred.get("relations", [])]
-        )
-    if "form" in shown:
-        form = gr.update(visible=True, value=form_editor_rows(spec, pred.get("fields", {})))
+        entities_rows = gr.update(visible=True, value=common.entity_rows(current))
+    links = relations.values(
+        spec if "relations" in shown else None, item["text"], current, pred.get("relations", [])
+    )
+    fields = pred.get("fields") or {}
+    form_values = form_editor.shown(spec, item["text"], fields) if "form" in shown else form_editor.hidden()
     choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
     answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
-    current = kind.editor_entities(spec, pred)
     palette = gr.update(
         visible="spans" in shown, choices=palette_choices(spec), value=next(iter(spec.labels), None)
     )
@@ -189,8 +183,8 @@ def values_for(item: dict) -> tuple:
         palette,
         spans,
         entities_rows,
-        relations,
-        form,
+        *links,
+        *form_values,
         choice,
         answer,
         "",
@@ -224,22 +218,10 @@ class Editors:
             interactive=False,
             visible=False,
         )
-        self.relations = gr.Dataframe(
-            headers=["testa", "relazione", "coda"],
-            label="Relazioni (id delle menzioni)",
-            interactive=True,
-            visible=False,
-            elem_id="correggi-relazioni",
-            type="array",
-        )
-        self.form = gr.Dataframe(
-            headers=["voce", "tipo", "valori ammessi", "valore"],
-            label="Modulo (colonna valore; liste separate da |)",
-            interactive=True,
-            static_columns=[0, 1, 2],
-            visible=False,
-            type="array",
-        )
+        self.relation_editor = relations.RelationEditor()
+        self.relations = self.relation_editor.rows  # rows (head id, label, tail id), as the record takes them
+        self.form_editor = form_editor.FormEditor()  # the note beside the form's items
+        self.form = gr.State([])  # the form's [item, value] rows, gathered from form_editor when saving
         self.choice = gr.Radio(label="Risposta", choices=[], visible=False)
         self.answer = gr.Textbox(label="Risposta", visible=False)
         self.note = gr.Textbox(label="Nota (facoltativa)")
@@ -252,15 +234,23 @@ class Editors:
 
     def outputs(self) -> list:
         """The components `values_for` and `empty` fill, in their order."""
-        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, self.relations, self.form, self.choice, self.answer, self.note, self.draft]  # fmt: skip
+        return [self.item, self.current, self.about, self.labels, self.palette, self.spans, self.entities, *self.relation_editor.outputs(), *self.form_editor.outputs(), self.choice, self.answer, self.note, self.draft]  # fmt: skip
 
     def inputs(self) -> list:
         """The components a corrected record is built from, then the note."""
         return [self.current, self.form, self.choice, self.answer, self.relations, self.note]
 
     def wire(self) -> None:
-        """Edited spans: offsets rebuilt, ids renumbered, relations re-pointed."""
+        """Edited spans: offsets rebuilt, ids kept (a new mention a new one), a removed mention's links dropped;
+        links added, chosen and removed; a typed form value moves its highlight in the note."""
         _wire_span_editing(self)
+        self.relation_editor.wire(self.item, self.current)
+        self.form_editor.wire(self.item)
+
+    def saving(self, click):
+        """The save button's `click` wired to gather the form's fields into `form` (a form is a pool of fields, one
+        component no more): the event to chain the save to with `.then`, which reads `inputs()`."""
+        return self.form_editor.gather(click, self.item, self.form)
 
 
 def said(spec: TaskSpec, notes: list[str]) -> object:
@@ -275,37 +265,38 @@ def _wire_span_editing(page: Editors) -> None:
 
     @guarded
     def spans_changed(
-        item: dict | None, value: list | None, current: list[dict], relations: list[list], active: str | None
+        item: dict | None, value: list | None, current: list[dict], rows: list[list], active: str | None
     ) -> tuple:
-        """The span editor's change, by the user or by opening an item: opening changes no span, and its
-        relation table may not have reached the page yet, so it is left alone (else it was emptied). Every
-        mention keeps a label of the task: a new selection takes the palette's (fit_labels)."""
-        unchanged = (gr.update(),) * 5
+        """The span editor's change, by the user or by opening an item: opening changes no span, so the links
+        are left alone. Every mention keeps a label of the task (a new selection takes the palette's,
+        fit_labels) and its id (a new one a new id, relations.keep_ids); a removed mention's links go, named
+        in the relation editor's note."""
+        unchanged = (gr.update(),) * 10
         if not item or not kind_for(get_spec(item["task"])).spans:
             return unchanged
         spec = get_spec(item["task"])
         typed = common.spans_from_highlight(item["text"], value)
         fitted, notes = fit_labels(typed, spec.labels, active)
         _, hidden = common.non_overlapping(opened_record(item).get("entities", []))
-        entities = numbered([*fitted, *hidden])  # spans hidden by an overlap are kept as they were
+        # spans hidden by an overlap stay as they were
+        entities = relations.keep_ids(current, [*fitted, *hidden])
         shown = (
             gr.update(value=common.highlight_value(item["text"], entities))
             if fitted != typed
             else gr.update()
         )
-        if [span_of(e) for e in entities] == [span_of(e) for e in current]:
-            return (
-                *unchanged[:3],
-                shown,
-                said(spec, notes) if notes else gr.update(),
-            )  # the echo of a relabel
-        rows, dropped = remap_relations(current, entities, relations)
-        if dropped:
-            notes.append(f"{dropped} relazioni tolte: puntavano a menzioni rimosse")
-        return entities, common.entity_rows(entities), rows, shown, said(spec, notes)
+        if [span_of(e) for e in entities] == [span_of(e) for e in current]:  # the echo of a relabel
+            return (*unchanged[:2], shown, said(spec, notes) if notes else gr.update(), *unchanged[4:])
+        if not kind_for(spec).relations:
+            return (entities, common.entity_rows(entities), shown, said(spec, notes), *unchanged[4:])
+        rows, dropped = relations.drop_links(current, entities, rows)
+        links = relations.shown(spec, item["text"], entities, rows)
+        note = relations.dropped_note(dropped) if dropped else gr.update()
+        return entities, common.entity_rows(entities), shown, said(spec, notes), *links, note
 
+    links = page.relation_editor
     page.spans.change(
         spans_changed, [page.item, page.spans, page.current, page.relations, page.palette],
-        [page.current, page.entities, page.relations, page.spans, page.labels], api_name="correggi_menzioni",
-        queue=False,
+        [page.current, page.entities, page.spans, page.labels, *links.shown_outputs(), links.note],
+        api_name="correggi_menzioni", queue=False,
     )  # fmt: skip

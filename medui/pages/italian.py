@@ -71,6 +71,10 @@ GRADIO_STRINGS = {  # the built-in strings the pages can show (their keys in Gra
     "plot.plot": "Grafico",
     "radio.radio": "Scelta",
     "checkbox.checkbox_group": "Gruppo di caselle",
+    "login.login": "Accedi",  # Gradio's own login form, should it ever show (medui serves its own: web/login_page.py)
+    "login.username": "Nome utente",
+    "login.password": "Password",
+    "login.incorrect_credentials": "Credenziali non valide",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from medui.tasks.form_items import item_title
 from medui.tasks.kinds import kind_for
 from medui.tasks.spec import TaskSpec
 
@@ -99,8 +100,9 @@ def italian_problem(spec: TaskSpec, record: dict, problem: str) -> str:
         where = _mention(record, i) if part == "entities" else _relation(record, i)
         return f"{where}: {_phrase(rest)}"
     item = ITEM.match(problem)
-    if item and item[1] in {field.name for field in spec.fields}:
-        where = f"voce «{item[1]}»" + (f", valore n. {int(item[2]) + 1}" if item[2] else "")
+    titles = {field.name: item_title(field) for field in spec.fields}
+    if item and item[1] in titles:
+        where = f"voce «{titles[item[1]]}»" + (f", valore n. {int(item[2]) + 1}" if item[2] else "")
         return f"{where}: {_phrase(item[3])}"
     return _phrase(problem)
 

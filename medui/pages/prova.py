@@ -190,7 +190,7 @@ def gate_markdown(line: str, refused: bool = False) -> str:
 
 
 def stats_markdown(result: dict) -> str:
-    """Time, tokens/s, confidence and validity of a result (numbers and escaped text only)."""
+    """Time, tokens/s, confidence and validity of a result (numbers and escaped text only), then its notices."""
     waited = result.get("waited_seconds")
     parts = [
         f"**{waited:.1f} s di attesa** (modello {result['seconds']:.2f} s)"
@@ -204,14 +204,9 @@ def stats_markdown(result: dict) -> str:
         parts.append(f"output non valido: {common.md_escape(result.get('error'))}")
     if result.get("dropped"):
         parts.append(f"{len(result['dropped'])} menzioni non trovate nel testo")
-    if result.get("truncated"):
-        limit = get_spec(result["task"]).max_items if result.get("task") else None
-        most = f"al massimo {limit} elementi per risposta" if limit else "un limite"
-        parts.append(
-            f"**risposta interrotta da un limite** ({most}, o la lunghezza massima dell'output): il testo può "
-            "contenerne altri; dividilo in parti più brevi"
-        )
-    return " · ".join(parts)
+    # a long text's reading and the limits that cut the answer (service: reading.notices), one a line
+    notes = [f"⚠️ **{common.md_escape(n)}**" for n in result.get("notices") or []]
+    return "\n\n".join([" · ".join(parts), *notes])
 
 
 def status_markdown(status: str) -> str:

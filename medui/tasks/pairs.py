@@ -8,7 +8,8 @@ Candidate pairs: a head and a tail whose labels the relation allows (the spec's 
 in the same sentence or in adjacent ones (PAIR_SENTENCES). On the train splits that window holds every gold
 PERTAINS link of e3c_measurement_links (178 of 189 in the same sentence, the other 11 in the next one; 1,749
 candidates, 11% of them linked) and 90% of the TLINKs of e3c_temporal_links (346 of 385; two sentences apart
-would add 6% for 35% more questions). `bench/results/pairs/` has the figures.
+would add 6% for 35% more questions; counted with candidate_pairs and gold_pairs below). Where a task's links are
+lost, at the entity step or at the pair step: `bench/pairs_errors.py`, results in `bench/results/pairs/`.
 
 The question shows the sentences that hold both mentions, the head marked [A]...[/A] and the tail [B]...[/B]
 (typed markers as in PURE, arXiv 2010.12812), then names them with their labels; the answer is one JSON string.
@@ -153,6 +154,8 @@ def pair_examples(spec: TaskSpec, pool: list[dict], seed: int = 0) -> list[dict]
     ]
 
 
-def pair_prompt(spec: TaskSpec, shown_pair: str, examples: list[dict]) -> str:
-    """The whole prompt of one pair question (pair_input's text), ending at 'Risposta:'."""
-    return render_prompt(spec.model_copy(update={"prompt": PAIR_PROMPT}), shown_pair, examples)
+def pair_prompt(spec: TaskSpec, shown_pair: str, examples: list[dict], *, guidelines: bool = False) -> str:
+    """The whole prompt of one pair question (pair_input's text), ending at 'Risposta:'; `guidelines`: with the
+    task's label guidelines."""
+    pair_spec = spec.model_copy(update={"prompt": PAIR_PROMPT})
+    return render_prompt(pair_spec, shown_pair, examples, guidelines=guidelines)

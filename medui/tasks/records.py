@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 
 # what a prediction record adds to the gold format: whether the output could be read (and why not), the mentions
-# left out while aligning, and whether the output was cut at the token limit; never part of a correction or gold
-PREDICTION_KEYS = ("valid", "error", "dropped", "truncated")
+# left out while aligning, and whether a limit may have cut the answer (`truncated`) with the limits reached
+# (`limits`: {"limit", "bound", "part"}, and "window", "windows" when the text was read in windows; "reread": N on
+# the limit a whole note's answer reached when the note was then read again in N windows, the answer kept being
+# theirs, `truncated` only if a limit still cut one); never part of a correction or gold
+PREDICTION_KEYS = ("valid", "error", "dropped", "truncated", "limits")
 
 
 def doc_hash(record: dict) -> str:
@@ -20,31 +23,42 @@ def doc_hash(record: dict) -> str:
 
 
 def merge_windows(record: dict, parts: list[dict], preds: list[dict]) -> dict:
-    """Window predictions back into one record: offsets shifted, entity ids renumbered, errors joined."""
-    entities, relations, dropped, errors = [], [], [], []
+    """Window predictions back into one record: offsets shifted, entity ids renumbered, errors, limits and the
+    mentions left out joined. A mention found by two windows (same offsets and label, where windows meet) is
+    kept once, and the relations pointing at either copy point at the one kept."""
+    entities: dict[tuple, dict] = {}
+    same: dict[str, tuple] = {}  # a window's entity id (window-prefixed) -> its mention's key
+    relations, dropped, errors, limits = [], [], [], []
     for part, pred in zip(parts, preds, strict=True):
         shift, prefix = part["_offset"], f"W{part['_offset']}:"
         for ent in pred.get("entities", []):
             moved = {**ent, "start": ent["start"] + shift, "end": ent["end"] + shift}
+            entities.setdefault(_span_key(moved), moved)
             if "id" in ent:
-                moved["id"] = prefix + ent["id"]
-            entities.append(moved)
+                same[prefix + ent["id"]] = _span_key(moved)
         relations += [
             {**r, "head": prefix + r["head"], "tail": prefix + r["tail"]} for r in pred.get("relations", [])
         ]
         dropped += pred.get("dropped", [])
+        limits += pred.get("limits", [])
         if pred.get("error"):
             errors.append(pred["error"])
-    out = {"id": record.get("id"), "text": record["text"], "entities": sorted(entities, key=_span_key)}
+    ordered = sorted(entities.values(), key=_span_key)
+    out = {"id": record.get("id"), "text": record["text"], "entities": ordered}
     if "relations" in preds[0]:
-        renamed = {e["id"]: f"T{i}" for i, e in enumerate(out["entities"], start=1)}
-        out["entities"] = [{**e, "id": renamed[e["id"]]} for e in out["entities"]]
-        out["relations"] = [{**r, "head": renamed[r["head"]], "tail": renamed[r["tail"]]} for r in relations]
+        renamed = {key: f"T{i}" for i, key in enumerate(sorted(entities), start=1)}
+        out["entities"] = [{**e, "id": renamed[_span_key(e)]} for e in ordered]
+        links = [{**r, "head": renamed[same[r["head"]]], "tail": renamed[same[r["tail"]]]} for r in relations]
+        out["relations"] = list({(r["head"], r["tail"], r["label"]): r for r in links}.values())
     if dropped:
         out["dropped"] = dropped
     out["valid"] = not errors
     if errors:
         out["error"] = "; ".join(errors)
+    if limits or any(p.get("truncated") for p in preds):
+        out["truncated"] = True
+    if limits:
+        out["limits"] = limits
     return out
 
 

@@ -39,6 +39,10 @@ class FormField(BaseModel):
     max_length: int = 80
     # `copy: true` (string, list): under cd the value, or every item of the list, is copied from the note
     copied: bool = Field(default=False, alias="copy")
+    # how the pages name the item (short Italian: "età", "pressione sistolica"; empty: its name, spaced) and the
+    # unit of a number ("mmHg"); neither is in the prompt nor in the schema, so the model reads the same prompt
+    title: str = ""
+    unit: str = ""
 
     @model_validator(mode="after")
     def _enum_has_values(self) -> FormField:
@@ -56,6 +60,8 @@ class FormField(BaseModel):
                 )
         elif bounds != (None, None):
             raise ValueError(f"only integer and number fields have a minimum and maximum, not {self.name!r}")
+        if self.unit and self.type not in ("integer", "number"):
+            raise ValueError(f"only integer and number fields have a unit, not {self.name!r}")
         return self
 
 
@@ -77,6 +83,10 @@ class TaskSpec(BaseModel):
     # with a head or tail of another label is refused (as a reversed PERTAINS, from EVENT to RML)
     relation_heads: tuple[str, ...] = ()
     relation_tails: tuple[str, ...] = ()
+    # re, `pairs` strategies: entity label -> the ner task whose own pass finds that label's mentions (the E3C link
+    # tasks' entities are exactly those of e3c_measurements, e3c_events and e3c_time_expressions on the same
+    # documents); empty: the entity step is the task's own answer with its relation list held empty
+    entity_tasks: dict[str, str] = {}
     fields: tuple[FormField, ...] = ()  # crf
     answer_format: Literal["multiple_choice", "extractive"] | None = None  # qa
     options: tuple[str, ...] = ()  # qa multiple choice letters
@@ -91,6 +101,12 @@ class TaskSpec(BaseModel):
     # a copied mention or answer under cd ends at the first word boundary past this (not in the schema either)
     max_mention_chars: int = Field(default=200, ge=1)
     max_new_tokens: int = Field(default=384, ge=8)
+    # label guidelines: label, relation label or form item -> a short Italian definition with one example ("Es.:"),
+    # from the corpus's annotation guidelines where public (`guidelines_source` names them). Shown beside the
+    # editor in Correggi; in the prompt only when a run asks (--guidelines), so the default prompt never changes.
+    # Every label and relation label has one when any has; a form gives them to the items where one helps.
+    guidelines: dict[str, str] = {}
+    guidelines_source: str | None = None
 
     @field_validator("fields")
     @classmethod
@@ -107,7 +123,36 @@ class TaskSpec(BaseModel):
         ]
         if unknown:
             raise ValueError(f"relation heads and tails must be labels of the task, not {', '.join(unknown)}")
+        if self.entity_tasks and set(self.entity_tasks) != set(self.labels):
+            raise ValueError("entity_tasks must name a task for every label of the task, and only those")
         return self
+
+    @model_validator(mode="after")
+    def _guidelines_name_the_task(self) -> TaskSpec:
+        names = [*self.labels, *self.relation_labels, *(f.name for f in self.fields)]
+        unknown = [name for name in self.guidelines if name not in names]
+        if unknown:
+            raise ValueError(
+                f"guidelines name {', '.join(unknown)}: not a label, relation label or form item of the task"
+            )
+        if not self.guidelines:
+            if self.guidelines_source:
+                raise ValueError("guidelines_source without guidelines")
+            return self
+        missing = [name for name in (*self.labels, *self.relation_labels) if name not in self.guidelines]
+        if missing:
+            raise ValueError(f"guidelines miss the labels {', '.join(missing)}")
+        empty = [name for name, text in self.guidelines.items() if not text.strip()]
+        if empty:
+            raise ValueError(f"empty guidelines for {', '.join(empty)}")
+        if not (self.guidelines_source or "").strip():
+            raise ValueError("guidelines need their guidelines_source")
+        return self
+
+    def guideline_items(self) -> list[tuple[str, str]]:
+        """The guidelines in the task's order: labels, relation labels, then form items."""
+        names = [*self.labels, *self.relation_labels, *(f.name for f in self.fields)]
+        return [(name, self.guidelines[name]) for name in names if name in self.guidelines]
 
     @model_validator(mode="after")
     def _family_needs(self) -> TaskSpec:

@@ -34,11 +34,11 @@ def playwright_or_skip():
 
 
 def login(page, url: str, name: str, password: str) -> None:
-    """Log in through the app's form and wait for the page (its notice) to show."""
+    """Log in through the app's form (medui's Italian one) and wait for the page (its notice) to show."""
     page.set_default_timeout(60_000)
     page.goto(url + "/")
-    page.get_by_label(re.compile("username", re.I)).fill(name)
-    page.get_by_label(re.compile("password", re.I)).fill(password)
+    page.get_by_label("Nome utente").fill(name)
+    page.get_by_label("Password").fill(password)
     page.keyboard.press("Enter")
     page.get_by_text(NOTICE).first.wait_for()
 

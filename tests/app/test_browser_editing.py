@@ -1,5 +1,6 @@
 """Browser end to end for the integrity of a correction (issue 24): a relation prediction opened in Correggi
-keeps its relations on screen and in the saved correction."""
+keeps its relations on screen and in the saved correction; links are added by the text of their mentions and
+removed by a click."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ RE_TASK = "e3c_measurement_links"
 RE_TEXT = "Temperatura 38,5 °C, emoglobina 12 g/dl, pressione 120/80."
 RE_SPANS = [(0, 11, "EVENT"), (12, 19, "RML"), (21, 31, "EVENT"), (32, 39, "RML"), (41, 50, "EVENT"), (51, 57, "RML")]  # fmt: skip
 RE_LINKS = [("T2", "T1"), ("T4", "T3"), ("T6", "T5")]  # each result to its exam
+RE_NAMES = {
+    f"T{i}": f'"{RE_TEXT[s:e]}" ({label}, car. {s})' for i, (s, e, label) in enumerate(RE_SPANS, start=1)
+}
 
 sync_api = playwright_or_skip()
 
 
-def stored_relation_prediction(server: AppServer, record_id: str) -> int:
-    """A prediction of the measurement-link task with 6 mentions and 3 relations, stored in the app's database
-    as a run would store it: its id."""
+def stored_relation_prediction(server: AppServer, record_id: str, links=RE_LINKS) -> int:
+    """A prediction of the measurement-link task with 6 mentions and its relations (RE_LINKS: 3), stored in the
+    app's database as a run would store it: its id."""
     from sqlmodel import Session
 
     from medui.backend.evaluation.info import RunInfo
@@ -33,7 +37,7 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
         {"id": f"T{i}", "start": s, "end": e, "label": label, "text": RE_TEXT[s:e]}
         for i, (s, e, label) in enumerate(RE_SPANS, start=1)
     ]
-    relations = [{"head": h, "label": "PERTAINS", "tail": t} for h, t in RE_LINKS]
+    relations = [{"head": h, "label": "PERTAINS", "tail": t} for h, t in links]
     record = {"id": record_id, "text": RE_TEXT, "entities": entities, "relations": relations}
     engine = make_engine(f"sqlite:///{server.database}")
     with Session(engine) as session:
@@ -45,14 +49,16 @@ def stored_relation_prediction(server: AppServer, record_id: str) -> int:
     return prediction_id
 
 
-def opened_in_correggi(browser, app_server: AppServer, record_id: str):
+def opened_in_correggi(browser, app_server: AppServer, record_id: str, links=RE_LINKS):
     """A stored relation prediction (stored_relation_prediction) opened in Correggi by anna, in a new browser
     context: (its prediction id, the context, the page)."""
-    prediction_id = stored_relation_prediction(app_server, record_id)
+    prediction_id = stored_relation_prediction(app_server, record_id, links)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     login(page, app_server.url, *app_server.auth("anna"))
     page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    # the first page of a test may take long to build on a loaded machine
+    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("Temperatura", timeout=60_000)
     return prediction_id, context, page
 
 
@@ -62,6 +68,22 @@ def saved_relations(server: AppServer, prediction_id: int) -> list[list]:
             "select record from corrections where prediction_id = ?", (prediction_id,)
         ).fetchall()
     return [[r["head"], r["label"], r["tail"]] for r in json.loads(record)["relations"]]
+
+
+def shown_links(table) -> list[list[str]]:
+    """The relation table's links as it shows them: head, label, tail (by their mentions' text)."""
+    return [row[-4:-1] for row in table_rows(table)]
+
+
+def named(links) -> list[list[str]]:
+    """Links (head id, tail id) as the relation table names them."""
+    return [[RE_NAMES[h], "PERTAINS", RE_NAMES[t]] for h, t in links]
+
+
+def pick(page, elem_id: str, option: str) -> None:
+    """Choose the option of the gr.Dropdown with this elem_id that shows this text."""
+    page.locator(f"#{elem_id} input").first.click()
+    page.get_by_role("option").filter(has_text=option).first.click()
 
 
 def table_rows(table) -> list[list[str]]:
@@ -80,8 +102,8 @@ def test_a_relation_prediction_keeps_its_relations_when_opened_and_saved(browser
     sync_api.expect(page.locator("#correggi-entita")).to_contain_text("38,5 °C")  # opened
     page.wait_for_timeout(3000)  # the events that follow the opening (the span editor's change) have answered
     relations = page.locator("#correggi-relazioni")
+    assert shown_links(relations) == named(RE_LINKS)
     expected = [[h, "PERTAINS", t] for h, t in RE_LINKS]
-    assert [row[-3:] for row in table_rows(relations)] == expected
 
     page.click("#correggi-salva")
     # the history lists the task's corrections of every test on this app: wait for this record's own row
@@ -106,13 +128,15 @@ def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(b
     mention.locator("button.remove-btn").click(force=True)  # the result of the last link goes
     sync_api.expect(page.locator("#correggi-entita")).not_to_contain_text("120/80")
     relations = page.locator("#correggi-relazioni")
-    sync_api.expect(relations).not_to_contain_text("T6")
+    sync_api.expect(relations).not_to_contain_text("120/80")
+    note = "1 relazione tolta con la menzione rimossa: «120/80» → «pressione» (PERTAINS)"
+    sync_api.expect(page.locator("#correggi-relazioni-nota")).to_contain_text(note)
 
     page.click("#correggi-salva")
     warning = page.get_by_text(re.compile("toglie 1 relazioni della versione aperta: «120/80 → pressione»"))
     sync_api.expect(warning.first).to_be_visible(timeout=30_000)
     assert correction_count(app_server, prediction_id) == 0  # nothing stored on the first click
-    assert [row[-3:] for row in table_rows(relations)] == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
+    assert shown_links(relations) == named(RE_LINKS[:2])
 
     page.click("#correggi-salva")  # saved again: the user wants it so
     sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-2", timeout=30_000)
@@ -123,14 +147,12 @@ def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(b
 def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(browser, app_server):
     prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-3")
     sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
-    relations = page.locator("#correggi-relazioni")
+    relations, spans = page.locator("#correggi-relazioni"), page.locator("#correggi-menzioni")
     page.wait_for_timeout(3000)  # the events that follow the opening have answered
-    tail = relations.locator("[role=row][data-index='0'] [role=gridcell]").last
-    tail.dblclick()
-    page.keyboard.press("ControlOrMeta+A")
-    page.keyboard.type("T2")  # T2 -> T2: a mention linked to itself
-    page.keyboard.press("Enter")
-    sync_api.expect(tail).to_contain_text("T2")
+    spans.locator(".highlighted", has_text="38,5 °C").click()
+    spans.locator("input.label-input").first.fill("EVENT")  # the head of link 1 is no result now
+    spans.locator("input.label-input").first.press("Enter")
+    sync_api.expect(relations).to_contain_text('"38,5 °C" (EVENT, car. 12)')
 
     page.click("#correggi-salva")
     toasts = page.locator("[data-testid=toast-body]")
@@ -138,14 +160,16 @@ def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(b
     page.wait_for_timeout(2000)  # every answer of the event has reached the page
     assert toasts.count() == 1
     said = toasts.first.inner_text()
-    assert "testa e coda sono la stessa menzione" in said
-    assert "relations[" not in said and "head and tail" not in said
+    assert (
+        "relazione n. 1 («38,5 °C» → «Temperatura»): PERTAINS va da RML a EVENT, non da EVENT a EVENT" in said
+    )
+    assert "relations[" not in said and "goes from" not in said
     assert page.get_by_text("Errore", exact=True).count() == 0  # no error badge over the editors
-    assert [row[-3:] for row in table_rows(relations)][0] == [
-        "T2",
+    assert shown_links(relations)[0] == [
+        '"38,5 °C" (EVENT, car. 12)',
         "PERTAINS",
-        "T2",
-    ]  # the edit is still there
+        RE_NAMES["T1"],
+    ]  # still there
     context.close()
     assert correction_count(app_server, prediction_id) == 0
 
@@ -174,3 +198,101 @@ def test_the_palette_keys_pick_a_label_and_no_label_outside_the_task_is_kept(bro
     sync_api.expect(entities.locator("[role=row]", has_text="120/80")).to_contain_text("EVENT")
     assert entities.get_by_text("PRESSIONE", exact=True).count() == 0
     context.close()
+
+
+def test_a_link_is_added_by_the_text_of_its_mentions_and_a_wrong_one_removed_by_a_click(browser, app_server):
+    wrong = [("T2", "T1"), ("T4", "T3"), ("T4", "T5")]  # "12 g/dl" linked to "pressione", "120/80" to nothing
+    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-5", wrong)
+    relations, note = page.locator("#correggi-relazioni"), page.locator("#correggi-relazioni-nota")
+    sync_api.expect(relations).to_contain_text("pressione")
+    page.wait_for_timeout(3000)  # the events that follow the opening have answered
+    assert shown_links(relations) == named(wrong)
+    on_text = page.locator("#correggi-collegamenti")
+    sync_api.expect(on_text.locator("mark", has_text="pressione")).to_contain_text("→3")  # the tail of link 3
+
+    relations.locator("[role=row][data-index='2'] [role=gridcell]").last.click()  # its ✕
+    sync_api.expect(note).to_contain_text("Tolta la relazione «12 g/dl» → «pressione» (PERTAINS)")
+    assert shown_links(relations) == named(wrong[:2])
+
+    pick(page, "correggi-relazione-testa", '"120/80"')  # by its text, as the dropdown names it
+    pick(page, "correggi-relazione-coda", '"pressione"')
+    page.click("#correggi-aggiungi-relazione")  # PERTAINS, the task's only relation, is chosen already
+    sync_api.expect(note).to_contain_text("Aggiunta la relazione n. 3: «120/80» → «pressione» (PERTAINS)")
+    assert shown_links(relations) == named(RE_LINKS)
+    sync_api.expect(on_text.locator("mark", has_text="120/80")).to_contain_text("3→")
+
+    page.click("#correggi-salva")  # the removed link is named once more: saved on the second click
+    sync_api.expect(page.get_by_text(re.compile("toglie 1 relazioni")).first).to_be_visible(timeout=30_000)
+    page.click("#correggi-salva")
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-5", timeout=30_000)
+    context.close()
+    assert saved_relations(app_server, prediction_id) == [[h, "PERTAINS", t] for h, t in RE_LINKS]
+
+
+FORM_TASK = "ed_dyspnea_crf"
+FORM_TEXT = "Uomo di 76 anni con dispnea da tre giorni. PA 180/95, FC 110 bpm, SpO2 85% in aria ambiente."
+
+
+def stored_form_prediction(server: AppServer, record_id: str) -> tuple[int, dict]:
+    """A dyspnoea form prediction (age and blood pressure filled, onset acute), stored in the app's database as
+    a run would store it: its id and its fields."""
+    from sqlmodel import Session
+
+    from medui.backend.evaluation.info import RunInfo
+    from medui.backend.store import repo
+    from medui.backend.store.db import make_engine
+    from medui.tasks.kinds.crf import empty_value
+    from medui.tasks.registry import get_spec
+    from tests.backend.store.records import make_prediction
+
+    spec = get_spec(FORM_TASK)
+    fields = {item.name: empty_value(item) for item in spec.fields}
+    fields.update(eta=76, insorgenza="acuta", pressione_sistolica=180, storia_bpco="assente")
+    record = {"id": record_id, "text": FORM_TEXT, "fields": fields}
+    engine = make_engine(f"sqlite:///{server.database}")
+    with Session(engine) as session:
+        run = repo.save_run(RunInfo(spec, "m", "cd", split="predict"), session=session)
+        (prediction,) = repo.save_predictions(run, [make_prediction(record, 0.3)], [None], session=session)
+        prediction_id = prediction.id
+        session.commit()
+    engine.dispose()
+    return prediction_id, fields
+
+
+def saved_record(server: AppServer, prediction_id: int) -> dict:
+    with sqlite3.connect(server.database) as conn:
+        ((record,),) = conn.execute(
+            "select record from corrections where prediction_id = ?", (prediction_id,)
+        ).fetchall()
+    return json.loads(record)
+
+
+def test_a_form_opens_beside_its_note_with_the_evidence_marked_and_an_allowed_value_is_picked(
+    browser, app_server
+):
+    from tests.app.browsing import choose
+
+    prediction_id, fields = stored_form_prediction(app_server, "form-1")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, app_server.url, *app_server.auth("anna"))
+    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+    note = page.locator("#correggi-nota")
+    sync_api.expect(note).to_contain_text("SpO2 85%")  # the source note, beside the form
+    # the age's evidence: "76" highlighted in the note, labelled with the item's Italian name
+    for value, name in (("76", "età"), ("180", "pressione sistolica")):
+        evidence = note.locator(".token-container", has_text=value)
+        sync_api.expect(evidence.locator(".highlighted")).to_have_count(1)
+        sync_api.expect(evidence).to_contain_text(name)
+    sync_api.expect(page.get_by_label("pressione sistolica (mmHg)")).to_have_value(
+        "180"
+    )  # typed, with its unit
+
+    onset = page.get_by_label("insorgenza della dispnea")
+    sync_api.expect(onset).to_have_value("acuta")
+    choose(page, "insorgenza della dispnea", "subacuta")  # from the item's list of allowed values
+    sync_api.expect(onset).to_have_value("subacuta")
+    page.click("#correggi-salva")
+    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("form-1", timeout=30_000)
+    context.close()
+    assert saved_record(app_server, prediction_id)["fields"] == {**fields, "insorgenza": "subacuta"}

@@ -64,7 +64,7 @@ def test_a_form_value_outside_the_items_values_names_the_item():
     found = problems.record_problems(spec, {"id": "r", "text": "Febbre.", "fields": fields})
     assert found == ["voce «febbre»: il valore deve essere 'presente', 'assente' o 'non_menzionato'"]
     said = problems.italian_problem(spec, {}, "eta: Input should be less than or equal to 130")
-    assert said == "voce «eta»: il valore deve essere al massimo 130"
+    assert said == "voce «età»: il valore deve essere al massimo 130"
 
 
 def test_an_ner_record_from_the_editor_is_checked_with_its_text():

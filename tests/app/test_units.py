@@ -11,7 +11,8 @@ import pytest
 from medui.backend.data.inputs import InputError
 from medui.backend.service import auth
 from medui.backend.web.uploads import read_upload
-from medui.pages import common, editing
+from medui.pages import common
+from medui.tasks.form_items import item_title
 from medui.tasks.kinds.crf import form_editor_rows, parse_form
 from medui.tasks.registry import get_spec
 
@@ -160,13 +161,10 @@ def test_form_and_relation_editors():
     assert set(fields) == {item.name for item in crf.fields}
     number = next((i for i in crf.fields if i.type in ("integer", "number")), None)
     if number is not None:
-        bad = [r if r[0] != number.name else [*r[:3], "molti"] for r in rows]
-        with pytest.raises(InputError, match=number.name):
+        bad = [r if r[0] != number.name else [r[0], "molti"] for r in rows]
+        with pytest.raises(InputError, match=f"voce «{item_title(number)}»: «molti» non è un numero"):
             parse_form(crf, bad)
-    old = [{"id": "T1", "start": 0, "end": 2}, {"id": "T2", "start": 5, "end": 9}]
-    new = editing.numbered([{"start": 5, "end": 9, "label": "A"}, {"start": 12, "end": 14, "label": "A"}])
-    rows, dropped = editing.remap_relations(old, new, [["T1", "R", "T2"], ["T2: testo", "R", "T2"]])
-    assert rows == [["T1", "R", "T1"]] and dropped == 1
+    # the relation editor's helpers are tested in tests/app/test_relation_editor.py
 
 
 def test_pages_that_pick_a_task_open_on_clinical_entities():
@@ -328,14 +326,17 @@ def test_run_and_job_statuses_and_study_columns_read_in_italian():
     assert set(common.STUDY_COLUMNS_IT) >= {"model", "strategy", "average", "average_real"}
 
 
-def test_prova_says_when_a_limit_cut_the_answer():
+def test_prova_shows_the_notices_of_a_run_under_its_figures():
     from medui.pages import prova
 
     result = {"task": "e3c_clinical_entities", "seconds": 1.0, "output_tokens": 10, "tokens_per_s": 10.0,
               "confidence": 0.9, "valid": True}  # fmt: skip
-    assert "interrotta" not in prova.stats_markdown(result)
-    shown = prova.stats_markdown({**result, "truncated": True})
-    assert "**risposta interrotta da un limite** (al massimo 30 elementi per risposta" in shown
+    assert "⚠️" not in prova.stats_markdown(result)
+    notice = "La risposta ha raggiunto il limite di 30 menzioni nella finestra 2 di 3: quella parte [x](y)"
+    first, shown = prova.stats_markdown({**result, "truncated": True, "notices": [notice]}).split("\n\n")
+    assert first == prova.stats_markdown(result)
+    assert shown.startswith("⚠️ **La risposta ha raggiunto il limite di 30 menzioni nella finestra 2 di 3")
+    assert "](" not in shown  # model and user text stay text
 
 
 def test_prova_says_the_file_runs_when_a_text_is_pasted_too():

@@ -40,7 +40,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
     "/send_to_queue": 0, "/prova_correggi_questo": 0, "/confronta_avvia": 0,
     "/save_correction": 1, "/accept_prediction": 1, "/correggi_salva": 1, "/correggi_accetta": 1,
     "/start_training": 2, "/addestra_avvia": 2, "/addestra_annulla": 2, "/modelli_carica": 2, "/modelli_scarica": 2,
-    "/adjudicate": 2, "/accordo_salva": 2, "/accordo_importa": 2,  # curators and researchers
+    "/adjudicate": 2, "/accordo_salva": 2, "/accordo_importa": 2, "/accordo_assegna": 2,  # curators, researchers
     "/prova_scegli_compito": 0, "/confronta_scegli_compito": 0, "/correggi_scegli_compito": 0,
     "/accordo_scegli_compito": 0,  # the task a user chose last, their own
 }  # fmt: skip
@@ -51,10 +51,12 @@ READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their res
     "/modelli_aggiorna", "/modelli_adattatore", "/modelli_intervalli", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
     "/correggi_compito", "/correggi_apri", "/correggi_scegli", "/correggi_apri_scelta", "/correggi_carica",
-    "/correggi_menzioni", "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
+    "/correggi_menzioni", "/correggi_aggiungi_relazione", "/correggi_rimuovi_relazione", "/correggi_scegli_relazione",
+    "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
     "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna", "/studio_fonte", "/accordo_carica", "/accordo_compito",
     "/accordo_calcola", "/accordo_in_sospeso", "/accordo_apri", "/accordo_scegli", "/accordo_apri_scelto",
-    "/accordo_prendi", "/accordo_unisci", "/accordo_squadra", "/accordo_squadra_dopo", "/agreement", "/pending_adjudications", "/document_versions",
+    "/accordo_prendi", "/accordo_unisci", "/accordo_squadra", "/accordo_squadra_dopo",
+    "/accordo_assegnazioni", "/accordo_assegnazioni_carica", "/agreement", "/pending_adjudications", "/document_versions",
 }  # fmt: skip
 
 
@@ -100,7 +102,6 @@ def queued_job(app) -> int:
     return job_id
 
 
-FORM = {"headers": ["voce", "tipo", "valori ammessi", "valore"], "data": []}
 RELATIONS = {"headers": ["testa", "relazione", "coda"], "data": []}
 
 
@@ -111,7 +112,7 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/accept_prediction": ([], [prediction]),
         "/correggi_salva": (
             [("/correggi_apri", [prediction])],
-            [TASK, 20, FORM, None, "", RELATIONS, "nota"],
+            [TASK, 20, None, "", RELATIONS, "nota"],  # the form: a state
         ),
         "/correggi_accetta": ([("/correggi_apri", [prediction])], [TASK, 20, "nota"]),
         "/start_training": ([], [[TASK], "gold", "adattatore-vietato", "", 1, 0, 1, 1]),
@@ -121,6 +122,10 @@ def write_calls(prediction: int, job: int) -> dict[str, tuple[list, list | None]
         "/modelli_scarica": ([], ["", ""]),
         "/adjudicate": ([], [1, "anna"]),
         "/accordo_salva": ([], [None, [], "", TASK, ""]),  # the tab state is not an input of the API
+        "/accordo_assegna": (
+            [],
+            [TASK, [], 1, "prossimi", 1, "", ""],
+        ),  # refused before the (empty) choice is read
         "/accordo_importa": (
             [],
             [None, "jsonl", "anna", TASK],
@@ -256,6 +261,8 @@ SERVICE_WRITES = {  # function -> (arguments before the username, the least role
         "researcher",
     ),  # reads the team's corrections, to train
     "document_versions": ([1], "curator"),
+    "assign_to_annotators": ([TASK, ["anna"], 1, None, 1, ""], "curator"),
+    "assignment_overview": ([TASK], "curator"),  # reads, but the team's assignments: curators only
     "remember_task": ([TASK], "clinician"),
 }
 SERVICE_OTHERS = {  # reads; runs kept in memory (role checked: run); add_user, reached only from `medui users`

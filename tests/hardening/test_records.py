@@ -20,9 +20,9 @@ from medui.backend.store.db import session_scope
 from medui.backend.store.export import export
 from medui.backend.store.tables import Correction
 from medui.cli import main
+from medui.pages.form_editor import item_info
 from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import MAX_RECORD_BYTES
-from medui.tasks.kinds.crf import form_editor_rows
 from medui.tasks.records import gold_part
 from medui.tasks.registry import get_spec
 from tests.backend.store.conftest import db_url, engine, session  # noqa: F401 - the store fixtures
@@ -252,8 +252,8 @@ def test_every_numeric_form_item_has_its_bounds_in_the_spec_and_the_schema():
                 numeric = schema["properties"][item.name]["anyOf"][0]
                 assert (numeric["minimum"], numeric["maximum"]) == (item.minimum, item.maximum), item.name
     spec = get_spec("ed_syncope_crf")
-    rows = {row[0]: row[2] for row in form_editor_rows(spec, {})}  # the form editor shows them
-    assert rows["eta"] == "da 0 a 130" and rows["durata_minuti"] == "da 0 a 1440"
+    shown = {item.name: item_info(item) for item in spec.fields}  # the form editor shows them
+    assert "un numero intero da 0 a 130" in shown["eta"] and "un numero da 0 a 1440" in shown["durata_minuti"]
     fields = {"eta": 70, "durata_minuti": 2.5}
     assert kind_for(spec).validate_record(spec, {"id": "s", "text": "Sincope.", "fields": fields}) == []
     fields["durata_minuti"] = 1441

@@ -231,3 +231,44 @@ def test_a_repeated_word_is_aligned_where_the_model_was_reading():
         {"entities": [{"text": "terapia", "label": "CLINENTITY"}]}
     )  # read first: the first one
     assert kind_for(spec).prediction(spec, {"id": "r", "text": text}, earlier)["entities"][0]["start"] == 12
+
+
+def test_the_limits_reached_name_what_cut_an_answer():
+    """A mention at the copy limit (under cd only), a form's list at its maxItems, the token limit."""
+    spec = get_spec("e3c_clinical_entities")
+    kind = kind_for(spec)
+    long = " ".join(["dolore"] * 60)  # a copied value is closed at its first word boundary past max_chars
+    raw = json.dumps({"entities": [{"text": long, "label": "CLINENTITY"}]})
+    chars = {"limit": "chars", "bound": spec.max_mention_chars, "part": "entities"}
+    assert kind.prediction(spec, {"id": "r", "text": long}, raw, copied=True)["limits"] == [chars]
+    assert "limits" not in kind.prediction(spec, {"id": "r", "text": long}, raw)  # no copy constraint, no cut
+    cut = kind.prediction(
+        spec,
+        {"id": "r", "text": "febbre e tosse"},
+        ' {"entities":[{"text":"febbre","label":"CLINENTITY"},{"te',
+    )
+    assert cut["limits"] == [{"limit": "tokens", "bound": spec.max_new_tokens, "part": "output"}]
+    form = get_spec("clinical_case_crf")
+    item = next(i for i in form.fields if i.type == "list")
+    fields = kind_for(form).target(form, {"fields": {item.name: [f"v{i}" for i in range(item.max_items)]}})
+    pred = kind_for(form).prediction(form, {"id": "f", "text": "x"}, json.dumps(fields))
+    assert pred["truncated"] is True
+    assert pred["limits"] == [{"limit": "items", "bound": item.max_items, "part": item.name}]
+
+
+def test_windows_that_meet_on_a_mention_keep_it_once_and_their_relations_point_at_it():
+    text = "Emoglobina 9 g/dl. Emoglobina stabile."
+    ent = {"start": 11, "end": 17, "label": "RML", "text": "9 g/dl"}
+    parts = [{"id": "r@0", "text": text[:19], "_offset": 0}, {"id": "r@0b", "text": text[:19], "_offset": 0}]
+    preds = [
+        {"entities": [{**ent, "id": "T1"}, {"id": "T2", "start": 0, "end": 10, "label": "EVENT",
+                                             "text": "Emoglobina"}],
+         "relations": [{"head": "T1", "tail": "T2", "label": "PERTAINS"}], "valid": True},
+        {"entities": [{**ent, "id": "T1"}], "relations": [],
+         "limits": [{"limit": "items", "bound": 30, "part": "entities", "window": 2, "windows": 2}],
+         "truncated": True, "valid": True},
+    ]  # fmt: skip
+    merged = merge_windows({"id": "r", "text": text}, parts, preds)
+    assert [(e["id"], e["start"]) for e in merged["entities"]] == [("T1", 0), ("T2", 11)]
+    assert merged["relations"] == [{"head": "T2", "tail": "T1", "label": "PERTAINS"}]
+    assert merged["truncated"] is True and merged["limits"][0]["window"] == 2

@@ -8,11 +8,12 @@ against the model predictions they started from.
 - `vs_model`: per annotator, their versions against the prediction each correction was made from (corrections
   made by hand or imported have none and are left out), with the kind's pair figures (`a` the model);
 - with `run_id`, that run's predictions join as one more annotator, named `run:<id>`, in the pairs.
+With `keep`, only the versions it accepts count (an annotator's view: medui/backend/store/blind.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -85,8 +86,10 @@ def team_agreement(
     split: str | None = None,
     annotators: Sequence[str] | None = None,
     run_id: int | None = None,
+    keep: Callable[[Correction], bool] | None = None,
 ) -> dict:
-    """Agreement between a task's annotators on the documents they both annotated (see the module docstring)."""
+    """Agreement between a task's annotators on the documents they both annotated (see the module docstring);
+    `keep`: which versions count (all when None), applied once the annotators named are known to exist."""
     spec = get_spec(task)
     names = list(annotators) if annotators else None
     if names is not None and len(set(names)) != len(names):
@@ -97,6 +100,8 @@ def team_agreement(
         raise NotFound(
             f"no version of {spec.id} by {', '.join(missing)}" + (f" in split {split}" if split else "")
         )
+    if keep is not None:
+        versions = {name: {d: c for d, c in docs.items() if keep(c)} for name, docs in versions.items()}
     records = {name: {d: c.record for d, c in docs.items()} for name, docs in versions.items()}
     humans = sorted(records) if names is None else names
     report = measure(spec, records, humans)  # kappa over the humans only

@@ -62,9 +62,11 @@ def earlier_cells(out: Path, tasks: list[str], limit: int | None, seed: int, fre
     return cells
 
 
-def strategy_label(strategy: str, demos: str) -> str:
-    """A study row's strategy: the strategy's name, with " (similar)" for similar demonstrations."""
-    return strategy if demos == "random" else f"{strategy} ({demos})"
+def strategy_label(strategy: str, demos: str, guidelines: bool = False) -> str:
+    """A study row's strategy: the strategy's name, with " (similar)" for similar demonstrations and
+    " (guidelines)" for prompts with the label guidelines (" (similar, guidelines)" for both)."""
+    notes = ([] if demos == "random" else [demos]) + (["guidelines"] if guidelines else [])
+    return f"{strategy} ({', '.join(notes)})" if notes else strategy
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Cell:
     shots: int | None
     seed: int
     demos: str = "random"
+    guidelines: bool = False  # prompts with the task's label guidelines
 
     @property
     def split(self) -> str:
@@ -85,7 +88,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return strategy_label(self.strategy, self.demos)
+        return strategy_label(self.strategy, self.demos, self.guidelines)
 
 
 def stored_metrics(cell: Cell, *, session) -> dict | None:
@@ -93,7 +96,7 @@ def stored_metrics(cell: Cell, *, session) -> dict | None:
     shots = parse_strategy(cell.strategy, cell.spec, cell.shots).shots
     run = runner.find_stored_run(
         cell.spec, cell.model, cell.strategy, cell.split, session=session, limit=cell.limit, shots=shots,
-        seed=cell.seed, demos=cell.demos,
+        seed=cell.seed, demos=cell.demos, guidelines=cell.guidelines,
     )  # fmt: skip
     if run is None:
         return None

@@ -29,6 +29,7 @@ class RunInfo:
     shots: int = 0
     seed: int = 0
     demos: str = "random"  # how few-shot demonstrations were chosen: random or similar
+    guidelines: bool = False  # whether the prompts carried the task's label guidelines
     split: str | None = None
     limit: int | None = None
     device: str | None = None
@@ -42,8 +43,8 @@ class RunInfo:
         model, adapter = model_and_adapter(lm.name)
         return cls(
             engine.spec, model, engine.strategy.name, adapter=adapter, shots=engine.strategy.shots,
-            seed=engine.seed, demos=engine.demos.mode, split=split, limit=limit, device=lm.device, dtype=lm.dtype,
-            server_url=lm.server_url,
+            seed=engine.seed, demos=engine.demos.mode, guidelines=engine.guidelines, split=split, limit=limit,
+            device=lm.device, dtype=lm.dtype, server_url=lm.server_url,
         )  # fmt: skip
 
     @property
@@ -64,4 +65,5 @@ class RunInfo:
             "shots": self.shots,
             "seed": self.seed,
             "demos": self.demos,
+            "guidelines": self.guidelines,
         }

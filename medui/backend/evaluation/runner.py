@@ -23,6 +23,7 @@ from medui.backend.evaluation import EvalResult
 from medui.backend.evaluation.info import RunInfo
 from medui.backend.inference.demos import Demonstrations, check_mode, team_record
 from medui.backend.inference.strategy import parse_strategy
+from medui.errors import InputError
 from medui.tasks.registry import get_spec
 from medui.tasks.scoring import score
 from medui.tasks.spec import TaskSpec
@@ -42,6 +43,7 @@ RUN_KEYS = (
     "shots",
     "seed",
     "demos",
+    "guidelines",
     "seconds",
     "output_tokens",
     "output_tokens_per_s",
@@ -63,6 +65,7 @@ def build_engine(
     demos: str = "random",
     split: str | None = None,
     session: Session | None = None,
+    guidelines: bool = False,
 ) -> Engine:
     """An engine for a model (a name, loaded once, or a loaded model), a task and a strategy (a name or parsed).
 
@@ -73,12 +76,15 @@ def build_engine(
     demos: `random` (the few-shot split, one draw) or `similar` (demonstrations(): the most similar records of
     the few-shot split and of the team's records in force; `split`: the split being evaluated, whose texts are
     never demonstrations).
+
+    guidelines: prompts carry the task's label guidelines (InputError for a task that has none).
     """
     from medui.backend.inference import models
     from medui.backend.inference.engines import engine_for  # imports torch
 
     spec = task if isinstance(task, TaskSpec) else get_spec(task)
     check_mode(demos)
+    check_guidelines(spec, guidelines)
     if strategy is None:
         strategy = models.intended_strategy(model if isinstance(model, str) or model is None else model.name)
     parsed = parse_strategy(strategy, spec, shots) if isinstance(strategy, str) else strategy
@@ -86,7 +92,17 @@ def build_engine(
         demonstrations(spec, split=split, session=session) if demos == "similar" and parsed.shots else None
     )
     lm = models.load(model, device, dtype, base_url) if model is None or isinstance(model, str) else model
-    return engine_for(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen)
+    return engine_for(lm, spec, parsed, seed=seed, batch_size=batch_size, demos=chosen, guidelines=guidelines)
+
+
+def check_guidelines(spec: TaskSpec, guidelines: bool) -> None:
+    """InputError when label guidelines are asked for a task without them (the multiple-choice and extractive
+    question tasks have no labels to define)."""
+    if guidelines and not spec.guidelines:
+        raise InputError(
+            f"task {spec.id} has no label guidelines: --guidelines is for the tasks with labels or form items",
+            f"il compito {spec.id} non ha linee guida delle etichette",
+        )
 
 
 def demonstrations(
@@ -258,11 +274,13 @@ def find_stored_run(
     shots: int | None = None,
     seed: int | None = None,
     demos: str = "random",
+    guidelines: bool = False,
 ) -> Run | None:
     """The latest succeeded run of a model and strategy on this version of a task's split, with that limit.
 
     `shots` and `seed`, when given, must match too (a different few-shot choice is a different run), and so
-    must the way demonstrations were chosen (runs stored before `demos` existed drew them at random).
+    must the way demonstrations were chosen (runs stored before `demos` existed drew them at random) and whether
+    the prompts carried the label guidelines (runs stored before `guidelines` existed did not).
     """
     from sqlmodel import col, select
 
@@ -284,6 +302,7 @@ def find_stored_run(
         if (
             parameters.get("limit") == limit
             and parameters.get("demos", "random") == demos
+            and bool(parameters.get("guidelines", False)) == guidelines
             and "primary" in (run.metrics or {})
         ):
             return run

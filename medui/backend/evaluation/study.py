@@ -221,6 +221,7 @@ def run_study(
     reference: str | None = None,
     log: Callable[[str], None] | None = None,
     demos: str = "random",
+    guidelines: bool = False,
 ) -> StudyTable:
     """Evaluate every model x strategy x task, write OUT/study.csv and OUT/study.md, return the table.
 
@@ -233,6 +234,8 @@ def run_study(
     A model is loaded only when one of its cells has to be computed; `base_url`: the server of openai: models.
     `demos="similar"`: each record's few-shot examples are the most similar ones (demos.py); the rows are named
     "STRATEGY (similar)", so a study of both kinds of demonstrations is run in two pieces into one folder.
+    `guidelines`: prompts with the label guidelines of the tasks that have them, in rows "STRATEGY (guidelines)";
+    a task without guidelines (the question tasks) is computed as without them, in the plain row.
     """
     out = Path(out)
     check_mode(demos)
@@ -240,7 +243,7 @@ def run_study(
         parse_strategy(s, get_spec(tasks[0]), shots)  # fail early on an unknown strategy
     names = [models.resolve(name).name for name in model_names]  # fail early on an unknown model
     if reference:
-        rows = [(n, strategy_label(s, demos)) for n in names for s in strategies]
+        rows = [(n, strategy_label(s, demos, guidelines)) for n in names for s in strategies]
         _check_reference(reference, rows, out, tasks, limit, seed)
     results = []
     for name in names:
@@ -251,12 +254,14 @@ def run_study(
                 loaded.append(models.load(name, device, dtype, base_url))
             return runner.build_engine(
                 loaded[0], spec, strategy, shots=shots, seed=seed, batch_size=batch_size, demos=demos,
-                split=spec.eval_split,
+                split=spec.eval_split, guidelines=guidelines and bool(spec.guidelines),
             )  # fmt: skip
 
         for strategy in strategies:
             for task in tasks:
-                cell = Cell(get_spec(task), name, strategy, limit, shots, seed, demos)
+                task_spec = get_spec(task)
+                guided = guidelines and bool(task_spec.guidelines)
+                cell = Cell(task_spec, name, strategy, limit, shots, seed, demos, guided)
                 results.append(run_cell(out, cell, engine_for, store, log))
         if loaded:
             models.unload(name)

@@ -179,20 +179,29 @@ def corrections_summary(spec: TaskSpec, tokenizer, max_length: int, session) -> 
     from medui.backend.store.in_force import records_in_force
 
     resolved = records_in_force(spec.id, session=session)
-    in_force = [r for r in resolved if r.record is not None]
     held = evaluation_hashes()
-    test = [r for r in in_force if doc_hash(r.record) in held]
-    kept = [r for r in in_force if doc_hash(r.record) not in held]
-    too_long = [r for r in kept if not sft_rows(spec, r.record, tokenizer, max_length)]
-
+    reasons = Counter(
+        left_out(spec, r.record, tokenizer, max_length, held) for r in resolved if r.record is not None
+    )
     return {
         "task": spec.id,
         "corrected": len(resolved),
         "pending": sum(r.source == "pending" for r in resolved),
-        "test": len(test),
-        "too_long": len(too_long),
-        "usable": len(kept) - len(too_long),
+        "test": reasons["test"],
+        "too_long": reasons["too_long"],
+        "usable": reasons[None],
     }
+
+
+def left_out(
+    spec: TaskSpec, record: dict, tokenizer, max_length: int, held: frozenset[str] | None = None
+) -> str | None:
+    """Why a record in force would not be trained on ("test": its text is in an evaluation split of any task;
+    "too_long": no row of it fits max_length, even cut into sentence windows), or None: it would be. `held`:
+    evaluation_hashes(), when the caller has it. The rule of corrections_summary and of the correction queue."""
+    if doc_hash(record) in (evaluation_hashes() if held is None else held):
+        return "test"
+    return None if sft_rows(spec, record, tokenizer, max_length) else "too_long"
 
 
 def evaluation_records() -> Iterator[dict]:

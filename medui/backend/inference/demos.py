@@ -74,6 +74,10 @@ class Demonstrations:
         """Never use a pool record whose text is one of these (the texts of the split being evaluated)."""
         self._excluded |= {normalized(t) for t in texts}
 
+    def excluded_texts(self) -> frozenset[str]:
+        """The texts never used (normalized), to hand to another pool of the same run."""
+        return frozenset(self._excluded)
+
     def pick(self, record: dict, k: int, seed: int) -> Choice:
         if k <= 0 or not self.pool:
             return Choice([], [])

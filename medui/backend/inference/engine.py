@@ -2,8 +2,13 @@
 
 The fast path of the product. An Engine is built for (loaded model, task, strategy, seed): its demonstrations
 (demos.py: drawn once at random, or the most similar to each record) and compiled constraint are fixed once, then
-`predict` batches records through the decoder. Texts longer than
-the input budget are split into sentence windows and their predictions merged with offsets remapped.
+`predict` batches records through the decoder. A text of mentions longer than the task's trained length (the
+longest train text, reading.py) is read in sentence windows of the length its training texts usually have, one
+longer than the input budget in windows within it; their predictions are merged with offsets remapped. A form
+longer than the input budget is read from its first window. Each window's answer says which limits may have cut
+it (the record's `limits`, with the window). A text of mentions read whole whose answer reached the items or the
+token limit is read a second time, in smaller sentence windows (predict), so that a limit per answer does not hide
+the end of a dense note.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from medui.backend.data import gold
-from medui.backend.inference import decoding
+from medui.backend.inference import decoding, reading
 from medui.backend.inference.demos import Demonstrations
 from medui.backend.inference.strategy import STRATEGIES, Strategy, StrategyError, parse_strategy
 from medui.backend.inference.types import Generation, LoadedModel
@@ -53,12 +58,16 @@ class Engine:
         batch_size: int | None = None,
         max_input_tokens: int = 1024,
         demos: Demonstrations | None = None,
+        guidelines: bool = False,
     ):
-        """demos: where examples come from and how they are chosen (default: the few-shot split, at random)."""
+        """demos: where examples come from and how they are chosen (default: the few-shot split, at random);
+        guidelines: whether prompts carry the task's label guidelines (never the default prompt's)."""
         self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
+        self.guidelines = guidelines
         self.kind = kind_for(spec)
         self.batch_size = batch_size or self.default_batch_size()
         self.max_input_tokens = max_input_tokens
+        self.trained = reading.trained_length(spec) if self.kind.reads_text else None
         if demos is None:
             demos = Demonstrations(
                 gold.fewshot_pool(spec) if strategy.shots else [], "random", self.input_text
@@ -87,7 +96,12 @@ class Engine:
             prompts = [self.prompt_for(_placeholder(self.spec, ch)) for ch in "ab"]
         else:  # examples differ per record: the prefix ends where the first example starts
             prompts = [
-                render_prompt(self.spec, ch, [{"input": ch, "answer": ch}] if self.strategy.shots else [])
+                render_prompt(
+                    self.spec,
+                    ch,
+                    [{"input": ch, "answer": ch}] if self.strategy.shots else [],
+                    guidelines=self.guidelines,
+                )  # fmt: skip
                 for ch in "ab"
             ]
         ids = [self.lm.tokenizer(p)["input_ids"] for p in prompts]
@@ -113,7 +127,9 @@ class Engine:
     def prompt_and_demos(self, record: dict) -> tuple[str, list[str]]:
         """A record's prompt and the ids of the demonstrations in it (best first)."""
         choice = self.demos.pick(record, self.strategy.shots, self.seed)
-        prompt = render_prompt(self.spec, self.input_text(record), self._examples(choice.records))
+        prompt = render_prompt(
+            self.spec, self.input_text(record), self._examples(choice.records), guidelines=self.guidelines
+        )
         return prompt, choice.ids
 
     def predict(
@@ -125,23 +141,99 @@ class Engine:
         """Predictions for records, in their order; progress(done, total) after each batch.
 
         on_text(unit, text_so_far) streams the raw output while it is decoded (unit: position in the batch).
+        Then a second pass (issue 24): a text of mentions read whole whose answer reached the items limit or the
+        token limit, so that the end of the note may never have been written, is read again in sentence windows
+        of at most reading.reread_size characters (the task's median train length, whose gold answers fit the
+        list, and at most half the text), all such records' windows batched together; its prediction is then the
+        windows' answers merged (offsets remapped, a mention found twice kept once), its `limits` first saying
+        that it was re-read and why, and the time and tokens of both passes. A text of one sentence is not
+        re-read; every other prediction is the first pass's, unchanged.
         """
         units = [(i, part) for i, rec in enumerate(records) for part in self._windows(rec)]
-        order = sorted(range(len(units)), key=lambda u: len(self.kind.render_input(self.spec, units[u][1])))
-        outputs: dict[int, tuple[str, dict, Generation, float, list[str]]] = {}
-        for b in range(0, len(order), self.batch_size):
-            batch = order[b : b + self.batch_size]
-            prompts, demo_ids = zip(*(self.prompt_and_demos(units[u][1]) for u in batch), strict=True)
-            sources = [self.copy_source(units[u][1]) for u in batch]
-            gens = self.generate(list(prompts), sources, on_text)
-            for u, prompt, gen, ids in zip(batch, prompts, gens, demo_ids, strict=True):
-                outputs[u] = (prompt, units[u][1], gen, gen.seconds / len(batch), ids)
-            if progress:
-                progress(len({units[u][0] for u in outputs}), len(records))
+        tell = None
+        if progress:
+            tell = lambda done: progress(len({units[u][0] for u in done}), len(records))  # noqa: E731
+        outputs = self._read([part for _, part in units], on_text, tell)
         by_record: dict[int, list] = {}
         for u, (i, _part) in enumerate(units):
             by_record.setdefault(i, []).append(outputs[u])
-        return [self._merge(records[i], by_record[i]) for i in range(len(records))]
+        found = [self._merge(records[i], by_record[i]) for i in range(len(records))]
+        return self._reread(records, found, on_text)
+
+    def _read(
+        self,
+        parts: list[dict],
+        on_text: Callable[[int, str], None] | None,
+        on_batch: Callable[[set[int]], None] | None = None,
+    ) -> list[tuple[str, dict, Generation, float, list[str]]]:
+        """(prompt, part, generation, share of its batch's time, demonstration ids) of every part, in order; the
+        parts are batched by length, and on_batch(positions done) is called after each batch."""
+        order = sorted(range(len(parts)), key=lambda u: len(self.kind.render_input(self.spec, parts[u])))
+        outputs: dict[int, tuple[str, dict, Generation, float, list[str]]] = {}
+        for b in range(0, len(order), self.batch_size):
+            batch = order[b : b + self.batch_size]
+            prompts, demo_ids = zip(*(self.prompt_and_demos(parts[u]) for u in batch), strict=True)
+            sources = [self.copy_source(parts[u]) for u in batch]
+            gens = self.generate(list(prompts), sources, on_text)
+            for u, prompt, gen, ids in zip(batch, prompts, gens, demo_ids, strict=True):
+                outputs[u] = (prompt, parts[u], gen, gen.seconds / len(batch), ids)
+            if on_batch:
+                on_batch(set(outputs))
+        return [outputs[u] for u in range(len(parts))]
+
+    def _reread(
+        self, records: list[dict], found: list[Prediction], on_text: Callable[[int, str], None] | None
+    ) -> list[Prediction]:
+        """The second pass of predict: the records read whole whose answer reached a limit, read again in windows."""
+        # record -> (the limit its whole answer reached, its windows)
+        again: dict[int, tuple[dict, list[dict]]] = {}
+        for i, (record, prediction) in enumerate(zip(records, found, strict=True)):
+            reached = self._whole_answer_cut(record, prediction)
+            if reached is not None:
+                text = record["text"]
+                bounds = sentence_windows(text, reading.reread_size(self.trained, len(text)))
+                if len(bounds) > 1:  # a text of one sentence has nowhere to be cut
+                    again[i] = (reached, _window_parts(record, bounds))
+        if not again:
+            return found
+        parts = [(i, window) for i, (_, windows) in again.items() for window in windows]
+        outputs = self._read([window for _, window in parts], on_text)
+        by_record: dict[int, list] = {}
+        for (i, _), output in zip(parts, outputs, strict=True):
+            by_record.setdefault(i, []).append(output)
+        out = list(found)
+        for i, (reached, windows) in again.items():
+            merged = self._merge(records[i], by_record[i])
+            out[i] = self._reread_prediction(found[i], merged, reached, len(windows))
+        return out
+
+    def _whole_answer_cut(self, record: dict, prediction: Prediction) -> dict | None:
+        """The items or token limit a text of mentions' answer reached when the text was read whole (None: read
+        in windows, whose limits name their window; not cut by those limits; not a text of mentions)."""
+        if not (self.kind.spans and self.kind.reads_text and isinstance(record.get("text"), str)):
+            return None
+        limits = prediction.record.get("limits") or []
+        cut = [x for x in limits if x.get("limit") in ("items", "tokens") and "window" not in x]
+        return cut[0] if cut else None
+
+    @staticmethod
+    def _reread_prediction(first: Prediction, windows: Prediction, reached: dict, n: int) -> Prediction:
+        """The windows' merged answer of a re-read note: its limits start with the one the whole answer reached
+        (with `reread`: the windows), `truncated` only when a limit still cut a window; time, tokens, raw
+        outputs and prompts of both passes; the confidence of the answer kept."""
+        record = dict(windows.record)
+        record["limits"] = [{**reached, "reread": n}, *(record.get("limits") or [])]
+        return Prediction(
+            record=record,
+            raw=first.raw + "\n" + windows.raw,
+            prompt_hash=prompt_hash(first.prompt_hash + "\n" + windows.prompt_hash),
+            doc_hash=first.doc_hash,
+            latency=first.latency + windows.latency,
+            prompt_tokens=first.prompt_tokens + windows.prompt_tokens,
+            output_tokens=first.output_tokens + windows.output_tokens,
+            confidence=windows.confidence,
+            demonstrations=list(dict.fromkeys(first.demonstrations + windows.demonstrations)),
+        )
 
     def generate(
         self, prompts: list[str], sources: list[str | None], on_text: Callable[[int, str], None] | None
@@ -156,26 +248,51 @@ class Engine:
         return len(self.lm.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def window_count(self, record: dict) -> int:
-        """How many sentence windows the record is read in (1 when it fits the prompt whole)."""
+        """How many sentence windows the record is read in (1 when it is read whole)."""
         return len(self._windows(record))
 
+    def reading_of(self, record: dict) -> reading.Reading | None:
+        """How the record's text is read (reading.py: whole, in windows, a form's first window); None for a
+        record the model does not read as a text (qa)."""
+        text = record.get("text") if self.kind.reads_text else None
+        if not isinstance(text, str):
+            return None
+        parts = [p["text"] for p in self._windows(record)]
+        over = self.input_tokens(text) > self.max_input_tokens
+        return reading.Reading(
+            len(text), len(parts), max(map(len, parts)), sum(map(len, parts)), over, self.trained
+        )  # fmt: skip
+
     def _windows(self, record: dict) -> list[dict]:
-        """The record itself, or sentence windows of its text (with their offset) when it is too long."""
-        if not self.kind.spans:
+        """The record itself, or sentence windows of its text (with their offset) when it is too long: longer
+        than the task's trained length (a text of mentions: windows of its reading size, reading.py) or than the
+        input budget (windows within it; a form keeps its first window only)."""
+        text = record.get("text") if self.kind.reads_text else None
+        if not isinstance(text, str) or not text:
             return [record]
-        text = record["text"]
         n_tokens = self.input_tokens(text)
-        if n_tokens <= self.max_input_tokens:
+        over_budget = n_tokens > self.max_input_tokens
+        longer = self.kind.spans and self.trained is not None and len(text) > self.trained.longest
+        if not (over_budget or longer):
             return [record]
-        max_chars = max(200, int(len(text) * self.max_input_tokens / n_tokens * 0.9))
-        return [
-            {"id": f"{record.get('id')}@{s}", "text": text[s:e], "_offset": s}
-            for s, e in sentence_windows(text, max_chars)
-        ]
+        size = max(200, int(len(text) * self.max_input_tokens / n_tokens * 0.9)) if over_budget else len(text)
+        if longer:
+            size = min(size, self.trained.typical)
+        bounds = sentence_windows(text, size)
+        if len(bounds) <= 1:  # no sentence end to cut at: read whole
+            return [record]
+        if not self.kind.spans:  # a form is filled once for the whole note: from its first window
+            return [{**record, "text": text[: bounds[0][1]], "_offset": 0}]
+        return _window_parts(record, bounds)
 
     def _merge(self, record: dict, parts: list[tuple[str, dict, Generation, float, list[str]]]) -> Prediction:
-        preds = [self.kind.prediction(self.spec, part, gen.text) for _, part, gen, _, _ in parts]
-        merged = preds[0] if len(parts) == 1 else merge_windows(record, [p[1] for p in parts], preds)
+        preds = [
+            self._part_prediction(k, len(parts), part, gen) for k, (_, part, gen, _, _) in enumerate(parts)
+        ]
+        if len(parts) > 1:
+            merged = merge_windows(record, [p[1] for p in parts], preds)
+        else:  # a form read from its first window still holds the whole text
+            merged = {**preds[0], "text": record["text"]} if "_offset" in parts[0][1] else preds[0]
         merged["id"] = record.get("id", merged.get("id"))
         gens = [p[2] for p in parts]
         logprobs = [lp for g in gens for lp in g.logprobs]
@@ -191,6 +308,23 @@ class Engine:
             confidence=confidence,
             demonstrations=list(dict.fromkeys(i for p in parts for i in p[4])),
         )
+
+    def _part_prediction(self, k: int, n: int, part: dict, gen: Generation) -> dict:
+        """The prediction of one window (k of n, from 0), its limits named with the window when there are
+        several; an output cut at the token limit before any complete item is marked cut too."""
+        pred = self.kind.prediction(self.spec, part, gen.text, copied=self.constraint is not None)
+        limits = list(pred.get("limits", []))
+        if pred.get("valid") is False and gen.stopped == "length":
+            limits.append({"limit": "tokens", "bound": self.spec.max_new_tokens, "part": "output"})
+        if n > 1:
+            limits = [{**x, "window": k + 1, "windows": n} for x in limits]
+        return {**pred, "truncated": True, "limits": limits} if limits else pred
+
+
+def _window_parts(record: dict, bounds: list[tuple[int, int]]) -> list[dict]:
+    """The records of a text's windows, (start, end) each, with their offset in the text."""
+    text = record["text"]
+    return [{"id": f"{record.get('id')}@{s}", "text": text[s:e], "_offset": s} for s, e in bounds]
 
 
 def _placeholder(spec: TaskSpec, filler: str) -> dict:

@@ -23,16 +23,18 @@ def engine_for(
     seed: int = 0,
     batch_size: int | None = None,
     demos: Demonstrations | None = None,
+    guidelines: bool = False,
 ) -> Engine:
     """The Engine of a loaded or served model for a task and a parsed strategy (StrategyError: a pair strategy
-    on a served model)."""
+    on a served model). `guidelines`: prompts with the task's label guidelines."""
+    kw = {"seed": seed, "batch_size": batch_size, "demos": demos, "guidelines": guidelines}
     if isinstance(lm, ServerModel):
         if strategy.name in PAIR_STRATEGIES:
             raise StrategyError(
                 f"strategy {strategy.name} runs on a local model, not on a served one",
                 f"la strategia {strategy.name} funziona con un modello locale, non con uno servito",
             )
-        return ServingEngine(lm, spec, strategy, seed=seed, batch_size=batch_size, demos=demos)
+        return ServingEngine(lm, spec, strategy, **kw)
     if strategy.name in PAIR_STRATEGIES:
-        return PairEngine(lm, spec, strategy, seed=seed, batch_size=batch_size, demos=demos)
-    return Engine(lm, spec, strategy, seed=seed, batch_size=batch_size, demos=demos)
+        return PairEngine(lm, spec, strategy, **kw)
+    return Engine(lm, spec, strategy, **kw)

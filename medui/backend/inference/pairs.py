@@ -1,7 +1,10 @@
 """The `pairs` strategies of the relation tasks: entities first, then one constrained question per candidate pair.
 
-1. The entity step is the task's own answer under cd with its relation list held empty (a fine-tuned model writes
-   its entities as it was trained to; `few-shot+pairs` adds the task's demonstrations).
+1. The entity step: where the spec names `entity_tasks` (the E3C link tasks), each label's mentions come from the
+   model's own pass of that ner task (e3c_measurements for RML, e3c_events for EVENT, e3c_time_expressions for
+   TIMEX3: the link tasks' entities are exactly theirs on the same documents, and a fine-tuned model learned those
+   tasks from every mention, where a link task's answer lists only a few), under cd, zero- or few-shot as the
+   strategy says; otherwise it is the task's own answer under cd with its relation list held empty.
 2. Every candidate pair of those entities (medui/tasks/pairs.py: the direction the relation allows, at most one
    sentence apart) becomes a short prompt, the two mentions marked in their sentences, answered with a
    constrained choice among the relation labels and NESSUNA. The pair prompts share their instruction and
@@ -18,8 +21,11 @@ from collections.abc import Callable
 
 from medui.backend.data import gold
 from medui.backend.inference import decoding
+from medui.backend.inference.demos import Demonstrations
 from medui.backend.inference.engine import Engine, Prediction
+from medui.backend.inference.strategy import parse_strategy
 from medui.backend.inference.types import Generation
+from medui.tasks.kinds import kind_for
 from medui.tasks.pairs import (
     NONE,
     answer_schema,
@@ -30,7 +36,9 @@ from medui.tasks.pairs import (
     parse_answer,
     sentence_starts,
 )
+from medui.tasks.prompts import prompt_hash
 from medui.tasks.records import numbered
+from medui.tasks.registry import get_spec
 
 PAIR_MAX_NEW_TOKENS = 16  # the longest answer ("SIMULTANEOUS" with its quotes) is a few tokens
 
@@ -46,9 +54,74 @@ class PairEngine(Engine):
     """A relation task's engine for the `pairs` strategies: the same interface as Engine."""
 
     def prepare_decoding(self) -> None:
-        schema = entity_only_schema(self.kind.output_model(self.spec).model_json_schema())
-        self.constraint = decoding.compile_constraint(self.lm, schema, self.kind.copy_keys(self.spec))
+        if not self.spec.entity_tasks:
+            schema = entity_only_schema(self.kind.output_model(self.spec).model_json_schema())
+            self.constraint = decoding.compile_constraint(self.lm, schema, self.kind.copy_keys(self.spec))
         self.pair_constraint = decoding.compile_constraint(self.lm, answer_schema(self.spec))
+
+    @functools.cached_property
+    def entity_engines(self) -> dict[str, Engine]:
+        """The ner task's engine of each label the spec's entity_tasks names (one engine per task), under cd
+        with the shots of this strategy; similar demonstrations come from that task's few-shot split, never a
+        text this run excludes."""
+        engines: dict[str, Engine] = {}
+        for task in dict.fromkeys(self.spec.entity_tasks.values()):
+            spec = get_spec(task)
+            strategy = parse_strategy(
+                "few-shot+cd" if self.strategy.shots else "cd", spec, self.strategy.shots
+            )
+            demos = None
+            if self.demos.mode == "similar" and strategy.shots:
+                kind = kind_for(spec)
+                demos = Demonstrations(
+                    gold.fewshot_pool(spec), "similar", functools.partial(kind.render_input, spec)
+                )
+                demos.exclude_texts(self.demos.excluded_texts())
+            engines[task] = Engine(
+                self.lm, spec, strategy, seed=self.seed, batch_size=self.batch_size, demos=demos,
+                guidelines=self.guidelines,
+            )  # fmt: skip
+        return engines
+
+    def find_entities(
+        self, records: list[dict], on_text: Callable[[int, str], None] | None
+    ) -> list[Prediction]:
+        """The entity step: the task's own answer with no relations, or the union of its entity tasks' answers
+        (mentions sorted by position, each kept once, numbered T1..)."""
+        if not self.spec.entity_tasks:
+            return super().predict(records, None, on_text)
+        inputs = [{"id": r.get("id"), "text": r["text"]} for r in records]
+        by_task = {
+            task: engine.predict(inputs, None, on_text) for task, engine in self.entity_engines.items()
+        }
+        found = []
+        for i, record in enumerate(records):
+            parts = [by_task[task][i] for task in by_task]
+            mentions = {}
+            for label, task in self.spec.entity_tasks.items():
+                for e in by_task[task][i].record.get("entities", []):
+                    if e["label"] == label:
+                        mentions.setdefault((e["start"], e["end"]), {**e, "label": label})
+            entities = numbered([mentions[k] for k in sorted(mentions)])
+            found.append(
+                Prediction(
+                    record={
+                        "id": record.get("id"),
+                        "text": record["text"],
+                        "entities": entities,
+                        "relations": [],
+                    },
+                    raw="\n".join(p.raw for p in parts),
+                    prompt_hash=prompt_hash("\n".join(p.prompt_hash for p in parts)),
+                    doc_hash=parts[0].doc_hash,
+                    latency=sum(p.latency for p in parts),
+                    prompt_tokens=sum(p.prompt_tokens for p in parts),
+                    output_tokens=sum(p.output_tokens for p in parts),
+                    confidence=min((p.confidence for p in parts if p.confidence is not None), default=None),
+                    demonstrations=list(dict.fromkeys(d for p in parts for d in p.demonstrations)),
+                )
+            )
+        return found
 
     @functools.cached_property
     def pair_examples(self) -> list[dict]:
@@ -56,7 +129,7 @@ class PairEngine(Engine):
         return pair_examples(self.spec, gold.fewshot_pool(self.spec), self.seed)
 
     def pair_prompt(self, pair_text: str) -> str:
-        return pair_prompt(self.spec, pair_text, self.pair_examples)
+        return pair_prompt(self.spec, pair_text, self.pair_examples, guidelines=self.guidelines)
 
     @functools.cached_property
     def pair_prefix(self) -> tuple[int, ...]:
@@ -70,7 +143,7 @@ class PairEngine(Engine):
         on_text: Callable[[int, str], None] | None = None,
     ) -> list[Prediction]:
         """Entities of every record, then the relation of every candidate pair (progress after each step)."""
-        found = super().predict(records, None, on_text)
+        found = self.find_entities(records, on_text)
         pairs, prompts = [], []  # per record its candidate pairs; every pair's prompt, records in order
         for prediction in found:
             text = prediction.record["text"]

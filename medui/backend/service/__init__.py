@@ -51,6 +51,8 @@ from medui.backend.service.identifiers import (
 from medui.backend.service.running import RunUpdate, run_stream, run_task, send_to_queue
 from medui.backend.service.team import (
     agreement_report,
+    assign_to_annotators,
+    assignment_overview,
     document_versions,
     pending_documents,
     save_adjudication,
@@ -67,7 +69,7 @@ from medui.backend.service.training import (
 )
 
 __all__ = [
-    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "adapter_detail", "add_user", "agreement_report", "allowed", "app_notice",
+    "DATA_SOURCES", "MODEL_LOCK", "RunUpdate", "adapter_detail", "add_user", "agreement_report", "allowed", "assign_to_annotators", "assignment_overview", "app_notice",
     "before_after", "cancel_training", "check_inputs", "compare_runs", "correction_item", "correction_queue", "corrections_for_training", "default_model",
     "document_versions", "get_run", "identifier_kinds", "identifier_warning", "identity",
     "job_status", "list_jobs", "list_runs",

@@ -172,8 +172,10 @@ def clean_note(note: str | None) -> str | None:
 
 def correction_queue(task_id: str, limit: int = 20, username: str | None = None) -> list[dict]:
     """The requesting annotator's predictions to correct next: the documents assigned to them first, then the
-    unassigned ones nobody corrected; least confident first, then oldest."""
+    unassigned ones nobody corrected; least confident first, then oldest. Each says whether its correction
+    would be trained on, and if not why (`training`: service.training.queue_training_use)."""
     who = identity(username)
+    from medui.backend.service.training import queue_training_use
     from medui.backend.store.corrections import correction_queue as queue_of
     from medui.backend.store.corrections import queue_row
     from medui.backend.store.tables import Document
@@ -182,11 +184,20 @@ def correction_queue(task_id: str, limit: int = 20, username: str | None = None)
     if limit < 1:
         raise InputError("il limite deve essere almeno 1")
     with session_scope() as session:
-        rows = []
-        for pred in queue_of(spec.id, limit, session=session, annotator=who.name):
-            doc = session.get(Document, pred.document_id)
-            rows.append({**queue_row(pred, doc.record_id), "split": doc.split, "preview": preview(doc.text)})
-        return rows
+        items = [
+            (session.get(Document, pred.document_id), pred)
+            for pred in queue_of(spec.id, limit, session=session, annotator=who.name)
+        ]
+        marks = queue_training_use(items, who, session=session)
+        return [
+            {
+                **queue_row(pred, doc.record_id),
+                "split": doc.split,
+                "preview": preview(doc.text),
+                "training": mark,
+            }
+            for (doc, pred), mark in zip(items, marks, strict=True)
+        ]
 
 
 def preview(text: str, chars: int = 90) -> str:
@@ -217,14 +228,21 @@ def correction_item(prediction_id: int, username: str | None = None) -> dict:
         }  # fmt: skip
 
 
-def recent_corrections(task_id: str, limit: int = 50) -> list[dict]:
-    """The latest corrections of a task, newest first: who corrected what, and when."""
+def recent_corrections(task_id: str, limit: int = 50, username: str | None = None) -> list[dict]:
+    """The latest corrections of a task, newest first: who corrected what, and when. An annotator (any role
+    below curator) sees their own and the colleagues' ones only on documents adjudicated from them
+    (store.blind: double annotation stays blind); curators and researchers see every one."""
     from sqlmodel import col, select
 
+    from medui.backend.store.blind import visible_corrections
     from medui.backend.store.corrections import correction_row
     from medui.backend.store.tables import Correction
 
-    query = select(Correction).where(Correction.task == get_spec(task_id).id)
+    who = identity(username)
+    task = get_spec(task_id).id
     with session_scope() as session:
+        if not who.can("adjudicate"):
+            return [correction_row(c) for c in visible_corrections(who.name, task, limit, session=session)]
+        query = select(Correction).where(Correction.task == task)
         rows = session.exec(query.order_by(col(Correction.id).desc()).limit(limit))
         return [correction_row(c) for c in rows]

@@ -29,6 +29,7 @@ from medui.backend.inference import models
 from medui.backend.inference.demos import TEAM_PREFIX, check_mode
 from medui.backend.inference.destination import Gated, gate_record, remote_host
 from medui.backend.inference.engine import STRATEGIES, Engine, Prediction, parse_strategy
+from medui.backend.inference.reading import notices
 from medui.backend.service import auth
 from medui.backend.service.core import MODEL_LOCK, allowed, checked_model, holding_lock_for
 from medui.backend.store.db import session_scope
@@ -162,7 +163,8 @@ def run_stream(
         load,
         lambda: RunUpdate("", status=f"Caricamento del modello {model} … {time.monotonic() - started:.0f} s"),
     )
-    windows = engine.window_count(record)
+    read = engine.reading_of(record)
+    windows = read.windows if read is not None else 1
     reading = f" (testo lungo: {windows} finestre, lette insieme)" if windows > 1 else ""
     prediction: Prediction | None = None
     for raw, done in _predict_streaming(engine, record):
@@ -175,6 +177,8 @@ def run_stream(
     assert prediction is not None
     result = _remember(engine, prediction, who, gated)
     result["waited_seconds"] = round(time.monotonic() - started, 2)
+    # how a long text was read and which limits cut the answer, in Italian (reading.py)
+    result["notices"] = notices(read, prediction.record, engine.kind.spans, engine.kind.relations)
     yield RunUpdate(prediction.raw, result)
 
 

@@ -10,15 +10,17 @@ acts is the name given with --curator (auth.acting_user), in the command's sessi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from medui.backend.data.inputs import InputError
 from medui.backend.service import auth
 from medui.backend.service.core import allowed, as_id
 from medui.backend.service.corrections import clean_note, preview
 from medui.backend.store import adjudication, assignment
+from medui.backend.store.blind import visible_to
 from medui.backend.store.db import session_scope
 from medui.backend.store.repo import get_or_create_user
 from medui.backend.store.tables import Adjudication
@@ -59,8 +61,9 @@ def agreement_report(
 ) -> dict:
     """The agreement of a task's annotators (all, or those named) on the documents of a split (or all), with a
     stored run as one more annotator (`run:<id>`) when one is given:
-    medui.backend.evaluation.agreement.team_agreement."""
-    allowed(username, "compare")
+    medui.backend.evaluation.agreement.team_agreement. For an annotator (any role below curator) a colleague's
+    version counts only once its document is adjudicated (store.blind; `blind`: True in the report)."""
+    who = allowed(username, "compare")
     from medui.backend.evaluation.agreement import task_versions, team_agreement
     from medui.backend.store.tables import Run
 
@@ -85,7 +88,12 @@ def agreement_report(
                 raise InputError(f"la valutazione {run_id} è di {run.task}, non di {spec.id}")
         else:
             run_id = None
-        return team_agreement(spec.id, session=session, split=split, annotators=names, run_id=run_id)
+        blind = not who.can("adjudicate")  # an annotator: colleagues' versions only once adjudicated
+        keep = visible_to(who.name, spec.id, session=session) if blind else None
+        report = team_agreement(
+            spec.id, session=session, split=split, annotators=names, run_id=run_id, keep=keep
+        )
+        return {**report, "blind": blind}
 
 
 def pending_documents(task_id: str, split: str | None = None, username: str | None = None) -> list[dict]:
@@ -171,6 +179,98 @@ def save_adjudication(
         except CorrectionError as exc:
             raise InputError(f"la versione unita non rispetta lo schema del compito: {exc}") from None
         return adjudication_row(made)
+
+
+# assignment from the app (Accordo) -------------------------------------------------------------------------
+MAX_IDS = 5000  # documents one assignment by number may name
+ID_TOKEN = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+def document_ids(value: str | Sequence[int]) -> list[int]:
+    """Document numbers from a list, or from text such as "12, 15-18 20" (ranges included), once each."""
+    if isinstance(value, str):
+        ids: list[int] = []
+        for token in re.split(r"[,;\s]+", re.sub(r"\s*-\s*", "-", value.strip())):
+            match = ID_TOKEN.fullmatch(token)
+            if token and match is None:
+                raise InputError(f"«{token[:30]}» non è un numero di documento né un intervallo (es. 15-18)")
+            if match:
+                first, last = int(match[1]), int(match[2] or match[1])
+                if last < first or last - first >= MAX_IDS:
+                    raise InputError(f"intervallo {first}-{last} non valido (al più {MAX_IDS} documenti)")
+                ids.extend(range(first, last + 1))
+    else:
+        ids = [as_id(v, "documento") for v in value]
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise InputError("indica i numeri dei documenti da assegnare (es. 12, 15-18)")
+    if len(ids) > MAX_IDS:
+        raise InputError(f"{len(ids)} documenti: se ne assegnano al più {MAX_IDS} per volta")
+    return ids
+
+
+def assignment_overview(task_id: str, username: str | None = None) -> dict:
+    """What Accordo's assignment panel shows a curator: the users with the annotator role, the splits of the
+    task's stored documents, each annotator's progress and the assigned documents (newest first)."""
+    allowed(username, "assign")
+    from sqlmodel import select
+
+    from medui.backend.store.tables import Document, User
+
+    spec = get_spec(task_id)
+    with session_scope() as session:
+        team = session.exec(select(User.name).where(User.role == "annotator").order_by(User.name)).all()
+        splits = session.exec(select(Document.split).where(Document.task == spec.id).distinct()).all()
+        return {
+            "annotators": list(team), "splits": sorted(splits),
+            "progress": assignment.assignment_progress(spec.id, session=session),
+            "documents": assignment.assignment_rows(spec.id, session=session),
+        }  # fmt: skip
+
+
+def assign_to_annotators(
+    task_id: str,
+    annotators: Sequence[str],
+    per_document: int = 1,
+    documents: str | Sequence[int] | None = None,
+    count: int | None = None,
+    split: str | None = None,
+    username: str | None = None,
+) -> dict:
+    """A curator's assignment from the app, as `medui assign`: the documents numbered (`documents`), or the next
+    `count` in the queue's order still short of `per_document` annotators (of `split`, or all). Every annotator
+    must be a user who may correct (the app creates nobody); store.assignment.assign_documents' summary."""
+    who = allowed(username, "assign")
+    by_number = documents not in (None, "") and not (isinstance(documents, list | tuple) and not documents)
+    if by_number == (count not in (None, "", 0)):
+        raise InputError(
+            "assegna i documenti indicati per numero oppure i prossimi N di uno split, non entrambi"
+        )
+    ids = document_ids(documents) if by_number else None  # type: ignore[arg-type]
+    count = None if by_number else as_id(count, "numero di documenti")
+    per_document = as_id(per_document, "annotatori per documento")
+    if isinstance(annotators, str) or not all(isinstance(n, str) for n in annotators or ()):
+        raise InputError("gli annotatori sono una lista di nomi")
+    with session_scope() as session:
+        spec, names = assignment.checked_request(task_id, annotators, per_document, count)
+        from sqlmodel import select
+
+        from medui.backend.store.tables import User
+
+        roles = dict(session.exec(select(User.name, User.role).where(col(User.name).in_(names))).all())
+        for name in names:
+            if name not in roles:
+                raise InputError(
+                    f"{name} non è un utente: aggiungilo con `medui users add {name} --role annotator`"
+                )
+            if auth.ROLE_LEVEL.get(roles[name], -1) < auth.ROLE_LEVEL["annotator"]:
+                raise InputError(
+                    f"{name} è {auth.ROLE_NAMES_IT.get(roles[name], roles[name])} e non può correggere"
+                )
+        return assignment.assign_documents(
+            spec, names, per_document, session=session, assigned_by=who.name, limit=count,
+            split=(split or "").strip() or None, documents=ids,
+        )  # fmt: skip
 
 
 # the command line -----------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from medui.backend.data.inputs import InputError
 from medui.backend.service.core import allowed, as_id, checked_model, identity
 from medui.backend.store.db import session_scope
@@ -55,18 +57,86 @@ def corrections_for_training(
     """Per task, what a training job on the team's corrections would use and what it would leave out, and why
     (in an evaluation split, too long for the maximum length, pending adjudication): shown before a launch."""
     allowed(username, "train")
-    from medui.backend.finetune import dataset, jobs, train
-    from medui.backend.inference.models import pick_device
+    from medui.backend.finetune import dataset
     from medui.tasks.registry import get_spec
+
+    tokenizer, max_length = training_setup(model, max_length)
+    with session_scope() as session:
+        return [
+            dataset.corrections_summary(get_spec(t), tokenizer, max_length, session) for t in task_list(tasks)
+        ]
+
+
+TRAINING_USE = {  # why a queue document's correction would (not) be trained on -> what the queue says
+    None: "sì",
+    "test": "no: il testo è di uno split di valutazione",
+    "too_long": "no: troppo lungo per l'addestramento (oltre {max_length} token)",
+    "pending": "no finché non è aggiudicato: le versioni degli annotatori non concordano",
+    "double": "sì se le versioni degli annotatori concordano, altrimenti dopo l'aggiudicazione",
+    "unchecked": "da verificare: {why}",
+}
+
+
+def training_setup(model: str | None = None, max_length: int | None = None) -> tuple:
+    """The tokenizer and maximum length a job on `model` (default: the app's) would train with, as
+    corrections_for_training and the correction queue measure records; ModelError when it cannot be loaded."""
+    from medui.backend.finetune import jobs
+    from medui.backend.inference.models import pick_device
 
     model = checked_model(model) if model else get_settings().model
     config = jobs.build_config("sft", None, pick_device(None), max_length=max_length or None)
-    tokenizer = train.load_tokenizer(model)
-    with session_scope() as session:
-        return [
-            dataset.corrections_summary(get_spec(t), tokenizer, config.max_length, session)
-            for t in task_list(tasks)
-        ]
+    return _tokenizer(model), config.max_length
+
+
+@functools.lru_cache(maxsize=2)
+def _tokenizer(model: str):
+    from medui.backend.finetune import train
+
+    return train.load_tokenizer(model)
+
+
+def queue_training_use(items: list, viewer, *, session) -> list[dict]:
+    """For correction queue items (document, prediction): whether the document's correction would be trained
+    on, and if not why, by the rule Addestra counts with (finetune.dataset.left_out on the prediction as the
+    record, the record in force of store.in_force). A document with (or assigned to) several annotators is
+    trained on when their versions agree or once adjudicated; a curator also sees when they already disagree
+    (an annotator does not: double annotation is blind). Each: {"usable": bool | None, "why", "text"}."""
+    from medui.backend.finetune.dataset import evaluation_hashes, left_out
+    from medui.backend.store.assignment import assignees
+    from medui.backend.store.corrections import CorrectionError, annotator_versions, checked_record
+    from medui.backend.store.in_force import latest_adjudication, resolve
+    from medui.errors import MeduiError
+    from medui.tasks.registry import get_spec
+
+    try:
+        tokenizer, max_length = training_setup()
+        unchecked = None
+    except (MeduiError, OSError, ValueError) as exc:
+        tokenizer, max_length, unchecked = None, 0, getattr(exc, "italian", None) or str(exc)
+    held, marks = evaluation_hashes(), []
+    for doc, prediction in items:
+        spec = get_spec(doc.task)
+        try:
+            record = checked_record(spec, doc, dict(prediction.record))
+        except CorrectionError:
+            record = None
+        why = None
+        if record is None or unchecked:
+            why = "unchecked"
+        else:
+            why = left_out(spec, record, tokenizer, max_length, held)
+        if why is None:
+            versions = annotator_versions(doc.id, session=session)
+            adjudication = latest_adjudication(doc.id, session=session)
+            others = set(versions) | set(assignees(doc.id, session=session)) | {viewer.name}
+            if adjudication is None and len(others) > 1:
+                state = resolve(spec, doc.id, versions, None).source if versions else "single"
+                why = "pending" if state == "pending" and viewer.can("adjudicate") else "double"
+        reason = unchecked or "la predizione non rispetta lo schema del compito"
+        text = TRAINING_USE[why].format(max_length=max_length, why=reason)
+        usable = {None: True, "double": None, "unchecked": None}.get(why, False)  # None: it depends
+        marks.append({"usable": usable, "why": why, "text": text})
+    return marks
 
 
 def job_status(job_id: int, username: str | None = None) -> dict:

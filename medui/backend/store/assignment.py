@@ -36,17 +36,29 @@ def checked_request(
     named twice, or fewer annotators than a document needs."""
     spec = get_spec(task)
     if limit is not None and limit < 1:
-        raise AssignmentError("--limit must be 1 or more")
+        raise AssignmentError(
+            "--limit must be 1 or more", italian="il numero di documenti deve essere almeno 1"
+        )
     clean = [n.strip() for n in names if n and n.strip()]
     if not clean:
-        raise AssignmentError("name the annotators to assign documents to (--annotators a,b,c)")
+        raise AssignmentError(
+            "name the annotators to assign documents to (--annotators a,b,c)",
+            italian="scegli gli annotatori a cui assegnare i documenti",
+        )
     repeated = sorted(n for n, count in Counter(clean).items() if count > 1)
     if repeated:
-        raise AssignmentError(f"annotator named twice: {', '.join(repeated)}")
+        raise AssignmentError(
+            f"annotator named twice: {', '.join(repeated)}",
+            italian=f"annotatore indicato due volte: {', '.join(repeated)}",
+        )
     if not 1 <= per_document <= len(clean):
         raise AssignmentError(
             f"{per_document} annotators a document cannot be met by {len(clean)} annotators: "
-            f"use --per-document from 1 to {len(clean)}"
+            f"use --per-document from 1 to {len(clean)}",
+            italian=(
+                f"{per_document} annotatori per documento con {len(clean)} annotatori scelti: "
+                f"indica da 1 a {len(clean)} annotatori per documento"
+            ),
         )
     return spec, clean
 
@@ -81,10 +93,17 @@ def assign_documents(
     assigned_by: str,
     limit: int | None = None,
     split: str | None = None,
+    documents: Sequence[int] | None = None,
 ) -> dict:
     """Give documents of a task to annotators, `per_document` distinct ones each (see the module docstring);
-    `limit`: at most that many documents get new assignments. The task and names as `checked_request` gives
-    them, each name a user who may correct; `assigned_by`: who assigns (service.team.assign_documents)."""
+    `limit`: at most that many documents get new assignments; `documents`: these ones (ids of the task's
+    documents, in this order) instead of the queue's. The task and names as `checked_request` gives them, each
+    name a user who may correct; `assigned_by`: who assigns (service.team.assign_documents)."""
+    order = (
+        documents_in_queue_order(spec.id, session=session, split=split)
+        if documents is None
+        else task_documents(spec, documents, session=session)
+    )
     users = {n: get_or_create_user(n, session=session) for n in names}
     held: dict[int, set[str]] = {}
     for doc_id, name in session.exec(
@@ -95,7 +114,7 @@ def assign_documents(
     load.update(name for holders in held.values() for name in holders if name in load)
     new: Counter = Counter()
     documents = 0
-    for doc_id in documents_in_queue_order(spec.id, session=session, split=split):
+    for doc_id in order:
         holders = held.get(doc_id, set())
         need = per_document - len(holders)
         if need <= 0:
@@ -121,6 +140,56 @@ def assign_documents(
         "load": {n: load[n] for n in names},
         "assigned_by": assigned_by,
     }
+
+
+def task_documents(spec: TaskSpec, ids: Sequence[int], *, session: Session) -> list[int]:
+    """The ids given, once each in their order, after checking each names a document of the task
+    (AssignmentError naming those that do not)."""
+    wanted = list(dict.fromkeys(ids))
+    query = select(Document.id).where(Document.task == spec.id, col(Document.id).in_(wanted))
+    found = set(session.exec(query))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10]) + (" …" if len(missing) > 10 else "")
+        raise AssignmentError(
+            f"not documents of {spec.id}: {shown}",
+            italian=f"questi numeri non sono documenti di {spec.id}: {shown}",
+        )
+    return wanted
+
+
+def assignment_rows(task: str, *, session: Session, limit: int = 500) -> list[dict]:
+    """A task's assigned documents, newest assignment first (at most `limit`): each with its annotators, who of
+    them corrected it, and whether a curator adjudicated it."""
+    from medui.backend.store.tables import Adjudication
+
+    newest = func.max(Assignment.id)
+    query = (
+        select(Assignment.document_id)
+        .where(Assignment.task == task)
+        .group_by(Assignment.document_id)
+        .order_by(newest.desc(), Assignment.document_id)
+        .limit(limit)
+    )
+    doc_ids = list(session.exec(query))
+    holders: dict[int, list[str]] = {d: [] for d in doc_ids}
+    rows = session.exec(select(Assignment).where(col(Assignment.document_id).in_(doc_ids)))
+    for row in sorted(rows, key=lambda a: a.id or 0):
+        holders[row.document_id].append(row.annotator)
+    done = set(session.exec(
+        select(Correction.document_id, Correction.annotator).where(col(Correction.document_id).in_(doc_ids))
+    ).all())  # fmt: skip
+    adjudicated = set(
+        session.exec(select(Adjudication.document_id).where(col(Adjudication.document_id).in_(doc_ids)))
+    )
+    docs = {d.id: d for d in session.exec(select(Document).where(col(Document.id).in_(doc_ids)))}
+    return [
+        {
+            "document_id": d, "record_id": docs[d].record_id, "split": docs[d].split, "annotators": holders[d],
+            "corrected_by": [n for n in holders[d] if (d, n) in done], "adjudicated": d in adjudicated,
+        }
+        for d in doc_ids
+    ]  # fmt: skip
 
 
 def assignment_progress(task: str, *, session: Session) -> list[dict]:

@@ -184,7 +184,10 @@ def save_run(
     seconds: float | None = None,
     status: str = "succeeded",
 ) -> Run:
-    """A run row for what ran (a model, a task with its spec and prompt versions, a strategy, a split)."""
+    """A run row for what ran (a model, a task with its spec and prompt versions, a strategy, a split); a run
+    whose prompts carried the label guidelines says so in its parameters (`guidelines`: true), so that
+    find_stored_run never takes it for one without."""
+    parameters = {**(parameters or {}), **({"guidelines": True} if info.guidelines else {})}
     run = Run(
         task=info.spec.id,
         split=info.split,

@@ -9,6 +9,7 @@ import threading
 from medui.backend.web.files import FileAccess
 from medui.backend.web.guard import RequestGuard, allowed_hosts
 from medui.backend.web.login import SessionTokens, password_stamp
+from medui.backend.web.login_page import LoginPage
 from medui.backend.web.uploads import UPLOADS
 
 
@@ -63,7 +64,8 @@ class MovedPages:
 
 
 def guarded_app(bind: str):
-    """A Gradio App whose middleware stack sits inside a RequestGuard and whose login tokens expire."""
+    """A Gradio App whose middleware stack sits inside a RequestGuard, whose login tokens expire and whose pages
+    ask for a login with medui's Italian form (login_page.py)."""
     from gradio.routes import App
     from gradio.utils import get_upload_folder
     from starlette.requests import cookie_parser
@@ -82,7 +84,15 @@ def guarded_app(bind: str):
         def build_middleware_stack(self):
             files = FileAccess(get_upload_folder(), UPLOADS, self.user_of, self.made_here)
             moved = MovedPages(super().build_middleware_stack())
-            return RequestGuard(moved, hosts=hosts, files=files)
+            login = LoginPage(
+                moved, pages=self.page_paths, needs_login=lambda: self.auth is not None, user_of=self.user_of,
+                message=lambda: self.get_blocks().auth_message,
+            )  # fmt: skip
+            return RequestGuard(login, hosts=hosts, files=files)
+
+        def page_paths(self) -> set[str]:
+            """The paths of the app's pages: its root and each route."""
+            return {"/", *(f"/{page[0]}" for page in self.get_blocks().pages if page[0])}
 
         def user_of(self, headers: dict) -> str | None:
             """The logged-in user of a request, read as Gradio reads it (its login cookie)."""

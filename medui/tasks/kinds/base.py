@@ -284,21 +284,43 @@ class Kind:
             where = ".".join(str(p) for p in first["loc"])
             return None, f"output does not fit the schema: {where}: {first['msg']}"
 
-    def prediction(self, spec: TaskSpec, record: dict, raw: str) -> dict:
-        """Raw model text to a prediction record; never raises on bad output."""
+    def prediction(self, spec: TaskSpec, record: dict, raw: str, copied: bool = False) -> dict:
+        """Raw model text to a prediction record; never raises on bad output. An answer a limit may have cut is
+        marked `truncated`, with the `limits` reached (limits_reached; `copied`: decoded under the copy
+        constraint, which bounds copied values)."""
         output, error = self.parse_output(spec, raw)
         if output is None:
             return {**self.empty_record(spec, record), "valid": False, "error": error}
-        truncated = {"truncated": True} if self.cut_by_a_limit(spec, raw, output) else {}
-        return {**self.to_record(spec, record, output), "valid": True, **truncated}
+        reached = self.limits_reached(spec, raw, output, copied)
+        cut = {"truncated": True, "limits": reached} if reached else {}
+        return {**self.to_record(spec, record, output), "valid": True, **cut}
 
-    def cut_by_a_limit(self, spec: TaskSpec, raw: str, output: dict) -> bool:
-        """Whether a limit may have cut the answer: the token limit (an object closed after its last complete
-        item), or, for a text of mentions, a list that reached the spec's max_items (under cd the list ends
-        there, so mentions after it in the text are never written)."""
+    def limits_reached(self, spec: TaskSpec, raw: str, output: dict, copied: bool = False) -> list[dict]:
+        """The limits that may have cut an answer, each {"limit", "bound", "part"}: `tokens` (the output was cut
+        at max_new_tokens and closed after its last complete item), `items` (a list holds the most items its
+        answer may: under cd it ends there, so what the text holds after it is never written), `chars` (under
+        the copy constraint a copied value this long ends at its next word boundary)."""
+        found = []
         if close_truncated(raw) is not None:
-            return True
-        return self.spans and any(isinstance(v, list) and len(v) >= spec.max_items for v in output.values())
+            found.append({"limit": "tokens", "bound": spec.max_new_tokens, "part": "output"})
+        found += [
+            {"limit": "items", "bound": bound, "part": part}
+            for part, items, bound in self.bounded_lists(spec, output)
+            if len(items) >= bound
+        ]
+        most = self.copy_keys(spec).max_chars
+        long = {
+            part for part, value in self.copied_texts(spec, output) if copied and most and len(value) >= most
+        }
+        return found + [{"limit": "chars", "bound": most, "part": part} for part in sorted(long)]
+
+    def bounded_lists(self, spec: TaskSpec, output: dict) -> list[tuple[str, list, int]]:
+        """(part, items, most items) of every list of an output with a bound: a text of mentions' lists."""
+        return [(k, v, spec.max_items) for k, v in output.items() if self.spans and isinstance(v, list)]
+
+    def copied_texts(self, spec: TaskSpec, output: dict) -> list[tuple[str, str]]:
+        """(part, value) of every value of an output copied from the input: a text of mentions' mentions."""
+        return [("entities", e["text"]) for e in output.get("entities") or [] if self.spans]
 
 
 def first_json_object(raw: str) -> tuple[dict | None, str | None]:

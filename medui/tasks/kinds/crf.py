@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model
 
 from medui.errors import InputError
 from medui.tasks import agreement, merging
+from medui.tasks.form_items import choice_of, item_choices, item_title
 from medui.tasks.kinds.base import CopyKeys, EditorValues, Kind, Part, Strict, per_spec, record_id
 from medui.tasks.records import format_value
 from medui.tasks.spec import PRESENCE_VALUES, FormField, TaskSpec
@@ -39,28 +40,34 @@ def empty_value(item: FormField) -> Any:
     return "non_menzionato" if item.type == "presence" else None
 
 
-# the form editor: one row per item (item, type, allowed values, value); lists separated by |, empty = not mentioned
 def form_editor_rows(spec: TaskSpec, fields: dict) -> list[list]:
-    """Rows item, type, allowed values, value of a form (presence items allow presente/assente/non_menzionato)."""
-    rows = []
-    for item in spec.fields:
-        allowed = " | ".join(PRESENCE_VALUES if item.type == "presence" else item.values)
-        if item.type in ("integer", "number"):
-            allowed = f"da {item.minimum} a {item.maximum}"
-        rows.append([item.name, item.type, allowed, format_value(fields.get(item.name))])
-    return rows
+    """Rows [item, value] of a form as its editor shows it (medui/pages/form_editor.py): a chosen item's choice
+    (an enum not given: ""), a typed item's text (a list's values joined by |, nothing as "")."""
+    return [
+        [item.name, format_value(value) if item_choices(item) is None else choice_of(item, value)]
+        for item in spec.fields
+        for value in (fields.get(item.name),)
+    ]
+
+
+TYPE_WORDS = {"integer": "un numero intero", "number": "un numero"}  # the types a typed value can fail
 
 
 def parse_form(spec: TaskSpec, rows: list[list]) -> dict:
-    """Form values from the edited table, typed by each item's type; an empty cell means not mentioned."""
-    given = {str(r[0]): ("" if r[3] is None else str(r[3]).strip()) for r in rows or [] if len(r) >= 4}
+    """Form values from the edited rows ([item name, value], as form_editor_rows gives them), typed by each
+    item's type; an empty value means not mentioned. A value of the wrong type is refused in Italian, naming the
+    item by its Italian name, and so are no rows at all (a form lost on its way is never saved as empty)."""
+    if not rows and spec.fields:  # an editor gives every item, empty or not: nothing given is no form at all
+        raise InputError("il modulo è arrivato senza voci: riapri la predizione e salva di nuovo")
+    given = {str(r[0]): ("" if r[-1] is None else str(r[-1]).strip()) for r in rows if len(r) >= 2}
     fields = {}
     for item in spec.fields:
         text = given.get(item.name, "")
         try:
             fields[item.name] = _typed(item.type, text)
         except ValueError:
-            raise InputError(f"voce {item.name}: {text!r} non è un valore di tipo {item.type}") from None
+            wanted = TYPE_WORDS.get(item.type, item.type)
+            raise InputError(f"voce «{item_title(item)}»: «{text}» non è {wanted}") from None
     return fields
 
 
@@ -96,6 +103,23 @@ class CrfKind(Kind):
             lists=tuple(f'"{item.name}":[' for item in copied if item.type == "list"),
             max_chars=max((item.max_length for item in copied), default=0),
         )  # a list's number of items is its schema's maxItems
+
+    def bounded_lists(self, spec: TaskSpec, output: dict) -> list[tuple[str, list, int]]:
+        """Every list item's values, bounded by its schema's maxItems."""
+        lists = [
+            (item.name, output.get(item.name), item.max_items) for item in spec.fields if item.type == "list"
+        ]
+        return [(name, values, most) for name, values, most in lists if isinstance(values, list)]
+
+    def copied_texts(self, spec: TaskSpec, output: dict) -> list[tuple[str, str]]:
+        """The values of the copied items (a list's every value)."""
+        found = []
+        for item in (item for item in spec.fields if item.copied):
+            value = output.get(item.name)
+            found += [
+                (item.name, v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+            ]
+        return found
 
     def target(self, spec: TaskSpec, record: dict) -> dict:
         fields = record.get("fields", {})

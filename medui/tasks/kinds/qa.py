@@ -59,6 +59,11 @@ class QaKind(Kind):
             return CopyKeys()
         return CopyKeys(strings=('"answer":"',), max_chars=spec.max_mention_chars)
 
+    def copied_texts(self, spec: TaskSpec, output: dict) -> list[tuple[str, str]]:
+        """An extractive answer, copied from the context."""
+        answer = output.get("answer")
+        return [("answer", answer)] if self.copy_keys(spec) and isinstance(answer, str) else []
+
     def copy_source(self, spec: TaskSpec, record: dict) -> str | None:
         return record.get("context") if self.copy_keys(spec) else None
 

@@ -227,8 +227,13 @@ class ReKind(Kind):
         return ("spans", "entities", "relations")
 
     def editor_entities(self, spec: TaskSpec, record: dict) -> list[dict]:
-        """Numbered T1.. in text order: the ids the relation table points at."""
-        return numbered(record.get("entities", []))
+        """In text order with their own ids when each has one of its own (the ids its relations point at, kept
+        while editing), else numbered T1.. (a record whose ids are missing or repeated has no valid relation)."""
+        entities = record.get("entities", [])
+        ids = [e.get("id") for e in entities]
+        if all(isinstance(i, str) and i for i in ids) and len(set(ids)) == len(ids):
+            return sorted(entities, key=lambda e: (e["start"], e["end"], e["label"]))
+        return numbered(entities)
 
     def record_from_editors(self, spec: TaskSpec, record_id: str, values: EditorValues) -> dict:
         return {

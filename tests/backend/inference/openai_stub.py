@@ -30,6 +30,9 @@ class Stub:
     owned_by: str | None = None  # what /v1/models says owns each model ("me": llama-cpp-python's server)
     grammar_schema: dict | None = None  # the schema of the answers to requests with a GBNF grammar
     api_key: str | None = None  # 401 to requests without it
+    reply: Callable[[str], dict] | None = (
+        None  # the answer to a prompt's input text (default: the schema's example)
+    )
     # hostile modes
     drip: dict[str, float] = field(default_factory=dict)  # path -> seconds between the bytes of its answers
     endless_headers: dict[str, float] = field(
@@ -82,10 +85,15 @@ def example(schema: dict, root: dict, word: str):
     return None
 
 
+def input_text(prompt: str) -> str:
+    """The last input line of a medui prompt ("Testo: ..."), without its head; the whole prompt without one."""
+    lines = [line for line in prompt.splitlines() if line.startswith("Testo: ")]
+    return lines[-1].removeprefix("Testo: ") if lines else prompt
+
+
 def input_word(prompt: str) -> str:
     """The first word of 4+ letters of the last input line of a medui prompt ("Testo: ...")."""
-    lines = [line for line in prompt.splitlines() if line.startswith("Testo: ")]
-    words = re.findall(r"[A-Za-zÀ-ÿ]{4,}", lines[-1].removeprefix("Testo: ") if lines else prompt)
+    words = re.findall(r"[A-Za-zÀ-ÿ]{4,}", input_text(prompt))
     return words[0] if words else "testo"
 
 
@@ -119,7 +127,10 @@ def answer(path: str, body: dict, stub: Stub) -> dict:
     prompt = body["messages"][0]["content"] if chat else body["prompt"]
     fmt = body.get("response_format")
     schema = fmt["json_schema"]["schema"] if fmt else stub.grammar_schema if "grammar" in body else None
-    value = example(schema, schema, input_word(prompt)) if schema else {"entities": []}
+    if stub.reply is not None:
+        value = stub.reply(input_text(prompt))
+    else:
+        value = example(schema, schema, input_word(prompt)) if schema else {"entities": []}
     text = " " + json.dumps(value, ensure_ascii=False) + ("\nTesto: altro" if stub.ignore_schema else "")
     if "grammar" in body:
         from tests.backend.inference.gbnf_match import accepts

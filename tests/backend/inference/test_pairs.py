@@ -9,6 +9,7 @@ import pytest
 
 from medui.backend.evaluation import runner
 from medui.backend.inference.engine import Engine, Prediction
+from medui.backend.inference.pairs import PairEngine
 from medui.backend.inference.strategy import StrategyError, parse_strategy
 from medui.tasks.kinds import kind_for
 from medui.tasks.pairs import NONE, candidate_pairs, choices, gold_pairs, pair_input, parse_answer
@@ -77,15 +78,15 @@ def test_the_pairs_strategy_answers_every_candidate_with_a_choice_on_the_tiny_mo
     tiny_model_dir, monkeypatch
 ):
     engine = runner.build_engine(str(tiny_model_dir), TASK, "pairs")
-    entities_only = Engine.predict(engine, [{"id": "x", "text": TEXT}])[0]
+    entities_only = engine.find_entities([{"id": "x", "text": TEXT}], None)[0]
     assert entities_only.record["relations"] == []  # the entity step writes no relation
-    assert json.loads(entities_only.raw)["relations"] == []
+    assert {e["label"] for e in entities_only.record["entities"]} <= {"RML", "EVENT"}
 
-    def known_entities(self, records, progress=None, on_text=None):
+    def known_entities(self, records, on_text=None):
         return [Prediction({"id": r["id"], "text": r["text"], "entities": ENTITIES, "relations": []}, "{}", "h", "d",
                            0.0, 1, 1, None) for r in records]  # fmt: skip
 
-    monkeypatch.setattr(Engine, "predict", known_entities)
+    monkeypatch.setattr(PairEngine, "find_entities", known_entities)
     (prediction,) = engine.predict([{"id": "x", "text": TEXT}])
     spec = get_spec(TASK)
     asked = candidate_pairs(spec, TEXT, ENTITIES)
@@ -95,6 +96,36 @@ def test_the_pairs_strategy_answers_every_candidate_with_a_choice_on_the_tiny_mo
     linked = {(r["head"], r["tail"]) for r in prediction.record["relations"]}
     assert linked <= {(p.head["id"], p.tail["id"]) for p in asked}
     assert kind_for(spec).record_problems(spec, prediction.record) == []  # the gold format
+
+
+def test_the_entity_step_is_the_union_of_the_entity_tasks_passes(tiny_model_dir, monkeypatch):
+    """RML from e3c_measurements, EVENT from e3c_events: each mention once, in text order, numbered T1.."""
+    engine = runner.build_engine(str(tiny_model_dir), TASK, "few-shot+pairs")
+    assert set(engine.entity_engines) == {"e3c_measurements", "e3c_events"}
+    assert all(e.strategy.constrained and e.strategy.shots for e in engine.entity_engines.values())
+    answers = {
+        "e3c_measurements": [ENTITIES[5], ENTITIES[1]],
+        "e3c_events": [ENTITIES[0], ENTITIES[4], {**ENTITIES[1], "label": "EVENT"}],  # the same span twice
+    }
+
+    def sibling_answer(self, records, progress=None, on_text=None):
+        return [Prediction({"id": r["id"], "text": r["text"], "entities": answers[self.spec.id]}, "{}", "h",
+                           "d", 1.0, 2, 3, 0.5, ["demo"]) for r in records]  # fmt: skip
+
+    monkeypatch.setattr(Engine, "predict", sibling_answer)
+    (found,) = engine.find_entities([{"id": "x", "text": TEXT}], None)
+    assert [(e["id"], e["text"], e["label"]) for e in found.record["entities"]] == [
+        ("T1", "Temperatura", "EVENT"), ("T2", "38,5 °C", "RML"), ("T3", "PCR", "EVENT"), ("T4", "negativa", "RML"),
+    ]  # fmt: skip
+    assert found.latency == 2.0 and found.prompt_tokens == 4 and found.demonstrations == ["demo"]
+
+
+def test_a_relation_task_without_entity_tasks_finds_entities_in_its_own_answer(tiny_model_dir):
+    engine = runner.build_engine(str(tiny_model_dir), TASK, "pairs")
+    engine.spec = engine.spec.model_copy(update={"entity_tasks": {}})
+    engine.prepare_decoding()
+    (own,) = engine.find_entities([{"id": "x", "text": TEXT}], None)
+    assert own.record["relations"] == [] and json.loads(own.raw)["relations"] == []
 
 
 def test_pair_rows_join_the_training_data_only_when_asked_with_the_inference_prompt(
