@@ -74,8 +74,8 @@ def test_the_shipped_adapters_paired_intervals_follow(medui_home):
         assert difference == pytest.approx(expected, abs=0.11)  # both sides on the same records
         assert ("non significativa" in paired) == (low <= 0 <= high)
     by_task = {r[COLUMN["compito"]]: r[PAIRED] for r in rows}
-    assert by_task["e3c_events"].startswith("+21.8 [") and "non significativa" not in by_task["e3c_events"]
-    assert by_task["ed_syncope_crf"].startswith("-16.2 [")
+    assert by_task["e3c_events"].startswith("+42.3 [") and "non significativa" not in by_task["e3c_events"]
+    assert by_task["ed_syncope_crf"].startswith("-1.8 [") and "non significativa" in by_task["ed_syncope_crf"]
 
 
 def trained_adapter(name: str, card: str | None, scored: bool = True) -> None:
