@@ -83,8 +83,9 @@ class SourceCopy:
             self._at[position] = frozenset(found)
         return self._at[position]
 
-    def allowed(self, written: str, guide) -> set[int]:
-        """Tokens allowed after `written` (the part of the string value already decoded)."""
+    def allowed(self, written: str, guide, must_end: bool = False) -> set[int]:
+        """Tokens allowed after `written` (the part of the string value already decoded); must_end: close it at
+        its first word boundary (the answer is running out of tokens)."""
         if not written:
             if self._start is None:
                 starts = [p for p in range(len(self.source)) if self.starts[p] and self._names(p)]
@@ -97,7 +98,7 @@ class SourceCopy:
             allowed |= self.tokens_at(end)
             can_end = can_end or self.ends[end]
         can_end = can_end and any(c.isalnum() for c in written)  # a lone "," or "(" names nothing
-        if can_end and self.max_value_chars and len(written) >= self.max_value_chars:
+        if can_end and (must_end or (self.max_value_chars and len(written) >= self.max_value_chars)):
             return set(self._closers(guide))
         if can_end or not allowed:  # no continuation at all (an unsafe character follows): let it close
             allowed.update(self._closers(guide))
@@ -124,6 +125,7 @@ class CopyTables:
     comma: frozenset[int]  # tokens that start with a comma (another item, after a "}" or a '"')
     opening_with_text: frozenset[int]  # tokens that open a string and write some of it: '"Feb', '["a'
     closing_with_comma: frozenset[int]  # closers that go on to another item at once: '",', '","'
+    opening_item: frozenset[int]  # tokens that open a list's first item: '{', '{"', '"'
 
 
 def _opens_with_text(text: str) -> bool:
@@ -144,6 +146,7 @@ def copy_tables(strings: dict[int, str]) -> CopyTables:
         comma=frozenset(t for t, text in strings.items() if text.startswith(",")),
         opening_with_text=frozenset(t for t, text in strings.items() if _opens_with_text(text)),
         closing_with_comma=frozenset(t for t, text in strings.items() if text.startswith('",')),
+        opening_item=frozenset(t for t, text in strings.items() if text.startswith(("{", '"'))),
     )
 
 
@@ -165,13 +168,13 @@ def may_open(keys: CopyKeys, out: str, in_list: bool) -> bool:
     return any(out.endswith(ends) for ends in keys_before)
 
 
-# a decoding row's copy state (decoding._Row: copy, keys, out, written, in_list, ending, copied, listed) ------
+# a decoding row's copy state (decoding._Row: copy, keys, out, written, in_list, ending, closing, copied, listed)
 def ends_list(row) -> bool:
     """Whether the copied value the row is writing (not yet counted) must be the last of its list: it is one
     more copy than the source holds, it is already in its list of copied strings (a form names a thing once),
     or it fills the list's max_items."""
     full = bool(row.keys.max_items) and row.copied + 1 >= row.keys.max_items
-    return row.ending or full or row.written in row.listed or row.copy.repeats(row.written)
+    return row.ending or row.closing or full or row.written in row.listed or row.copy.repeats(row.written)
 
 
 def track_copy(row, added: str) -> None:

@@ -35,6 +35,12 @@ from medui.backend.inference.types import Generation, LoadedModel
 
 __all__ = ["Constraint", "common_prefix", "compile_constraint", "generate"]
 PREFIX_CACHE_SIZE = 4
+# Tokens kept to close a copying answer: once fewer are left, the value being copied ends at its next word boundary,
+# the list being written ends after its item and no list opens another item, so the JSON closes before
+# max_new_tokens instead of being cut (an e3c_measurement_links note with 60 gold mentions ran out of 512 tokens
+# mid-list). Writing the rest of an entity, its label and the closing of the relation task's two lists takes about
+# 20 tokens.
+CLOSING_RESERVE = 32
 
 
 # the model -------------------------------------------------------------------------------------------------
@@ -152,6 +158,7 @@ class _Row:
         self.written: str | None = None  # inside a copied string value: what is written of it
         self.in_list = False  # inside a list of copied strings (a form item)
         self.ending = False  # the list being written must close (copying.ends_list)
+        self.closing = False  # few tokens are left: every open value and list closes (CLOSING_RESERVE)
         self.copied = 0  # values copied in the list being written
         self.listed: set[str] = set()  # the values of the list of copied strings being written
         self.ids: list[int] = []
@@ -166,7 +173,7 @@ def _allowed(lm: LoadedModel, row: _Row, constraint: Constraint | None) -> set[i
     if constraint is None:
         return None
     if row.written is not None and row.copy is not None:
-        allowed = row.copy.allowed(row.written, row.guide)
+        allowed = row.copy.allowed(row.written, row.guide, must_end=row.closing)
         if row.in_list and row.written and ends_list(row):  # close it without going on to another item
             allowed = (allowed - _copy_tables(lm).closing_with_comma) or allowed
         return allowed
@@ -201,9 +208,11 @@ def _banned(lm: LoadedModel, row: _Row) -> frozenset[int]:
     if row.copy is None or row.written is not None:
         return frozenset()
     tables = _copy_tables(lm)
-    banned = list_continuers(tables, row.out, row.in_list) if row.ending else frozenset()
+    banned = list_continuers(tables, row.out, row.in_list) if row.ending or row.closing else frozenset()
     if may_open(row.keys, row.out, row.in_list):
         banned = banned | tables.opening_with_text
+    if row.closing and row.out.endswith("["):  # a list that opens now stays empty
+        banned = banned | tables.opening_item
     return banned
 
 
@@ -258,7 +267,10 @@ def _forced_tokens(lm: LoadedModel, row: _Row, constraint: Constraint) -> list[i
 
 
 def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], constraint, limit: int):
-    """Apply one sampled token to a row; return the chunk to feed next (token plus forced tokens)."""
+    """Apply one sampled token to a row; return the chunk to feed next (token plus forced tokens).
+
+    A copying row with fewer than CLOSING_RESERVE tokens left starts closing (at most a quarter of the limit is
+    kept for that)."""
     row.steps += 1
     if token_id in stop_ids:
         row.stopped = "eos"
@@ -283,6 +295,8 @@ def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], 
         row.text += piece
     if row.stopped is None and len(row.ids) >= limit:
         row.stopped = "length"
+    if row.copy is not None and len(row.ids) >= limit - min(CLOSING_RESERVE, limit // 4):
+        row.closing = True
     return chunk
 
 

@@ -141,3 +141,46 @@ def test_form_items_under_cd_stay_within_their_bounds():
     )
     assert not any(fits("durata_minuti", v) for v in ("-1", "1440.5", "1441", "1e3", "99999", "01"))
     assert fits("pressione_sistolica", "400") and not fits("pressione_sistolica", "401")
+
+
+@pytest.mark.parametrize("task_id", ["e3c_clinical_entities", "e3c_measurement_links"])
+@pytest.mark.parametrize("reserve", [0, decoding.CLOSING_RESERVE])
+def test_a_model_that_never_stops_listing_still_closes_its_answer_in_the_token_budget(
+    tiny, monkeypatch, task_id, reserve
+):
+    """A model that always prefers another list item (here: the tiny model with such tokens favoured and every
+    list's closing disfavoured) writes until max_new_tokens: without the closing reserve its JSON is cut; with it
+    the open mention ends at a word boundary, the lists close and the answer is valid."""
+    import json
+
+    import torch
+
+    from medui.backend.inference.constraint import token_strings
+
+    strings = token_strings(tiny)
+    bias = torch.zeros(len(tiny.tokenizer))
+    for token_id, text in strings.items():
+        if "}," in text or text.startswith((",", "{")):
+            bias[token_id] = 60.0
+        elif "]" in text:
+            bias[token_id] = -60.0
+    plain = decoding._logits
+
+    def eager(hidden, weight, softcap, ids):
+        return plain(hidden, weight, softcap, ids) + (bias if ids is None else bias[ids])
+
+    monkeypatch.setattr(decoding, "_logits", eager)
+    monkeypatch.setattr(decoding, "CLOSING_RESERVE", reserve)
+    spec = get_spec(task_id)
+    engine = Engine(tiny, spec, parse_strategy("cd", spec))
+    note = "Febbre e dispnea, poi tosse: PA 120/80, FC 90. " * 12  # enough mentions for any budget
+    records = [{"id": "a", "text": note}, {"id": "b", "text": "Cefalea. " + note}]
+    prompts = [engine.prompt_for(r) for r in records]
+    gens = decoding.generate(tiny, prompts, engine.constraint, 80, sources=[r["text"] for r in records])
+    if not reserve:
+        assert all(g.stopped == "length" for g in gens), [g.text for g in gens]
+        return
+    for gen in gens:
+        assert gen.stopped == "schema" and len(gen.token_ids) <= 80, gen
+        answer = json.loads(gen.text)
+        assert answer["entities"], "it wrote mentions until the reserve, then closed"
