@@ -98,13 +98,15 @@ def build(demo: gr.Blocks, task: gr.Dropdown) -> None:
 
     shown = [names, split, progress, assigned]
 
-    @guarded
+    def nothing() -> tuple:
+        return gr.update(choices=[], value=[]), gr.update(), [], []
+
+    @common.for_role("assign", nothing)
     def overview(task_id: str, chosen: list[str] | None, request: gr.Request) -> tuple:
         """The team, the task's splits and the current assignments (nothing for who may not assign)."""
-        user = user_of(request)
-        if not task_id or not service.identity(user).can("assign"):
-            return gr.update(choices=[], value=[]), gr.update(), [], []
-        seen = service.assignment_overview(task_id, user)
+        if not task_id:
+            return nothing()
+        seen = service.assignment_overview(task_id, user_of(request))
         kept = [n for n in chosen or [] if n in seen["annotators"]]
         return (
             gr.update(choices=seen["annotators"], value=kept),

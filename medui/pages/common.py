@@ -142,6 +142,27 @@ def guarded(fn: Callable) -> Callable:
     return call
 
 
+def for_role(action: str, refused: Callable[[], object]) -> Callable[[Callable], Callable]:
+    """A guarded loader of a panel kept to the roles that may do `action` (Accordo's curators' panels): the
+    handler runs for such a user and anyone else gets `refused()`, an empty panel. The handler takes the request
+    as its parameter `request`; the server checks the role again on every action."""
+
+    def wrap(load: Callable) -> Callable:
+        signature = inspect.signature(load)
+
+        @guarded
+        @functools.wraps(load)
+        def loader(*args, **kwargs):
+            request = signature.bind(*args, **kwargs).arguments.get("request")
+            if not service.identity(user_of(request)).can(action):
+                return refused()
+            return load(*args, **kwargs)
+
+        return loader
+
+    return wrap
+
+
 def warn(text: str) -> None:
     gr.Warning(html.escape(text))
 

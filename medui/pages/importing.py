@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.backend.service import identity
 from medui.backend.service.corrections import import_annotators, import_uploaded
 from medui.backend.store.corrections_import import CorrectionImportError
 from medui.pages import common
@@ -55,11 +54,10 @@ def build(demo: gr.Blocks, task: gr.Dropdown) -> None:
                 go = gr.Button("Importa", variant="primary", elem_id="accordo-importa-avvia")
         outcome = gr.Markdown(elem_id="accordo-importa-esito")
 
-    @guarded
+    @common.for_role("adjudicate", lambda: gr.update(choices=[]))
     def team(request: gr.Request) -> dict:
         """The users the corrections can be stored under (nothing for who may not import)."""
-        user = user_of(request)
-        return gr.update(choices=import_annotators(user) if identity(user).can("adjudicate") else [])
+        return gr.update(choices=import_annotators(user_of(request)))
 
     demo.load(team, None, who, api_name="accordo_squadra", queue=False)
 

@@ -3,7 +3,11 @@ folder put together, all stored or none, the refusal in Italian with one line a 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import gradio as gr
 import pytest
+from gradio.helpers import special_args
 from sqlmodel import select
 
 from medui.backend.service import auth
@@ -13,7 +17,7 @@ from medui.backend.store.corrections import CorrectionError, latest_corrections
 from medui.backend.store.corrections_import import CorrectionImportError
 from medui.backend.store.db import dispose_engines, session_scope
 from medui.backend.store.tables import Correction, User
-from medui.pages import importing
+from medui.pages import common, importing
 from tests.backend.store.annotation_writers import write_brat, write_labelstudio
 from tests.backend.store.records import NER_TASK, TEXT, ner_record
 
@@ -75,3 +79,15 @@ def test_only_curators_import_and_a_refusal_is_italian_with_a_line_a_record(team
         import_uploaded([str(path)], "labelstudio", NER_TASK, "clara", "cura")
     with session_scope() as session:
         assert session.exec(select(Correction)).all() == []
+
+
+def test_a_role_loader_answers_only_the_roles_that_may_and_gradio_still_passes_the_request(team):
+    @common.for_role("adjudicate", lambda: "vuoto")
+    def load(task_id: str, request: gr.Request) -> str:
+        return f"{task_id} per {common.user_of(request)}"
+
+    assert load("t", SimpleNamespace(username="cura")) == "t per cura"
+    assert load("t", request=SimpleNamespace(username="anna")) == "vuoto"  # an annotator: the empty panel
+    with pytest.raises(gr.Error, match="non esiste più"):  # a removed account: one clear message
+        load("t", SimpleNamespace(username="nessuno"))
+    assert special_args(load, ["t"], request="R")[0] == ["t", "R"]

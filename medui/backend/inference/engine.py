@@ -57,10 +57,11 @@ class Engine:
         seed: int = 0,
         batch_size: int | None = None,
         max_input_tokens: int = 1024,
-        demos: Demonstrations | None = None,
+        demos: Demonstrations | str | None = None,
         guidelines: bool = False,
     ):
-        """demos: where examples come from and how they are chosen (default: the few-shot split, at random);
+        """demos: where examples come from and how they are chosen: a Demonstrations, or a mode (demos.DEMOS)
+        over the task's few-shot split, matched on the input as the prompt shows it (default: `random`);
         guidelines: whether prompts carry the task's label guidelines (never the default prompt's)."""
         self.lm, self.spec, self.strategy, self.seed = lm, spec, strategy, seed
         self.guidelines = guidelines
@@ -68,10 +69,9 @@ class Engine:
         self.batch_size = batch_size or self.default_batch_size()
         self.max_input_tokens = max_input_tokens
         self.trained = reading.trained_length(spec) if self.kind.reads_text else None
-        if demos is None:
-            demos = Demonstrations(
-                gold.fewshot_pool(spec) if strategy.shots else [], "random", self.input_text
-            )
+        if not isinstance(demos, Demonstrations):
+            pool = gold.fewshot_pool(spec) if strategy.shots else []
+            demos = Demonstrations(pool, demos or "random", self.input_text)
         self.demos = demos
         self.prepare_decoding()
 

@@ -21,11 +21,9 @@ from collections.abc import Callable
 
 from medui.backend.data import gold
 from medui.backend.inference import decoding
-from medui.backend.inference.demos import Demonstrations
 from medui.backend.inference.engine import Engine, Prediction
 from medui.backend.inference.strategy import parse_strategy
 from medui.backend.inference.types import Generation
-from medui.tasks.kinds import kind_for
 from medui.tasks.pairs import (
     NONE,
     answer_schema,
@@ -70,17 +68,11 @@ class PairEngine(Engine):
             strategy = parse_strategy(
                 "few-shot+cd" if self.strategy.shots else "cd", spec, self.strategy.shots
             )
-            demos = None
-            if self.demos.mode == "similar" and strategy.shots:
-                kind = kind_for(spec)
-                demos = Demonstrations(
-                    gold.fewshot_pool(spec), "similar", functools.partial(kind.render_input, spec)
-                )
-                demos.exclude_texts(self.demos.excluded_texts())
             engines[task] = Engine(
-                self.lm, spec, strategy, seed=self.seed, batch_size=self.batch_size, demos=demos,
+                self.lm, spec, strategy, seed=self.seed, batch_size=self.batch_size, demos=self.demos.mode,
                 guidelines=self.guidelines,
             )  # fmt: skip
+            engines[task].demos.exclude_texts(self.demos.excluded_texts())
         return engines
 
     def find_entities(
