@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""  # more names the app answers to (Host header), separated by commas
     session_hours: float = 12.0  # a login lasts this long
     max_loaded_models: int = 3  # loading one more evicts the least recently used
+    warmup: bool = (
+        True  # at start, the app loads the default model and prepares common tasks (service/warmup.py)
+    )
     openai_base_url: str | None = None  # an OpenAI-compatible server for openai:NAME models (.../v1)
     openai_concurrency: int = 8  # requests in flight to it, per model
     openai_timeout: float = 120.0  # seconds to wait for one answer

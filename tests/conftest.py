@@ -6,6 +6,9 @@ import os
 
 os.environ.setdefault("TORCHDYNAMO_DISABLE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault(
+    "MEDUI_WARMUP", "0"
+)  # the apps tests start do not prepare a model (test_warmup.py does)
 
 import pytest  # noqa: E402
 

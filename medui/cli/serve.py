@@ -77,7 +77,8 @@ def load_app_module() -> ModuleType:
 
 
 def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
-    """Start the app: with a login when users with a password exist, else for the one local user."""
+    """Start the app: with a login when users with a password exist, else for the one local user. The default
+    model is prepared in the background meanwhile (service/warmup.py; Prova says how far it got)."""
     from medui.backend import service
 
     auth = service.login if service.users_configured() else None
@@ -90,6 +91,9 @@ def launch(demo=None, host: str = "127.0.0.1", port: int = 7860, block: bool = T
     from medui.pages.italian import gradio_italian
 
     demo = demo or load_app_module().build_demo()
+    from medui.backend.service import warmup
+
+    warmup.start()  # the default model and the common tasks' constraints, in the background (MEDUI_WARMUP=0: off)
     with cleaned_at_exit(demo, enabled=block):  # no upload outlives the app, also when stopped with SIGTERM
         return demo.launch(
             server_name=host,

@@ -21,7 +21,7 @@ from medui.backend import service
 from medui.backend.inference.demos import TEAM_PREFIX
 from medui.backend.inference.destination import IdentifiersRefused
 from medui.backend.web.uploads import MAX_TABLE_ROWS, SUFFIXES, UPLOADS, read_upload
-from medui.pages import common
+from medui.pages import common, preparing
 from medui.pages.common import guarded, user_of
 from medui.tasks.kinds import Kind, kind_for
 from medui.tasks.phi import KIND_NAMES
@@ -36,6 +36,8 @@ class ProvaPage:
 
     def __init__(self) -> None:
         common.header("Prova", "Esegui un compito su un testo incollato o su un file caricato.")
+        # the default model, prepared at start (service/warmup.py)
+        self.prepared, self.prepared_timer = preparing.preparing_line()
         with gr.Row():
             self.task = common.task_dropdown(scale=3)
             self.strategy = common.strategy_dropdown(scale=1)
@@ -231,6 +233,7 @@ def outcome(result: dict) -> str:
 def build(demo: gr.Blocks) -> None:
     """Build the page and wire its events."""
     page = ProvaPage()
+    preparing.follow(demo, page.prepared, page.prepared_timer)
     visibility = [page.spans, page.relations, page.form, page.answer, page.text]
     page.task.change(guarded(family_updates), page.task, visibility, api_name="prova_compito", queue=False)
     common.remembers_task(page.task, "prova")
