@@ -62,7 +62,7 @@ def record_view(task_id: str, record: dict) -> tuple[str, str, list[list], dict]
         gold_note = form_editor.marked_note(spec, text, g, p) if gold else ""
         return (
             gold_note,
-            form_editor.marked_note(spec, text, p, g),
+            form_editor.marked_note(spec, text, p, g, pred.get("evidence")),
             form_editor.detail_rows(spec, g, p),
             counts,
         )

@@ -169,7 +169,11 @@ def values_for(item: dict) -> tuple:
         spec if "relations" in shown else None, item["text"], current, pred.get("relations", [])
     )
     fields = pred.get("fields") or {}
-    form_values = form_editor.shown(spec, item["text"], fields) if "form" in shown else form_editor.hidden()
+    form_values = (
+        form_editor.shown(spec, item["text"], fields, form_editor.recorded_evidence(item))
+        if "form" in shown
+        else form_editor.hidden()
+    )
     choice = gr.update(visible="choice" in shown, choices=list(spec.options), value=pred.get("answer"))
     answer = gr.update(visible="answer" in shown, value=pred.get("answer") or "")
     palette = gr.update(

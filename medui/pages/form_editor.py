@@ -41,14 +41,21 @@ def item_info(item: FormField) -> str:
     return " · ".join(part for part in (said, extra, "vuoto: non indicato") if part)
 
 
-def note_value(spec: TaskSpec, text: str, fields: dict) -> dict:
-    """The note as a gr.HighlightedText value, each evidence span labelled with its item's Italian name."""
-    return common.highlight_value(text, form_evidence(spec, {"text": text, "fields": fields}))
+def note_value(spec: TaskSpec, text: str, fields: dict, recorded: list | None = None) -> dict:
+    """The note as a gr.HighlightedText value, each evidence span labelled with its item's Italian name
+    (recorded: where the copy constraint read the copied values, form_items.form_evidence)."""
+    return common.highlight_value(text, form_evidence(spec, {"text": text, "fields": fields}, recorded))
 
 
-def marked_note(spec: TaskSpec, text: str, fields: dict, other: dict) -> str:
+def recorded_evidence(item: dict | None) -> list | None:
+    """Where the copy constraint read the copied values of an opened queue item's prediction (its `evidence`):
+    a correction of it keeps the spans of the values it did not change."""
+    return ((item or {}).get("prediction") or {}).get("evidence")
+
+
+def marked_note(spec: TaskSpec, text: str, fields: dict, other: dict, recorded: list | None = None) -> str:
     """The note as HTML (Confronta) with the evidence of one version's items: an item whose value the other
-    version has too marked "corretto", one whose value differs "disaccordo"."""
+    version has too marked "corretto", one whose value differs "disaccordo" (recorded: as note_value)."""
     same = {
         item.name
         for item in spec.fields
@@ -56,7 +63,7 @@ def marked_note(spec: TaskSpec, text: str, fields: dict, other: dict) -> str:
     }
     spans = [
         {**span, "status": "corretto" if span["item"] in same else "disaccordo"}
-        for span in form_evidence(spec, {"text": text, "fields": fields})
+        for span in form_evidence(spec, {"text": text, "fields": fields}, recorded)
     ]
     said = (
         '<p class="medui-hidden">Evidenziato: dove la nota riporta il valore di una voce (verde: lo stesso '
@@ -113,7 +120,7 @@ class FormEditor:
                 fields = parse_form(spec, form_rows(spec, values))
             except InputError:  # a number not yet a number: the save will say so; the note stays as it is
                 return gr.update()
-            return note_value(spec, item["text"], fields)
+            return note_value(spec, item["text"], fields, recorded_evidence(item))
 
         triggers = [event for _, typed in self.slots for event in (typed.blur, typed.submit)]
         gr.on(
@@ -137,10 +144,10 @@ def hidden() -> tuple:
     return (gr.update(visible=False), None, *(_off() for _ in range(2 * max_items())))
 
 
-def shown(spec: TaskSpec, text: str, fields: dict) -> tuple:
-    """The form editor's outputs for a form: the note with its evidence, each item in its field (chosen or
-    typed), the pool's other fields hidden."""
-    out: list = [gr.update(visible=True), note_value(spec, text, fields)]
+def shown(spec: TaskSpec, text: str, fields: dict, recorded: list | None = None) -> tuple:
+    """The form editor's outputs for a form: the note with its evidence (recorded: as note_value), each item in
+    its field (chosen or typed), the pool's other fields hidden."""
+    out: list = [gr.update(visible=True), note_value(spec, text, fields, recorded)]
     rows = form_editor_rows(spec, fields)
     for i in range(max_items()):
         out += _slot_values(spec.fields[i], rows[i][1]) if i < len(spec.fields) else [_off(), _off()]

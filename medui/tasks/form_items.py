@@ -69,32 +69,38 @@ def _pieces(item: FormField, value) -> list[tuple[str, bool]]:
     return [(str(v), False) for v in values if str(v).strip()]
 
 
-def form_evidence(spec: TaskSpec, record: dict) -> list[dict]:
+def form_evidence(spec: TaskSpec, record: dict, recorded: list | None = None) -> list[dict]:
     """Where the note holds each filled item's value: spans {"start", "end", "item", "label", "text"} (label: the
     item's Italian name), in text order, one a value found (a list item each of its values).
 
-    A crf prediction stores the values only (`CrfKind.to_record`: id, text, fields): the copy constraint lets a
-    copied value start at any whole-word occurrence of it and keeps no offset, and a correction or a gold record
-    has none either. So each value's text is searched in the note: whole-word occurrences before those inside a
-    word (a number only as a whole word), one no other item took before a taken one, and a list's values in the
-    order written (models and annotators write them in text order), else the first. A value not in the note (a
-    paraphrase, a typed fix) has no span."""
+    recorded: where the copy constraint read the copied values (a crf prediction's `evidence`,
+    CrfKind.copy_offsets: [{"item", "start", "end"}]). A value read there keeps that span while the note holds the
+    value at it (a value corrected since is searched). The others (no recorded offset: a prediction of another
+    strategy or engine, an older one, a correction or a gold record, a number) are searched in the note:
+    whole-word occurrences before those inside a word (a number only as a whole word), one no other item took
+    before a taken one, and a list's values in the order written (models and annotators write them in text
+    order), else the first. A value not in the note (a paraphrase, a typed fix) has no span."""
     text = record.get("text") or ""
     fields = record.get("fields") or {}
     if not text:
         return []
     bounds = boundaries(text)
-    taken: set[Span] = set()
+    kept = _recorded_spans(text, recorded)
+    taken: set[Span] = {s for spans in kept.values() for s in spans}
     found: list[dict] = []
     for item in spec.fields:
-        cursor = 0
+        cursor, own = 0, list(kept.get(item.name, []))
         for piece, whole in _pieces(item, fields.get(item.name)):
-            spans = [s for s in find_all(text, piece) if not (whole and bounds.cuts(s.start, s.end))]
-            if not spans:
-                continue
-            span = min(
-                spans, key=lambda s: (bounds.cuts(s.start, s.end), s in taken, s.start < cursor, s.start)
-            )
+            span = next((s for s in own if text[s.start : s.end] == piece), None)
+            if span is not None:
+                own.remove(span)
+            else:
+                spans = [s for s in find_all(text, piece) if not (whole and bounds.cuts(s.start, s.end))]
+                if not spans:
+                    continue
+                span = min(
+                    spans, key=lambda s: (bounds.cuts(s.start, s.end), s in taken, s.start < cursor, s.start)
+                )
             taken.add(span)
             cursor = span.start
             found.append(
@@ -102,3 +108,16 @@ def form_evidence(spec: TaskSpec, record: dict) -> list[dict]:
                  "text": text[span.start : span.end]}
             )  # fmt: skip
     return sorted(found, key=lambda e: (e["start"], e["end"]))
+
+
+def _recorded_spans(text: str, recorded: list | None) -> dict[str, list[Span]]:
+    """The recorded offsets by item, in their order; an entry that is not a span of the note is left out."""
+    out: dict[str, list[Span]] = {}
+    for entry in recorded if isinstance(recorded, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        start, end, name = entry.get("start"), entry.get("end"), entry.get("item")
+        offsets = type(start) is int and type(end) is int  # not a bool, not a float
+        if isinstance(name, str) and offsets and 0 <= start < end <= len(text):
+            out.setdefault(name, []).append(Span(start, end))
+    return out

@@ -12,8 +12,9 @@ import hashlib
 # left out while aligning, and whether a limit may have cut the answer (`truncated`) with the limits reached
 # (`limits`: {"limit", "bound", "part"}, and "window", "windows" when the text was read in windows; "reread": N on
 # the limit a whole note's answer reached when the note was then read again in N windows, the answer kept being
-# theirs, `truncated` only if a limit still cut one); never part of a correction or gold
-PREDICTION_KEYS = ("valid", "error", "dropped", "truncated", "limits")
+# theirs, `truncated` only if a limit still cut one), and where the copy constraint read a form's copied values
+# (`evidence`: [{"item", "start", "end"}], CrfKind.copy_offsets); never part of a correction or gold
+PREDICTION_KEYS = ("valid", "error", "dropped", "truncated", "limits", "evidence")
 
 
 def doc_hash(record: dict) -> str:

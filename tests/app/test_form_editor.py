@@ -91,3 +91,48 @@ def test_confronta_shows_the_note_beside_each_version_with_its_items_evidence():
     assert 'title="disaccordo">85<span class="medui-tag">frequenza cardiaca</span>' in pred_html
     assert ["diverso", "frequenza cardiaca (bpm)", "110", "85"] in rows
     assert ["corretto", "età (anni)", "76", "76"] in rows
+
+
+CASE = "Anamnesi di scompenso cardiaco. Giunge per dispnea: diagnosi di scompenso cardiaco acuto."
+SECOND = CASE.rindex("scompenso cardiaco")
+
+
+def case_fields(**given) -> dict:
+    spec = get_spec("clinical_case_crf")
+    return {item.name: given.get(item.name, "non_menzionato" if item.type == "presence" else None)
+            for item in spec.fields}  # fmt: skip
+
+
+def test_correggi_highlights_a_copied_value_where_the_model_read_it():
+    """issue 24: the diagnosis the model copied after the dispnoea is the note's second "scompenso cardiaco";
+    a search of the note would show the first, in the anamnesis."""
+    spec = get_spec("clinical_case_crf")
+    fields = case_fields(diagnosi_principale="scompenso cardiaco")
+    evidence = [{"item": "diagnosi_principale", "start": SECOND, "end": SECOND + 18}]
+    item = {"task": "clinical_case_crf", "prediction_id": 1, "record_id": "r", "confidence": 0.5,
+            "history": [], "text": CASE,
+            "prediction": {"id": "r", "text": CASE, "fields": fields, "evidence": evidence}}  # fmt: skip
+    with gr.Blocks():
+        editors = editing.Editors()
+    outputs = editors.outputs()
+    note = editing.values_for(item)[outputs.index(editors.form_editor.note)]
+    assert [(e["entity"], e["start"]) for e in note["entities"]] == [("diagnosi principale", SECOND)]
+    assert form_editor.recorded_evidence(item) == evidence
+    searched = form_editor.note_value(spec, CASE, fields)
+    assert [e["start"] for e in searched["entities"]] == [CASE.index("scompenso")], "without it: searched"
+    # a correction in force keeps the offsets of the values it did not change
+    in_force = {**item, "in_force": {"id": "r", "fields": fields}}
+    assert editing.values_for(in_force)[outputs.index(editors.form_editor.note)] == note
+
+
+def test_confronta_marks_a_copied_value_where_the_model_read_it():
+    fields = case_fields(diagnosi_principale="scompenso cardiaco")
+    evidence = [{"item": "diagnosi_principale", "start": SECOND, "end": SECOND + 18}]
+    record = {"text": CASE, "gold": {"fields": fields},
+              "prediction": {"fields": fields, "evidence": evidence}, "score": 1.0, "confidence": 0.8,
+              "counts": {}}  # fmt: skip
+    gold_html, pred_html, _, _ = confronta.record_view("clinical_case_crf", record)
+    mark = '<mark class="medui-tp" title="corretto">scompenso cardiaco'
+    before = "Anamnesi di scompenso cardiaco. Giunge per dispnea: diagnosi di "
+    assert f"{before}{mark}" in pred_html, "the prediction's: where it was read"
+    assert f"Anamnesi di {mark}" in gold_html, "the gold record has no offsets: searched"

@@ -133,3 +133,36 @@ def test_a_copied_list_is_read_in_the_order_written_so_a_repeated_word_is_the_on
     assert by_item["farmaci"][0][:2] == (NOTE.index("furosemide"), "furosemide")
     assert by_item["farmaci"][1][:2] == (NOTE.rindex("metformina"), "metformina")  # not "in terapia con ..."
     assert by_item["motivo_presentazione"] == [(NOTE.index("dispnea"), "dispnea", "motivo di presentazione")]
+
+
+def test_recorded_offsets_are_kept_while_the_note_holds_the_value_there():
+    """issue 24: a crf prediction under cd keeps where each copied value was read (`evidence`)."""
+    spec = get_spec("clinical_case_crf")
+    note = "Diabete in terapia con metformina. Avviata terapia con furosemide, metformina sospesa."
+    later = note.rindex("metformina")
+    fields = fields_of(spec, farmaci=["metformina"], diagnosi_principale="Diabete")
+    record = {"text": note, "fields": fields}
+    recorded = [{"item": "farmaci", "start": later, "end": later + 10}]
+    spans = {(e["item"], e["text"]): e["start"] for e in form_evidence(spec, record, recorded)}
+    assert spans[("farmaci", "metformina")] == later
+    assert spans[("diagnosi_principale", "Diabete")] == 0, "an item without a recorded offset is searched"
+    searched = {(e["item"], e["text"]): e["start"] for e in form_evidence(spec, record)}
+    assert searched[("farmaci", "metformina")] == note.index("metformina"), "the search finds the first"
+
+    # a value corrected since is searched; offsets that are not a span of the note are left out
+    edited = {"text": note, "fields": {**fields, "farmaci": ["terapia"]}}
+    spans = {(e["item"], e["text"]): e["start"] for e in form_evidence(spec, edited, recorded)}
+    assert spans[("farmaci", "terapia")] == note.index("terapia") and ("farmaci", "metformina") not in spans
+    broken = [{"item": "farmaci", "start": True, "end": 11}, {"item": "farmaci", "start": 80, "end": 999},
+              {"item": 3, "start": later, "end": later + 10}, "x", {"start": later}]  # fmt: skip
+    assert form_evidence(spec, record, broken) == form_evidence(spec, record)
+    assert form_evidence(spec, record, "not a list") == form_evidence(spec, record)
+
+
+def test_a_recorded_offset_is_taken_before_another_item_is_searched():
+    spec = get_spec("clinical_case_crf")
+    note = "Febbre e tosse; poi tosse produttiva."
+    fields = fields_of(spec, motivo_presentazione="tosse", comorbidita=["tosse"])
+    recorded = [{"item": "comorbidita", "start": 9, "end": 14}]
+    spans = {e["item"]: e["start"] for e in form_evidence(spec, {"text": note, "fields": fields}, recorded)}
+    assert spans == {"comorbidita": 9, "motivo_presentazione": note.rindex("tosse")}

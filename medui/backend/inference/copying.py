@@ -11,6 +11,10 @@ more often than the source holds it cannot be aligned anyway, so it ends the lis
 then allows only the tokens that close that list); in a form's list of copied strings, a value the list already
 holds ends it too (a form names a thing once). The task bounds a copy too (CopyKeys): a value past
 `max_chars` ends at its next word boundary, and a list ends after `max_items` copied values.
+
+Each finished copy is placed in the source (SourceCopy.place) and its (start, end) kept in `copies`, in the
+order written: a form's evidence then shows the occurrence the value was copied from instead of searching the
+note again (issue 24: "terapia" of "avviata terapia con furosemide" was shown at "in terapia con metformina").
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class SourceCopy:
         self._closing: dict[int, list[int]] = {}
         self._found: tuple[str, list[int]] = ("", [])
         self.used: Counter[str] = Counter()
+        self.copies: list[tuple[int, int]] = []  # (start, end) in the source of every finished copy, in order
+        self._cursor = 0  # where the previous copy starts (0 again where a list of copied strings opens)
 
     def occurrences(self, written: str) -> list[int]:
         """Start positions of `written` in the source that are on a word boundary (the last query is kept)."""
@@ -65,10 +71,37 @@ class SourceCopy:
         return self.used[written] + 1 > self.count(written)
 
     def close(self, written: str) -> bool:
-        """Record a finished copy; True when it was written more often than the source holds it."""
+        """Record a finished copy (and where it was read: `place`); True when it was written more often than the
+        source holds it."""
         repeated = self.repeats(written)
         self.used[written] += 1
+        self.place(written)
         return repeated
+
+    def place(self, written: str) -> tuple[int, int] | None:
+        """Where in the source a finished copy of `written` was read, appended to `copies` (None: nowhere, a value
+        the constraint did not follow).
+
+        Every occurrence that the tokens written so far were allowed from is consistent with it; the one taken is,
+        as the aligner's rule (medui/tasks/align.py): a whole word before one cut at its end, one no earlier copy
+        took before a taken one, the first at or after the previous copy's start before one behind it (a model
+        copies in text order: a list's values, a form's string items one after the other), else the first."""
+        found = self.occurrences(written)
+        if not found:
+            return None
+        size = len(written)
+        taken = set(self.copies)
+        start = min(
+            found, key=lambda s: (not self.ends[s + size], (s, s + size) in taken, s < self._cursor, s)
+        )
+        self._cursor = start
+        self.copies.append((start, start + size))
+        return start, start + size
+
+    def restart(self) -> None:
+        """A list of copied strings opens: its first value is read anywhere in the source (a form's items are
+        in the form's order, not the note's)."""
+        self._cursor = 0
 
     def tokens_at(self, position: int) -> frozenset[int]:
         """Tokens whose text is a prefix of source[position:] (and holds no character JSON must escape)."""
@@ -206,3 +239,4 @@ def track_copy(row, added: str) -> None:
             row.written = ""
         elif ch == "[" and row.out.endswith(row.keys.lists):
             row.in_list = True
+            row.copy.restart()

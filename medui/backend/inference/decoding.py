@@ -354,6 +354,7 @@ def generate(
             seconds=seconds,
             prompt_tokens=len(ids),
             steps=row.steps,
+            copies=list(row.copy.copies) if row.copy is not None else [],
         )
         for row, ids in zip(rows, prompt_ids, strict=True)
     ]

@@ -313,6 +313,8 @@ class Engine:
         """The prediction of one window (k of n, from 0), its limits named with the window when there are
         several; an output cut at the token limit before any complete item is marked cut too."""
         pred = self.kind.prediction(self.spec, part, gen.text, copied=self.constraint is not None)
+        if gen.copies:  # where the copy constraint read the copied values (a form keeps them as evidence)
+            pred = {**pred, **self.kind.copy_offsets(self.spec, pred, gen.copies)}
         limits = list(pred.get("limits", []))
         if pred.get("valid") is False and gen.stopped == "length":
             limits.append({"limit": "tokens", "bound": self.spec.max_new_tokens, "part": "output"})

@@ -151,6 +151,8 @@ class Generation:
     prompt_tokens: int = 0
     steps: int = 0  # forward passes that produced this output
     counted_tokens: int | None = None  # output tokens as a server counted them (no token ids there)
+    copies: list[tuple[int, int]] = field(default_factory=list)  # (start, end) in the source of each copied
+    # value, in the order written (under the copy constraint: copying.SourceCopy.place; else none)
 
     @property
     def output_tokens(self) -> int:

@@ -169,7 +169,7 @@ def get_document(document_id: int, *, session: Session) -> Document:
 
 
 def clean_record(record: dict) -> dict:
-    """A record without the prediction-only keys (valid, error, dropped, truncated)."""
+    """A record without the prediction-only keys (records.PREDICTION_KEYS: valid, error, dropped, ...)."""
     return gold_part(record)
 
 

@@ -295,6 +295,11 @@ class Kind:
         cut = {"truncated": True, "limits": reached} if reached else {}
         return {**self.to_record(spec, record, output), "valid": True, **cut}
 
+    def copy_offsets(self, spec: TaskSpec, prediction: dict, copies: list[tuple[int, int]]) -> dict:
+        """Prediction-only keys that keep where in the text the copy constraint read each copied value (`copies`,
+        in the order written: Generation.copies); none here (a text of mentions aligns its mentions itself)."""
+        return {}
+
     def limits_reached(self, spec: TaskSpec, raw: str, output: dict, copied: bool = False) -> list[dict]:
         """The limits that may have cut an answer, each {"limit", "bound", "part"}: `tokens` (the output was cut
         at max_new_tokens and closed after its last complete item), `items` (a list holds the most items its

@@ -121,6 +121,23 @@ class CrfKind(Kind):
             ]
         return found
 
+    def copy_offsets(self, spec: TaskSpec, prediction: dict, copies: list[tuple[int, int]]) -> dict:
+        """`evidence`: where the copy constraint read each copied value of a valid form, [{"item", "start",
+        "end"}] in the form's order (form_items.form_evidence shows it instead of searching the note). The copies
+        come in the order written, the items' order; each value takes the next copy of its text (a value written
+        twice in a list, kept once by to_record, skips its second copy). The offsets are in the text the model
+        read: a long note's form is read from its first window, which starts the note, so they are the note's."""
+        if prediction.get("valid") is False:
+            return {}
+        text, evidence, at = prediction["text"], [], 0
+        for name, value in self.copied_texts(spec, prediction.get("fields") or {}):
+            found = next((k for k in range(at, len(copies)) if text[slice(*copies[k])] == value), None)
+            if found is not None:
+                start, end = copies[found]
+                evidence.append({"item": name, "start": start, "end": end})
+                at = found + 1
+        return {"evidence": evidence} if evidence else {}
+
     def target(self, spec: TaskSpec, record: dict) -> dict:
         fields = record.get("fields", {})
         return {item.name: fields.get(item.name, empty_value(item)) for item in spec.fields}

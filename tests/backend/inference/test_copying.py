@@ -246,3 +246,47 @@ def test_the_specs_bounds_reach_the_copy_keys():
     assert kind_for(qa).copy_keys(qa).max_chars == qa.max_mention_chars == 160
     crf = copied_crf()
     assert kind_for(crf).copy_keys(crf).max_chars == max(f.max_length for f in crf.fields if f.copied)
+
+
+# where each copy was read (issue 24) ----------------------------------------------------------------------
+REPEATED = "Anamnesi di scompenso cardiaco. Giunge per dispnea: diagnosi di scompenso cardiaco acuto."
+
+
+def test_a_copy_is_placed_at_the_first_occurrence_at_or_after_the_previous_one():
+    copy = SourceCopy(REPEATED, {}, [])
+    copy.close("dispnea")
+    copy.close("scompenso cardiaco")
+    second = REPEATED.index("scompenso cardiaco", 20)
+    assert copy.copies == [(43, 50), (second, second + len("scompenso cardiaco"))]
+    assert REPEATED[43:50] == "dispnea"
+
+
+def test_a_copy_with_no_occurrence_after_the_previous_one_takes_the_first():
+    copy = SourceCopy(REPEATED, {}, [])
+    copy.close("acuto")
+    assert copy.place("scompenso") == (12, 21), "nothing after 'acuto': the first"
+    assert copy.place("Giunge") == (32, 38)
+
+
+def test_a_copy_prefers_a_whole_word_and_an_occurrence_no_copy_took():
+    copy = SourceCopy("ECGs e poi ECG; ECG", {}, [])
+    assert copy.place("ECG") == (11, 14), "the 'ECG' of 'ECGs' cuts a word at its end"
+    assert copy.place("ECG") == (16, 19), "the one taken comes after a free one"
+    assert copy.place("ECG") == (16, 19), "all taken: the first at or after the previous one"
+    copy.place("ECGs")
+    assert copy.place("ECG") == (11, 14), "all taken, none after the previous one: the first whole word"
+    assert copy.place("TC") is None and len(copy.copies) == 5, "not in the source: not placed"
+
+
+def test_the_loop_places_its_copies_and_a_list_reads_its_first_value_anywhere():
+    """String items are read on from each other (a form's presentation, then its diagnosis); a list of copied
+    strings starts again from the note's start (its items are in the form's order, not the note's)."""
+    keys = CopyKeys(strings=('"motivo":"', '"diagnosi":"'), lists=('"comorbidita":[',))
+    row = decoding._Row(guide=None, copy=SourceCopy(REPEATED, {}, []), keys=keys)
+    track_copy(
+        row, '{"motivo":"dispnea","diagnosi":"scompenso cardiaco","comorbidita":["scompenso","Anamnesi"]}'
+    )
+    texts = [REPEATED[s:e] for s, e in row.copy.copies]
+    assert texts == ["dispnea", "scompenso cardiaco", "scompenso", "Anamnesi"]
+    starts = [s for s, _ in row.copy.copies]
+    assert starts == [43, REPEATED.index("scompenso cardiaco", 20), 12, 0]
