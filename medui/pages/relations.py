@@ -112,23 +112,15 @@ def links_html(text: str, entities: list[dict], rows: list[list]) -> str:
     if not tags:
         return '<div class="medui-hidden">Nessuna relazione: scegli testa, relazione e coda qui sotto.</div>'
     shown, hidden = common.non_overlapping([by_id[i] for i in tags])
-    parts, pos = [], 0
-    for e in shown:
-        tag, title = ", ".join(tags[e["id"]]), "; ".join(titles[e["id"]])
-        parts.append(html.escape(text[pos : e["start"]]))
-        parts.append(
-            f'<mark class="medui-link" title="{html.escape(title)}">{html.escape(text[e["start"] : e["end"]])}'
-            f'<span class="medui-tag">{html.escape(e["label"])} {html.escape(tag)}</span></mark>'
-        )
-        pos = e["end"]
-    parts.append(html.escape(text[pos:]))
+    style = lambda e: ("medui-link", "; ".join(titles[e["id"]]), f"{e['label']} {', '.join(tags[e['id']])}")  # noqa: E731
+    marked = common.marked_div(text, shown, style)
     extra = "".join(
         f"<li>{html.escape(e['label'])} «{html.escape(e.get('text', ''))}»: {html.escape(', '.join(tags[e['id']]))}</li>"
         for e in hidden
     )
     more = f'<ul class="medui-hidden">{extra}</ul>' if extra else ""
     legend = '<div class="medui-hidden">Relazioni sul testo: n→ è la testa della relazione n, →n la sua coda.</div>'
-    return f'{legend}<div class="medui-marked">{"".join(parts)}</div>{more}'
+    return f"{legend}{marked}{more}"
 
 
 def added(
