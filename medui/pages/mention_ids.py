@@ -49,14 +49,16 @@ def keep_ids(previous: list[dict], edited: list[dict]) -> list[dict]:
 
 
 def taken_away(previous: list[dict], entities: list[dict], rows: list[list]) -> list[dict]:
-    """The mentions an edit took away that links pointed at, each with those links ({"mention", "links"}): what
-    a mention selected again right after (a boundary being fixed) takes back, `relinked`."""
+    """The mentions an edit took away that links pointed at, each with those links and their places in the
+    table ({"mention", "links", "at"}): what a mention selected again right after (a boundary being fixed)
+    takes back, `relinked`."""
     ids, out = {e["id"] for e in entities}, []
+    listed = [[r["head"], r["label"], r["tail"]] for r in relations_from_rows(rows)]
     for e in previous:
         if e.get("id") and e["id"] not in ids:
-            links = [[r["head"], r["label"], r["tail"]] for r in relations_from_rows(rows)]
-            if links := [r for r in links if e["id"] in (r[0], r[2])]:
-                out.append({"mention": e, "links": links})
+            at = [i for i, r in enumerate(listed) if e["id"] in (r[0], r[2])]
+            if at:
+                out.append({"mention": e, "links": [listed[i] for i in at], "at": at})
     return out
 
 
@@ -84,12 +86,15 @@ def relinked(
             del left[e["id"]]
     ids, by_id = {e["id"] for e in entities}, {e["id"]: e for e in entities}
     rows = [[r["head"], r["label"], r["tail"]] for r in relations_from_rows(rows)]
+    coming = sorted(
+        (at, row)
+        for p in parked
+        if p["mention"]["id"] not in left
+        for at, row in zip(p.get("at", [len(rows)] * len(p["links"])), p["links"], strict=True)
+    )
     back = []
-    for p in parked:
-        if p["mention"]["id"] in left:
-            continue
-        for row in p["links"]:
-            if row[0] in ids and row[2] in ids and row not in rows:
-                rows.append(row)
-                back.append(link_name(by_id, row))
+    for at, row in coming:  # each at its place in the table again
+        if row[0] in ids and row[2] in ids and row not in rows:
+            rows.insert(min(at, len(rows)), row)
+            back.append(link_name(by_id, row))
     return entities, rows, back

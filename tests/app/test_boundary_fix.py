@@ -77,7 +77,7 @@ def test_a_mention_removed_then_selected_again_with_a_new_boundary_takes_back_it
     without = [e for e in MENTIONS if e["id"] != "T6"]  # 1. "120/80" removed in the span editor
     kept, _ = relations.drop_links(MENTIONS, without, LINKS)
     parked = mention_ids.taken_away(MENTIONS, without, LINKS)
-    assert parked == [{"mention": MENTIONS[5], "links": [LINKS[1]]}]
+    assert parked == [{"mention": MENTIONS[5], "links": [LINKS[1]], "at": [1]}]
     # 2. "pressione 120/80" minus the first letters selected at once: a new mention over the old one
     selected = {"start": 53, "end": 57, "label": "RML", "text": TEXT[53:57]}
     edited = mention_ids.keep_ids([*without, *(p["mention"] for p in parked)], [*without, selected])
@@ -87,6 +87,8 @@ def test_a_mention_removed_then_selected_again_with_a_new_boundary_takes_back_it
     assert relations.drop_links(without, entities, rows) == (LINKS, [])
     again = mention_ids.keep_ids([*without, MENTIONS[5]], [*without, MENTIONS[5]])  # the same text again
     assert mention_ids.relinked(parked, without, again, kept)[1] == LINKS
+    first = mention_ids.taken_away(MENTIONS, without, LINKS[::-1])  # its link first in the table
+    assert mention_ids.relinked(first, without, again, kept)[1] == LINKS[::-1]  # back in its place
     elsewhere = {"start": 21, "end": 31, "label": "EVENT", "text": "emoglobina"}  # overlaps nothing taken
     entities, rows, back = mention_ids.relinked(parked, without, mention_ids.keep_ids(without, [*without, elsewhere]), kept)  # fmt: skip
     assert rows == kept and back == [] and "T6" not in {e["id"] for e in entities}
