@@ -322,25 +322,34 @@ def span_status(gold: list[dict], pred: list[dict]) -> tuple[list[dict], list[di
     return marked_gold, marked_pred
 
 
-def marked_html(text: str, entities: list[dict]) -> str:
-    """Text with entities coloured by status (MARK_CLASSES; escaped HTML); overlapping ones are listed under it."""
-    shown, hidden = non_overlapping(entities)
+def marked_div(text: str, shown: list[dict], style: Callable[[dict], tuple[str, str, str]]) -> str:
+    """The text in a medui-marked div, each of `shown` (non-overlapping, in text order) in a <mark> with the
+    class, tooltip and tag that `style` gives it (escaped HTML)."""
     parts, pos = [], 0
     for e in shown:
+        cls, title, tag = style(e)
         parts.append(html.escape(text[pos : e["start"]]))
-        cls = MARK_CLASSES[e["status"]]
         parts.append(
-            f'<mark class="medui-{cls}" title="{html.escape(e["status"])}">{html.escape(text[e["start"] : e["end"]])}'
-            f'<span class="medui-tag">{html.escape(e["label"])}</span></mark>'
+            f'<mark class="{html.escape(cls)}" title="{html.escape(title)}">{html.escape(text[e["start"] : e["end"]])}'
+            f'<span class="medui-tag">{html.escape(tag)}</span></mark>'
         )
         pos = e["end"]
     parts.append(html.escape(text[pos:]))
+    return f'<div class="medui-marked">{"".join(parts)}</div>'
+
+
+def marked_html(text: str, entities: list[dict]) -> str:
+    """Text with entities coloured by status (MARK_CLASSES; escaped HTML); overlapping ones are listed under it."""
+    shown, hidden = non_overlapping(entities)
+    marked = marked_div(
+        text, shown, lambda e: (f"medui-{MARK_CLASSES[e['status']]}", e["status"], e["label"])
+    )
     extra = "".join(
         f"<li>{html.escape(e['status'])}: {html.escape(e['label'])} «{html.escape(text[e['start'] : e['end']])}»</li>"
         for e in hidden
     )
     more = f'<ul class="medui-hidden">{extra}</ul>' if extra else ""
-    return f'<div class="medui-marked">{"".join(parts)}</div>{more}'
+    return f"{marked}{more}"
 
 
 def legend_html() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from medui.pages import common, form_editor, problems, relations
+from medui.pages import common, form_editor, mention_ids, mention_table, problems, relations
 from medui.pages.common import guarded
 from medui.tasks.kinds import EditorValues, kind_for
 from medui.tasks.registry import get_spec
@@ -100,22 +100,31 @@ def span_of(entity: dict) -> tuple:
 
 def lost_relations(item: dict, record: dict) -> list[str]:
     """The relations of the version opened that a corrected record no longer has, each as «head → tail»
-    (label): matched by their mentions' offsets, so neither renumbered ids nor a relabelled mention count."""
+    (label): matched by their mentions' offsets, so neither renumbered ids nor a relabelled mention count, or by
+    their mentions' ids where the version opened had ids of its own (kept while editing: a fixed boundary)."""
     if not kind_for(get_spec(item["task"])).relations:
         return []
 
-    def links(rec: dict) -> dict[tuple, str]:
+    def links(rec: dict) -> list[tuple[tuple, tuple, str]]:
+        """Each relation whose mentions are there: its key by offsets, its key by ids, its name."""
         spans = {e.get("id"): e for e in rec.get("entities", [])}
-        out = {}
+        out = []
         for rel in rec.get("relations", []):
             head, tail = spans.get(rel.get("head")), spans.get(rel.get("tail"))
             if head and tail:
                 shown = f"«{head.get('text', '')} → {tail.get('text', '')}» ({rel.get('label')})"
-                out[(head["start"], head["end"], rel.get("label"), tail["start"], tail["end"])] = shown
+                by_place = (head["start"], head["end"], rel.get("label"), tail["start"], tail["end"])
+                out.append((by_place, (rel.get("head"), rel.get("label"), rel.get("tail")), shown))
         return out
 
-    kept = links(record)
-    return [shown for key, shown in links(opened_record(item)).items() if key not in kept]
+    opened, edited = opened_record(item), links(record)
+    own_ids = [e.get("id") for e in opened.get("entities", [])]
+    by_place = {place for place, _, _ in edited}
+    by_ids = set()
+    if all(isinstance(i, str) and i for i in own_ids) and len(set(own_ids)) == len(own_ids):
+        by_ids = {ids for _, ids, _ in edited}
+    lost = [shown for place, ids, shown in links(opened) if place not in by_place and ids not in by_ids]
+    return list(dict.fromkeys(lost))
 
 
 def edited_problems(item: dict, record: dict) -> list[str]:
@@ -216,12 +225,11 @@ class Editors:
             visible=False,
         )
         self.entities = gr.Dataframe(
-            headers=["id", "inizio", "fine", "etichetta", "testo"],
-            label="Menzioni con i loro id",
-            elem_id="correggi-entita",
-            interactive=False,
-            visible=False,
-        )
+            headers=mention_table.HEADERS, datatype=mention_table.DATATYPES, type="array",
+            label="Menzioni con i loro id (correggi un confine scrivendo inizio e fine, o il testo: l'id e le "
+            "sue relazioni restano)",
+            elem_id="correggi-entita", interactive=True, static_columns=[0], visible=False,
+        )  # fmt: skip
         self.relation_editor = relations.RelationEditor()
         self.relations = self.relation_editor.rows  # rows (head id, label, tail id), as the record takes them
         self.form_editor = form_editor.FormEditor()  # the note beside the form's items
@@ -248,6 +256,7 @@ class Editors:
         """Edited spans: offsets rebuilt, ids kept (a new mention a new one), a removed mention's links dropped;
         links added, chosen and removed; a typed form value moves its highlight in the note."""
         _wire_span_editing(self)
+        _wire_table_editing(self)
         self.relation_editor.wire(self.item, self.current)
         self.form_editor.wire(self.item)
 
@@ -269,21 +278,23 @@ def _wire_span_editing(page: Editors) -> None:
 
     @guarded
     def spans_changed(
-        item: dict | None, value: list | None, current: list[dict], rows: list[list], active: str | None
-    ) -> tuple:
+        item: dict | None, value: list | None, current: list[dict], rows: list[list], active: str | None,
+        parked: list[dict] | None,
+    ) -> tuple:  # fmt: skip
         """The span editor's change, by the user or by opening an item: opening changes no span, so the links
         are left alone. Every mention keeps a label of the task (a new selection takes the palette's,
-        fit_labels) and its id (a new one a new id, relations.keep_ids); a removed mention's links go, named
-        in the relation editor's note."""
-        unchanged = (gr.update(),) * 10
+        fit_labels) and its id (a new one a new id, mention_ids.keep_ids); a removed mention's links go, named
+        in the relation editor's note, and come back when its text is selected again at once (a boundary
+        fixed: mention_ids.relinked)."""
+        unchanged = (gr.update(),) * 11
         if not item or not kind_for(get_spec(item["task"])).spans:
             return unchanged
         spec = get_spec(item["task"])
         typed = common.spans_from_highlight(item["text"], value)
         fitted, notes = fit_labels(typed, spec.labels, active)
-        _, hidden = common.non_overlapping(opened_record(item).get("entities", []))
-        # spans hidden by an overlap stay as they were
-        entities = relations.keep_ids(current, [*fitted, *hidden])
+        _, hidden = common.non_overlapping(current)  # mentions the editor cannot show stay as they are
+        parked = parked or []
+        entities = mention_ids.keep_ids([*current, *(p["mention"] for p in parked)], [*fitted, *hidden])
         shown = (
             gr.update(value=common.highlight_value(item["text"], entities))
             if fitted != typed
@@ -293,14 +304,48 @@ def _wire_span_editing(page: Editors) -> None:
             return (*unchanged[:2], shown, said(spec, notes) if notes else gr.update(), *unchanged[4:])
         if not kind_for(spec).relations:
             return (entities, common.entity_rows(entities), shown, said(spec, notes), *unchanged[4:])
+        entities, rows, back = mention_ids.relinked(parked, current, entities, rows)
+        gone = mention_ids.taken_away(current, entities, rows)
         rows, dropped = relations.drop_links(current, entities, rows)
         links = relations.shown(spec, item["text"], entities, rows)
-        note = relations.dropped_note(dropped) if dropped else gr.update()
-        return entities, common.entity_rows(entities), shown, said(spec, notes), *links, note
+        note = relations.dropped_note(dropped, back) if dropped or back else gr.update()
+        return entities, common.entity_rows(entities), shown, said(spec, notes), *links, note, gone
 
     links = page.relation_editor
     page.spans.change(
-        spans_changed, [page.item, page.spans, page.current, page.relations, page.palette],
-        [page.current, page.entities, page.spans, page.labels, *links.shown_outputs(), links.note],
+        spans_changed, [page.item, page.spans, page.current, page.relations, page.palette, links.parked],
+        [page.current, page.entities, page.spans, page.labels, *links.shown_outputs(), links.note, links.parked],
         api_name="correggi_menzioni", queue=False,
+    )  # fmt: skip
+
+
+def _wire_table_editing(page: Editors) -> None:
+
+    @guarded
+    def table_edited(item: dict | None, table: list | None, current: list[dict], rows: list[list]) -> tuple:
+        """A typed edit of the table of mentions (mention_table.edited): rows matched by id, so a fixed boundary
+        or label keeps the mention's id and its links; a row taken out drops its mention's links, named."""
+        if not item or not kind_for(get_spec(item["task"])).spans:
+            return (gr.update(),) * 10
+        spec, text = get_spec(item["task"]), item["text"]
+        entities, notes = mention_table.edited(text, current, table or [], spec.labels)
+        highlighted = common.highlight_value(text, entities)
+        if not kind_for(spec).relations:
+            return (
+                entities,
+                common.entity_rows(entities),
+                highlighted,
+                said(spec, notes),
+                *(gr.update(),) * 6,
+            )
+        rows, dropped = relations.drop_links(current, entities, rows)
+        note = relations.dropped_note(dropped) if dropped else gr.update()
+        links = relations.shown(spec, text, entities, rows)
+        return entities, common.entity_rows(entities), highlighted, said(spec, notes), *links, note
+
+    links = page.relation_editor
+    page.entities.input(
+        table_edited, [page.item, page.entities, page.current, page.relations],
+        [page.current, page.entities, page.spans, page.labels, *links.shown_outputs(), links.note],
+        api_name="correggi_tabella_menzioni", queue=False,
     )  # fmt: skip

@@ -4,14 +4,13 @@ The links being edited are rows (head id, label, tail id) kept in a gr.State, th
 from (`relations_from_rows`). The page shows them by text: a table ("«4,5 mg/dl» (RML, car. 120)"), the text
 with each link's number on its head and tail, and three dropdowns (head, relation label, tail) to add one.
 
-Mention ids stay as they are while editing (`keep_ids`): a new mention takes a new id, a removed one drops its
-links (`drop_links`, each named in a note), so a link never moves to another mention behind the annotator.
+Mention ids stay as they are while editing (mention_ids.py): a new mention takes a new id, a removed one drops
+its links (`drop_links`, each named in a note), so a link never moves to another mention behind the annotator.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
 import gradio as gr
 
@@ -25,7 +24,6 @@ from medui.tasks.spec import TaskSpec
 SHOWN_CHARS = 40  # a mention's text in a choice, at most
 TABLE_HEADERS = ["n.", "testa", "relazione", "coda", "togli"]
 REMOVE_MARK = "✕"
-NUMBERED_ID = re.compile(r"^T(\d+)$")
 
 
 def _order(entity: dict) -> tuple:
@@ -53,36 +51,6 @@ def span_choices(entities: list[dict], labels: list[str] | None = None) -> list[
     ]
 
 
-def _next_ids(taken: set[str]):
-    """New ids T<n>, after the highest numbered one taken, none of them taken."""
-    n = max((int(m[1]) for i in taken if (m := NUMBERED_ID.match(str(i)))), default=0)
-    while True:
-        n += 1
-        if f"T{n}" not in taken:
-            yield f"T{n}"
-
-
-def keep_ids(previous: list[dict], edited: list[dict]) -> list[dict]:
-    """The edited mentions in text order, each with a stable id: the id of the previous mention with the same
-    offsets and label, else of one with the same offsets (a relabel), else a new one after the highest id, so
-    that no id a link points at moves to another mention."""
-    exact, by_offsets = {}, {}
-    for e in previous:
-        if e.get("id"):
-            exact.setdefault(_order(e), e["id"])
-            by_offsets.setdefault((e["start"], e["end"]), e["id"])
-    ordered = sorted(edited, key=_order)
-    ids: list[str | None] = [exact.get(_order(e)) for e in ordered]
-    used = {i for i in ids if i}
-    for n, e in enumerate(ordered):  # a relabel keeps the id of its offsets, unless an exact match took it
-        same_place = by_offsets.get((e["start"], e["end"]))
-        if ids[n] is None and same_place and same_place not in used:
-            ids[n] = same_place
-            used.add(same_place)
-    fresh = _next_ids(used | {e["id"] for e in previous if e.get("id")})
-    return [{**e, "id": i or next(fresh)} for e, i in zip(ordered, ids, strict=True)]
-
-
 def link_name(by_id: dict[str, dict], row: list) -> str:
     """A link as the notes name it: «head» → «tail» (LABEL)."""
     head, label, tail = row
@@ -102,13 +70,21 @@ def drop_links(previous: list[dict], entities: list[dict], rows: list[list]) -> 
     return kept, [link_name(before, row) for row in dropped]
 
 
-def dropped_note(dropped: list[str]) -> str:
-    """The note beside the relations when a removed mention took links with it."""
-    if not dropped:
-        return ""
-    head = "1 relazione tolta" if len(dropped) == 1 else f"{len(dropped)} relazioni tolte"
-    names = "; ".join(common.md_escape(d) for d in dropped)
-    return f"⚠ {head} con la menzione rimossa: {names}"
+def dropped_note(dropped: list[str], back: list[str] | None = None) -> str:
+    """The note beside the relations when a removed mention took links with it (and how to keep them when it
+    was a boundary being fixed), or when a mention selected again brought links `back`."""
+    said = []
+    if back:
+        head = "1 relazione riportata" if len(back) == 1 else f"{len(back)} relazioni riportate"
+        said.append(f"{head} sulla menzione corretta: {'; '.join(common.md_escape(b) for b in back)}")
+    if dropped:
+        head = "1 relazione tolta" if len(dropped) == 1 else f"{len(dropped)} relazioni tolte"
+        names = "; ".join(common.md_escape(d) for d in dropped)
+        said.append(
+            f"⚠ {head} con la menzione rimossa: {names}. Se stai correggendo un confine, seleziona ora il testo "
+            "giusto: la nuova menzione riprende id e relazioni."
+        )
+    return "\n\n".join(said)
 
 
 def relation_table(entities: list[dict], rows: list[list]) -> list[list]:
@@ -136,23 +112,15 @@ def links_html(text: str, entities: list[dict], rows: list[list]) -> str:
     if not tags:
         return '<div class="medui-hidden">Nessuna relazione: scegli testa, relazione e coda qui sotto.</div>'
     shown, hidden = common.non_overlapping([by_id[i] for i in tags])
-    parts, pos = [], 0
-    for e in shown:
-        tag, title = ", ".join(tags[e["id"]]), "; ".join(titles[e["id"]])
-        parts.append(html.escape(text[pos : e["start"]]))
-        parts.append(
-            f'<mark class="medui-link" title="{html.escape(title)}">{html.escape(text[e["start"] : e["end"]])}'
-            f'<span class="medui-tag">{html.escape(e["label"])} {html.escape(tag)}</span></mark>'
-        )
-        pos = e["end"]
-    parts.append(html.escape(text[pos:]))
+    style = lambda e: ("medui-link", "; ".join(titles[e["id"]]), f"{e['label']} {', '.join(tags[e['id']])}")  # noqa: E731
+    marked = common.marked_div(text, shown, style)
     extra = "".join(
         f"<li>{html.escape(e['label'])} «{html.escape(e.get('text', ''))}»: {html.escape(', '.join(tags[e['id']]))}</li>"
         for e in hidden
     )
     more = f'<ul class="medui-hidden">{extra}</ul>' if extra else ""
     legend = '<div class="medui-hidden">Relazioni sul testo: n→ è la testa della relazione n, →n la sua coda.</div>'
-    return f'{legend}<div class="medui-marked">{"".join(parts)}</div>{more}'
+    return f"{legend}{marked}{more}"
 
 
 def added(
@@ -223,10 +191,11 @@ class RelationEditor:
             self.note = gr.Markdown(elem_id="correggi-relazioni-nota")
         self.rows = gr.State([])
         self.chosen = gr.State(None)
+        self.parked = gr.State([])  # the mentions the last span edit took away, with their links (taken_away)
 
     def outputs(self) -> list:
         """The components `values` fills, in its order."""
-        return [self.box, self.rows, self.table, self.links, self.head, self.label, self.tail, self.chosen, self.note]  # fmt: skip
+        return [self.box, self.rows, self.table, self.links, self.head, self.label, self.tail, self.chosen, self.note, self.parked]  # fmt: skip
 
     def shown_outputs(self) -> list:
         """The components `shown` fills, in its order."""
@@ -256,7 +225,7 @@ def values(
     task; hidden and empty otherwise (spec None: nothing opened). A task with one relation label has it chosen."""
     if spec is None or not kind_for(spec).relations:
         cleared = gr.update(choices=[], value=None)
-        return gr.update(visible=False), [], [], "", cleared, cleared, cleared, None, ""
+        return gr.update(visible=False), [], [], "", cleared, cleared, cleared, None, "", []
     entities = entities or []
     rows = [[r["head"], r["label"], r["tail"]] for r in relations or []]
     labels = list(spec.relation_labels)
@@ -270,6 +239,7 @@ def values(
         gr.update(choices=span_choices(entities, spec.relation_tails), value=None),
         None,
         "",
+        [],
     )
 
 

@@ -19,6 +19,7 @@ ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
+VIEWPORT = {"width": 1280, "height": 900}
 NOTICE = "Non incollare dati identificativi dei pazienti; tutto gira su questa macchina."
 
 
@@ -41,6 +42,19 @@ def login(page, url: str, name: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.keyboard.press("Enter")
     page.get_by_text(NOTICE).first.wait_for()
+
+
+@contextlib.contextmanager
+def logged_in(browser, url: str, name: str, password: str, **options) -> Iterator:
+    """A page of a new browser context (1280x900 unless `options`, as browser.new_context takes them, say
+    otherwise) logged in through the app's form as `name`; the context is closed after, also when a test fails."""
+    context = browser.new_context(**{"viewport": VIEWPORT, **options})
+    try:
+        page = context.new_page()
+        login(page, url, name, password)
+        yield page
+    finally:
+        context.close()
 
 
 def choose(page, label: str, option: str) -> None:

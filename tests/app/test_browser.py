@@ -15,7 +15,7 @@ import time
 import pytest
 
 from medui.config import REPO_ROOT
-from tests.app.browsing import NOTICE, choose, login, playwright_or_skip, select_word
+from tests.app.browsing import NOTICE, VIEWPORT, choose, logged_in, playwright_or_skip, select_word
 from tests.app.conftest import ARTIFACTS, add_account, versions_of
 
 PAGES = {
@@ -36,11 +36,8 @@ sync_api = playwright_or_skip()
 @pytest.fixture
 def page(browser, app_server):
     """A page logged in as the annotator."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    yield page
-    context.close()
+    with logged_in(browser, app_server.url, *app_server.auth("anna")) as page:
+        yield page
 
 
 def shot(page, name: str) -> None:
@@ -147,31 +144,28 @@ def test_the_curator_merges_two_disagreeing_versions_in_accordo(browser, app_ser
     anna = Client(app_server.url, auth=app_server.auth("anna"), verbose=False)
     bruno = Client(app_server.url, auth=add_account(app_server, "bruno", "annotator"), verbose=False)
     doc_id = versions_of(anna, bruno, ACCORDO_TEXT, ([(0, 15)], [(18, 24), (28, 37)]))
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *add_account(app_server, "cura", "curator"))
-    page.goto(app_server.url + "/accordo")
-    sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("anna ~ bruno")
-    sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("alfa u di Krippendorff")
-    sync_api.expect(page.locator("#accordo-in-sospeso")).to_contain_text(ACCORDO_TEXT)
-    page.locator("#accordo-documento input").fill(str(doc_id))
-    page.click("#accordo-apri")
-    versions = page.locator("#accordo-versioni")
-    sync_api.expect(versions.locator("mark.medui-diff")).to_have_count(3)  # every span is in dispute
-    sync_api.expect(versions.locator("mark.medui-diff", has_text="vomito")).to_have_count(1)
+    with logged_in(browser, app_server.url, *add_account(app_server, "cura", "curator")) as page:
+        page.goto(app_server.url + "/accordo")
+        sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("anna ~ bruno")
+        sync_api.expect(page.locator("#accordo-tabella")).to_contain_text("alfa u di Krippendorff")
+        sync_api.expect(page.locator("#accordo-in-sospeso")).to_contain_text(ACCORDO_TEXT)
+        page.locator("#accordo-documento input").fill(str(doc_id))
+        page.click("#accordo-apri")
+        versions = page.locator("#accordo-versioni")
+        sync_api.expect(versions.locator("mark.medui-diff")).to_have_count(3)  # every span is in dispute
+        sync_api.expect(versions.locator("mark.medui-diff", has_text="vomito")).to_have_count(1)
 
-    page.locator("#accordo-scelta label", has_text="prendi la versione di bruno").click()
-    pieces = page.locator("#accordo-pezzi")
-    sync_api.expect(pieces.locator("input:checked")).to_have_count(2)  # bruno's vomito and risveglio
-    pieces.locator("label", has_text="Cefalea intensa").click()  # anna's
-    pieces.locator("label", has_text="risveglio").click()  # not bruno's
-    merge = page.locator("#accordo-scelta label", has_text="unisci i pezzi scelti").locator("input")
-    sync_api.expect(merge).to_be_checked()
-    shot(page, "accordo-aggiudicazione")
-    page.click("#accordo-salva")
-    sync_api.expect(page.locator("#accordo-esito")).to_contain_text("con i pezzi scelti", timeout=30_000)
-    sync_api.expect(page.locator("#accordo-info")).to_contain_text("in vigore: aggiudicazione")
-    context.close()
+        page.locator("#accordo-scelta label", has_text="prendi la versione di bruno").click()
+        pieces = page.locator("#accordo-pezzi")
+        sync_api.expect(pieces.locator("input:checked")).to_have_count(2)  # bruno's vomito and risveglio
+        pieces.locator("label", has_text="Cefalea intensa").click()  # anna's
+        pieces.locator("label", has_text="risveglio").click()  # not bruno's
+        merge = page.locator("#accordo-scelta label", has_text="unisci i pezzi scelti").locator("input")
+        sync_api.expect(merge).to_be_checked()
+        shot(page, "accordo-aggiudicazione")
+        page.click("#accordo-salva")
+        sync_api.expect(page.locator("#accordo-esito")).to_contain_text("con i pezzi scelti", timeout=30_000)
+        sync_api.expect(page.locator("#accordo-info")).to_contain_text("in vigore: aggiudicazione")
 
     engine = make_engine(f"sqlite:///{app_server.database}")
     with Session(engine) as session:
@@ -209,22 +203,22 @@ def opened(page, url: str) -> None:
 
 
 def test_the_task_chosen_on_prova_opens_correggi_and_a_new_user_opens_on_the_default(browser, app_server):
-    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
-    marta, nuovo = (context.new_page() for context in contexts)
-    login(marta, app_server.url, *add_account(app_server, "marta", "annotator"))
-    login(nuovo, app_server.url, *add_account(app_server, "nuovo-browser", "annotator"))
-    task = marta.get_by_label("Compito").first
-    opened(marta, app_server.url + "/")
-    choose(marta, "Compito", "Risultati e misure (E3C)")
-    wait_for(lambda: last_task(app_server.database, "marta") == "e3c_measurements")  # stored by its own event
-    opened(marta, app_server.url + "/correggi")
-    sync_api.expect(task).to_have_value(re.compile(r"^Risultati e misure \(E3C\)"))
-    opened(nuovo, app_server.url + "/correggi")
-    sync_api.expect(nuovo.get_by_label("Compito").first).to_have_value(
-        re.compile(r"^Entità cliniche \(E3C\)")
-    )
-    for context in contexts:
-        context.close()
+    with (
+        logged_in(browser, app_server.url, *add_account(app_server, "marta", "annotator")) as marta,
+        logged_in(browser, app_server.url, *add_account(app_server, "nuovo-browser", "annotator")) as nuovo,
+    ):
+        task = marta.get_by_label("Compito").first
+        opened(marta, app_server.url + "/")
+        choose(marta, "Compito", "Risultati e misure (E3C)")
+        wait_for(
+            lambda: last_task(app_server.database, "marta") == "e3c_measurements"
+        )  # stored by its own event
+        opened(marta, app_server.url + "/correggi")
+        sync_api.expect(task).to_have_value(re.compile(r"^Risultati e misure \(E3C\)"))
+        opened(nuovo, app_server.url + "/correggi")
+        sync_api.expect(nuovo.get_by_label("Compito").first).to_have_value(
+            re.compile(r"^Entità cliniche \(E3C\)")
+        )
 
 
 ENGLISH = ("Drop File Here", "Click to Upload", "- or -", "Use via API")  # Gradio's, in an English browser
@@ -232,7 +226,7 @@ ENGLISH = ("Drop File Here", "Click to Upload", "- or -", "Use via API")  # Grad
 
 @pytest.mark.parametrize("locale", ["en-US", "de-DE"])
 def test_gradios_own_strings_are_italian_in_a_browser_of_another_language(browser, app_server, locale):
-    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(locale=locale, viewport=VIEWPORT)
     name, password = app_server.auth("anna")
     context.request.post(app_server.url + "/login", form={"username": name, "password": password})
     page = context.new_page()

@@ -4,11 +4,13 @@ removed by a click."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 
-from tests.app.browsing import login, playwright_or_skip
+from tests.app.browsing import logged_in, playwright_or_skip
 from tests.app.conftest import AppServer
 
 RE_TASK = "e3c_measurement_links"
@@ -49,17 +51,16 @@ def stored_relation_prediction(server: AppServer, record_id: str, links=RE_LINKS
     return prediction_id
 
 
-def opened_in_correggi(browser, app_server: AppServer, record_id: str, links=RE_LINKS):
+@contextlib.contextmanager
+def opened_in_correggi(browser, app_server: AppServer, record_id: str, links=RE_LINKS) -> Iterator:
     """A stored relation prediction (stored_relation_prediction) opened in Correggi by anna, in a new browser
-    context: (its prediction id, the context, the page)."""
+    context closed after: (its prediction id, the page)."""
     prediction_id = stored_relation_prediction(app_server, record_id, links)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
-    # the first page of a test may take long to build on a loaded machine
-    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("Temperatura", timeout=60_000)
-    return prediction_id, context, page
+    with logged_in(browser, app_server.url, *app_server.auth("anna")) as page:
+        page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+        # the first page of a test may take long to build on a loaded machine
+        sync_api.expect(page.locator("#correggi-entita")).to_contain_text("Temperatura", timeout=60_000)
+        yield prediction_id, page
 
 
 def saved_relations(server: AppServer, prediction_id: int) -> list[list]:
@@ -87,28 +88,29 @@ def pick(page, elem_id: str, option: str) -> None:
 
 
 def table_rows(table) -> list[list[str]]:
-    """The non-empty rows of a gr.Dataframe as the page shows them (its grid rows, without the header)."""
+    """The non-empty rows of a gr.Dataframe as the page shows them (its grid rows, without the header), in the
+    order of their index (a grid updated in place may hold its rows in another order in the document)."""
     rows = table.locator("[role=row][data-index]")
     out = []
     for i in range(rows.count()):
         cells = [c.strip() for c in rows.nth(i).locator("[role=gridcell]").all_inner_texts()]
         if any(cells):
-            out.append(cells)
-    return out
+            out.append((int(rows.nth(i).get_attribute("data-index")), cells))
+    return [cells for _, cells in sorted(out)]
 
 
 def test_a_relation_prediction_keeps_its_relations_when_opened_and_saved(browser, app_server):
-    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-1")
-    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("38,5 °C")  # opened
-    page.wait_for_timeout(3000)  # the events that follow the opening (the span editor's change) have answered
-    relations = page.locator("#correggi-relazioni")
-    assert shown_links(relations) == named(RE_LINKS)
-    expected = [[h, "PERTAINS", t] for h, t in RE_LINKS]
+    with opened_in_correggi(browser, app_server, "rel-1") as (prediction_id, page):
+        sync_api.expect(page.locator("#correggi-entita")).to_contain_text("38,5 °C")  # opened
+        # the events that follow the opening (the span editor's change) have answered
+        page.wait_for_timeout(3000)
+        relations = page.locator("#correggi-relazioni")
+        assert shown_links(relations) == named(RE_LINKS)
+        expected = [[h, "PERTAINS", t] for h, t in RE_LINKS]
 
-    page.click("#correggi-salva")
-    # the history lists the task's corrections of every test on this app: wait for this record's own row
-    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-1", timeout=30_000)
-    context.close()
+        page.click("#correggi-salva")
+        # the history lists the task's corrections of every test on this app: wait for this record's own row
+        sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-1", timeout=30_000)
     assert saved_relations(app_server, prediction_id) == expected
 
 
@@ -120,112 +122,117 @@ def correction_count(server: AppServer, prediction_id: int) -> int:
 
 
 def test_a_save_that_drops_a_relation_says_so_and_stores_only_when_saved_again(browser, app_server):
-    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-2")
-    spans = page.locator("#correggi-menzioni")
-    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
-    mention = spans.locator(".token-container", has_text="120/80")
-    mention.hover()
-    mention.locator("button.remove-btn").click(force=True)  # the result of the last link goes
-    sync_api.expect(page.locator("#correggi-entita")).not_to_contain_text("120/80")
-    relations = page.locator("#correggi-relazioni")
-    sync_api.expect(relations).not_to_contain_text("120/80")
-    note = "1 relazione tolta con la menzione rimossa: «120/80» → «pressione» (PERTAINS)"
-    sync_api.expect(page.locator("#correggi-relazioni-nota")).to_contain_text(note)
+    with opened_in_correggi(browser, app_server, "rel-2") as (prediction_id, page):
+        spans = page.locator("#correggi-menzioni")
+        sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
+        mention = spans.locator(".token-container", has_text="120/80")
+        mention.hover()
+        mention.locator("button.remove-btn").click(force=True)  # the result of the last link goes
+        sync_api.expect(page.locator("#correggi-entita")).not_to_contain_text("120/80")
+        relations = page.locator("#correggi-relazioni")
+        sync_api.expect(relations).not_to_contain_text("120/80")
+        note = "1 relazione tolta con la menzione rimossa: «120/80» → «pressione» (PERTAINS)"
+        sync_api.expect(page.locator("#correggi-relazioni-nota")).to_contain_text(note)
 
-    page.click("#correggi-salva")
-    warning = page.get_by_text(re.compile("toglie 1 relazioni della versione aperta: «120/80 → pressione»"))
-    sync_api.expect(warning.first).to_be_visible(timeout=30_000)
-    assert correction_count(app_server, prediction_id) == 0  # nothing stored on the first click
-    assert shown_links(relations) == named(RE_LINKS[:2])
+        page.click("#correggi-salva")
+        warning = page.get_by_text(
+            re.compile("toglie 1 relazioni della versione aperta: «120/80 → pressione»")
+        )
+        sync_api.expect(warning.first).to_be_visible(timeout=30_000)
+        assert correction_count(app_server, prediction_id) == 0  # nothing stored on the first click
+        assert shown_links(relations) == named(RE_LINKS[:2])
 
-    page.click("#correggi-salva")  # saved again: the user wants it so
-    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-2", timeout=30_000)
-    context.close()
+        page.click("#correggi-salva")  # saved again: the user wants it so
+        sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-2", timeout=30_000)
     assert saved_relations(app_server, prediction_id) == [["T2", "PERTAINS", "T1"], ["T4", "PERTAINS", "T3"]]
 
 
 def test_a_refused_save_says_what_is_wrong_once_in_italian_and_keeps_the_edits(browser, app_server):
-    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-3")
-    sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
-    relations, spans = page.locator("#correggi-relazioni"), page.locator("#correggi-menzioni")
-    page.wait_for_timeout(3000)  # the events that follow the opening have answered
-    spans.locator(".highlighted", has_text="38,5 °C").click()
-    spans.locator("input.label-input").first.fill("EVENT")  # the head of link 1 is no result now
-    spans.locator("input.label-input").first.press("Enter")
-    sync_api.expect(relations).to_contain_text('"38,5 °C" (EVENT, car. 12)')
+    with opened_in_correggi(browser, app_server, "rel-3") as (prediction_id, page):
+        sync_api.expect(page.locator("#correggi-entita")).to_contain_text("120/80")
+        relations, spans = page.locator("#correggi-relazioni"), page.locator("#correggi-menzioni")
+        page.wait_for_timeout(3000)  # the events that follow the opening have answered
+        spans.locator(".highlighted", has_text="38,5 °C").click()
+        spans.locator("input.label-input").first.fill("EVENT")  # the head of link 1 is no result now
+        spans.locator("input.label-input").first.press("Enter")
+        sync_api.expect(relations).to_contain_text('"38,5 °C" (EVENT, car. 12)')
 
-    page.click("#correggi-salva")
-    toasts = page.locator("[data-testid=toast-body]")
-    sync_api.expect(toasts.first).to_contain_text("Correzione non salvata", timeout=30_000)
-    page.wait_for_timeout(2000)  # every answer of the event has reached the page
-    assert toasts.count() == 1
-    said = toasts.first.inner_text()
-    assert (
-        "relazione n. 1 («38,5 °C» → «Temperatura»): PERTAINS va da RML a EVENT, non da EVENT a EVENT" in said
-    )
-    assert "relations[" not in said and "goes from" not in said
-    assert page.get_by_text("Errore", exact=True).count() == 0  # no error badge over the editors
-    assert shown_links(relations)[0] == [
-        '"38,5 °C" (EVENT, car. 12)',
-        "PERTAINS",
-        RE_NAMES["T1"],
-    ]  # still there
-    context.close()
+        page.click("#correggi-salva")
+        toasts = page.locator("[data-testid=toast-body]")
+        sync_api.expect(toasts.first).to_contain_text("Correzione non salvata", timeout=30_000)
+        page.wait_for_timeout(2000)  # every answer of the event has reached the page
+        assert toasts.count() == 1
+        said = toasts.first.inner_text()
+        assert (
+            "relazione n. 1 («38,5 °C» → «Temperatura»): PERTAINS va da RML a EVENT, non da EVENT a EVENT"
+            in said
+        )
+        assert "relations[" not in said and "goes from" not in said
+        assert page.get_by_text("Errore", exact=True).count() == 0  # no error badge over the editors
+        assert shown_links(relations)[0] == [
+            '"38,5 °C" (EVENT, car. 12)',
+            "PERTAINS",
+            RE_NAMES["T1"],
+        ]  # still there
     assert correction_count(app_server, prediction_id) == 0
 
 
 def test_the_palette_keys_pick_a_label_and_no_label_outside_the_task_is_kept(browser, app_server):
-    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-4")
-    spans, entities = page.locator("#correggi-menzioni"), page.locator("#correggi-entita")
-    sync_api.expect(entities).to_contain_text("pressione")
-    palette = page.locator("#correggi-etichetta")
-    sync_api.expect(palette).to_contain_text("RML")
-    page.evaluate("document.activeElement && document.activeElement.blur()")  # no text field has the focus
-    page.keyboard.press("2")  # the palette's second label: EVENT
-    sync_api.expect(palette.locator("input[type=radio]").nth(1)).to_be_checked()
-    # (a new selection taking the palette's label is tested in tests/app/test_palette.py: a mouse selection in
-    # the span editor is missed now and then when the whole suite loads the machine)
+    with opened_in_correggi(browser, app_server, "rel-4") as (prediction_id, page):
+        spans, entities = page.locator("#correggi-menzioni"), page.locator("#correggi-entita")
+        sync_api.expect(entities).to_contain_text("pressione")
+        palette = page.locator("#correggi-etichetta")
+        sync_api.expect(palette).to_contain_text("RML")
+        page.evaluate(
+            "document.activeElement && document.activeElement.blur()"
+        )  # no text field has the focus
+        page.keyboard.press("2")  # the palette's second label: EVENT
+        sync_api.expect(palette.locator("input[type=radio]").nth(1)).to_be_checked()
+        # (a new selection taking the palette's label is tested in tests/app/test_palette.py: a mouse selection in
+        # the span editor is missed now and then when the whole suite loads the machine)
 
-    spans.locator(".highlighted", has_text="120/80").click()
-    spans.locator("input.label-input").first.fill("rml")  # a case slip: the task's RML
-    spans.locator("input.label-input").first.press("Enter")
-    sync_api.expect(entities.locator("[role=row]", has_text="120/80")).to_contain_text("RML")
-    spans.locator(".highlighted", has_text="120/80").click()
-    spans.locator("input.label-input").first.fill("PRESSIONE")  # not a label of the task
-    spans.locator("input.label-input").first.press("Enter")
-    warning = page.get_by_text(re.compile("«PRESSIONE» non è un'etichetta del compito, ora EVENT"))
-    sync_api.expect(warning.first).to_be_visible(timeout=30_000)
-    sync_api.expect(entities.locator("[role=row]", has_text="120/80")).to_contain_text("EVENT")
-    assert entities.get_by_text("PRESSIONE", exact=True).count() == 0
-    context.close()
+        spans.locator(".highlighted", has_text="120/80").click()
+        spans.locator("input.label-input").first.fill("rml")  # a case slip: the task's RML
+        spans.locator("input.label-input").first.press("Enter")
+        sync_api.expect(entities.locator("[role=row]", has_text="120/80")).to_contain_text("RML")
+        spans.locator(".highlighted", has_text="120/80").click()
+        spans.locator("input.label-input").first.fill("PRESSIONE")  # not a label of the task
+        spans.locator("input.label-input").first.press("Enter")
+        warning = page.get_by_text(re.compile("«PRESSIONE» non è un'etichetta del compito, ora EVENT"))
+        sync_api.expect(warning.first).to_be_visible(timeout=30_000)
+        sync_api.expect(entities.locator("[role=row]", has_text="120/80")).to_contain_text("EVENT")
+        assert entities.get_by_text("PRESSIONE", exact=True).count() == 0
 
 
 def test_a_link_is_added_by_the_text_of_its_mentions_and_a_wrong_one_removed_by_a_click(browser, app_server):
     wrong = [("T2", "T1"), ("T4", "T3"), ("T4", "T5")]  # "12 g/dl" linked to "pressione", "120/80" to nothing
-    prediction_id, context, page = opened_in_correggi(browser, app_server, "rel-5", wrong)
-    relations, note = page.locator("#correggi-relazioni"), page.locator("#correggi-relazioni-nota")
-    sync_api.expect(relations).to_contain_text("pressione")
-    page.wait_for_timeout(3000)  # the events that follow the opening have answered
-    assert shown_links(relations) == named(wrong)
-    on_text = page.locator("#correggi-collegamenti")
-    sync_api.expect(on_text.locator("mark", has_text="pressione")).to_contain_text("→3")  # the tail of link 3
+    with opened_in_correggi(browser, app_server, "rel-5", wrong) as (prediction_id, page):
+        relations, note = page.locator("#correggi-relazioni"), page.locator("#correggi-relazioni-nota")
+        sync_api.expect(relations).to_contain_text("pressione")
+        page.wait_for_timeout(3000)  # the events that follow the opening have answered
+        assert shown_links(relations) == named(wrong)
+        on_text = page.locator("#correggi-collegamenti")
+        sync_api.expect(on_text.locator("mark", has_text="pressione")).to_contain_text(
+            "→3"
+        )  # the tail of link 3
 
-    relations.locator("[role=row][data-index='2'] [role=gridcell]").last.click()  # its ✕
-    sync_api.expect(note).to_contain_text("Tolta la relazione «12 g/dl» → «pressione» (PERTAINS)")
-    assert shown_links(relations) == named(wrong[:2])
+        relations.locator("[role=row][data-index='2'] [role=gridcell]").last.click()  # its ✕
+        sync_api.expect(note).to_contain_text("Tolta la relazione «12 g/dl» → «pressione» (PERTAINS)")
+        assert shown_links(relations) == named(wrong[:2])
 
-    pick(page, "correggi-relazione-testa", '"120/80"')  # by its text, as the dropdown names it
-    pick(page, "correggi-relazione-coda", '"pressione"')
-    page.click("#correggi-aggiungi-relazione")  # PERTAINS, the task's only relation, is chosen already
-    sync_api.expect(note).to_contain_text("Aggiunta la relazione n. 3: «120/80» → «pressione» (PERTAINS)")
-    assert shown_links(relations) == named(RE_LINKS)
-    sync_api.expect(on_text.locator("mark", has_text="120/80")).to_contain_text("3→")
+        pick(page, "correggi-relazione-testa", '"120/80"')  # by its text, as the dropdown names it
+        pick(page, "correggi-relazione-coda", '"pressione"')
+        page.click("#correggi-aggiungi-relazione")  # PERTAINS, the task's only relation, is chosen already
+        sync_api.expect(note).to_contain_text("Aggiunta la relazione n. 3: «120/80» → «pressione» (PERTAINS)")
+        assert shown_links(relations) == named(RE_LINKS)
+        sync_api.expect(on_text.locator("mark", has_text="120/80")).to_contain_text("3→")
 
-    page.click("#correggi-salva")  # the removed link is named once more: saved on the second click
-    sync_api.expect(page.get_by_text(re.compile("toglie 1 relazioni")).first).to_be_visible(timeout=30_000)
-    page.click("#correggi-salva")
-    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-5", timeout=30_000)
-    context.close()
+        page.click("#correggi-salva")  # the removed link is named once more: saved on the second click
+        sync_api.expect(page.get_by_text(re.compile("toglie 1 relazioni")).first).to_be_visible(
+            timeout=30_000
+        )
+        page.click("#correggi-salva")
+        sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-5", timeout=30_000)
     assert saved_relations(app_server, prediction_id) == [[h, "PERTAINS", t] for h, t in RE_LINKS]
 
 
@@ -273,26 +280,46 @@ def test_a_form_opens_beside_its_note_with_the_evidence_marked_and_an_allowed_va
     from tests.app.browsing import choose
 
     prediction_id, fields = stored_form_prediction(app_server, "form-1")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
-    note = page.locator("#correggi-nota")
-    sync_api.expect(note).to_contain_text("SpO2 85%")  # the source note, beside the form
-    # the age's evidence: "76" highlighted in the note, labelled with the item's Italian name
-    for value, name in (("76", "età"), ("180", "pressione sistolica")):
-        evidence = note.locator(".token-container", has_text=value)
-        sync_api.expect(evidence.locator(".highlighted")).to_have_count(1)
-        sync_api.expect(evidence).to_contain_text(name)
-    sync_api.expect(page.get_by_label("pressione sistolica (mmHg)")).to_have_value(
-        "180"
-    )  # typed, with its unit
+    with logged_in(browser, app_server.url, *app_server.auth("anna")) as page:
+        page.goto(f"{app_server.url}/correggi?predizione={prediction_id}")
+        note = page.locator("#correggi-nota")
+        sync_api.expect(note).to_contain_text("SpO2 85%")  # the source note, beside the form
+        # the age's evidence: "76" highlighted in the note, labelled with the item's Italian name
+        for value, name in (("76", "età"), ("180", "pressione sistolica")):
+            evidence = note.locator(".token-container", has_text=value)
+            sync_api.expect(evidence.locator(".highlighted")).to_have_count(1)
+            sync_api.expect(evidence).to_contain_text(name)
+        sync_api.expect(page.get_by_label("pressione sistolica (mmHg)")).to_have_value(
+            "180"
+        )  # typed, with its unit
 
-    onset = page.get_by_label("insorgenza della dispnea")
-    sync_api.expect(onset).to_have_value("acuta")
-    choose(page, "insorgenza della dispnea", "subacuta")  # from the item's list of allowed values
-    sync_api.expect(onset).to_have_value("subacuta")
-    page.click("#correggi-salva")
-    sync_api.expect(page.locator("#correggi-storico")).to_contain_text("form-1", timeout=30_000)
-    context.close()
+        onset = page.get_by_label("insorgenza della dispnea")
+        sync_api.expect(onset).to_have_value("acuta")
+        choose(page, "insorgenza della dispnea", "subacuta")  # from the item's list of allowed values
+        sync_api.expect(onset).to_have_value("subacuta")
+        page.click("#correggi-salva")
+        sync_api.expect(page.locator("#correggi-storico")).to_contain_text("form-1", timeout=30_000)
     assert saved_record(app_server, prediction_id)["fields"] == {**fields, "insorgenza": "subacuta"}
+
+
+def test_a_boundary_fixed_in_the_table_of_mentions_keeps_its_link_through_the_save(browser, app_server):
+    with opened_in_correggi(browser, app_server, "rel-6") as (prediction_id, page):
+        entities, relations = page.locator("#correggi-entita"), page.locator("#correggi-relazioni")
+        sync_api.expect(relations).to_contain_text("38,5 °C")
+        page.wait_for_timeout(3000)  # the events that follow the opening have answered
+        end = entities.locator("[role=row]", has_text="38,5 °C").locator("[role=gridcell]").nth(2)
+        end.dblclick()  # "38,5 °C" (12-19) becomes "38,5" (12-16): its end typed over
+        end.locator("textarea, input").first.fill("16")
+        end.locator("textarea, input").first.press("Enter")
+        sync_api.expect(relations).to_contain_text('"38,5" (RML, car. 12)')
+        assert shown_links(relations) == [
+            ['"38,5" (RML, car. 12)', "PERTAINS", RE_NAMES["T1"]],
+            *named(RE_LINKS[1:]),
+        ]
+        sync_api.expect(page.locator("#correggi-collegamenti mark", has_text="38,5")).to_contain_text("1→")
+
+        page.click("#correggi-salva")  # one click: no link is lost, nothing to confirm
+        sync_api.expect(page.locator("#correggi-storico")).to_contain_text("rel-6", timeout=30_000)
+    assert saved_relations(app_server, prediction_id) == [[h, "PERTAINS", t] for h, t in RE_LINKS]
+    (t2,) = [e for e in saved_record(app_server, prediction_id)["entities"] if e["id"] == "T2"]
+    assert (t2["start"], t2["end"], t2["text"]) == (12, 16, "38,5")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.browsing import choose, login, playwright_or_skip
+from tests.app.browsing import choose, logged_in, playwright_or_skip
 
 sync_api = playwright_or_skip()
 NOTE = "Il paziente riferisce dolore toracico e dispnea da sforzo. " * 40  # 2,360 characters
@@ -13,11 +13,9 @@ NOTE = "Il paziente riferisce dolore toracico e dispnea da sforzo. " * 40  # 2,3
 
 @pytest.fixture
 def page(browser, app_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    login(page, app_server.url, *app_server.auth("anna"))
-    yield page
-    context.close()
+    """A page logged in as the annotator."""
+    with logged_in(browser, app_server.url, *app_server.auth("anna")) as page:
+        yield page
 
 
 def test_prova_says_how_a_note_longer_than_the_trained_ones_was_read(page, app_server):

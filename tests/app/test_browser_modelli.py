@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from medui.config import SHIPPED_MODELS_DIR
-from tests.app.browsing import choose, login, playwright_or_skip
+from tests.app.browsing import choose, logged_in, playwright_or_skip
 from tests.app.conftest import ARTIFACTS
 
 SHIPPED = "gemma-3-270m-ft"
@@ -57,10 +57,8 @@ def hostile_adapter(app_server):
 
 @pytest.mark.parametrize("width", [1440, 800])
 def test_modelli_opens_on_the_shipped_card_and_scores_with_whole_header_words(browser, app_server, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    try:
-        login(page, app_server.url, *app_server.auth("ricerca"))
+    viewport = {"width": width, "height": 900}
+    with logged_in(browser, app_server.url, *app_server.auth("ricerca"), viewport=viewport) as page:
         page.goto(app_server.url + "/modelli")
         card = page.locator("#modelli-scheda")
         card.get_by_role("heading", name=SHIPPED).wait_for()  # the card's Markdown rendered, not its source
@@ -78,15 +76,10 @@ def test_modelli_opens_on_the_shipped_card_and_scores_with_whole_header_words(br
         assert page.evaluate(BROKEN_HEADER_WORDS) == []
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"modelli-{width}.png", full_page=True)
-    finally:
-        context.close()
 
 
 def test_raw_html_in_a_model_card_does_not_run(browser, app_server, hostile_adapter):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        login(page, app_server.url, *app_server.auth("ricerca"))
+    with logged_in(browser, app_server.url, *app_server.auth("ricerca")) as page:
         page.goto(app_server.url + "/modelli")
         page.locator("#modelli-scheda").get_by_role("heading", name=SHIPPED).wait_for()
         choose(page, "Adattatore", hostile_adapter)
@@ -98,5 +91,3 @@ def test_raw_html_in_a_model_card_does_not_run(browser, app_server, hostile_adap
         assert card.locator("script").count() == 0 and card.locator("img[onerror]").count() == 0
         href = card.get_by_text("collegamento").get_attribute("href") or ""
         assert not href.startswith("javascript:")
-    finally:
-        context.close()

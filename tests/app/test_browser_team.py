@@ -12,7 +12,7 @@ import sqlite3
 import httpx
 import pytest
 
-from tests.app.browsing import ARGS, CHROMIUM, NOTICE, choose, login, playwright_or_skip, tiny_app
+from tests.app.browsing import NOTICE, VIEWPORT, choose, logged_in, playwright_or_skip, tiny_app
 from tests.app.conftest import USERS, add_account
 
 PAUSED = re.compile(r"Accesso sospeso per troppi tentativi falliti: riprova tra \d+ second[oi]\.")
@@ -24,14 +24,6 @@ sync_api = playwright_or_skip()
 def server(tiny_model_dir, tmp_path_factory):
     with tiny_app(tiny_model_dir, tmp_path_factory.mktemp("team-browser")) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def wrong_logins_until_a_long_pause(url: str, name: str, failures: int) -> None:
@@ -50,7 +42,7 @@ def wrong_logins_until_a_long_pause(url: str, name: str, failures: int) -> None:
 
 
 def test_the_login_page_is_italian_keeps_the_name_and_says_how_long_access_is_paused(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(60_000)
     page.goto(server.url + "/correggi")  # any page asks for the login
     sync_api.expect(page.get_by_role("heading", name="Accedi")).to_be_visible()
@@ -92,18 +84,19 @@ def test_a_curator_assigns_a_document_to_an_annotator_in_accordo(browser, server
         document = stored.id
         session.commit()
     engine.dispose()
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    login(page, server.url, *add_account(server, "cura", "curator"))
-    page.goto(server.url + "/accordo")
-    choose(page, "Annotatori a cui assegnare", "anna")  # not the agreement filter
-    page.locator("#accordo-assegna-come label", has_text="per numero di documento").click()
-    page.get_by_label("Numeri dei documenti (es. 12, 15-18)").fill(str(document))
-    page.click("#accordo-assegna-avvia")
-    sync_api.expect(page.locator("#accordo-assegna-esito")).to_contain_text("1 assegnazione su 1 documento")
-    listed = page.locator("#accordo-assegnati")
-    sync_api.expect(listed).to_contain_text("anna")
-    sync_api.expect(page.locator("#accordo-assegna-avanzamento")).to_contain_text("anna")
-    page.close()
+    curator = add_account(server, "cura", "curator")
+    with logged_in(browser, server.url, *curator, viewport={"width": 1280, "height": 1000}) as page:
+        page.goto(server.url + "/accordo")
+        choose(page, "Annotatori a cui assegnare", "anna")  # not the agreement filter
+        page.locator("#accordo-assegna-come label", has_text="per numero di documento").click()
+        page.get_by_label("Numeri dei documenti (es. 12, 15-18)").fill(str(document))
+        page.click("#accordo-assegna-avvia")
+        sync_api.expect(page.locator("#accordo-assegna-esito")).to_contain_text(
+            "1 assegnazione su 1 documento"
+        )
+        listed = page.locator("#accordo-assegnati")
+        sync_api.expect(listed).to_contain_text("anna")
+        sync_api.expect(page.locator("#accordo-assegna-avanzamento")).to_contain_text("anna")
     with sqlite3.connect(server.database) as conn:
         rows = conn.execute("select document_id, annotator, assigned_by from assignments").fetchall()
     assert rows == [(document, "anna", "cura")]

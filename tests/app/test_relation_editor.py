@@ -3,7 +3,7 @@ mentions are edited, the links of a removed mention dropped and named, and the r
 
 from __future__ import annotations
 
-from medui.pages import editing, relations
+from medui.pages import editing, mention_ids, relations
 from medui.tasks.kinds import kind_for
 from medui.tasks.registry import get_spec
 
@@ -43,7 +43,7 @@ def test_heads_and_tails_are_chosen_by_text_label_and_position_in_text_order():
 def test_a_new_mention_takes_a_new_id_and_no_other_id_moves():
     edited = [{k: v for k, v in m.items() if k != "id"} for m in MENTIONS]
     new = {"start": 20, "end": 23, "label": "EVENT", "text": TEXT[20:23]}  # "poi", between T2 and T3
-    kept = relations.keep_ids(MENTIONS, [new, *edited])
+    kept = mention_ids.keep_ids(MENTIONS, [new, *edited])
     assert [(e["text"], e["id"]) for e in kept] == [
         ("Glicemia", "T1"),
         ("4,5 mg/dl", "T2"),
@@ -57,19 +57,19 @@ def test_a_new_mention_takes_a_new_id_and_no_other_id_moves():
 def test_a_relabelled_mention_keeps_its_id_and_a_removed_one_frees_no_id_for_the_next():
     edited = [{k: v for k, v in m.items() if k != "id"} for m in MENTIONS]
     edited[0] = {**edited[0], "label": "RML"}  # relabelled
-    kept = relations.keep_ids(MENTIONS, edited[:4])  # T5 removed
+    kept = mention_ids.keep_ids(MENTIONS, edited[:4])  # T5 removed
     assert [(e["id"], e["label"]) for e in kept] == [
         ("T1", "RML"),
         ("T2", "RML"),
         ("T3", "EVENT"),
         ("T4", "RML"),
     ]
-    again = relations.keep_ids(
+    again = mention_ids.keep_ids(
         MENTIONS, [*edited[:4], {"start": 43, "end": 46, "label": "EVENT", "text": "PCR"}]
     )
     assert again[-1]["id"] == "T6"  # not T5, which links of the version before pointed at
     two_ids = [{**MENTIONS[0], "id": "T9"}, {**MENTIONS[0], "id": "T8"}]  # the same place twice
-    assert sorted(e["id"] for e in relations.keep_ids(two_ids, [edited[0], edited[0]])) == ["T10", "T9"]
+    assert sorted(e["id"] for e in mention_ids.keep_ids(two_ids, [edited[0], edited[0]])) == ["T10", "T9"]
 
 
 def test_a_removed_mention_drops_its_links_and_names_them():

@@ -51,7 +51,7 @@ READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their res
     "/modelli_aggiorna", "/modelli_adattatore", "/modelli_intervalli", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
     "/confronta_valutazione", "/confronta_record", "/confronta_scegli_record", "/confronta_due", "/correggi_coda",
     "/correggi_compito", "/correggi_apri", "/correggi_scegli", "/correggi_apri_scelta", "/correggi_carica",
-    "/correggi_menzioni", "/correggi_aggiungi_relazione", "/correggi_rimuovi_relazione", "/correggi_scegli_relazione",
+    "/correggi_menzioni", "/correggi_tabella_menzioni", "/correggi_aggiungi_relazione", "/correggi_rimuovi_relazione", "/correggi_scegli_relazione",
     "/correggi_salta", "/correction_queue", "/addestra_carica", "/addestra_avanzamento",
     "/addestra_lavoro", "/job_status", "/studio_carica", "/studio_aggiorna", "/studio_fonte", "/accordo_carica", "/accordo_compito",
     "/accordo_calcola", "/accordo_in_sospeso", "/accordo_apri", "/accordo_scegli", "/accordo_apri_scelto",
