@@ -314,7 +314,12 @@ class Engine:
         several; an output cut at the token limit before any complete item is marked cut too."""
         pred = self.kind.prediction(self.spec, part, gen.text, copied=self.constraint is not None)
         limits = list(pred.get("limits", []))
-        if pred.get("valid") is False and gen.stopped == "length":
+        closed = (
+            gen.stopped == "closed"
+        )  # closed by the reserve of decoding.CLOSING_RESERVE: its end may be missing
+        if (closed or (pred.get("valid") is False and gen.stopped == "length")) and not any(
+            x.get("limit") == "tokens" for x in limits
+        ):
             limits.append({"limit": "tokens", "bound": self.spec.max_new_tokens, "part": "output"})
         if n > 1:
             limits = [{**x, "window": k + 1, "windows": n} for x in limits]
