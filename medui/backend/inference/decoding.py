@@ -287,7 +287,7 @@ def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], 
             chunk += forced
             track_copy(row, "".join(token_strings(lm).get(t, "") for t in forced))
         if row.guide.is_finished():
-            row.stopped = "schema"
+            row.stopped = "closed" if row.closing else "schema"
     else:
         piece = lm.tokenizer.decode([token_id])
         if "\n" in piece and row.text.strip():

@@ -316,7 +316,12 @@ class Engine:
         if gen.copies:  # where the copy constraint read the copied values (a form keeps them as evidence)
             pred = {**pred, **self.kind.copy_offsets(self.spec, pred, gen.copies)}
         limits = list(pred.get("limits", []))
-        if pred.get("valid") is False and gen.stopped == "length":
+        closed = (
+            gen.stopped == "closed"
+        )  # closed by the reserve of decoding.CLOSING_RESERVE: its end may be missing
+        if (closed or (pred.get("valid") is False and gen.stopped == "length")) and not any(
+            x.get("limit") == "tokens" for x in limits
+        ):
             limits.append({"limit": "tokens", "bound": self.spec.max_new_tokens, "part": "output"})
         if n > 1:
             limits = [{**x, "window": k + 1, "windows": n} for x in limits]

@@ -146,7 +146,9 @@ class Generation:
     text: str
     token_ids: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
-    stopped: str = "length"  # eos | newline | schema | length
+    stopped: str = (
+        "length"  # eos | newline | schema | closed (within the closing reserve: maybe cut) | length
+    )
     seconds: float = 0.0
     prompt_tokens: int = 0
     steps: int = 0  # forward passes that produced this output

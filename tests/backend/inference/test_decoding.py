@@ -150,7 +150,8 @@ def test_a_model_that_never_stops_listing_still_closes_its_answer_in_the_token_b
 ):
     """A model that always prefers another list item (here: the tiny model with such tokens favoured and every
     list's closing disfavoured) writes until max_new_tokens: without the closing reserve its JSON is cut; with it
-    the open mention ends at a word boundary, the lists close and the answer is valid."""
+    the open mention ends at a word boundary, the lists close and the answer is valid, marked as reaching the
+    token limit (so a note read whole is read again in windows)."""
     import json
 
     import torch
@@ -180,7 +181,11 @@ def test_a_model_that_never_stops_listing_still_closes_its_answer_in_the_token_b
     if not reserve:
         assert all(g.stopped == "length" for g in gens), [g.text for g in gens]
         return
-    for gen in gens:
-        assert gen.stopped == "schema" and len(gen.token_ids) <= 80, gen
+    for record, gen in zip(records, gens, strict=True):
+        assert gen.stopped == "closed" and len(gen.token_ids) <= 80, gen
         answer = json.loads(gen.text)
         assert answer["entities"], "it wrote mentions until the reserve, then closed"
+        limits = engine._part_prediction(0, 1, record, gen)["limits"]
+        assert [x["limit"] for x in limits].count("tokens") == 1, (
+            "its end may be missing: the note is re-read"
+        )
