@@ -46,6 +46,7 @@ WRITE_ENDPOINTS = {  # endpoint -> the least role allowed (level in LEVEL)
 }  # fmt: skip
 READ_ENDPOINTS = {  # no stored change (run_task and prova_esegui keep their result in memory until queued)
     "/run_task", "/prova_carica", "/prova_esegui", "/prova_compito", "/prova_mostra_record", "/prova_modelli",
+    "/prova_preparazione",
     "/prova_identificativi", "/confronta_modelli", "/addestra_dati",
     "/modelli_elenco",
     "/modelli_aggiorna", "/modelli_adattatore", "/modelli_intervalli", "/confronta_carica", "/confronta_compito", "/confronta_avanzamento",
