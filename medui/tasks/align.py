@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from medui.tasks.words import boundaries
@@ -56,19 +57,23 @@ class Aligner:
         occurrences = find_all(self.text, mention)
         if not occurrences:
             return None
-        # whole words before cut ones, free before taken, at or after the previous mention before behind it;
-        # stable: text order within each
-        occurrences.sort(
-            key=lambda s: (
-                self.bounds.cuts(s.start, s.end),
-                (s, label) in self._taken,
-                s.start < self._cursor,
-            )
+        span = reading_choice(
+            occurrences,
+            self._cursor,
+            lambda s: self.bounds.cuts(s.start, s.end),
+            lambda s: (s, label) in self._taken,
         )
-        span = occurrences[0]
         self._taken.add((span, label))
         self._cursor = span.start
         return span
+
+
+def reading_choice(
+    spans: list[Span], cursor: int, cut: Callable[[Span], bool], taken: Callable[[Span], bool]
+) -> Span:
+    """The occurrence a reader took among `spans` (in the order given): whole words before cut ones, free before
+    taken, at or after `cursor` (where the previous one starts) before behind it; the first of those."""
+    return min(spans, key=lambda s: (cut(s), taken(s), s.start < cursor))  # min keeps the first of equals
 
 
 def sentence_windows(text: str, max_chars: int) -> list[tuple[int, int]]:

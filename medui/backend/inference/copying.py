@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from medui.tasks.align import Span, reading_choice
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.words import boundaries
 
@@ -83,20 +84,19 @@ class SourceCopy:
         the constraint did not follow).
 
         Every occurrence that the tokens written so far were allowed from is consistent with it; the one taken is,
-        as the aligner's rule (medui/tasks/align.py): a whole word before one cut at its end, one no earlier copy
+        as the aligner's rule (align.reading_choice): a whole word before one cut at its end, one no earlier copy
         took before a taken one, the first at or after the previous copy's start before one behind it (a model
         copies in text order: a list's values, a form's string items one after the other), else the first."""
-        found = self.occurrences(written)
+        found = [Span(s, s + len(written)) for s in self.occurrences(written)]  # in text order
         if not found:
             return None
-        size = len(written)
         taken = set(self.copies)
-        start = min(
-            found, key=lambda s: (not self.ends[s + size], (s, s + size) in taken, s < self._cursor, s)
+        span = reading_choice(
+            found, self._cursor, lambda s: not self.ends[s.end], lambda s: (s.start, s.end) in taken
         )
-        self._cursor = start
-        self.copies.append((start, start + size))
-        return start, start + size
+        self._cursor = span.start
+        self.copies.append((span.start, span.end))
+        return span.start, span.end
 
     def restart(self) -> None:
         """A list of copied strings opens: its first value is read anywhere in the source (a form's items are
