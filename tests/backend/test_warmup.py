@@ -129,3 +129,61 @@ def test_the_warmup_is_off_when_asked(fresh, monkeypatch):
     get_settings.cache_clear()
     assert warmup.start("openai:served") is None  # a served model has nothing to prepare here
     assert warmup.state().phase == "off"
+
+
+def test_the_model_lock_counts_who_waits_for_it():
+    lock = service.MODEL_LOCK
+    assert lock.waiting() == 0
+    got = threading.Event()
+
+    def waiter():
+        with lock:
+            got.set()
+
+    with lock:
+        with lock:  # reentrant, as the lock it replaces
+            thread = threading.Thread(target=waiter)
+            thread.start()
+            deadline = time.monotonic() + JOIN_S
+            while lock.waiting() < 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert lock.waiting() == 1 and not got.is_set()
+    thread.join(JOIN_S)
+    assert got.is_set() and lock.waiting() == 0
+
+
+def test_a_sample_run_gives_way_to_a_run_that_waits_for_the_model(fresh, monkeypatch):
+    """A run that starts waiting for the model during the warm-up's sample run goes first: the sample run stops
+    at its next decoding step (that task is left out of the prepared ones) and the warm-up still ends ready."""
+    order: list[str] = []
+    predict = warmup.runner.predict
+
+    def predict_and_a_run_arrives(engine, records, **kwargs):
+        on_text = kwargs.pop("on_text")
+        arrived: list[threading.Thread] = []
+
+        def first_step_then_a_waiting_run(unit, text):
+            if not arrived:  # a page run clicks now, while the sample run holds the model
+                arrived.append(threading.Thread(target=lambda: _take_model(order)))
+                arrived[0].start()
+                deadline = time.monotonic() + JOIN_S
+                while service.MODEL_LOCK.waiting() < 1 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            on_text(unit, text)  # the warm-up's own callback: it gives way here
+            order.append("sample run went on")
+
+        try:
+            return predict(engine, records, on_text=first_step_then_a_waiting_run, **kwargs)
+        finally:
+            order.append("sample run ended")
+
+    monkeypatch.setattr(warmup.runner, "predict", predict_and_a_run_arrives)
+    done = warmup.prepare(fresh)
+    assert done.phase == "ready" and done.tasks == ()  # both sample runs gave way
+    assert "sample run went on" not in order
+    assert order.index("sample run ended") < order.index("the run had the model")
+
+
+def _take_model(order: list[str]) -> None:
+    with service.MODEL_LOCK:
+        order.append("the run had the model")

@@ -14,7 +14,41 @@ from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
 
-MODEL_LOCK = threading.RLock()  # one model computation at a time in this process: pages, API, evaluation jobs
+class ModelLock:
+    """The lock around the model (one model computation at a time in this process: pages, API, evaluation jobs):
+    a reentrant lock that counts the threads waiting for it, so that work nobody waits for (the warm-up's sample
+    runs) can give way to a run that does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._count = threading.Lock()
+        self._waiting = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        with self._count:
+            self._waiting += 1
+        try:
+            return self._lock.acquire(blocking, timeout)
+        finally:
+            with self._count:
+                self._waiting -= 1
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def __enter__(self) -> ModelLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def waiting(self) -> int:
+        """How many threads are waiting for the lock now."""
+        return self._waiting
+
+
+MODEL_LOCK = ModelLock()
 
 
 def lock_for(engine):

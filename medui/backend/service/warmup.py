@@ -11,8 +11,10 @@ quiet 2-core machine, issue 24). When the app starts (`medui serve`), a daemon t
 3. it runs that engine once on a short note (SAMPLE_NOTE), which builds what the first decoding builds lazily:
    the copy tables, the KV cache of the prompt's shared prefix, the forced-token plans.
 
-Each step holds MODEL_LOCK, as a run does, and lets a run that waits for it go first between steps. Nothing of
-it blocks the page: the server starts at once, and a run clicked meanwhile waits for the step under way, then
+Each step holds MODEL_LOCK, as a run does, and lets a run that waits for it go first between steps; a sample run
+gives way at once: it is skipped when a run waits for the model as it would start, and stops at its next decoding
+step when one starts waiting (`ModelLock.waiting`; that task is then left out of `tasks`, and the waiting run
+builds what it needs itself). Nothing of it blocks the page: the server starts at once, and a run clicked meanwhile waits for the step under way, then
 reuses what is ready. A failure is logged, never fatal: the state says so with a short Italian reason, and runs
 load what they need themselves, as without a warm-up. MEDUI_WARMUP=0 turns it off (the tests do); a default
 model that does not resolve is not loaded (the state says why); a served default model (openai:NAME) has
@@ -149,9 +151,24 @@ def _prepare(model: str, tasks: tuple[str, ...]) -> None:
             engine = running.engine_for(model, task_id, strategy, demos="random")
         time.sleep(YIELD_S)
         _set(step=f"prima esecuzione di prova di «{spec.name}»")
-        with holding_lock_for(engine):
-            runner.predict(engine, [record_from_input(spec, SAMPLE_NOTE, "warmup")])
+        if MODEL_LOCK.waiting():  # a run waits: it builds what the sample run would have, as it needs it
+            continue
+        try:
+            with holding_lock_for(engine):
+                runner.predict(engine, [record_from_input(spec, SAMPLE_NOTE, "warmup")], on_text=_give_way)
+        except _GaveWay:
+            continue
         _set(tasks=(*state().tasks, task_id))
+
+
+class _GaveWay(Exception):
+    """A run started waiting for the model during a sample run, which stops so that the run goes first."""
+
+
+def _give_way(_unit: int, _text: str) -> None:
+    """The sample run's on_text, called after every decoding step: stop when a run waits for the model."""
+    if MODEL_LOCK.waiting():
+        raise _GaveWay
 
 
 def _reason(exc: BaseException) -> str:
