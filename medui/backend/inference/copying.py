@@ -116,6 +116,26 @@ class SourceCopy:
             self._at[position] = frozenset(found)
         return self._at[position]
 
+    def draft(self, written: str, n: int) -> list[int]:
+        """Up to `n` tokens that would go on copying `written` from the source (the occurrence at or after the
+        previous copy's start, else the first), each the longest token text there: the decoding loop feeds them
+        with the chosen token and keeps those the model would have chosen itself (decoding.py)."""
+        found = self.occurrences(written) if written else []
+        if not found or n <= 0:
+            return []
+        position = next((s for s in found if s >= self._cursor), found[0]) + len(written)
+        tokens: list[int] = []
+        while len(tokens) < n:
+            window = self.source[position : position + self.max_chars]
+            unsafe = next((i for i, ch in enumerate(window) if ch in UNSAFE), len(window))
+            window = window[:unsafe]
+            k = next((k for k in range(len(window), 0, -1) if window[:k] in self.by_text), 0)
+            if not k:
+                break
+            tokens.append(self.by_text[window[:k]][0])
+            position += k
+        return tokens
+
     def allowed(self, written: str, guide, must_end: bool = False) -> set[int]:
         """Tokens allowed after `written` (the part of the string value already decoded); must_end: close it at
         its first word boundary (the answer is running out of tokens)."""

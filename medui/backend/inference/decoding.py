@@ -6,14 +6,18 @@ The fast path of the engine:
 - where the schema forces the next characters (JSON keys, punctuation, the only possible label), they are
   appended in the same forward pass as the sampled token (jump-forward), so rows grow by ragged chunks;
 - where every row of the batch is in a small state, logits are computed only for the allowed tokens;
-- the KV cache of the prompt prefix shared by all records (instruction, few-shot examples) is computed once.
+- the KV cache of the prompt prefix shared by all records (instruction, few-shot examples) is computed once
+  (kvbatch.py);
+- while a row copies the source (a mention, an extractive answer), the source's next tokens are drafted after its
+  chosen token and fed with it (prompt lookup): the hidden state after each drafted token is then at hand, so
+  the loop takes the drafted tokens the model itself chooses, each checked under the constraint exactly as a
+  decoded token is, and masks out the rest. The answer is the one decoding token by token gives, in fewer passes.
 Token log-probabilities (under the constraint) are kept for the sampled tokens, so every output carries a
 confidence.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Callable
@@ -31,25 +35,17 @@ from medui.backend.inference.copying import (
     may_open,
     track_copy,
 )  # fmt: skip
+from medui.backend.inference.kvbatch import KVBatch, common_prefix, start
 from medui.backend.inference.types import Generation, LoadedModel
 
 __all__ = ["Constraint", "common_prefix", "compile_constraint", "generate"]
-PREFIX_CACHE_SIZE = 4
 # Tokens kept to close a copying answer: once fewer are left, the value being copied ends at its next word boundary,
 # the list being written ends after its item and no list opens another item, so the JSON closes before
 # max_new_tokens instead of being cut (an e3c_measurement_links note with 60 gold mentions ran out of 512 tokens
 # mid-list). Writing the rest of an entity, its label and the closing of the relation task's two lists takes about
 # 20 tokens.
 CLOSING_RESERVE = 32
-
-
-# the model -------------------------------------------------------------------------------------------------
-def _parts(lm: LoadedModel):
-    """The decoder (returns hidden states), the output embedding and the final logit softcap, if any."""
-    model = lm.model.get_base_model() if hasattr(lm.model, "get_base_model") else lm.model
-    decoder = getattr(model, model.base_model_prefix)
-    softcap = getattr(model.config, "final_logit_softcapping", None)
-    return decoder, model.get_output_embeddings().weight, softcap
+DRAFT_TOKENS = 4  # source tokens drafted after a copied token (a mention is rarely longer)
 
 
 def _logits(hidden: torch.Tensor, weight: torch.Tensor, softcap: float | None, ids: torch.Tensor | None):
@@ -59,78 +55,6 @@ def _logits(hidden: torch.Tensor, weight: torch.Tensor, softcap: float | None, i
     if softcap:
         logits = torch.tanh(logits / softcap) * softcap
     return logits
-
-
-class _Batch:
-    """The KV cache, attention mask and positions of a batch of rows that grow by ragged chunks."""
-
-    def __init__(self, lm: LoadedModel, cache, mask: torch.Tensor, positions: torch.Tensor):
-        self.lm, self.cache, self.mask, self.positions = lm, cache, mask, positions
-        self.decoder, self.weight, self.softcap = _parts(lm)
-
-    def extend(self, chunks: list[list[int]]) -> torch.Tensor:
-        """Feed each row its chunk (right-padded, padding masked out); return each row's last hidden state."""
-        width = max(len(c) for c in chunks)
-        pad = self.lm.tokenizer.pad_token_id
-        ids = torch.tensor([c + [pad] * (width - len(c)) for c in chunks], device=self.lm.device)
-        real = torch.tensor([[1] * len(c) + [0] * (width - len(c)) for c in chunks], device=self.lm.device)
-        positions = self.positions.unsqueeze(-1) + torch.arange(width, device=self.lm.device)
-        self.mask = torch.cat([self.mask, real], dim=-1)
-        out = self.decoder(
-            input_ids=ids, attention_mask=self.mask, position_ids=positions, cache=self.cache, use_cache=True
-        )
-        self.cache = out.cache
-        lengths = real.sum(-1)
-        self.positions = self.positions + lengths
-        return out.last_hidden_state[torch.arange(len(chunks)), lengths - 1]
-
-    def select(self, keep: list[int]) -> None:
-        """Keep only these rows (the others have finished)."""
-        index = torch.tensor(keep, device=self.mask.device)
-        self.cache.batch_select_indices(index)
-        self.mask = self.mask.index_select(0, index)
-        self.positions = self.positions.index_select(0, index)
-
-
-def _prefix_cache(lm: LoadedModel, prefix: tuple[int, ...]):
-    """The KV cache of a shared prompt prefix (batch of one), computed once and kept for the next batches."""
-    prefixes = lm.caches.prefixes
-    if prefix not in prefixes:
-        stored = list(prefixes)
-        for old in stored[: max(0, len(stored) - PREFIX_CACHE_SIZE + 1)]:
-            del prefixes[old]
-        decoder, _, _ = _parts(lm)
-        ids = torch.tensor([prefix], device=lm.device)
-        prefixes[prefix] = decoder(input_ids=ids, use_cache=True).cache
-    return prefixes[prefix]
-
-
-def _start(lm: LoadedModel, prompt_ids: list[list[int]], prefix: tuple[int, ...] | None):
-    """A batch positioned after the shared prefix (from cache) with each row's rest of the prompt fed."""
-    n = len(prompt_ids)
-    if prefix and all(tuple(ids[: len(prefix)]) == prefix and len(ids) > len(prefix) for ids in prompt_ids):
-        cache = copy.deepcopy(_prefix_cache(lm, prefix))
-        cache.batch_repeat_interleave(n)
-        rest = [ids[len(prefix) :] for ids in prompt_ids]
-        mask = torch.ones((n, len(prefix)), dtype=torch.long, device=lm.device)
-        positions = torch.full((n,), len(prefix), device=lm.device)
-    else:
-        from transformers import DynamicCache
-
-        cache, rest = DynamicCache(config=lm.model.config), prompt_ids
-        mask = torch.zeros((n, 0), dtype=torch.long, device=lm.device)
-        positions = torch.zeros((n,), dtype=torch.long, device=lm.device)
-    batch = _Batch(lm, cache, mask, positions)
-    return batch, batch.extend(rest)
-
-
-def common_prefix(prompt_ids: list[list[int]]) -> tuple[int, ...]:
-    """The longest token prefix shared by all prompts (each keeps at least one token of its own)."""
-    shortest = min(len(ids) for ids in prompt_ids) - 1
-    n = 0
-    while n < shortest and all(ids[n] == prompt_ids[0][n] for ids in prompt_ids):
-        n += 1
-    return tuple(prompt_ids[0][:n])
 
 
 def _source_copy(lm: LoadedModel, source: str | None, keys: CopyKeys) -> SourceCopy | None:
@@ -181,7 +105,7 @@ def _allowed(lm: LoadedModel, row: _Row, constraint: Constraint | None) -> set[i
 
 
 def _choose(
-    lm: LoadedModel, batch: _Batch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None
+    lm: LoadedModel, batch: KVBatch, hidden: torch.Tensor, rows: list[_Row], constraint: Constraint | None
 ):
     """Next token and its log-probability for each row: sparse logits when every row has few choices."""
     allowed = [_allowed(lm, r, constraint) for r in rows]
@@ -300,6 +224,40 @@ def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], 
     return chunk
 
 
+def _draft(row: _Row, n: int, limit: int) -> list[int]:
+    """Tokens drafted for a row that is copying the source: the source's next tokens after what it has written
+    (none at a value's start, where the model chooses what to copy, nor while the answer is closing)."""
+    if row.copy is None or not row.written or row.closing or row.stopped is not None:
+        return []
+    return row.copy.draft(row.written, min(n, limit - len(row.ids) - 1))
+
+
+def _take(lm, batch: KVBatch, k: int, row: _Row, hidden: torch.Tensor, draft: list[int], chosen, constraint,
+          stop_ids: set[int], limit: int) -> list[int]:  # fmt: skip
+    """Apply the row's chosen token, then each drafted token the model chooses in turn (its hidden state after
+    the previous one is already computed); mask out the drafted tokens it did not take. The chunk to feed next."""
+    token_id, logprob = chosen
+    j = 0
+    while True:
+        chunk = _step_row(lm, row, token_id, logprob, stop_ids, constraint, limit)
+        if j < len(draft) and chunk == [draft[j]] and row.stopped is None:  # taken, and already fed
+            j += 1
+            (token_id,), (logprob,) = _choose(lm, batch, hidden[j : j + 1], [row], constraint)
+            continue
+        taken = j + (j < len(draft) and chunk[:1] == [draft[j]])
+        batch.forget(k, len(draft) - taken)
+        return chunk[1:] if taken > j else chunk
+
+
+def _after_drafts(hidden: torch.Tensor, lengths: torch.Tensor, drafted: list[int]) -> torch.Tensor:
+    """Per row, the hidden states after its last token fed before its draft, then after each drafted token."""
+    out = hidden.new_zeros((len(drafted), 1 + max(drafted), hidden.shape[-1]))
+    for k, d in enumerate(drafted):
+        last = int(lengths[k]) - 1
+        out[k, : d + 1] = hidden[k, last - d : last + 1]
+    return out
+
+
 @torch.inference_mode()
 def generate(
     lm: LoadedModel,
@@ -309,18 +267,22 @@ def generate(
     on_text: Callable[[int, str], None] | None = None,
     prefix: tuple[int, ...] | None = None,
     sources: list[str] | None = None,
+    draft_tokens: int | None = None,
 ) -> list[Generation]:
     """Greedy-decode a batch of prompts; with a constraint every output matches its schema's regex.
 
     prefix: token ids every prompt starts with, whose KV cache is kept between calls (few-shot prompts).
     sources: per prompt, the input text that mentions and extractive answers must be copied from.
     on_text(row, text_so_far) is called after every step of every running row (for streaming to a page).
+    draft_tokens: how many source tokens to draft after a copied token (default DRAFT_TOKENS; 0: none).
     """
     from outlines_core import Guide
 
-    start = time.perf_counter()
+    started = time.perf_counter()
+    n_draft = DRAFT_TOKENS if draft_tokens is None else draft_tokens
     prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
-    batch, hidden = _start(lm, prompt_ids, prefix)
+    batch, last = start(lm, prompt_ids, prefix)
+    hidden = last.unsqueeze(1)  # rows x (1 + drafted tokens) x width
     rows = [
         _Row(Guide(constraint.index), _source_copy(lm, src, constraint.copy_keys), constraint.copy_keys)
         if constraint is not None
@@ -328,14 +290,20 @@ def generate(
         for src in (sources or [None] * len(prompts))
     ]
     stop_ids = set(eos_ids(lm))
+    row_drafts: list[list[int]] = [[] for _ in rows]  # the tokens drafted for each row, fed with its chunk
     active = list(range(len(rows)))
     while active:
-        tokens, logprobs = _choose(lm, batch, hidden, [rows[i] for i in active], constraint)
+        chosen = zip(*_choose(lm, batch, hidden[:, 0], [rows[i] for i in active], constraint), strict=True)
         chunks = []
-        for i, token_id, logprob in zip(active, tokens, logprobs, strict=True):
-            chunks.append(_step_row(lm, rows[i], token_id, logprob, stop_ids, constraint, max_new_tokens))
-            if on_text is not None and rows[i].ids:
-                on_text(i, lm.tokenizer.decode(rows[i].ids, skip_special_tokens=True))
+        for k, (i, pick) in enumerate(zip(active, chosen, strict=True)):
+            row = rows[i]
+            chunk = _take(
+                lm, batch, k, row, hidden[k], row_drafts[i], pick, constraint, stop_ids, max_new_tokens
+            )
+            row_drafts[i] = _draft(row, n_draft, max_new_tokens)
+            chunks.append(chunk + row_drafts[i])
+            if on_text is not None and row.ids:
+                on_text(i, lm.tokenizer.decode(row.ids, skip_special_tokens=True))
         still = [k for k, i in enumerate(active) if rows[i].stopped is None]
         if not still:
             break
@@ -343,8 +311,9 @@ def generate(
             batch.select(still)
             chunks = [chunks[k] for k in still]
             active = [active[k] for k in still]
-        hidden = batch.extend(chunks)
-    seconds = time.perf_counter() - start
+        states, lengths = batch.extend_all(chunks)
+        hidden = _after_drafts(states, lengths, [len(row_drafts[i]) for i in active])
+    seconds = time.perf_counter() - started
     return [
         Generation(
             text=lm.tokenizer.decode(row.ids, skip_special_tokens=True),

@@ -1,0 +1,107 @@
+"""Drafted copy tokens (decoding.py, prompt lookup): the answer is the one decoding token by token gives, with
+fewer forward passes when the drafts are right, and a wrong drafted token leaves no trace in what follows."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from medui.backend.data.gold import load_split
+from medui.backend.inference import decoding, kvbatch, models
+from medui.backend.inference.copying import SourceCopy
+from medui.backend.inference.engine import Engine, parse_strategy
+from medui.tasks.registry import get_spec
+
+TASKS = ["e3c_clinical_entities", "e3c_measurement_links", "casimedicos_arg_components", "ed_dyspnea_crf"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir):
+    return models.load(str(tiny_model_dir), dtype="float32")
+
+
+@pytest.fixture
+def listing(tiny, monkeypatch):
+    """The tiny model made to write list items (their tokens favoured, a list's closing disfavoured), so that
+    its answers copy many values from the note, as a trained model's do."""
+    from medui.backend.inference.constraint import token_strings
+
+    bias = torch.zeros(len(tiny.tokenizer))
+    for token_id, text in token_strings(tiny).items():
+        if "}," in text or text.startswith((",", "{")):
+            bias[token_id] = 60.0
+        elif "]" in text:
+            bias[token_id] = -60.0
+    plain = decoding._logits
+
+    def eager(hidden, weight, softcap, ids):
+        return plain(hidden, weight, softcap, ids) + (bias if ids is None else bias[ids])
+
+    monkeypatch.setattr(decoding, "_logits", eager)
+    return tiny
+
+
+def _decode(lm, task_id: str, n: int, draft_tokens: int, limit: int = 96):
+    spec = get_spec(task_id)
+    engine = Engine(lm, spec, parse_strategy("cd", spec))
+    records = load_split(spec, "train")[:n]
+    prompts = [engine.prompt_for(r) for r in records]
+    sources = [engine.copy_source(r) for r in records]
+    return decoding.generate(lm, prompts, engine.constraint, limit, sources=sources, draft_tokens=draft_tokens)
+
+
+def _same(a, b) -> None:
+    assert [g.token_ids for g in a] == [g.token_ids for g in b]
+    assert [(g.stopped, g.steps, g.copies) for g in a] == [(g.stopped, g.steps, g.copies) for g in b]
+    for x, y in zip(a, b, strict=True):
+        assert torch.allclose(torch.tensor(x.logprobs), torch.tensor(y.logprobs), atol=1e-4)
+
+
+@pytest.mark.parametrize("task_id", TASKS)
+@pytest.mark.parametrize("lists", [False, True])
+def test_drafting_gives_the_answer_of_decoding_token_by_token(tiny, request, task_id, lists):
+    lm = request.getfixturevalue("listing") if lists else tiny
+    _same(_decode(lm, task_id, 3, draft_tokens=0), _decode(lm, task_id, 3, draft_tokens=4))
+
+
+@pytest.mark.parametrize("task_id", ["e3c_clinical_entities", "ed_dyspnea_crf"])
+def test_right_drafts_save_passes_and_a_wrong_one_leaves_no_trace(listing, monkeypatch, task_id):
+    """Drafts from an oracle (the next tokens of the answer decoded token by token), with a wrong token after
+    them: the same answer, to the log-probabilities, in fewer forward passes."""
+    tiny = listing
+    reference = _decode(tiny, task_id, 1, draft_tokens=0)[0]
+    wrong = tiny.tokenizer.convert_tokens_to_ids(tiny.tokenizer.tokenize(" zzz"))[0]
+
+    def oracle(row, n, limit):
+        if row.stopped is not None or len(row.ids) >= len(reference.token_ids):
+            return []
+        assert row.ids == reference.token_ids[: len(row.ids)]
+        right = reference.token_ids[len(row.ids) : len(row.ids) + n - 1]
+        return right + [wrong]  # the right tokens, then a wrong one the model never takes here
+
+    passes: list[int] = []
+    extend_all = kvbatch.KVBatch.extend_all
+
+    def counted(self, chunks):
+        passes.append(len(chunks))
+        return extend_all(self, chunks)
+
+    monkeypatch.setattr(kvbatch.KVBatch, "extend_all", counted)
+    plain = _decode(tiny, task_id, 1, draft_tokens=0)
+    token_by_token = len(passes)
+    passes.clear()
+    monkeypatch.setattr(decoding, "_draft", oracle)
+    drafted = _decode(tiny, task_id, 1, draft_tokens=4)
+    assert reference.token_ids
+    _same(plain, drafted)
+    assert len(passes) < token_by_token, (len(passes), token_by_token)  # the savings: bench/engine_bench.py
+
+
+def test_a_draft_goes_on_copying_the_source_in_its_longest_tokens():
+    source = "febbre alta e tosse"
+    by_text = {t: [i] for i, t in enumerate(["feb", "bre", "b", "re", " alta", " al", " e", " tosse", "e"])}
+    copy = SourceCopy(source, by_text, closers=[])
+    assert copy.draft("feb", 3) == [1, 4, 6]  # "bre", " alta", " e": the longest token text at each place
+    assert copy.draft("febbre alta e tosse", 3) == []  # nothing left to copy
+    assert copy.draft("", 3) == [] and copy.draft("xyz", 3) == []  # a value's start; not in the source
+    assert copy.draft("feb", 0) == []
