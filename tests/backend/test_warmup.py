@@ -140,14 +140,13 @@ def test_the_model_lock_counts_who_waits_for_it():
         with lock:
             got.set()
 
-    with lock:
-        with lock:  # reentrant, as the lock it replaces
-            thread = threading.Thread(target=waiter)
-            thread.start()
-            deadline = time.monotonic() + JOIN_S
-            while lock.waiting() < 1 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert lock.waiting() == 1 and not got.is_set()
+    with lock, lock:  # reentrant, as the lock it replaces
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        deadline = time.monotonic() + JOIN_S
+        while lock.waiting() < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert lock.waiting() == 1 and not got.is_set()
     thread.join(JOIN_S)
     assert got.is_set() and lock.waiting() == 0
 

@@ -14,6 +14,7 @@ from medui.backend.store.db import session_scope
 from medui.config import get_settings
 from medui.tasks.registry import all_specs, get_spec
 
+
 class ModelLock:
     """The lock around the model (one model computation at a time in this process: pages, API, evaluation jobs):
     a reentrant lock that counts the threads waiting for it, so that work nobody waits for (the warm-up's sample

@@ -47,7 +47,9 @@ def _decode(lm, task_id: str, n: int, draft_tokens: int, limit: int = 96):
     records = load_split(spec, "train")[:n]
     prompts = [engine.prompt_for(r) for r in records]
     sources = [engine.copy_source(r) for r in records]
-    return decoding.generate(lm, prompts, engine.constraint, limit, sources=sources, draft_tokens=draft_tokens)
+    return decoding.generate(
+        lm, prompts, engine.constraint, limit, sources=sources, draft_tokens=draft_tokens
+    )
 
 
 def _same(a, b) -> None:
