@@ -68,6 +68,7 @@ EXPECTED = {
 }
 KLM = {"K": 0.28, "P": 1.1, "B": 0.1, "H": 0.4, "M": 1.35}  # seconds (Card, Moran and Newell, average typist)
 STORE_WAIT_MS = 60_000  # the page's answer to a save, at most
+TYPING_DELAY_MS = 40  # between typed keys: a table cell mounting its editor after Tab loses faster keys
 
 
 class Actions:
@@ -118,7 +119,7 @@ class Actions:
     def type(self, text: str, what: str) -> None:
         self._do("keyboard", " ".join("K" * len(text)), f"type {what} ({len(text)} keys)")
         self.keys += len(text)
-        self.page.keyboard.type(text)
+        self.page.keyboard.type(text, delay=TYPING_DELAY_MS)
 
     def press(self, key: str) -> None:
         chord = key.split("+")
@@ -220,9 +221,10 @@ def type_label(act: Actions, word: str, label: str) -> None:
     """Click a span of the span editor and type its label over the one it has."""
     spans = act.page.locator("#correggi-menzioni")
     act.think()
-    act.click(spans.locator(".highlighted", has_text=word).last, f"the span «{word}»")
     field = spans.locator("input.label-input").first
-    field.wait_for()
+    if not field.is_visible():  # a new selection opens its label field; a span clicked opens it too
+        act.click(spans.locator(".highlighted", has_text=word).last, f"the span «{word}»")
+    act.click(field, "its label field")
     if not field.evaluate("el => el.selectionStart === 0 && el.selectionEnd === el.value.length"):
         act.press("Control+a")
     act.type(label, f"«{label}»")
