@@ -29,6 +29,11 @@ def medui_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A 2-layer, hidden-size-16 Llama (random weights) saved with the SmolLM2 tokenizer: loads in a second."""
+    return make_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+def make_tiny_llama(folder):
+    """The tiny random Llama of `tiny_model_dir` saved in `folder` (also used by bench/correction_clicks.py)."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -50,7 +55,6 @@ def tiny_model_dir(tmp_path_factory):
     )
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(config)
-    folder = tmp_path_factory.mktemp("tiny-llama")
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
