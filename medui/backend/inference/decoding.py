@@ -289,6 +289,8 @@ def generate(
         else _Row(None)
         for src in (sources or [None] * len(prompts))
     ]
+    if n_draft:
+        batch.rewindable()
     stop_ids = set(eos_ids(lm))
     row_drafts: list[list[int]] = [[] for _ in rows]  # the tokens drafted for each row, fed with its chunk
     active = list(range(len(rows)))
@@ -304,6 +306,7 @@ def generate(
             chunks.append(chunk + row_drafts[i])
             if on_text is not None and row.ids:
                 on_text(i, lm.tokenizer.decode(row.ids, skip_special_tokens=True))
+        batch.settle()
         still = [k for k, i in enumerate(active) if rows[i].stopped is None]
         if not still:
             break

@@ -4,8 +4,9 @@
   model and prefix and kept for the next batches (PREFIX_CACHE_SIZE prefixes).
 - Each row is fed its own chunk at every step (the sampled token, the tokens the schema forces after it, the
   tokens drafted for it); chunks are right-padded and the padding masked out.
-- Drafted tokens that turn out wrong are masked out afterwards (`forget`), as padding is: the cache keeps their
-  positions, but nothing attends to them and the row's next tokens take their position ids.
+- Drafted tokens that turn out wrong are masked out afterwards (`forget`), as padding is, and the positions at the
+  end that no row uses are then removed (`settle`), so that a row decoded alone holds exactly the tokens it took:
+  Gemma-3's sliding-window layers count cache positions, and a masked one there would push a real one out.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ class KVBatch:
     def __init__(self, lm: LoadedModel, cache, mask: torch.Tensor, positions: torch.Tensor):
         self.lm, self.cache, self.mask, self.positions = lm, cache, mask, positions
         self.decoder, self.weight, self.softcap = parts(lm)
+        self.rewinding = False  # whether `settle` drops the masked tokens at the end (drafts)
+
+    def rewindable(self) -> None:
+        """Make the fed tokens removable again (`settle`): a sliding-window layer keeps what it would drop until
+        then (transformers' past recording, as assisted decoding does)."""
+        self.cache.activate_past_recording()
+        self.rewinding = True
 
     def extend(self, chunks: list[list[int]]) -> torch.Tensor:
         """Feed each row its chunk; return each row's last hidden state."""
@@ -65,6 +73,18 @@ class KVBatch:
         end = self.mask.shape[1] - width + int(lengths[row])
         self.mask[row, end - n : end] = 0
         self.positions[row] -= n
+
+    def settle(self) -> None:
+        """Drop the positions at the end that no row uses (for a batch of one: exactly the drafted tokens the model
+        did not take) and bring sliding-window layers back to their window: the cache is then the one feeding
+        only the tokens taken would have built, so a sliding window holds as many real tokens as without drafts."""
+        if not self.rewinding:
+            return
+        used = self.mask.flip(-1).cumsum(-1) > 0  # per row, True up to its last used position
+        unused = int((~used).sum(-1).min())
+        self.cache.crop(-unused)  # crop(0) still trims the sliding-window layers
+        if unused:
+            self.mask = self.mask[:, : self.mask.shape[1] - unused]
 
     def select(self, keep: list[int]) -> None:
         """Keep only these rows (the others have finished)."""

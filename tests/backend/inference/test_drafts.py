@@ -107,3 +107,41 @@ def test_a_draft_goes_on_copying_the_source_in_its_longest_tokens():
     assert copy.draft("febbre alta e tosse", 3) == []  # nothing left to copy
     assert copy.draft("", 3) == [] and copy.draft("xyz", 3) == []  # a value's start; not in the source
     assert copy.draft("feb", 0) == []
+
+
+@pytest.fixture(scope="module")
+def tiny_sliding(tiny_model_dir, tmp_path_factory):
+    """A tiny random Gemma-3 whose sliding window (8 positions) is far shorter than its prompts, as Gemma-3-270M's
+    (512) is shorter than a long note and its answer."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    config = AutoConfig.for_model(
+        "gemma3_text", hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=1, head_dim=8, vocab_size=len(tokenizer), sliding_window=8,
+        layer_types=["sliding_attention", "full_attention"], max_position_embeddings=4096,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.eos_token_id,
+    )  # fmt: skip
+    torch.manual_seed(1)
+    folder = tmp_path_factory.mktemp("tiny-gemma3")
+    AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return models.load(str(folder), dtype="float32")
+
+
+def test_with_a_sliding_window_a_wrong_draft_leaves_no_trace_either(tiny_sliding, monkeypatch):
+    """A sliding-window layer counts cache positions: a drafted token masked out but kept would push a real one
+    out of the window. The batch drops them (KVBatch.settle), so one note decodes to the same answer."""
+    lm = tiny_sliding
+    wrong = lm.tokenizer.convert_tokens_to_ids(lm.tokenizer.tokenize(" zzz"))[0]
+    for task_id in ("e3c_clinical_entities", "ed_dyspnea_crf"):
+        reference = _decode(lm, task_id, 1, draft_tokens=0)
+
+        def wrong_drafts(row, n, limit):
+            return [] if row.stopped is not None else [wrong] * n  # never the model's choice here
+
+        with monkeypatch.context() as patched:
+            patched.setattr(decoding, "_draft", wrong_drafts)
+            drafted = _decode(lm, task_id, 1, draft_tokens=4)
+        assert len(reference[0].token_ids) > 8, "longer than the window"
+        _same(reference, drafted)
