@@ -3,7 +3,8 @@
 - `unmerged`: the adapter applied as peft LoRA layers (each projection three matmuls), token by token: how
   medui decoded before;
 - `merged`: the adapter folded into the base weights (models.py, what a model loaded for inference now is);
-- `merged+drafts`: merged, and the note's next tokens drafted while a mention is copied (decoding.py).
+- `merged+drafts`: merged, and the note's next tokens drafted while a mention is copied (decoding.py); a
+  sliding-window model (Gemma-3) drafts only for a note decoded alone, so with `--batch 1` (Prova's case).
 
 One process, one loaded model per configuration, the same engines (constraint, prompt, prefix cache) and the
 same records; each round runs the configurations in turn (a warm-up round first, not counted), so the load of
@@ -60,7 +61,7 @@ def _unmerged(lm):
     return dataclasses.replace(lm, model=model)
 
 
-def run(model: str, limit: int, rounds: int, tasks: tuple[str, ...]) -> dict:
+def run(model: str, limit: int, rounds: int, tasks: tuple[str, ...], batch: int | None) -> dict:
     from medui.backend.data.gold import load_split
     from medui.backend.inference import decoding, kvbatch
     from medui.backend.service import running
@@ -77,9 +78,19 @@ def run(model: str, limit: int, rounds: int, tasks: tuple[str, ...]) -> dict:
     kvbatch.KVBatch.extend_all = counted
     strategy = model_strategy(model)
     engines = {t: running.engine_for(model, t, strategy, demos="random") for t in tasks}
+    for engine in engines.values():
+        engine.batch_size = batch or engine.batch_size
     merged = next(iter(engines.values())).lm
     lms = {"unmerged": _unmerged(merged), "merged": merged, "merged+drafts": merged}
-    out: dict = {"model": model, "strategy": strategy, "limit": limit, "rounds": rounds, "tasks": {}}
+    batch_size = next(iter(engines.values())).batch_size
+    out: dict = {
+        "model": model,
+        "strategy": strategy,
+        "limit": limit,
+        "rounds": rounds,
+        "batch": batch_size,
+        "tasks": {},
+    }
     for task in tasks:
         engine = engines[task]
         records = load_split(get_spec(task), "test")[:limit]
@@ -126,7 +137,7 @@ def markdown(result: dict) -> str:
         "# Decoding speed-ups side by side (issue 24)",
         "",
         f"{result['date']} · {result['machine']} · model `{result['model']}` ({result['strategy']}, bf16) · "
-        f"{result['limit']} test records a task, batch as `medui eval` · median of {result['rounds']} rounds · "
+        f"{result['limit']} test records a task, batches of {result['batch']} · median of {result['rounds']} rounds · "
         f"`{result['command']}`",
         "",
         "| task | configuration | records/min | seconds | output tokens | forward passes | identical to unmerged "
@@ -150,9 +161,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument(
+        "--batch", type=int, default=None, help="records a batch (default: the engine's, as medui eval)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/decode")
     args = parser.parse_args()
-    result = run(args.model, args.limit, args.rounds, tuple(args.tasks.split(",")))
+    result = run(args.model, args.limit, args.rounds, tuple(args.tasks.split(",")), args.batch)
     result.update(
         date=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M"),
         machine=f"{platform.node()}, {os.cpu_count()} cores, {platform.machine()}",

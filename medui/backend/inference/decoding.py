@@ -224,6 +224,15 @@ def _step_row(lm, row: _Row, token_id: int, logprob: float, stop_ids: set[int], 
     return chunk
 
 
+def _sliding(lm: LoadedModel) -> bool:
+    """Whether the model has sliding-window attention layers (Gemma-3). They count cache positions, so a row of a
+    batch holding positions no longer used (a draft rejected while another row's chunk was longer) would see
+    fewer real tokens in its window than decoded alone; a note decoded alone, or a model without such layers,
+    gets the same answer with drafts as without."""
+    config = lm.model.config
+    return "sliding_attention" in (getattr(config, "layer_types", None) or ())
+
+
 def _draft(row: _Row, n: int, limit: int) -> list[int]:
     """Tokens drafted for a row that is copying the source: the source's next tokens after what it has written
     (none at a value's start, where the model chooses what to copy, nor while the answer is closing)."""
@@ -280,6 +289,8 @@ def generate(
 
     started = time.perf_counter()
     n_draft = DRAFT_TOKENS if draft_tokens is None else draft_tokens
+    if len(prompts) > 1 and _sliding(lm):
+        n_draft = 0  # a batch keeps the rows' unused positions in the middle: see _sliding
     prompt_ids = [lm.tokenizer(p)["input_ids"] for p in prompts]
     batch, last = start(lm, prompt_ids, prefix)
     hidden = last.unsqueeze(1)  # rows x (1 + drafted tokens) x width

@@ -145,3 +145,21 @@ def test_with_a_sliding_window_a_wrong_draft_leaves_no_trace_either(tiny_sliding
             drafted = _decode(lm, task_id, 1, draft_tokens=4)
         assert len(reference[0].token_ids) > 8, "longer than the window"
         _same(reference, drafted)
+
+
+def test_a_batch_of_a_sliding_window_model_is_not_drafted(tiny_sliding, monkeypatch):
+    """In a batch, positions one row no longer uses stay while another row's chunk was longer: with a sliding
+    window that would shorten the row's window, so a sliding-window model drafts only for a note decoded alone."""
+    drafted: list[int] = []
+    draft = decoding._draft
+
+    def counted(row, n, limit):
+        drafted.append(n)
+        return draft(row, n, limit)
+
+    monkeypatch.setattr(decoding, "_draft", counted)
+    _decode(tiny_sliding, "e3c_clinical_entities", 2, draft_tokens=4)
+    assert drafted and set(drafted) == {0}
+    drafted.clear()
+    _decode(tiny_sliding, "e3c_clinical_entities", 1, draft_tokens=4)
+    assert set(drafted) == {4}
