@@ -300,8 +300,6 @@ def generate(
         else _Row(None)
         for src in (sources or [None] * len(prompts))
     ]
-    if n_draft:
-        batch.rewindable()
     stop_ids = set(eos_ids(lm))
     row_drafts: list[list[int]] = [[] for _ in rows]  # the tokens drafted for each row, fed with its chunk
     active = list(range(len(rows)))
@@ -325,6 +323,8 @@ def generate(
             batch.select(still)
             chunks = [chunks[k] for k in still]
             active = [active[k] for k in still]
+        if not batch.rewinding and any(row_drafts[i] for i in active):
+            batch.rewindable()  # from the first draft on: a decoding that drafts nothing pays nothing for it
         states, lengths = batch.extend_all(chunks)
         hidden = _after_drafts(states, lengths, [len(row_drafts[i]) for i in active])
     seconds = time.perf_counter() - started
