@@ -14,6 +14,7 @@ from medui.tasks.kinds import kind_for
 from medui.tasks.kinds.base import CopyKeys
 from medui.tasks.registry import get_spec
 from tests.backend.inference.jumpforward import forced_departures
+from tests.backend.inference.listing import favour_lists
 from tests.backend.inference.test_copying import copied_crf
 
 
@@ -154,23 +155,7 @@ def test_a_model_that_never_stops_listing_still_closes_its_answer_in_the_token_b
     token limit (so a note read whole is read again in windows)."""
     import json
 
-    import torch
-
-    from medui.backend.inference.constraint import token_strings
-
-    strings = token_strings(tiny)
-    bias = torch.zeros(len(tiny.tokenizer))
-    for token_id, text in strings.items():
-        if "}," in text or text.startswith((",", "{")):
-            bias[token_id] = 60.0
-        elif "]" in text:
-            bias[token_id] = -60.0
-    plain = decoding._logits
-
-    def eager(hidden, weight, softcap, ids):
-        return plain(hidden, weight, softcap, ids) + (bias if ids is None else bias[ids])
-
-    monkeypatch.setattr(decoding, "_logits", eager)
+    favour_lists(tiny, monkeypatch)
     monkeypatch.setattr(decoding, "CLOSING_RESERVE", reserve)
     spec = get_spec(task_id)
     engine = Engine(tiny, spec, parse_strategy("cd", spec))

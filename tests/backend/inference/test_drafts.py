@@ -11,6 +11,7 @@ from medui.backend.inference import decoding, kvbatch, models
 from medui.backend.inference.copying import SourceCopy
 from medui.backend.inference.engine import Engine, parse_strategy
 from medui.tasks.registry import get_spec
+from tests.backend.inference.listing import favour_lists
 
 TASKS = ["e3c_clinical_entities", "e3c_measurement_links", "casimedicos_arg_components", "ed_dyspnea_crf"]
 
@@ -24,20 +25,7 @@ def tiny(tiny_model_dir):
 def listing(tiny, monkeypatch):
     """The tiny model made to write list items (their tokens favoured, a list's closing disfavoured), so that
     its answers copy many values from the note, as a trained model's do."""
-    from medui.backend.inference.constraint import token_strings
-
-    bias = torch.zeros(len(tiny.tokenizer))
-    for token_id, text in token_strings(tiny).items():
-        if "}," in text or text.startswith((",", "{")):
-            bias[token_id] = 60.0
-        elif "]" in text:
-            bias[token_id] = -60.0
-    plain = decoding._logits
-
-    def eager(hidden, weight, softcap, ids):
-        return plain(hidden, weight, softcap, ids) + (bias if ids is None else bias[ids])
-
-    monkeypatch.setattr(decoding, "_logits", eager)
+    favour_lists(tiny, monkeypatch)
     return tiny
 
 
