@@ -107,12 +107,12 @@ class Actions:
             self.press("Control+a")
 
     def holds(self, cell, value: str) -> bool:
-        """Whether the closed cell shows `value` (its first line: a cell also holds its row's menu), within
+        """Whether the closed cell shows `value` (its text span: a cell also holds its menu's buttons), within
         READ_BACK_MS."""
         deadline = time.monotonic() + READ_BACK_MS / 1000
         while True:
             if cell.locator("textarea").count() == 0:
-                shown = cell.inner_text().strip().split("\n")[0].strip()
+                shown = cell.locator("span.text").first.inner_text().strip()
                 if shown == value:
                     return True
             if time.monotonic() > deadline:

@@ -198,7 +198,7 @@ def markdown(rows: list[dict], commits: dict[str, str]) -> str:
     lines = [
         "# Clicks and seconds per correction in Correggi, before and after issue 24's editor",
         "",
-        f"before: {commits['before']}; after: {commits['after']}. Taken {' and '.join(whens)} on "
+        f"before: {commits['before']}; after: {commits['after']}. Taken {' to '.join(dict.fromkeys(whens[:: len(whens) - 1 or 1]))} on "
         f"{os.cpu_count()} cores (each row's time beside it). Clicks, keys and selections are the annotator's "
         "actions, retries included; retries: table cells opened and typed again because the table did not keep "
         "what was typed (- where the run predates counting them); scripted seconds are the wall clock of the "
