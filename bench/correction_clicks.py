@@ -195,10 +195,11 @@ def merged(out: Path, rows: list[dict], commits: dict[str, str]) -> tuple[list[d
 def markdown(rows: list[dict], commits: dict[str, str]) -> str:
     """The results table: correction x version, each row with its own time and load."""
     whens = sorted({row["when"] for row in rows})
+    span = whens[0] if len(whens) == 1 else f"{whens[0]} to {whens[-1]}"
     lines = [
         "# Clicks and seconds per correction in Correggi, before and after issue 24's editor",
         "",
-        f"before: {commits['before']}; after: {commits['after']}. Taken {' to '.join(dict.fromkeys(whens[:: len(whens) - 1 or 1]))} on "
+        f"before: {commits['before']}; after: {commits['after']}. Taken {span} on "
         f"{os.cpu_count()} cores (each row's time beside it). Clicks, keys and selections are the annotator's "
         "actions, retries included; retries: table cells opened and typed again because the table did not keep "
         "what was typed (- where the run predates counting them); scripted seconds are the wall clock of the "
