@@ -13,6 +13,7 @@ expected (read back from the store's database after the save); `uptime` is taken
 
     .venv/bin/python bench/correction_clicks.py                    # writes bench/results/correction_clicks/
     .venv/bin/python bench/correction_clicks.py --out /tmp/cc      # anywhere else
+    .venv/bin/python bench/correction_clicks.py --only before      # rerun one version, keep the other's rows
 
 Needs Playwright and Debian's Chromium (tests/app/browsing.py); a few minutes on 2 cores.
 """
@@ -160,39 +161,64 @@ def seed(tree: Path, database: Path) -> dict[str, int]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(version: str, tree: Path, work: Path, model: Path, browser) -> list[dict]:
-    """Every flow of one version on its own app: a row per correction."""
+def measure(version: str, tree: Path, work: Path, model: Path, browser, out: Path) -> list[dict]:
+    """Every flow of one version on its own app: a row per correction, each with its own time and load (a
+    failed flow leaves a screenshot in `out`)."""
     rows = []
     with launched(tree, work / version, model) as url:
         database = work / version / "medui.sqlite"
         ids = seed(tree, database)
         for name in flows.CORRECTIONS:
-            row = flows.run(version, name, browser, url, (USER, PASSWORD), ids[name], database)
-            rows.append({"version": version, "commit": commit_of(tree), **row, "uptime": uptime()})
+            row = flows.run(version, name, browser, url, (USER, PASSWORD), ids[name], database, out)
+            when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            rows.append(
+                {"version": version, "commit": commit_of(tree), **row, "uptime": uptime(), "when": when}
+            )
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     return rows
 
 
+def merged(out: Path, rows: list[dict], commits: dict[str, str]) -> tuple[list[dict], dict[str, str]]:
+    """The rows and commits of this run with, for a version not measured now, those of the results already in
+    `out` (results.json): `--only before` then updates just the before rows."""
+    known = out / "results.json"
+    if known.exists():
+        old = json.loads(known.read_text())
+        kept = [row for row in old["rows"] if row["version"] not in commits]
+        rows = kept + rows
+        commits = {**{k: v for k, v in old["commits"].items() if k not in commits}, **commits}
+    order = {name: i for i, name in enumerate(flows.CORRECTIONS)}
+    rows.sort(key=lambda row: (order[row["correction"]], row["version"] != "before"))
+    return rows, commits
+
+
 def markdown(rows: list[dict], commits: dict[str, str]) -> str:
-    """The results table: correction x version."""
+    """The results table: correction x version, each row with its own time and load."""
+    whens = sorted({row["when"] for row in rows})
+    span = whens[0] if len(whens) == 1 else f"{whens[0]} to {whens[-1]}"
     lines = [
         "# Clicks and seconds per correction in Correggi, before and after issue 24's editor",
         "",
-        f"before: {commits['before']}; after: {commits['after']}. Taken {rows[0]['when']} on "
-        f"{os.cpu_count()} cores. Clicks, keys and selections are the annotator's actions; scripted seconds are "
-        "the wall clock of the scripted flow (the app's latency, no human thinking); KLM seconds estimate a "
-        "person's time (K 0.28, P 1.1, B 0.1, H 0.4, M 1.35 s). uptime: load averages after the flow.",
+        f"before: {commits['before']}; after: {commits['after']}. Taken {span} on "
+        f"{os.cpu_count()} cores (each row's time beside it). Clicks, keys and selections are the annotator's "
+        "actions, retries included; retries: table cells opened and typed again because the table did not keep "
+        "what was typed (- where the run predates counting them); scripted seconds are the wall clock of the "
+        "scripted flow (the app's latency, no human thinking); KLM seconds estimate a person's time (K 0.28, P "
+        "1.1, B 0.1, H 0.4, M 1.35 s). uptime: load averages after the flow.",
         "",
-        "| correction | version | clicks | keys | selections | scripted s | KLM s | stored | uptime |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|",
+        "| correction | version | clicks | keys | selections | retries | scripted s | KLM s | stored | taken | uptime |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
-    for name in flows.CORRECTIONS:
-        for row in (r for r in rows if r["correction"] == name):
-            lines.append(
-                f"| {flows.TITLES[name]} | {row['version']} | {row['clicks']} | {row['keys']} | "
-                f"{row['selections']} | {row['scripted_s']} | {row['klm_s']} | "
-                f"{'yes' if row['stored'] else 'NO'} | {row['uptime']} |"
-            )
+    for row in rows:
+        lines.append(
+            f"| {flows.TITLES[row['correction']]} | {row['version']} | {row['clicks']} | {row['keys']} | "
+            f"{row['selections']} | {row.get('retries', '-')} | {row['scripted_s']} | {row['klm_s']} | "
+            f"{'yes' if row['stored'] else 'NO'} | {row['when']} | {row['uptime']} |"
+        )
+    failed = [row for row in rows if row.get("error")]
+    if failed:
+        lines += ["", "Failed flows (their figures stop where the flow did):", ""]
+        lines += [f"- {flows.TITLES[r['correction']]}, {r['version']}: {r['error']}" for r in failed]
     lines += ["", "## What each flow does (KLM operators)", ""]
     for row in rows:
         lines.append(f"- **{flows.TITLES[row['correction']]}, {row['version']}**: {row['steps']}  ")
@@ -207,13 +233,15 @@ def main() -> None:
         "--before", default=BEFORE, help="the commit before the editor work (default %(default)s)"
     )
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/correction_clicks")
-    parser.add_argument("--only", choices=["before", "after"], help="measure one version only")
+    parser.add_argument(
+        "--only", choices=["before", "after"],
+        help="measure one version only; the other version's rows already in --out are kept",
+    )  # fmt: skip
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     from tests.app.browsing import ARGS, CHROMIUM
 
-    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     with tempfile.TemporaryDirectory(prefix="correction_clicks_") as tmp, sync_playwright() as p:
         work = Path(tmp)
         model = tiny_model(work / "tiny")
@@ -223,11 +251,10 @@ def main() -> None:
             for version, tree in (("before", old), ("after", REPO)):
                 if args.only in (None, version):
                     commits[version] = commit_of(tree)
-                    rows += measure(version, tree, work, model, browser)
+                    rows += measure(version, tree, work, model, browser, args.out)
         browser.close()
-    for row in rows:
-        row["when"] = when
     args.out.mkdir(parents=True, exist_ok=True)
+    rows, commits = merged(args.out, rows, commits)
     (args.out / "results.json").write_text(json.dumps({"commits": commits, "rows": rows}, indent=1) + "\n")
     (args.out / "results.md").write_text(markdown(rows, {"before": "-", "after": "-", **commits}))
     print(f"wrote {args.out}/results.json and results.md")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from bench.correction_actions import Actions
+
 LINKS_TASK, FORM_TASK = "e3c_measurement_links", "ed_dyspnea_crf"
 TEXT = "Temperatura 38,5 °C, emoglobina 12 g/dl, pressione 120/80."
 GOLD = [(0, 11, "EVENT"), (12, 19, "RML"), (21, 31, "EVENT"), (32, 39, "RML"), (41, 50, "EVENT"), (51, 57, "RML")]  # fmt: skip
@@ -66,101 +68,7 @@ EXPECTED = {
     "boundary": (GOLD, [(GOLD[1], GOLD[0]), (GOLD[3], GOLD[2]), (GOLD[5], GOLD[4])]),
     "link": (GOLD, [(GOLD[1], GOLD[0]), (GOLD[3], GOLD[2]), (GOLD[5], GOLD[4])]),
 }
-KLM = {"K": 0.28, "P": 1.1, "B": 0.1, "H": 0.4, "M": 1.35}  # seconds (Card, Moran and Newell, average typist)
 STORE_WAIT_MS = 60_000  # the page's answer to a save, at most
-TYPING_DELAY_MS = 40  # between typed keys: a table cell mounting its editor after Tab loses faster keys
-
-
-class Actions:
-    """An annotator's actions on a page, done with Playwright and counted: clicks, keys (each key of a chord),
-    mouse selections of text, and the keystroke-level model's operators with the hand moves they need."""
-
-    def __init__(self, page) -> None:
-        self.page, self.clicks, self.keys, self.selections = page, 0, 0, 0
-        self.ops: list[str] = []
-        self.steps: list[str] = []
-        self.hand = "mouse"
-        self.began: float | None = None
-
-    def _do(self, hand: str, ops: str, step: str) -> None:
-        if self.began is None:
-            self.began = time.monotonic()
-        if self.hand != hand:
-            self.ops.append("H")
-            self.hand = hand
-        self.ops += ops.split()
-        self.steps.append(step)
-
-    def think(self) -> None:
-        """A mental preparation (M): reading the text or the table, choosing what to do next."""
-        if self.began is None:
-            self.began = time.monotonic()
-        self.ops.append("M")
-
-    def click(self, locator, what: str, **options) -> None:
-        self._do("mouse", "P B B", f"click {what}")
-        self.clicks += 1
-        locator.click(**options)
-
-    def double_click(self, locator, what: str) -> None:
-        self._do("mouse", "P B B B B", f"double-click {what}")
-        self.clicks += 2
-        locator.dblclick()
-
-    def hover(self, locator, what: str) -> None:
-        self._do("mouse", "P", f"point at {what}")
-        locator.hover()
-
-    def choose(self, field, option: str, what: str) -> None:
-        """Open a dropdown (`field`, its input) and click one of its options: two clicks."""
-        self.click(field, f"{what} (open the list)")
-        self.click(self.page.get_by_role("option").filter(has_text=option).first, f"«{option}»")
-
-    def type(self, text: str, what: str) -> None:
-        self._do("keyboard", " ".join("K" * len(text)), f"type {what} ({len(text)} keys)")
-        self.keys += len(text)
-        self.page.keyboard.type(text, delay=TYPING_DELAY_MS)
-
-    def press(self, key: str) -> None:
-        chord = key.split("+")
-        self._do("keyboard", " ".join("K" * len(chord)), f"press {key}")
-        self.keys += len(chord)
-        self.page.keyboard.press(key)
-
-    def select(self, container, word: str) -> None:
-        """Select a word with the mouse: point at its start, press, drag to its end, release."""
-        from tests.app.browsing import select_word
-
-        self._do("mouse", "P B P B", f"select «{word}» with the mouse")
-        self.selections += 1
-        select_word(self.page, container, word)
-
-    def replace_cell(self, cell, value: str, what: str) -> None:
-        """Edit a table cell: double-click it, clear what it holds (Ctrl+A when it is not selected already),
-        type the value, Enter."""
-        self.double_click(cell, what)
-        field = cell.locator("textarea, input").first
-        field.wait_for()
-        whole = field.evaluate("el => el.selectionStart === 0 && el.selectionEnd === el.value.length")
-        if not whole:
-            self.press("Control+a")
-        self.type(value, f"«{value}»")
-        self.press("Enter")
-
-    def summary(self) -> dict:
-        """Counts, the operator sequence (runs shortened as K×8) and the model's seconds."""
-        runs: list[list] = []
-        for op in self.ops:
-            if runs and runs[-1][0] == op:
-                runs[-1][1] += 1
-            else:
-                runs.append([op, 1])
-        sequence = " ".join(op if n == 1 else f"{op}×{n}" for op, n in runs)
-        return {
-            "clicks": self.clicks, "keys": self.keys, "selections": self.selections,
-            "klm_s": round(sum(KLM[op] for op in self.ops), 2), "operators": sequence,
-            "steps": "; ".join(self.steps),
-        }  # fmt: skip
 
 
 def save(act: Actions, record_id: str) -> None:
@@ -254,13 +162,8 @@ def type_links(act: Actions, links: list[tuple[str, str]]) -> None:
                 table.locator(f"[role=row][data-index='{n - 1}'] button.cell-menu-button").first, "its ⋮"
             )
             act.click(page.get_by_role("menu").get_by_text("Aggiungi riga sotto"), "«Aggiungi riga sotto»")
-        act.double_click(
-            table.locator(f"[role=row][data-index='{n}'] [role=gridcell]").first, "its head cell"
-        )
-        for value, then in ((ids[head], "Tab"), ("PERTAINS", "Tab"), (ids[tail], "Enter")):
-            act.type(value, f"«{value}»")
-            act.press(then)
-        expect(table.locator(f"[role=row][data-index='{n}']")).to_contain_text(ids[tail])
+        cells = table.locator(f"[role=row][data-index='{n}'] [role=gridcell]")
+        act.type_row(cells, [ids[head], "PERTAINS", ids[tail]], ["head", "relation", "tail"])
 
 
 def mention_before(act: Actions) -> None:
@@ -313,7 +216,10 @@ NOTES = [
     "opening a relation prediction emptied its relation table (issue 24's first finding), so each links flow "
     "types again every link the correction must keep; before, a form's note was not on the page at all (the "
     "flow assumes the annotator knows it; finding it elsewhere is not counted). M operators: one to spot each "
-    "error, one per further choice (a label, a mention, a row's ids), one to check before saving.",
+    "error, one per further choice (a label, a mention, a row's ids), one to check before saving. A table cell is "
+    "typed once its editor is open and focused, then read back; a cell the table did not keep (or an editor "
+    "that did not open) is opened again and retyped: a retry, whose clicks, keys and operators (with an M to "
+    "notice it) are counted like any other, since a person suffers the same table.",
 ]
 
 
@@ -346,8 +252,9 @@ def login(page, url: str, user: str, password: str) -> None:
     page.get_by_text(NOTICE).first.wait_for()
 
 
-def run(version: str, name: str, browser, url: str, auth, prediction_id: int, database) -> dict:
-    """One correction on one version: its counts, seconds and whether the store holds it."""
+def run(version: str, name: str, browser, url: str, auth, prediction_id: int, database, shots: Path) -> dict:
+    """One correction on one version: its counts, seconds and whether the store holds it (a flow that fails
+    leaves a screenshot of its page in `shots`)."""
     from tests.app.browsing import VIEWPORT
 
     context = browser.new_context(viewport=VIEWPORT)
@@ -367,7 +274,8 @@ def run(version: str, name: str, browser, url: str, auth, prediction_id: int, da
             FLOWS[version][name](act)
         except Exception as exc:  # a flow that did not finish: said in the results, its figures not counted
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
-            page.screenshot(path=str(Path(database).parent / f"failed-{name}.png"), full_page=True)
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"failed-{version}-{name}.png"), full_page=True)
         seconds = time.monotonic() - (act.began or time.monotonic())
     finally:
         context.close()
