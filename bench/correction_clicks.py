@@ -29,9 +29,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,6 +108,8 @@ def launched(tree: Path, home: Path, model: Path) -> Iterator[str]:
     """The app of `tree` (its code, run from it) on a fresh `home` with the annotator USER: its address."""
     import socket
 
+    from tests.app.conftest import wait_until_up  # the tests' own wait for an app
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -128,17 +127,7 @@ def launched(tree: Path, home: Path, model: Path) -> Iterator[str]:
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 900
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the app of {tree} did not start:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url + "/config", timeout=2):
-                    break
-            except urllib.error.HTTPError:
-                break  # it answers (401 before login)
-            except OSError:
-                time.sleep(0.5)
+        wait_until_up(url, proc, log, timeout_s=900)  # a loaded machine may take minutes
         yield url
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -103,8 +103,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = START_TIMEOUT_S) -> None:
+    """Until the app at `url` answers (RuntimeError with its log's end when it exits or takes over timeout_s)."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
@@ -115,7 +116,7 @@ def wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
             return  # it answers (401 before login)
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"the app did not start in {START_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"the app did not start in {timeout_s:.0f}s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
