@@ -89,16 +89,21 @@ def mention_after(act: Actions) -> None:
     save(act, "clicks-mention")
 
 
-def boundary_after(act: Actions) -> None:
+def reselect_value(act: Actions) -> None:
+    """ "38,5" should be "38,5 °C": remove the mention and select the whole value again (both versions)."""
     page, spans = act.page, act.page.locator("#correggi-menzioni")
-    act.think()  # "38,5" should be "38,5 °C": remove it and select the whole value again (RML is the palette's)
+    act.think()
     mention = spans.locator(".token-container", has_text="38,5")
     act.hover(mention, "«38,5»")
     act.click(mention.locator("button.remove-btn"), "its ✕", force=True)
     expect(page.locator("#correggi-entita")).not_to_contain_text("38,5")
     act.think()
     act.select(spans, "38,5 °C")
-    expect(page.locator("#correggi-relazioni")).to_contain_text('"38,5 °C" (RML')  # its link came back
+
+
+def boundary_after(act: Actions) -> None:
+    reselect_value(act)  # RML is the palette's label: nothing to type
+    expect(act.page.locator("#correggi-relazioni")).to_contain_text('"38,5 °C" (RML')  # its link came back
     save(act, "clicks-boundary")
 
 
@@ -175,14 +180,7 @@ def mention_before(act: Actions) -> None:
 
 
 def boundary_before(act: Actions) -> None:
-    page, spans = act.page, act.page.locator("#correggi-menzioni")
-    act.think()
-    mention = spans.locator(".token-container", has_text="38,5")
-    act.hover(mention, "«38,5»")
-    act.click(mention.locator("button.remove-btn"), "its ✕", force=True)
-    expect(page.locator("#correggi-entita")).not_to_contain_text("38,5")
-    act.think()
-    act.select(spans, "38,5 °C")
+    reselect_value(act)
     type_label(act, "38,5 °C", "RML")
     type_links(act, [("38,5 °C", "Temperatura"), ("12 g/dl", "emoglobina"), ("120/80", "pressione")])
     save(act, "clicks-boundary")
