@@ -11,7 +11,8 @@ The fast path of the engine:
 - while a row copies the source (a mention, an extractive answer), the source's next tokens are drafted after its
   chosen token and fed with it (prompt lookup): the hidden state after each drafted token is then at hand, so
   the loop takes the drafted tokens the model itself chooses, each checked under the constraint exactly as a
-  decoded token is, and masks out the rest. The answer is the one decoding token by token gives, in fewer passes.
+  decoded token is, and drops the rest from the cache (kvbatch.py). The answer is the one decoding token by token
+  gives, in fewer passes.
 Token log-probabilities (under the constraint) are kept for the sampled tokens, so every output carries a
 confidence.
 """

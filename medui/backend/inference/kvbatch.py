@@ -80,7 +80,8 @@ class KVBatch:
         only the tokens taken would have built, so a sliding window holds as many real tokens as without drafts."""
         if not self.rewinding:
             return
-        used = self.mask.flip(-1).cumsum(-1) > 0  # per row, True up to its last used position
+        width, _ = self._last  # every row's latest chunk holds a token it took: the unused end lies within it
+        used = self.mask[:, -width:].flip(-1).cumsum(-1) > 0  # per row, True up to its last used position
         unused = int((~used).sum(-1).min())
         self.cache.crop(-unused)  # crop(0) still trims the sliding-window layers
         if unused:
@@ -92,8 +93,6 @@ class KVBatch:
         self.cache.batch_select_indices(index)
         self.mask = self.mask.index_select(0, index)
         self.positions = self.positions.index_select(0, index)
-        width, lengths = self._last
-        self._last = (width, lengths.index_select(0, index.to(lengths.device)))
 
 
 def _prefix_cache(lm: LoadedModel, prefix: tuple[int, ...]):

@@ -246,8 +246,8 @@ def _load(variant: Variant, device: str, dtype: str) -> LoadedModel:
         with loading_errors(variant.path, "adapter"):
             model = PeftModel.from_pretrained(model, variant.path)
         # folded into the base weights: a model loaded here only infers (training loads its own), and each
-        # projection is then one matmul instead of three (a decoding pass of gemma-3-270m-ft 17-45% faster,
-        # the same answers on 15 notes of three tasks; bench/results/prova)
+        # projection is then one matmul instead of three (gemma-3-270m-ft: 11-29% more records/min, the same
+        # answers; bench/results/decode)
         model = model.merge_and_unload()
     model.to(device).eval()
     if tokenizer.pad_token_id is None:

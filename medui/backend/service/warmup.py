@@ -14,8 +14,8 @@ quiet 2-core machine, issue 24). When the app starts (`medui serve`), a daemon t
 Each step holds MODEL_LOCK, as a run does, and lets a run that waits for it go first between steps; a sample run
 gives way at once: it is skipped when a run waits for the model as it would start, and stops at its next decoding
 step when one starts waiting (`ModelLock.waiting`; that task is then left out of `tasks`, and the waiting run
-builds what it needs itself). Nothing of it blocks the page: the server starts at once, and a run clicked meanwhile waits for the step under way, then
-reuses what is ready. A failure is logged, never fatal: the state says so with a short Italian reason, and runs
+builds what it needs itself). Nothing of it blocks the page: the server starts at once, and a run clicked
+meanwhile waits for the step under way, then reuses what is ready. A failure is logged, never fatal: the state says so with a short Italian reason, and runs
 load what they need themselves, as without a warm-up. MEDUI_WARMUP=0 turns it off (the tests do); a default
 model that does not resolve is not loaded (the state says why); a served default model (openai:NAME) has
 nothing to prepare here.
