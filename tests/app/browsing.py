@@ -89,3 +89,29 @@ def select_word(page, container, word: str) -> None:
     page.mouse.down()
     page.mouse.move(box[2] - 1, y, steps=5)
     page.mouse.up()
+
+
+def edit_cell(cell, value: str, done, tries: int = 3) -> None:
+    """Type `value` over a gr.Dataframe cell and press Enter, until `done()` (an expectation that raises
+    AssertionError) holds. The cell's editor mounts after the double-click and takes the focus a frame later; on a
+    loaded machine a double-click is now and then missed, or a late update of the table redraws it over the edit:
+    then the cell is edited again, as a person would."""
+    from playwright import sync_api
+
+    for attempt in range(tries):
+        cell.dblclick()
+        field = cell.locator("textarea, input").first
+        try:
+            sync_api.expect(field).to_be_focused(timeout=5_000)
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            continue
+        field.fill(value)
+        field.press("Enter")
+        try:
+            done()
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise

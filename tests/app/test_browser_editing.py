@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from tests.app.browsing import logged_in, playwright_or_skip
+from tests.app.browsing import edit_cell, logged_in, playwright_or_skip
 from tests.app.conftest import AppServer
 
 RE_TASK = "e3c_measurement_links"
@@ -308,10 +308,8 @@ def test_a_boundary_fixed_in_the_table_of_mentions_keeps_its_link_through_the_sa
         sync_api.expect(relations).to_contain_text("38,5 °C")
         page.wait_for_timeout(3000)  # the events that follow the opening have answered
         end = entities.locator("[role=row]", has_text="38,5 °C").locator("[role=gridcell]").nth(2)
-        end.dblclick()  # "38,5 °C" (12-19) becomes "38,5" (12-16): its end typed over
-        end.locator("textarea, input").first.fill("16")
-        end.locator("textarea, input").first.press("Enter")
-        sync_api.expect(relations).to_contain_text('"38,5" (RML, car. 12)')
+        # "38,5 °C" (12-19) becomes "38,5" (12-16): its end typed over
+        edit_cell(end, "16", lambda: sync_api.expect(relations).to_contain_text('"38,5" (RML, car. 12)'))
         assert shown_links(relations) == [
             ['"38,5" (RML, car. 12)', "PERTAINS", RE_NAMES["T1"]],
             *named(RE_LINKS[1:]),
