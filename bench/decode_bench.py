@@ -23,7 +23,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -35,6 +34,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+
+from bench.machine import describe  # noqa: E402
 
 TASKS = ("e3c_clinical_entities", "casimedicos_arg_components", "ed_dyspnea_crf")
 CONFIGS = ("unmerged", "merged", "merged+drafts")
@@ -169,7 +170,7 @@ def main() -> None:
     result = run(args.model, args.limit, args.rounds, tuple(args.tasks.split(",")), args.batch)
     result.update(
         date=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M"),
-        machine=f"{platform.node()}, {os.cpu_count()} cores, {platform.machine()}",
+        machine=describe(),
         command="python bench/decode_bench.py " + " ".join(sys.argv[1:]),
     )
     args.out.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench.machine import describe  # noqa: E402
 
 ENTITIES, FORM = "e3c_clinical_entities", "ed_dyspnea_crf"
 TARGET_FIRST_S = 15.0  # the first answer within this many seconds of the page being ready
@@ -217,7 +218,7 @@ def main() -> None:
     first = scenarios["cold"]
     results = {
         "date": datetime.datetime.now().isoformat(timespec="minutes"),
-        "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}",
+        "machine": describe(),
         "model": first["model"],
         "strategy": first["strategy"],
         "note_chars": len(NOTE),
