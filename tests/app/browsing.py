@@ -103,15 +103,10 @@ def edit_cell(cell, value: str, done, tries: int = 3) -> None:
         field = cell.locator("textarea, input").first
         try:
             sync_api.expect(field).to_be_focused(timeout=5_000)
-        except AssertionError:
-            if attempt == tries - 1:
-                raise
-            continue
-        field.fill(value)
-        field.press("Enter")
-        try:
+            field.fill(value)
+            field.press("Enter")
             done()
             return
-        except AssertionError:
+        except AssertionError:  # the editor did not open, or the edit did not hold
             if attempt == tries - 1:
                 raise

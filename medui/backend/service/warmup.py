@@ -11,14 +11,14 @@ quiet 2-core machine, issue 24). When the app starts (`medui serve`), a daemon t
 3. it runs that engine once on a short note (SAMPLE_NOTE), which builds what the first decoding builds lazily:
    the copy tables, the KV cache of the prompt's shared prefix, the forced-token plans.
 
-Each step holds MODEL_LOCK, as a run does, and lets a run that waits for it go first between steps; a sample run
-gives way at once: it is skipped when a run waits for the model as it would start, and stops at its next decoding
-step when one starts waiting (`ModelLock.waiting`; that task is then left out of `tasks`, and the waiting run
-builds what it needs itself). Nothing of it blocks the page: the server starts at once, and a run clicked
-meanwhile waits for the step under way, then reuses what is ready. A failure is logged, never fatal: the state says so with a short Italian reason, and runs
-load what they need themselves, as without a warm-up. MEDUI_WARMUP=0 turns it off (the tests do); a default
-model that does not resolve is not loaded (the state says why); a served default model (openai:NAME) has
-nothing to prepare here.
+Each step holds MODEL_LOCK, as a run does, and lets a run that waits for it go first between steps; a sample
+run gives way at once: it is skipped when a run waits for the model as it would start, and stops at its next
+decoding step when one starts waiting (`ModelLock.waiting`; that task is then left out of `tasks`, and the
+waiting run builds what it needs itself). Nothing of it blocks the page: the server starts at once, and a run
+clicked meanwhile waits for the step under way, then reuses what is ready. A failure is logged, never fatal:
+the state says so with a short Italian reason, and runs load what they need themselves, as without a warm-up.
+MEDUI_WARMUP=0 turns it off (the tests do); a default model that does not resolve is not loaded (the state
+says why); a served default model (openai:NAME) has nothing to prepare here.
 """
 
 from __future__ import annotations
